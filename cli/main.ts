@@ -1,0 +1,42 @@
+/**
+ * `npx truthline <command>`: a thin dispatcher. Each command lives in cli/commands/<name>.ts
+ * and exports `run(args: string[]): Promise<number>` (the exit code).
+ */
+type Command = { summary: string; load?: () => Promise<{ run: (args: string[]) => Promise<number> }> };
+
+export const commands: Record<string, Command> = {
+  migrate: { summary: 'apply migrations', load: () => import('./commands/migrate.ts') },
+  seed: { summary: 'seed [--reset]: the demo data', load: () => import('./commands/seed.ts') },
+  users: { summary: 'users create --email E [--admin]: create an account' },
+  token: { summary: 'token create --user E --project SLUG: a personal API token' },
+  import: { summary: 'import cases|evidence --project SLUG FILE' },
+  export: { summary: 'export --project SLUG --format csv|jsonl|prov' },
+  release: { summary: 'release --project SLUG' },
+  agreement: { summary: 'agreement FILE [options]: statistics on a ratings CSV' },
+  extract: { summary: 'extract --rules FILE REPORTS' },
+  verify: { summary: 'replay every case, check invariants and hash chains' },
+};
+
+function usage(): string {
+  const rows = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  return `usage: truthline <command> [options]\n\n${rows.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`truthline: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (!cmd.load) {
+    process.stderr.write(`truthline ${name}: not available yet\n`);
+    return 2;
+  }
+  const mod = await cmd.load();
+  return mod.run(rest);
+}
