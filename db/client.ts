@@ -1,0 +1,139 @@
+/**
+ * The one client factory: DATABASE_URL → postgres.js; unset → embedded PGlite under ./data.
+ * Both are exposed as the same drizzle PgDatabase so nothing above db/ cares which it is.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import * as schema from './schema.ts';
+import { acquireLock, releaseLock } from './lock.ts';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction or the database itself: model functions accept either. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
+
+export type DbHandle = {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Where the data lives, without credentials. */
+  where: string;
+  ping(): Promise<boolean>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export class ConfigError extends Error {}
+
+export const MIGRATIONS_DIR = path.resolve(process.env.TRUTHLINE_ROOT ?? process.cwd(), 'db/migrations');
+
+/** Validates DATABASE_URL; the message is one line naming the variable and the problem. */
+export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL (expected postgres://user@host:port/database)`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`${name} must start with postgres:// or postgresql://, got "${url.protocol}//"`);
+  }
+  if (!url.hostname) throw new ConfigError(`${name} has no host name`);
+  if (url.pathname.replace(/^\//, '') === '') throw new ConfigError(`${name} names no database (add /dbname)`);
+  return url;
+}
+
+export type OpenOptions = {
+  /** Postgres URL; when absent, the embedded database is used. */
+  url?: string;
+  /** Embedded database folder (default ./data/pglite). */
+  dataDir?: string;
+  /** Take the pid lock on the embedded folder (server and CLI do; tests do not). */
+  lock?: boolean;
+  /** Start from a dumped data directory (tests clone a migrated template this way). */
+  loadDataDir?: Blob;
+  /** In-memory embedded database. */
+  memory?: boolean;
+  max?: number;
+};
+
+export async function openDatabase(opts: OpenOptions = {}): Promise<DbHandle> {
+  if (opts.url) {
+    const url = parseDatabaseUrl(opts.url);
+    const client = postgres(opts.url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 5 });
+    const db = drizzlePostgres({ client, schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      where: `${url.hostname}:${url.port || 5432}${url.pathname}`,
+      async ping() {
+        try {
+          await client`select 1`;
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      async migrate() {
+        await migratePostgres(drizzlePostgres({ client }), { migrationsFolder: MIGRATIONS_DIR });
+      },
+      async close() {
+        await client.end({ timeout: 5 });
+      },
+    };
+  }
+  const dataDir = opts.memory ? undefined : path.resolve(opts.dataDir ?? 'data/pglite');
+  if (dataDir) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    if (opts.lock !== false) acquireLock(path.dirname(dataDir));
+  }
+  let pg: PGlite;
+  try {
+    pg = new PGlite({ dataDir, loadDataDir: opts.loadDataDir });
+    await pg.waitReady;
+  } catch (e) {
+    if (dataDir && opts.lock !== false) releaseLock(path.dirname(dataDir));
+    throw e;
+  }
+  const db = drizzlePglite({ client: pg, schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    where: dataDir ?? 'memory',
+    async ping() {
+      try {
+        await pg.query('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async migrate() {
+      await migratePglite(drizzlePglite({ client: pg }), { migrationsFolder: MIGRATIONS_DIR });
+    },
+    async close() {
+      await pg.close();
+      if (dataDir && opts.lock !== false) releaseLock(path.dirname(dataDir));
+    },
+  };
+}
+
+/** Opens the database the environment names (the one process-wide client). */
+export async function openFromEnv(opts: Omit<OpenOptions, 'url'> = {}): Promise<DbHandle> {
+  const url = process.env.DATABASE_URL?.trim();
+  if (url === '') throw new ConfigError('DATABASE_URL is set but empty (unset it to use the embedded database)');
+  return openDatabase({ ...opts, url: url || undefined });
+}
+
+export async function isEmptyDatabase(db: Db): Promise<boolean> {
+  const rows = await db.execute<{ n: number }>(sql`select count(*)::int as n from users`);
+  const list = (rows as unknown as { rows?: { n: number }[] }).rows ?? (rows as unknown as { n: number }[]);
+  return Number(list[0]?.n ?? 0) === 0;
+}

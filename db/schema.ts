@@ -1,0 +1,502 @@
+/**
+ * The whole data model (DESIGN.md "Data model"). Append-only tables — reads, evidence,
+ * workflow_events, truth_labels, audit_log — are never updated or deleted by the app;
+ * "current" is the highest version. Constraints here make bad states unrepresentable.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+
+export const projectRole = pgEnum('project_role', ['reader', 'adjudicator', 'lead']);
+export const readSource = pgEnum('read_source', [
+  'reader',
+  'adjudicator',
+  'report',
+  'pathology',
+  'surgery',
+  'follow_up',
+  'import',
+  'model',
+]);
+export const evidenceKind = pgEnum('evidence_kind', ['report', 'pathology', 'surgery', 'follow_up']);
+export const truthState = pgEnum('truth_state', [
+  'pending',
+  'verified',
+  'unverified',
+  'lost_to_follow_up',
+  'discordant',
+  'excluded',
+]);
+export const assignmentStatus = pgEnum('assignment_status', ['open', 'completed', 'expired', 'cancelled']);
+export const assignmentRole = pgEnum('assignment_role', ['reader', 'adjudicator']);
+export const scheduledStatus = pgEnum('scheduled_status', ['pending', 'fired', 'cancelled', 'failed']);
+export const splitKind = pgEnum('split_kind', ['train', 'validation', 'test', 'unassigned']);
+export const reviewKind = pgEnum('review_kind', ['discordance', 'exclusion']);
+export const reviewOutcome = pgEnum('review_outcome', [
+  'concordant',
+  'truth_changed',
+  'resample',
+  'excision_pending',
+  'upgraded',
+  'excluded',
+  'not_excluded',
+]);
+
+// ── accounts ────────────────────────────────────────────────────────────────
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name').notNull().default(''),
+    passwordHash: text('password_hash').notNull(),
+    isAdmin: boolean('is_admin').notNull().default(false),
+    active: boolean('active').notNull().default(true),
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
+    createdAt: createdAt(),
+    passwordChangedAt: ts('password_changed_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(t.email),
+    check('users_email_lowercase', sql`${t.email} = lower(${t.email}) and position('@' in ${t.email}) > 1`),
+  ],
+);
+
+/** lucia's session table: id, user_id, expires_at are what the adapter needs. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: ts('expires_at').notNull(),
+    // Absolute expiry: lucia only knows the sliding one.
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const loginAttempts = pgTable(
+  'login_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    email: text('email'),
+    ip: text('ip'),
+    attemptedAt: ts('attempted_at').notNull().defaultNow(),
+  },
+  (t) => [index('login_attempts_email_idx').on(t.email, t.attemptedAt), index('login_attempts_ip_idx').on(t.ip, t.attemptedAt)],
+);
+
+// ── projects ────────────────────────────────────────────────────────────────
+export const projects = pgTable(
+  'projects',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    licence: text('licence').notNull().default(''),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('projects_slug_key').on(t.slug), check('projects_slug_format', sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{1,62}$'`)],
+);
+
+export const projectVersions = pgTable(
+  'project_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    version: integer('version').notNull(),
+    /** The reader form: the test readers answer. */
+    readerForm: jsonb('reader_form').notNull(),
+    /** The reference standard: what is true, per case or per finding. */
+    referenceStandard: jsonb('reference_standard').notNull(),
+    /** Evidence → reference standard. */
+    mapping: jsonb('mapping').notNull(),
+    truthPolicy: jsonb('truth_policy').notNull(),
+    note: text('note').notNull().default(''),
+    createdBy: text('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('project_versions_project_version_key').on(t.projectId, t.version), check('project_versions_version_positive', sql`${t.version} >= 1`)],
+);
+
+export const projectMembers = pgTable(
+  'project_members',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    role: projectRole('role').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId, t.role] }), index('project_members_user_idx').on(t.userId)],
+);
+
+// ── cases ───────────────────────────────────────────────────────────────────
+export const patients = pgTable(
+  'patients',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    /** Pseudonymous id: never a real MRN. */
+    pseudonym: text('pseudonym').notNull(),
+    /** Splits are per patient, so every case of a patient lands in the same split. */
+    split: splitKind('split').notNull().default('unassigned'),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('patients_project_pseudonym_key').on(t.projectId, t.pseudonym)],
+);
+
+export const cases = pgTable(
+  'cases',
+  {
+    /** Opaque id used in URLs (never the accession number). */
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    patientId: uuid('patient_id')
+      .notNull()
+      .references(() => patients.id),
+    /** The project version the case started on; it stays pinned. */
+    projectVersion: integer('project_version').notNull(),
+    /** The importer's case id (accession or similar). Purged on withdrawal. */
+    externalId: text('external_id'),
+    studyInstanceUid: text('study_instance_uid'),
+    studyDate: date('study_date', { mode: 'string' }).notNull(),
+    modality: text('modality').notNull().default(''),
+    bodyPart: text('body_part').notNull().default(''),
+    metadata: jsonb('metadata').notNull().default({}),
+    images: jsonb('images').$type<string[]>().notNull().default([]),
+    withdrawnAt: ts('withdrawn_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('cases_project_external_key').on(t.projectId, t.externalId),
+    index('cases_patient_idx').on(t.patientId),
+    check('cases_withdrawn_purged', sql`${t.withdrawnAt} is null or (${t.externalId} is null and ${t.studyInstanceUid} is null)`),
+  ],
+);
+
+export const findings = pgTable(
+  'findings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    /** Stable key from the reference standard, e.g. "left" / "right". */
+    key: text('key').notNull(),
+    label: text('label').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('findings_case_key').on(t.caseId, t.key)],
+);
+
+// ── workflow ────────────────────────────────────────────────────────────────
+export const assignments = pgTable(
+  'assignments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    role: assignmentRole('role').notNull(),
+    status: assignmentStatus('status').notNull().default('open'),
+    assignedAt: ts('assigned_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at'),
+    closedAt: ts('closed_at'),
+  },
+  (t) => [
+    // One open assignment per case, person and role.
+    uniqueIndex('assignments_one_open').on(t.caseId, t.userId, t.role).where(sql`${t.status} = 'open'`),
+    index('assignments_user_idx').on(t.userId, t.status),
+    check('assignments_closed_consistent', sql`(${t.status} = 'open') = (${t.closedAt} is null)`),
+  ],
+);
+
+export const reads = pgTable(
+  'reads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    findingId: uuid('finding_id').references(() => findings.id),
+    source: readSource('source').notNull(),
+    authorId: text('author_id').references(() => users.id),
+    /** Answers keyed by reader-form field (and finding key for per-finding sections); null = cannot assess. */
+    values: jsonb('values'),
+    cannotAssessReason: text('cannot_assess_reason'),
+    confidence: integer('confidence'),
+    comment: text('comment'),
+    timeSpentMs: integer('time_spent_ms'),
+    clientRequestId: text('client_request_id').notNull(),
+    supersedesId: uuid('supersedes_id'),
+    amendmentReason: text('amendment_reason'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('reads_client_request_key').on(t.clientRequestId),
+    index('reads_case_idx').on(t.caseId),
+    index('reads_author_idx').on(t.authorId),
+    uniqueIndex('reads_supersedes_once').on(t.supersedesId),
+    check('reads_cannot_assess_reason', sql`${t.values} is not null or ${t.cannotAssessReason} is not null`),
+    check('reads_amend_reason', sql`${t.supersedesId} is null or ${t.amendmentReason} is not null`),
+    check('reads_human_author', sql`${t.source} not in ('reader','adjudicator') or ${t.authorId} is not null`),
+    check('reads_confidence_range', sql`${t.confidence} is null or ${t.confidence} between 0 and 100`),
+    check('reads_time_nonnegative', sql`${t.timeSpentMs} is null or ${t.timeSpentMs} >= 0`),
+  ],
+);
+
+export const extractionRules = pgTable(
+  'extraction_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id').references(() => projects.id),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    rules: jsonb('rules').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('extraction_rules_name_version').on(t.projectId, t.name, t.version).nullsNotDistinct()],
+);
+
+export const evidence = pgTable(
+  'evidence',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    findingId: uuid('finding_id').references(() => findings.id),
+    kind: evidenceKind('kind').notNull(),
+    evidenceDate: date('evidence_date', { mode: 'string' }).notNull(),
+    resultCode: text('result_code'),
+    text: text('text'),
+    /** How the value was obtained: manual entry, import, or extraction rule + version. */
+    extraction: jsonb('extraction').notNull().default({ method: 'manual' }),
+    extractionRuleId: uuid('extraction_rule_id').references(() => extractionRules.id),
+    enteredBy: text('entered_by').references(() => users.id),
+    clientRequestId: text('client_request_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('evidence_client_request_key').on(t.clientRequestId),
+    index('evidence_case_idx').on(t.caseId),
+    check('evidence_has_content', sql`${t.resultCode} is not null or ${t.text} is not null`),
+  ],
+);
+
+export const caseWorkflows = pgTable(
+  'case_workflows',
+  {
+    caseId: uuid('case_id')
+      .primaryKey()
+      .references(() => cases.id),
+    machineVersion: text('machine_version').notNull(),
+    snapshot: jsonb('snapshot').notNull(),
+    /** Top-level state value, denormalised for queues and filters. */
+    state: text('state').notNull(),
+    eventCount: integer('event_count').notNull(),
+    headHash: text('head_hash').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('case_workflows_state_idx').on(t.state), check('case_workflows_count_positive', sql`${t.eventCount} >= 1`)],
+);
+
+export const workflowEvents = pgTable(
+  'workflow_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    payload: jsonb('payload').notNull(),
+    actorId: text('actor_id').references(() => users.id),
+    /** ISO-8601 string made by the application: it is hashed, so it must not be reformatted by the database. */
+    occurredAt: text('occurred_at').notNull(),
+    machineVersion: text('machine_version').notNull(),
+    hash: text('hash').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    clientRequestId: text('client_request_id').notNull(),
+  },
+  (t) => [
+    unique('workflow_events_case_seq').on(t.caseId, t.seq),
+    uniqueIndex('workflow_events_client_request_key').on(t.clientRequestId),
+    check('workflow_events_seq_positive', sql`${t.seq} >= 1`),
+  ],
+);
+
+export const truthLabels = pgTable(
+  'truth_labels',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    findingId: uuid('finding_id').references(() => findings.id),
+    version: integer('version').notNull(),
+    state: truthState('state').notNull(),
+    value: jsonb('value'),
+    /** How it was reached: consensus rule, adjudication, pathology mapping, follow-up window… */
+    method: text('method').notNull(),
+    derivedFromReads: jsonb('derived_from_reads').$type<string[]>().notNull().default([]),
+    derivedFromEvidence: jsonb('derived_from_evidence').$type<string[]>().notNull().default([]),
+    policyVersion: integer('policy_version').notNull(),
+    ruleVersion: text('rule_version').notNull().default(''),
+    deciderId: text('decider_id').references(() => users.id),
+    rationale: text('rationale'),
+    supersedesId: uuid('supersedes_id'),
+    eventSeq: integer('event_seq'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('truth_labels_subject_version').on(t.caseId, t.findingId, t.version).nullsNotDistinct(),
+    check('truth_labels_version_positive', sql`${t.version} >= 1`),
+  ],
+);
+
+export const reviews = pgTable(
+  'reviews',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    findingId: uuid('finding_id').references(() => findings.id),
+    kind: reviewKind('kind').notNull(),
+    openedAt: ts('opened_at').notNull().defaultNow(),
+    reason: text('reason').notNull(),
+    evidenceId: uuid('evidence_id').references(() => evidence.id),
+    outcome: reviewOutcome('outcome'),
+    outcomeReason: text('outcome_reason'),
+    closedBy: text('closed_by').references(() => users.id),
+    closedAt: ts('closed_at'),
+  },
+  (t) => [
+    uniqueIndex('reviews_one_open').on(t.caseId, t.findingId, t.kind).where(sql`${t.closedAt} is null`),
+    check('reviews_closed_consistent', sql`(${t.closedAt} is null) = (${t.outcome} is null)`),
+  ],
+);
+
+export const scheduledEvents = pgTable(
+  'scheduled_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    dueAt: ts('due_at').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: jsonb('payload').notNull().default({}),
+    status: scheduledStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    firedAt: ts('fired_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('scheduled_events_due_idx').on(t.dueAt).where(sql`${t.status} = 'pending'`)],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    name: text('name').notNull(),
+    /** SHA-256 of the token: the token itself is shown once and never stored. */
+    tokenHash: text('token_hash').notNull(),
+    projectIds: jsonb('project_ids').$type<string[]>().notNull(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash)],
+);
+
+export const releases = pgTable(
+  'releases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    number: integer('number').notNull(),
+    contentHash: text('content_hash').notNull(),
+    chainHeads: jsonb('chain_heads').notNull(),
+    split: jsonb('split').notNull(),
+    files: jsonb('files').notNull(),
+    createdBy: text('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('releases_project_number').on(t.projectId, t.number)],
+);
+
+export const statsCache = pgTable(
+  'stats_cache',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    projectVersion: integer('project_version').notNull(),
+    key: text('key').notNull(),
+    payload: jsonb('payload').notNull(),
+    computedAt: ts('computed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.projectVersion, t.key] })],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().defaultNow(),
+    actorId: text('actor_id').references(() => users.id),
+    action: text('action').notNull(),
+    projectId: uuid('project_id').references(() => projects.id),
+    caseId: uuid('case_id').references(() => cases.id),
+    target: text('target'),
+    ip: text('ip'),
+    reason: text('reason'),
+    details: jsonb('details').notNull().default({}),
+  },
+  (t) => [index('audit_log_project_idx').on(t.projectId, t.at), index('audit_log_case_idx').on(t.caseId)],
+);
