@@ -1,0 +1,3 @@
+export * from './icc.ts';
+export * from './agreement.ts';
+export * from './kendall.ts';
