@@ -1,0 +1,2 @@
+export * from './dawidSkene.ts';
+export * from './majority.ts';
