@@ -1,0 +1,169 @@
+/**
+ * Sessions (lucia — imported nowhere else), sign-in with throttling, and the throwing access
+ * checks every loader and action starts with.
+ */
+import { Lucia, TimeSpan } from 'lucia';
+import { DrizzlePostgreSQLAdapter } from '@lucia-auth/adapter-drizzle';
+import { redirect } from '@remix-run/node';
+import { and, count, eq, gt } from 'drizzle-orm';
+import { getDb } from '../db/index.ts';
+import { loginAttempts, sessions, users } from '../db/schema.ts';
+import { hashPassword, verifyPassword } from '../db/password.ts';
+import { writeAudit } from '../db/audit.ts';
+import { clientIp } from './request.server.ts';
+
+export const IDLE_TIMEOUT = new TimeSpan(8, 'h');
+export const ABSOLUTE_TIMEOUT_MS = 7 * 24 * 3600_000;
+export const THROTTLE_WINDOW_MS = 15 * 60_000;
+export const MAX_FAILURES_PER_ACCOUNT = 10;
+export const MAX_FAILURES_PER_IP = 50;
+
+export type SessionUser = { id: string; email: string; name: string; isAdmin: boolean; mustChangePassword: boolean };
+
+type UserAttributes = { email: string; name: string; isAdmin: boolean; mustChangePassword: boolean; active: boolean };
+
+declare module 'lucia' {
+  interface Register {
+    Lucia: Lucia<Record<string, never>, UserAttributes>;
+    DatabaseUserAttributes: UserAttributes;
+  }
+}
+
+let lucia: Lucia<Record<string, never>, UserAttributes> | undefined;
+let luciaDb: unknown;
+
+function getLucia() {
+  const db = getDb();
+  if (!lucia || luciaDb !== db) {
+    luciaDb = db;
+    lucia = new Lucia(new DrizzlePostgreSQLAdapter(db as never, sessions, users), {
+      sessionExpiresIn: IDLE_TIMEOUT,
+      sessionCookie: {
+        name: 'truthline_session',
+        // A browser-session cookie: expiry is enforced server-side (idle and absolute).
+        expires: false,
+        attributes: { secure: (process.env.APP_URL ?? '').startsWith('https:'), sameSite: 'lax' },
+      },
+      getUserAttributes: (a: UserAttributes) => ({
+        email: a.email,
+        name: a.name,
+        isAdmin: a.isAdmin,
+        mustChangePassword: a.mustChangePassword,
+        active: a.active,
+      }),
+    });
+  }
+  return lucia;
+}
+
+export function sessionCookieName() {
+  return 'truthline_session';
+}
+
+function readSessionId(request: Request): string | null {
+  return getLucia().readSessionCookie(request.headers.get('Cookie') ?? '');
+}
+
+/** The signed-in user, or null. Expired, idle, over-age or deactivated sessions count as none. */
+export async function getOptionalUser(request: Request): Promise<SessionUser | null> {
+  const id = readSessionId(request);
+  if (!id) return null;
+  const l = getLucia();
+  const { session, user } = await l.validateSession(id);
+  if (!session || !user) return null;
+  const createdAt = (session as unknown as { createdAt?: Date }).createdAt;
+  const created = createdAt instanceof Date ? createdAt.getTime() : Date.parse(String(createdAt ?? ''));
+  if (!user.active || !Number.isFinite(created) || Date.now() - created > ABSOLUTE_TIMEOUT_MS) {
+    await l.invalidateSession(session.id);
+    return null;
+  }
+  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, mustChangePassword: user.mustChangePassword };
+}
+
+export async function requireUser(request: Request): Promise<SessionUser> {
+  const user = await getOptionalUser(request);
+  if (!user) {
+    const url = new URL(request.url);
+    const to = url.pathname + url.search;
+    throw redirect(`/login?redirectTo=${encodeURIComponent(to)}`);
+  }
+  return user;
+}
+
+export async function requireAdmin(request: Request): Promise<SessionUser> {
+  const user = await requireUser(request);
+  if (!user.isAdmin) throw new Response('Only administrators can manage accounts.', { status: 403 });
+  return user;
+}
+
+export type SignInResult =
+  | { ok: true; headers: Headers; userId: string }
+  | { ok: false; reason: 'invalid' | 'locked' | 'throttled'; message: string };
+
+// Compared against when the account does not exist, so both paths cost one scrypt.
+let dummyHash: Promise<string> | undefined;
+
+export async function signIn(request: Request, emailRaw: string, password: string): Promise<SignInResult> {
+  const db = getDb();
+  const email = emailRaw.trim().toLowerCase();
+  const ip = clientIp(request);
+  const since = new Date(Date.now() - THROTTLE_WINDOW_MS);
+  const [[byAccount], [byIp]] = await Promise.all([
+    db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.email, email), gt(loginAttempts.attemptedAt, since))),
+    db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.ip, ip), gt(loginAttempts.attemptedAt, since))),
+  ]);
+  if (byAccount.n >= MAX_FAILURES_PER_ACCOUNT) {
+    return { ok: false, reason: 'locked', message: 'Too many failed sign-ins for this account. It is locked for 15 minutes; try again later or ask an administrator to reset your password.' };
+  }
+  if (byIp.n >= MAX_FAILURES_PER_IP) {
+    return { ok: false, reason: 'throttled', message: 'Too many failed sign-ins from your network. Wait 15 minutes and try again.' };
+  }
+  const [user] = await db.select().from(users).where(eq(users.email, email));
+  dummyHash ??= hashPassword('not-a-real-password');
+  const ok = user ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash, password), false);
+  if (!user || !ok || !user.active) {
+    await db.insert(loginAttempts).values({ email, ip });
+    return { ok: false, reason: 'invalid', message: 'Email or password is incorrect.' };
+  }
+  const l = getLucia();
+  // A new session id at every sign-in (no fixation): any id the browser sent is discarded.
+  const old = readSessionId(request);
+  if (old) await l.invalidateSession(old);
+  const session = await l.createSession(user.id, {});
+  const headers = new Headers();
+  headers.append('Set-Cookie', l.createSessionCookie(session.id).serialize());
+  await writeAudit(db, { actorId: user.id, action: 'auth.sign_in', ip });
+  return { ok: true, headers, userId: user.id };
+}
+
+export async function signOut(request: Request): Promise<Headers> {
+  const l = getLucia();
+  const id = readSessionId(request);
+  if (id) await l.invalidateSession(id);
+  const headers = new Headers();
+  headers.append('Set-Cookie', l.createBlankSessionCookie().serialize());
+  return headers;
+}
+
+/** Sets a new password and ends every session of the user, then opens a fresh one. */
+export async function changePassword(args: { request: Request; userId: string; current: string; next: string }) {
+  const db = getDb();
+  const [user] = await db.select().from(users).where(eq(users.id, args.userId));
+  if (!user || !(await verifyPassword(user.passwordHash, args.current))) return { ok: false as const, message: 'Your current password is not correct.' };
+  const l = getLucia();
+  const passwordHash = await hashPassword(args.next);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, mustChangePassword: false, passwordChangedAt: new Date() }).where(eq(users.id, user.id));
+    await writeAudit(tx, { actorId: user.id, action: 'auth.password_change', ip: clientIp(args.request) });
+  });
+  await l.invalidateUserSessions(user.id);
+  const session = await l.createSession(user.id, {});
+  const headers = new Headers();
+  headers.append('Set-Cookie', l.createSessionCookie(session.id).serialize());
+  return { ok: true as const, headers };
+}
+
+/** Ends every session of a user (deactivation, password reset by an admin). */
+export async function endUserSessions(userId: string) {
+  await getLucia().invalidateUserSessions(userId);
+}

@@ -1,0 +1,55 @@
+import { asc, eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { getDb } from '../../db/index.ts';
+import { users } from '../../db/schema.ts';
+import { generatePassword, hashPassword } from '../../db/password.ts';
+import { writeAudit } from '../../db/audit.ts';
+
+export class UserExistsError extends Error {}
+
+/** Creates an account with a one-time password (returned once, stored only hashed). */
+export async function createUser({ email, name, isAdmin, actorId, ip }: { email: string; name?: string; isAdmin?: boolean; actorId?: string | null; ip?: string }) {
+  const db = getDb();
+  const normalized = email.trim().toLowerCase();
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
+  const id = randomUUID();
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, normalized));
+    if (existing) throw new UserExistsError(`An account with the email ${normalized} already exists.`);
+    await tx.insert(users).values({ id, email: normalized, name: name ?? '', passwordHash, isAdmin: Boolean(isAdmin), mustChangePassword: true });
+    await writeAudit(tx, { actorId: actorId ?? null, action: 'user.create', target: id, ip, details: { email: normalized, isAdmin: Boolean(isAdmin) } });
+    return { id, email: normalized, password };
+  });
+}
+
+export async function listUsers() {
+  return getDb()
+    .select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, active: users.active, createdAt: users.createdAt })
+    .from(users)
+    .orderBy(asc(users.email));
+}
+
+export async function setUserActive({ userId, active, actorId, ip }: { userId: string; active: boolean; actorId: string; ip?: string }) {
+  const db = getDb();
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ active }).where(eq(users.id, userId));
+    await writeAudit(tx, { actorId, action: active ? 'user.reactivate' : 'user.deactivate', target: userId, ip });
+  });
+}
+
+export async function resetPassword({ userId, actorId, ip }: { userId: string; actorId: string; ip?: string }) {
+  const db = getDb();
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, mustChangePassword: true, passwordChangedAt: new Date() }).where(eq(users.id, userId));
+    await writeAudit(tx, { actorId, action: 'user.reset_password', target: userId, ip });
+  });
+  return { password };
+}
+
+export async function getUser({ userId }: { userId: string }) {
+  const [u] = await getDb().select().from(users).where(eq(users.id, userId));
+  return u ?? null;
+}

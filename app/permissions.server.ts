@@ -1,0 +1,61 @@
+/**
+ * Project access: membership is (project, user, role). Admins get nothing here unless they are
+ * members. Every project loader/action starts with requireProjectRole.
+ */
+import { and, eq, or } from 'drizzle-orm';
+import { getDb } from '../db/index.ts';
+import { projectMembers, projects } from '../db/schema.ts';
+import { requireUser, type SessionUser } from './auth.server.ts';
+
+export type ProjectRole = 'reader' | 'adjudicator' | 'lead';
+export type ProjectAccess = {
+  user: SessionUser;
+  project: typeof projects.$inferSelect;
+  roles: ProjectRole[];
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function getProjectRoles(args: { projectId: string; userId: string }): Promise<ProjectRole[]> {
+  const rows = await getDb()
+    .select({ role: projectMembers.role })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, args.projectId), eq(projectMembers.userId, args.userId)));
+  return rows.map((r) => r.role);
+}
+
+/** Resolves a project by slug or id for a user, or null when it doesn't exist. */
+export async function findProject(ref: string) {
+  const db = getDb();
+  const [p] = await db
+    .select()
+    .from(projects)
+    .where(UUID.test(ref) ? or(eq(projects.id, ref), eq(projects.slug, ref)) : eq(projects.slug, ref));
+  return p ?? null;
+}
+
+/**
+ * Throws a redirect to sign-in (anonymous), 404 (no such project — also for non-members, so
+ * project names don't leak), or 403 (member without any of the roles).
+ */
+export async function requireProjectRole(
+  request: Request,
+  projectRef: string | undefined,
+  role: ProjectRole | ProjectRole[],
+): Promise<ProjectAccess> {
+  const user = await requireUser(request);
+  const project = projectRef ? await findProject(projectRef) : null;
+  if (!project) throw new Response('There is no such project, or you are not a member of it.', { status: 404 });
+  const roles = await getProjectRoles({ projectId: project.id, userId: user.id });
+  if (roles.length === 0) throw new Response('There is no such project, or you are not a member of it.', { status: 404 });
+  const wanted = Array.isArray(role) ? role : [role];
+  if (!wanted.some((r) => roles.includes(r))) {
+    throw new Response(`This page is for the project's ${wanted.join(' or ')}s. Your role here: ${roles.join(', ')}.`, { status: 403 });
+  }
+  return { user, project, roles };
+}
+
+/** Any member of the project. */
+export async function requireProjectMember(request: Request, projectRef: string | undefined) {
+  return requireProjectRole(request, projectRef, ['reader', 'adjudicator', 'lead']);
+}

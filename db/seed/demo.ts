@@ -1,0 +1,136 @@
+/**
+ * The demo: accounts of DESIGN.md and two projects with generated images. Seeded only on an
+ * empty embedded database, with TRUTHLINE_DEMO=1, or by `truthline seed`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../client.ts';
+import { cases, findings, patients, projectMembers, projects, projectVersions, users } from '../schema.ts';
+import { hashPassword } from '../password.ts';
+import { writeAudit } from '../audit.ts';
+import { chestRadiograph, mammogram, rng } from './images.ts';
+import { mammographyDefinition, pneumothoraxDefinition } from './demo-projects.ts';
+import type { ProjectDefinition } from '../../workflows/definition.ts';
+
+export const DEMO_PASSWORD = 'truthline-demo';
+export const DEMO_ACCOUNTS = [
+  { email: 'admin@example.org', name: 'Ada Admin', admin: true, note: 'administrator (accounts only)' },
+  { email: 'lead@example.org', name: 'Lee Lead', admin: false, note: 'project lead of both projects' },
+  { email: 'adjudicator@example.org', name: 'Adi Adjudicator', admin: false, note: 'adjudicator in both projects' },
+  { email: 'reader1@example.org', name: 'Reader One', admin: false, note: 'reader' },
+  { email: 'reader2@example.org', name: 'Reader Two', admin: false, note: 'reader' },
+  { email: 'reader3@example.org', name: 'Reader Three', admin: false, note: 'reader' },
+  { email: 'reader4@example.org', name: 'Reader Four', admin: false, note: 'reader' },
+] as const;
+
+export type DemoCaseHook = (args: { tx: Db; caseId: string; projectId: string; definition: ProjectDefinition; at: string }) => Promise<void>;
+
+function splitFor(i: number): 'train' | 'validation' | 'test' {
+  const m = i % 10;
+  return m < 7 ? 'train' : m < 8 ? 'validation' : 'test';
+}
+
+function isoDate(base: Date, addDays: number) {
+  return new Date(base.getTime() + addDays * 86400_000).toISOString().slice(0, 10);
+}
+
+export async function seedDemo(opts: { db: Db; dataDir: string; onCaseCreated?: DemoCaseHook }) {
+  const { db } = opts;
+  const imgDir = path.join(opts.dataDir, 'demo-images');
+  fs.mkdirSync(imgDir, { recursive: true });
+  const hash = await hashPassword(DEMO_PASSWORD);
+  const ids: Record<string, string> = {};
+  const now = new Date();
+
+  await db.transaction(async (tx) => {
+    for (const a of DEMO_ACCOUNTS) {
+      const id = randomUUID();
+      ids[a.email] = id;
+      await tx.insert(users).values({ id, email: a.email, name: a.name, passwordHash: hash, isAdmin: a.admin });
+    }
+    const lead = ids['lead@example.org'];
+    const specs = [
+      {
+        slug: 'chest-pneumothorax',
+        name: 'Chest radiograph — pneumothorax',
+        description: 'Is there a pneumothorax? Two blinded readers; disagreements go to the adjudicator. The reader panel is the truth.',
+        definition: pneumothoraxDefinition,
+        modality: 'CR',
+        bodyPart: 'CHEST',
+        prefix: 'CXR',
+      },
+      {
+        slug: 'mammo-birads',
+        name: 'Screening mammography — BI-RADS',
+        description:
+          'BI-RADS per breast from two readers (adjudication beyond one category or across 3|4). Truth: malignant within 12 months, from pathology or a negative follow-up exam within 365 days.',
+        definition: mammographyDefinition,
+        modality: 'MG',
+        bodyPart: 'BREAST',
+        prefix: 'MG',
+      },
+    ];
+    for (const [p, spec] of specs.entries()) {
+      const [project] = await tx
+        .insert(projects)
+        .values({ slug: spec.slug, name: spec.name, description: spec.description, licence: 'CC BY 4.0 (synthetic demo images)', ownerId: lead })
+        .returning();
+      await tx.insert(projectVersions).values({ projectId: project.id, version: 1, ...spec.definition, note: 'Initial version', createdBy: lead });
+      const members: { email: string; role: 'reader' | 'adjudicator' | 'lead' }[] = [
+        { email: 'lead@example.org', role: 'lead' },
+        { email: 'adjudicator@example.org', role: 'adjudicator' },
+        ...[1, 2, 3, 4].map((n) => ({ email: `reader${n}@example.org`, role: 'reader' as const })),
+      ];
+      for (const m of members) await tx.insert(projectMembers).values({ projectId: project.id, userId: ids[m.email], role: m.role });
+      await writeAudit(tx, { actorId: lead, action: 'project.create', projectId: project.id, details: { slug: spec.slug, seeded: true } });
+
+      const r = rng(1000 + p);
+      const patientIds: string[] = [];
+      for (let i = 0; i < 32; i++) {
+        const [pt] = await tx
+          .insert(patients)
+          .values({ projectId: project.id, pseudonym: `${spec.prefix}-P${String(i + 1).padStart(3, '0')}`, split: splitFor(i) })
+          .returning();
+        patientIds.push(pt.id);
+      }
+      for (let i = 0; i < 45; i++) {
+        const caseNo = String(i + 1).padStart(3, '0');
+        const patientId = patientIds[i < 32 ? i : Math.floor(r() * 32)];
+        const studyDate = isoDate(new Date(Date.UTC(2025, 0, 6)), Math.floor(i * 7 + r() * 5));
+        const images: string[] = [];
+        if (p === 0) {
+          const ptx = r() < 0.35 ? (r() < 0.5 ? 'left' : 'right') : 'none';
+          const file = `${spec.slug}-${caseNo}.png`;
+          fs.writeFileSync(path.join(imgDir, file), chestRadiograph(7919 * (i + 1), ptx));
+          images.push(`/demo-images/${file}`);
+        } else {
+          const massSide = r() < 0.3 ? (r() < 0.5 ? 'left' : 'right') : null;
+          for (const side of ['right', 'left'] as const) {
+            const file = `${spec.slug}-${caseNo}-${side === 'left' ? 'L' : 'R'}CC.png`;
+            fs.writeFileSync(path.join(imgDir, file), mammogram(104729 * (i + 1) + (side === 'left' ? 1 : 0), side, massSide === side));
+            images.push(`/demo-images/${file}`);
+          }
+        }
+        const [c] = await tx
+          .insert(cases)
+          .values({
+            projectId: project.id,
+            patientId,
+            projectVersion: 1,
+            externalId: `${spec.prefix}-ACC-${caseNo}`,
+            studyInstanceUid: `1.2.826.0.1.3680043.10.1234.${p + 1}.${i + 1}`,
+            studyDate,
+            modality: spec.modality,
+            bodyPart: spec.bodyPart,
+            metadata: { site: i % 2 ? 'Site A' : 'Site B', view: p === 0 ? 'PA' : 'CC' },
+            images,
+          })
+          .returning();
+        for (const f of spec.definition.readerForm.findings) await tx.insert(findings).values({ caseId: c.id, key: f.key, label: f.label });
+        await opts.onCaseCreated?.({ tx: tx as unknown as Db, caseId: c.id, projectId: project.id, definition: spec.definition, at: now.toISOString() });
+      }
+    }
+  });
+  return ids;
+}
