@@ -24,12 +24,13 @@ type UserAttributes = { email: string; name: string; isAdmin: boolean; mustChang
 
 declare module 'lucia' {
   interface Register {
-    Lucia: Lucia<Record<string, never>, UserAttributes>;
+    Lucia: Lucia<{ createdAt: Date }, UserAttributes>;
     DatabaseUserAttributes: UserAttributes;
+    DatabaseSessionAttributes: { createdAt: Date };
   }
 }
 
-let lucia: Lucia<Record<string, never>, UserAttributes> | undefined;
+let lucia: Lucia<{ createdAt: Date }, UserAttributes> | undefined;
 let luciaDb: unknown;
 
 function getLucia() {
@@ -44,6 +45,7 @@ function getLucia() {
         expires: false,
         attributes: { secure: (process.env.APP_URL ?? '').startsWith('https:'), sameSite: 'lax' },
       },
+      getSessionAttributes: (a: { createdAt: Date }) => ({ createdAt: a.createdAt }),
       getUserAttributes: (a: UserAttributes) => ({
         email: a.email,
         name: a.name,
@@ -71,8 +73,7 @@ export async function getOptionalUser(request: Request): Promise<SessionUser | n
   const l = getLucia();
   const { session, user } = await l.validateSession(id);
   if (!session || !user) return null;
-  const createdAt = (session as unknown as { createdAt?: Date }).createdAt;
-  const created = createdAt instanceof Date ? createdAt.getTime() : Date.parse(String(createdAt ?? ''));
+  const created = new Date(session.createdAt).getTime();
   if (!user.active || !Number.isFinite(created) || Date.now() - created > ABSOLUTE_TIMEOUT_MS) {
     await l.invalidateSession(session.id);
     return null;
@@ -129,7 +130,7 @@ export async function signIn(request: Request, emailRaw: string, password: strin
   // A new session id at every sign-in (no fixation): any id the browser sent is discarded.
   const old = readSessionId(request);
   if (old) await l.invalidateSession(old);
-  const session = await l.createSession(user.id, {});
+  const session = await l.createSession(user.id, { createdAt: new Date() });
   const headers = new Headers();
   headers.append('Set-Cookie', l.createSessionCookie(session.id).serialize());
   await writeAudit(db, { actorId: user.id, action: 'auth.sign_in', ip });
@@ -157,7 +158,7 @@ export async function changePassword(args: { request: Request; userId: string; c
     await writeAudit(tx, { actorId: user.id, action: 'auth.password_change', ip: clientIp(args.request) });
   });
   await l.invalidateUserSessions(user.id);
-  const session = await l.createSession(user.id, {});
+  const session = await l.createSession(user.id, { createdAt: new Date() });
   const headers = new Headers();
   headers.append('Set-Cookie', l.createSessionCookie(session.id).serialize());
   return { ok: true as const, headers };
