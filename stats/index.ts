@@ -1,0 +1,24 @@
+/**
+ * stats/ public API. Pure TypeScript, no I/O.
+ *
+ *   import { fromColumns, categoricalAgreement, reportToJSON } from '../stats/index.ts';
+ *   const r = fromColumns(caseIds, readerIds, labels, { level: 'ordinal', categories });
+ *   const report = categoricalAgreement(r);
+ */
+export * from './ratings.ts';
+export * from './distributions.ts';
+export * from './report.ts';
+export { weightMatrix, type WeightSpec, type WeightKind, type Weights } from './categorical/weights.ts';
+export {
+  percentAgreementFW,
+  gwetAC,
+  fleissFW,
+  brennanPredigerFW,
+  krippendorffFW,
+  type FrameworkResult,
+} from './categorical/framework.ts';
+export { cohenKappaTable, scottPiTable, type KappaResult } from './categorical/cohen.ts';
+export { fleissComplete, dichotomise, type FleissCompleteResult } from './categorical/fleiss.ts';
+export { congerKappa } from './categorical/conger.ts';
+export { krippendorffAlpha, coincidence, alphaDelta, type AlphaMetric, type AlphaResult } from './categorical/krippendorff.ts';
+export { categoricalAgreement, type AgreementOptions } from './categorical/agreement.ts';
