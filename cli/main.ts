@@ -12,7 +12,7 @@ export const commands: Record<string, Command> = {
   import: { summary: 'import cases|evidence --project SLUG FILE' },
   export: { summary: 'export --project SLUG --format csv|jsonl|prov' },
   release: { summary: 'release --project SLUG' },
-  agreement: { summary: 'agreement FILE [options]: statistics on a ratings CSV' },
+  agreement: { summary: 'agreement FILE [options]: statistics on a ratings CSV', load: () => import('./commands/agreement.ts') },
   extract: { summary: 'extract --rules FILE REPORTS' },
   verify: { summary: 'replay every case, check invariants and hash chains' },
 };

@@ -305,7 +305,6 @@ export function fromColumns(
   }
   const stamp = new Int32Array(nReaders).fill(-1);
   const occ = new Int32Array(nReaders);
-  const firstRow = new Int32Array(nReaders);
   const occasion = new Int32Array(kept);
   let maxOcc = 1;
   for (let i = 0; i < nCases; i++) {
@@ -314,11 +313,10 @@ export function fromColumns(
       if (stamp[rd] !== i) {
         stamp[rd] = i;
         occ[rd] = 1;
-        firstRow[rd] = srcRow[k];
       } else {
         if (!opts.repeated) {
           throw new RatingsError(
-            `reader "${readerList[rd]}" rated case "${caseList[i]}" again (first at row ${firstRow[rd]}); ` +
+            `reader "${readerList[rd]}" rated case "${caseList[i]}" again; ` +
               'several ratings of a case by one reader need --repeated',
             srcRow[k],
             'repeated_rating',
