@@ -6,7 +6,10 @@ import path from 'node:path';
 import express from 'express';
 import { createRequestHandler } from '@remix-run/express';
 import type { ServerBuild } from '@remix-run/node';
-import { ConfigError, openFromEnv, isEmptyDatabase, parseDatabaseUrl } from './db/client.ts';
+import { ConfigError, dataRoot, openFromEnv, isEmptyDatabase, parseDatabaseUrl } from './db/client.ts';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
 import { LockedError } from './db/lock.ts';
 import { installDb } from './db/index.ts';
 import { originAllowed } from './app/lib/origin.ts';
@@ -55,7 +58,7 @@ async function main() {
   const demo = process.env.TRUTHLINE_DEMO === '1' || (handle.kind === 'pglite' && (await isEmptyDatabase(handle.db)));
   if (demo && (await isEmptyDatabase(handle.db))) {
     process.stdout.write('Seeding the demo data (first start of an empty database)…\n');
-    await seedDemo({ db: handle.db, dataDir: path.resolve('data') });
+    await seedDemo({ db: handle.db, dataDir: dataRoot() });
   }
 
   let dbUp = true;
@@ -96,9 +99,9 @@ async function main() {
     next();
   });
 
-  app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
-  app.use('/demo-images', express.static(path.resolve('data/demo-images'), { maxAge: '1h' }));
-  app.use(express.static('public', { maxAge: '1h' }));
+  app.use('/build', express.static(path.join(ROOT, 'public/build'), { immutable: true, maxAge: '1y' }));
+  app.use('/demo-images', express.static(path.join(dataRoot(), 'demo-images'), { maxAge: '1h' }));
+  app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }));
 
   app.use((_req, res, next) => {
     if (dbUp) return next();
@@ -112,7 +115,7 @@ async function main() {
       );
   });
 
-  const build = (await import(path.resolve('build/index.js'))) as ServerBuild;
+  const build = (await import(path.join(ROOT, 'build/index.js'))) as ServerBuild;
   app.all('*', createRequestHandler({ build, mode: process.env.NODE_ENV }));
 
   const server = app.listen(port, host, () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createCookieSessionStorage, redirect } from '@remix-run/node';
+import { dataRoot } from '../db/client.ts';
 
 export type Flash = { kind: 'success' | 'error' | 'info'; message: string };
 
@@ -10,7 +11,7 @@ function secret(): string {
   if (process.env.SESSION_SECRET) return process.env.SESSION_SECRET;
   // Embedded mode: keep a generated secret beside the data so restarts keep cookies valid.
   if (!process.env.DATABASE_URL) {
-    const file = path.resolve('data/session-secret');
+    const file = path.join(dataRoot(), 'session-secret');
     try {
       return fs.readFileSync(file, 'utf8').trim();
     } catch {

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -32,7 +33,12 @@ export type DbHandle = {
 
 export class ConfigError extends Error {}
 
-export const MIGRATIONS_DIR = path.resolve(process.env.TRUTHLINE_ROOT ?? process.cwd(), 'db/migrations');
+export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+/** Where embedded data, the pid lock, generated images and the session secret live. */
+export function dataRoot(): string {
+  return path.resolve(process.env.TRUTHLINE_DATA_DIR ?? 'data');
+}
 
 /** Validates DATABASE_URL; the message is one line naming the variable and the problem. */
 export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): URL {
@@ -89,7 +95,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<DbHandle> {
       },
     };
   }
-  const dataDir = opts.memory ? undefined : path.resolve(opts.dataDir ?? 'data/pglite');
+  const dataDir = opts.memory ? undefined : path.resolve(opts.dataDir ?? path.join(dataRoot(), 'pglite'));
   if (dataDir) {
     fs.mkdirSync(dataDir, { recursive: true });
     if (opts.lock !== false) acquireLock(path.dirname(dataDir));

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { withDatabase } from './db-open.ts';
-import { isEmptyDatabase } from '../../db/client.ts';
+import { dataRoot, isEmptyDatabase } from '../../db/client.ts';
 import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../db/seed/demo.ts';
 
 export async function run(args: string[]): Promise<number> {
@@ -27,7 +26,7 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write('truthline seed: the database already has data; use --reset to rebuild the demo from scratch\n');
       return 1;
     }
-    await seedDemo({ db: h.db, dataDir: path.resolve('data') });
+    await seedDemo({ db: h.db, dataDir: dataRoot() });
     process.stdout.write(`demo seeded into ${h.where}\nsign in as any of (password "${DEMO_PASSWORD}"):\n`);
     for (const a of DEMO_ACCOUNTS) process.stdout.write(`  ${a.email.padEnd(26)} ${a.note}\n`);
     return 0;
