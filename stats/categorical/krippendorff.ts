@@ -111,5 +111,7 @@ export function krippendorffAlpha(cc: CaseCounts, metric: AlphaMetric, values: F
   for (let j = 0; j < q * q; j++) w[j] = maxD > 0 ? 1 - delta[j] / maxD : 1;
   const wt: Weights = { q, name: `krippendorff_${metric}`, w, identity: metric === 'nominal' };
   const inference = krippendorffFW(cc, wt, level);
-  return { value, observed: dObs, expected: dExp, pairable: total, cases, metric, inference };
+  let pairable = 0;
+  for (let i = 0; i < cc.nCases; i++) if (cc.totals[i] >= 2) pairable += cc.totals[i];
+  return { value, observed: dObs, expected: dExp, pairable, cases, metric, inference };
 }
