@@ -7,7 +7,7 @@ type Command = { summary: string; load?: () => Promise<{ run: (args: string[]) =
 export const commands: Record<string, Command> = {
   migrate: { summary: 'apply migrations', load: () => import('./commands/migrate.ts') },
   seed: { summary: 'seed [--reset]: the demo data', load: () => import('./commands/seed.ts') },
-  users: { summary: 'users create --email E [--admin]: create an account' },
+  users: { summary: 'users create --email E [--admin]: create an account', load: () => import('./commands/users.ts') },
   token: { summary: 'token create --user E --project SLUG: a personal API token' },
   import: { summary: 'import cases|evidence --project SLUG FILE' },
   export: { summary: 'export --project SLUG --format csv|jsonl|prov' },
