@@ -88,7 +88,7 @@ describe('canonicalJson (RFC 8785)', () => {
 });
 
 describe('hash chain', () => {
-  const base = { caseId: 'c', type: 'read.submit', payload: { values: { a: 1 } }, actorId: 'u', occurredAt: '2024-01-01T00:00:00.000Z' };
+  const base: { caseId: string; type: string; payload: unknown; actorId: string | null; occurredAt: string } = { caseId: 'c', type: 'read.submit', payload: { values: { a: 1 } }, actorId: 'u', occurredAt: '2024-01-01T00:00:00.000Z' };
   const build = (n: number) => {
     const out: (typeof base & { seq: number; prevHash: string; hash: string })[] = [];
     let prev = GENESIS_HASH;

@@ -4,6 +4,7 @@ import { defaultRegistry, replay, sameSnapshot, startSnapshot, step, stateName, 
 import { countedReads, neededReads, type CaseEvent, type CaseInput, type Effect } from './machine.ts';
 import { readerFormSchema, referenceStandardSchema, truthPolicySchema } from './definition.ts';
 
+type NoAt<T> = T extends unknown ? Omit<T, 'at'> : never;
 const AT = '2024-05-01T10:00:00.000Z';
 let n = 0;
 const id = () => `id-${++n}`;
@@ -36,7 +37,7 @@ class Driver {
   get ctx() {
     return this.snapshot.context;
   }
-  send(ev: Omit<CaseEvent, 'at'> & { at?: string }): string | null {
+  send(ev: NoAt<CaseEvent> & { at?: string }): string | null {
     const event = { at: AT, ...ev } as CaseEvent;
     const r = step(defaultRegistry, defaultRegistry.current, this.snapshot, event);
     if (!r.ok) return r.reason;

@@ -1,0 +1,129 @@
+/**
+ * Replay & verification (`npx truthline verify`): for every case, rebuild the actor from its
+ * events and compare with the stored snapshot as canonical JSON; check the hash chain, the head
+ * hash and the event count (so a removed last row is caught); and check the invariants that tie
+ * the workflow to the rows its effects wrote.
+ */
+import { asc, eq } from 'drizzle-orm';
+import type { Tx } from '../db/client.ts';
+import { caseWorkflows, cases, reads, truthLabels, workflowEvents } from '../db/schema.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { defaultRegistry, replay, stateName, type MachineRegistry, type PersistedSnapshot } from './engine.ts';
+import { checkChain } from './hash-chain.ts';
+import { countedReads, neededReads, truthSubjects } from './machine.ts';
+
+export type CaseReport = { caseId: string; problems: string[] };
+export type VerifyReport = { checked: number; failures: CaseReport[] };
+
+/** The first path at which two JSON values differ ("context.reads[1].values"). */
+export function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (canonicalJson(a) === canonicalJson(b)) return null;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+  }
+  return path || '(root)';
+}
+
+export async function verifyCase({ db, caseId, registry = defaultRegistry }: { db: Tx; caseId: string; registry?: MachineRegistry }): Promise<string[]> {
+  const problems: string[] = [];
+  const [row] = await db.select().from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId));
+  const events = await db.select().from(workflowEvents).where(eq(workflowEvents.caseId, caseId)).orderBy(asc(workflowEvents.seq));
+  if (!row) {
+    problems.push(events.length ? `${events.length} workflow events but no case_workflows row` : 'no workflow: the case was never started through the runtime');
+    return problems;
+  }
+  if (!events.length) return ['no workflow events (the first event was removed)'];
+
+  for (const p of checkChain(events)) problems.push(`event ${p.seq}: ${p.problem}`);
+  if (events.length !== row.eventCount) problems.push(`case_workflows counts ${row.eventCount} events but ${events.length} are stored (an event row was removed or added)`);
+  const last = events[events.length - 1];
+  if (last.hash !== row.headHash) problems.push(`head hash on case_workflows does not match the last stored event (seq ${last.seq})`);
+
+  const stored = row.snapshot as PersistedSnapshot;
+  if (stateName(stored) !== row.state) problems.push(`state column says ${row.state} but the snapshot is in ${stateName(stored)}`);
+  try {
+    const r = replay(
+      registry,
+      events.map((e) => ({ seq: e.seq, type: e.type, payload: e.payload as Record<string, unknown>, actorId: e.actorId, occurredAt: e.occurredAt, machineVersion: e.machineVersion })),
+    );
+    const diff = firstDifference(r.snapshot, stored);
+    if (diff) problems.push(`replaying the events does not reproduce the stored snapshot (first difference at ${diff})`);
+    if (r.machineVersion !== row.machineVersion) problems.push(`replay ends at machine ${r.machineVersion} but the case records ${row.machineVersion}`);
+  } catch (e) {
+    problems.push(`replay failed: ${(e as Error).message}`);
+  }
+
+  // Invariants against the rows the effects wrote (judged on the stored snapshot).
+  const ctx = stored.context;
+  if (!ctx || !Array.isArray(ctx.reads)) return [...problems, 'the stored snapshot has no workflow context'];
+  const readRows = await db.select().from(reads).where(eq(reads.caseId, caseId));
+  const byId = new Map(readRows.map((r) => [r.id, r]));
+  const inContext = new Map<string, { author: string; values: unknown }>();
+  for (const r of ctx.reads) inContext.set(r.id, { author: r.readerId, values: r.values });
+  for (const v of ctx.votes) inContext.set(v.readId, { author: v.adjudicatorId, values: v.values });
+  for (const [id, r] of inContext) {
+    const dbRow = byId.get(id);
+    if (!dbRow) problems.push(`read ${id} is in the workflow but missing from reads`);
+    else if (dbRow.authorId !== r.author || canonicalJson(dbRow.values) !== canonicalJson(r.values)) problems.push(`read ${id} differs from what the workflow recorded`);
+  }
+  for (const r of readRows) {
+    if ((r.source === 'reader' || r.source === 'adjudicator') && !inContext.has(r.id)) problems.push(`read ${r.id} is not in the event log`);
+  }
+  const mentions = new Map<string, number>();
+  for (const e of events) {
+    const rid = (e.payload as { readId?: unknown }).readId;
+    if (typeof rid === 'string') mentions.set(rid, (mentions.get(rid) ?? 0) + 1);
+  }
+  for (const [id, n] of mentions) if (n !== 1) problems.push(`read ${id} appears in ${n} events`);
+  if (countedReads(ctx).length > neededReads(ctx)) problems.push(`holds ${countedReads(ctx).length} counted reads, the policy allows ${neededReads(ctx)}`);
+
+  const labels = await db.select().from(truthLabels).where(eq(truthLabels.caseId, caseId));
+  const bySubject = new Map<string, typeof labels>();
+  for (const l of labels) {
+    const k = l.findingId ?? '(case)';
+    bySubject.set(k, [...(bySubject.get(k) ?? []), l]);
+  }
+  for (const [subject, ls] of bySubject) {
+    ls.sort((a, b) => a.version - b.version);
+    ls.forEach((l, i) => {
+      if (l.version !== i + 1) problems.push(`truth for ${subject}: versions are not 1..n (found ${ls.map((x) => x.version).join(',')})`);
+      if (i > 0 && l.supersedesId !== ls[i - 1].id) problems.push(`truth for ${subject} version ${l.version} does not supersede version ${ls[i - 1].version}`);
+      for (const r of l.derivedFromReads) if (!byId.has(r)) problems.push(`truth for ${subject} version ${l.version} derives from read ${r}, which does not exist`);
+    });
+  }
+  const current = (findingId: string | null) => {
+    const ls = bySubject.get(findingId ?? '(case)');
+    return ls?.[ls.length - 1];
+  };
+  const state = stateName(stored);
+  if (state === 'decided' || state === 'excluded') {
+    for (const s of truthSubjects(ctx, null)) {
+      const t = current(s.findingId);
+      const name = s.findingKey ?? 'the case';
+      if (!t) problems.push(`${state} but ${name} has no truth label`);
+      else if (state === 'excluded' && t.state !== 'excluded') problems.push(`excluded but the current truth of ${name} is ${t.state}`);
+      else if (state === 'decided' && (t.method === 'reopened' || t.state === 'excluded')) problems.push(`decided but the current truth of ${name} is ${t.state} (${t.method})`);
+    }
+  }
+  return problems;
+}
+
+/** Verifies every case (or the given ones). */
+export async function verifyAllCases({ db, caseIds, registry }: { db: Tx; caseIds?: string[]; registry?: MachineRegistry }): Promise<VerifyReport> {
+  let ids = caseIds;
+  if (!ids) {
+    const a = await db.select({ id: cases.id }).from(cases);
+    const b = await db.selectDistinct({ id: workflowEvents.caseId }).from(workflowEvents);
+    ids = [...new Set([...a.map((x) => x.id), ...b.map((x) => x.id)])].sort();
+  }
+  const failures: CaseReport[] = [];
+  for (const caseId of ids) {
+    const problems = await verifyCase({ db, caseId, registry });
+    if (problems.length) failures.push({ caseId, problems });
+  }
+  return { checked: ids.length, failures };
+}
