@@ -22,3 +22,10 @@ export { fleissComplete, dichotomise, type FleissCompleteResult } from './catego
 export { congerKappa } from './categorical/conger.ts';
 export { krippendorffAlpha, coincidence, alphaDelta, type AlphaMetric, type AlphaResult } from './categorical/krippendorff.ts';
 export { categoricalAgreement, type AgreementOptions } from './categorical/agreement.ts';
+// stats II: measurement, accuracy against a reference standard, bootstrap, truth inference.
+export * as measurement from './measurement/index.ts';
+export * as accuracy from './accuracy/index.ts';
+export * as bootstrap from './bootstrap/index.ts';
+export * as inference from './inference/index.ts';
+export { extendReport, type ExtendOptions } from './inference/extend.ts';
+export { InputError, truthByCase, patientsByCase, type TableRow } from './accuracy/truth.ts';

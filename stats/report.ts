@@ -92,6 +92,24 @@ export interface StatisticEntry {
   n: EntryCounts | null;
   interpretation?: Interpretation | null;
   notes?: string[];
+  /** Bootstrap CIs (stats/bootstrap), when requested. */
+  bootstrap?: BootstrapInterval;
+}
+
+/** Bootstrap intervals of an entry (stats/bootstrap/report.ts). */
+export interface BootstrapInterval {
+  level: number;
+  replicates: number;
+  /** Replicates where the statistic was undefined (dropped). */
+  failed: number;
+  seed: number;
+  unit: 'cases' | 'clusters';
+  readers_resampled: boolean;
+  se: number | null;
+  bias: number | null;
+  percentile: { lower: number | null; upper: number | null };
+  bca: { lower: number | null; upper: number | null } | null;
+  method: string;
 }
 
 /** Summary of the input data. */

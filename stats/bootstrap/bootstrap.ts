@@ -68,6 +68,23 @@ function groupClusters(clusters: ArrayLike<number>, n: number): Int32Array[] {
 }
 
 export function bootstrap(nCases: number, stat: Statistic, opts: BootstrapOptions): BootstrapResult {
+  return bootstrapMany(nCases, (idx, rd) => [stat(idx, rd)], opts)[0];
+}
+
+/** A vector-valued statistic: several statistics of the same resample (e.g. a whole report). */
+export type MultiStatistic = (cases: Int32Array, readers: Int32Array | null) => ArrayLike<number>;
+
+/**
+ * Bootstraps several statistics on the same resamples. The length of the vector is fixed by the
+ * full-sample call; a replicate that returns a shorter vector gives NaN for the missing ones.
+ * `jackknifeMaxUnits` (default 5000): above that many cases/clusters BCa is skipped (the
+ * jackknife would need one evaluation per unit).
+ */
+export function bootstrapMany(
+  nCases: number,
+  stat: MultiStatistic,
+  opts: BootstrapOptions & { jackknifeMaxUnits?: number },
+): BootstrapResult[] {
   const B = opts.replicates;
   const level = opts.level ?? 0.95;
   if (!(Number.isInteger(B) && B >= 1)) throw new RangeError(`replicates must be a positive integer (got ${B})`);
@@ -76,13 +93,13 @@ export function bootstrap(nCases: number, stat: Statistic, opts: BootstrapOption
   const R = opts.readers ?? null;
   const all = Int32Array.from({ length: nCases }, (_, i) => i);
   const allReaders = R ? Int32Array.from({ length: R }, (_, i) => i) : null;
-  const estimate = stat(all, allReaders);
+  const est = Float64Array.from(stat(all, allReaders));
+  const S = est.length;
   const groups = opts.clusters ? groupClusters(opts.clusters, nCases) : null;
   const G = groups ? groups.length : nCases;
 
-  const reps = new Float64Array(B);
-  const buf = new Int32Array(nCases * 4);
-  let scratch = buf;
+  const reps = Array.from({ length: S }, () => new Float64Array(B));
+  let scratch = new Int32Array(nCases * 2);
   const readerBuf = R ? new Int32Array(R) : null;
   for (let b = 0; b < B; b++) {
     let idx: Int32Array;
@@ -108,13 +125,46 @@ export function bootstrap(nCases: number, stat: Statistic, opts: BootstrapOption
       for (let r = 0; r < R; r++) readerBuf[r] = rng.int(R);
       rd = readerBuf.slice();
     }
-    reps[b] = stat(idx, rd);
+    const v = stat(idx, rd);
+    for (let s = 0; s < S; s++) reps[s][b] = s < v.length ? v[s] : NaN;
   }
 
-  const finite = reps.filter(Number.isFinite);
-  const failed = B - finite.length;
-  const sorted = finite.slice().sort();
+  // Jackknife: leave one unit (case or cluster) out; the reader dimension is not jackknifed.
+  const units = groups ?? null;
+  const nUnits = groups ? groups.length : nCases;
+  let jack: Float64Array[] | null = null;
+  if (opts.bca !== false && nUnits <= (opts.jackknifeMaxUnits ?? 5000)) {
+    jack = Array.from({ length: S }, () => new Float64Array(nUnits));
+    const drop = new Uint8Array(nCases);
+    for (let u = 0; u < nUnits; u++) {
+      const unit = units ? units[u] : Int32Array.of(u);
+      for (const i of unit) drop[i] = 1;
+      const keep = all.filter((i) => !drop[i]);
+      const v = stat(keep, allReaders);
+      for (let s = 0; s < S; s++) jack[s][u] = s < v.length ? v[s] : NaN;
+      for (const i of unit) drop[i] = 0;
+    }
+  }
   const alpha = [(1 - level) / 2, (1 + level) / 2];
+  return Array.from({ length: S }, (_, s) => summarise(est[s], reps[s], jack ? jack[s] : null, alpha, level, {
+    unit: groups ? 'clusters' : 'cases',
+    resampledReaders: !!R,
+    seed: opts.seed,
+    B,
+  }));
+}
+
+function summarise(
+  estimate: number,
+  reps: Float64Array,
+  jack: Float64Array | null,
+  alpha: number[],
+  level: number,
+  meta: Pick<BootstrapResult, 'unit' | 'resampledReaders' | 'seed' | 'B'>,
+): BootstrapResult {
+  const finite = reps.filter(Number.isFinite);
+  const failed = reps.length - finite.length;
+  const sorted = finite.slice().sort();
   const percentile = normInter(sorted, alpha) as [number, number];
   let mean = 0;
   for (const v of finite) mean += v;
@@ -122,28 +172,18 @@ export function bootstrap(nCases: number, stat: Statistic, opts: BootstrapOption
   let ss = 0;
   for (const v of finite) ss += (v - mean) ** 2;
   const se = Math.sqrt(ss / (finite.length - 1));
-
   let bca: [number, number] | null = null;
   let z0: number | null = null;
   let acc: number | null = null;
   let influence: Float64Array | null = null;
-  if (opts.bca !== false && finite.length > 0) {
-    // Jackknife: leave one unit (case or cluster) out.
-    const units = groups ?? Array.from({ length: nCases }, (_, i) => Int32Array.of(i));
-    const n = units.length;
-    const drop = new Uint8Array(nCases);
-    const jack = new Float64Array(n);
-    for (let u = 0; u < n; u++) {
-      for (const i of units[u]) drop[i] = 1;
-      const keep = all.filter((i) => !drop[i]);
-      jack[u] = stat(keep, allReaders);
-      for (const i of units[u]) drop[i] = 0;
-    }
+  if (jack && finite.length > 0 && Number.isFinite(estimate) && jack.every(Number.isFinite)) {
+    const n = jack.length;
     let jm = 0;
     for (const v of jack) jm += v;
     jm /= n;
     influence = jack.map((v) => (n - 1) * (jm - v));
-    let s2 = 0, s3 = 0;
+    let s2 = 0;
+    let s3 = 0;
     for (const l of influence) {
       s2 += l * l;
       s3 += l * l * l;
@@ -153,30 +193,16 @@ export function bootstrap(nCases: number, stat: Statistic, opts: BootstrapOption
     for (const v of finite) if (v < estimate) below++;
     z0 = qnorm(below / finite.length);
     if (Number.isFinite(z0) && Number.isFinite(acc)) {
+      const zz = z0;
+      const aa = acc;
       const adj = alpha.map((a) => {
         const za = qnorm(a);
-        return pnorm(z0! + (z0! + za) / (1 - acc! * (z0! + za)));
+        return pnorm(zz + (zz + za) / (1 - aa * (zz + za)));
       });
       bca = normInter(sorted, adj) as [number, number];
     }
   }
-  return {
-    estimate,
-    replicates: reps,
-    failed,
-    se,
-    bias: mean - estimate,
-    percentile,
-    bca,
-    z0,
-    acceleration: acc,
-    influence,
-    level,
-    unit: groups ? 'clusters' : 'cases',
-    resampledReaders: !!R,
-    seed: opts.seed,
-    B,
-  };
+  return { estimate, replicates: reps, failed, se, bias: mean - estimate, percentile, bca, z0, acceleration: acc, influence, level, ...meta };
 }
 
 /**

@@ -1,2 +1,4 @@
 export * from './dawidSkene.ts';
 export * from './majority.ts';
+export * from './entries.ts';
+export * from './extend.ts';
