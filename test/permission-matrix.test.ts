@@ -40,6 +40,7 @@ export const MATRIX: Record<string, Spec> = {
   'account.tsx': { path: () => '/account', loader: signedIn, action: signedIn },
   'admin.users.tsx': { path: () => '/admin/users', loader: adminOnly, action: adminOnly, form: () => ({ intent: 'create' }) },
   'projects.$slug._index.tsx': { path: (w) => `/projects/${w.project.slug}`, params: slug, loader: member },
+  'projects.$slug.members.tsx': { path: (w) => `/projects/${w.project.slug}/members`, params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'add' }) },
 };
 
 const ROUTES = path.resolve(import.meta.dirname, '../app/routes');

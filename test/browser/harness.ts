@@ -1,0 +1,61 @@
+/**
+ * Browser tests: build the app, start server.ts on a free port with a scratch embedded database
+ * (the demo is seeded on first start), and drive Debian's chromium with playwright-core.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = fs.existsSync(CHROMIUM);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export type Running = { url: string; dataDir: string; stop(): Promise<void> };
+
+export async function startServer(): Promise<Running> {
+  const build = spawnSync('npx', ['remix', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`remix build failed: ${build.stderr}`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-browser-'));
+  const env: Record<string, string | undefined> = { ...process.env, PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  delete env.APP_URL;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 180_000);
+    const onData = (b: Buffer) => {
+      log += b.toString();
+      const m = log.match(/listening on (http:\/\/[^\s]+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${log}`)));
+  });
+  return {
+    url,
+    dataDir,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+export async function signInAs(page: Page, base: string, email: string, password = 'truthline-demo') {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
