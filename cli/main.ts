@@ -14,7 +14,7 @@ export const commands: Record<string, Command> = {
   release: { summary: 'release --project SLUG' },
   agreement: { summary: 'agreement FILE [options]: statistics on a ratings CSV', load: () => import('./commands/agreement.ts') },
   extract: { summary: 'extract --rules FILE REPORTS' },
-  verify: { summary: 'replay every case, check invariants and hash chains' },
+  verify: { summary: 'replay every case, check invariants and hash chains', load: () => import('./commands/verify.ts') },
 };
 
 function usage(): string {
