@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { createTestDb, onPostgres, type TestDb } from './db.ts';
+import { installDb } from '../db/index.ts';
 import { at, biradsDefinition, buildProject, pneumothoraxDefinition, rid, type Fixture } from './fixtures/workflow.ts';
 import { caseWorkflows, reads, truthLabels, workflowEvents } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
@@ -100,6 +101,7 @@ describe('verify', () => {
       expect(text).toMatch(/4 of \d+ cases FAILED/);
     } finally {
       spy.mockRestore();
+      installDb(t); // the command closes its own handle and uninstalls the global one
       if (old === undefined) delete process.env.DATABASE_URL;
       else process.env.DATABASE_URL = old;
     }
