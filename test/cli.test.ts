@@ -9,7 +9,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 let dir: string;
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const base: Record<string, string | undefined> = { ...process.env, TRUTHLINE_DATA_DIR: dir };
+  const base: NodeJS.ProcessEnv = { ...process.env, TRUTHLINE_DATA_DIR: dir };
   delete base.DATABASE_URL;
   delete base.TRUTHLINE_DEMO;
   const r = spawnSync(process.execPath, [path.join(ROOT, 'cli/bin.js'), ...args], {

@@ -34,7 +34,7 @@ async function rejects(fn: (tx: TestDb['db']) => Promise<unknown>, pattern: RegE
   expect(msg).toMatch(pattern);
 }
 
-const evt = (seq: number, crid = randomUUID()) => ({
+const evt = (seq: number, crid: string = randomUUID()) => ({
   caseId, seq, type: 'X', payload: {}, occurredAt: new Date().toISOString(), machineVersion: '1', hash: 'h', prevHash: 'p', clientRequestId: crid,
 });
 

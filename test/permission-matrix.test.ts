@@ -7,41 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTestDb, type TestDb } from './db.ts';
-import { PERSONAS, classify, invoke, makeWorld, request, sessionCookie, type Outcome, type Persona } from './fixtures/app.ts';
+import { PERSONAS, classify, invoke, makeWorld, request, sessionCookie, type Outcome } from './fixtures/app.ts';
+import type { Spec, World } from './matrix/types.ts';
 
-type World = Awaited<ReturnType<typeof makeWorld>>;
-type Expect = Record<Persona, Outcome>;
-type Spec = {
-  path: (w: World) => string;
-  params?: (w: World) => Record<string, string>;
-  loader?: Expect;
-  action?: Expect;
-  form?: (w: World) => Record<string, string>;
-  /** The action ends the session: give it a session of its own so later routes keep theirs. */
-  endsSession?: boolean;
-};
-
-const all = (o: Outcome): Expect => ({ anonymous: o, admin: o, lead: o, otherLead: o, reader: o, adjudicator: o });
-const signedIn: Expect = { ...all('ok'), anonymous: 'login' };
-const adminOnly: Expect = { anonymous: 'login', admin: 'ok', lead: 'forbidden', otherLead: 'forbidden', reader: 'forbidden', adjudicator: 'forbidden' };
-const member: Expect = { anonymous: 'login', admin: 'notfound', lead: 'ok', otherLead: 'notfound', reader: 'ok', adjudicator: 'ok' };
-export const leadOnly: Expect = { ...member, reader: 'forbidden', adjudicator: 'forbidden' };
-export const readerOnly: Expect = { ...member, lead: 'forbidden', adjudicator: 'forbidden' };
-export const adjudicatorOnly: Expect = { ...member, lead: 'forbidden', reader: 'forbidden' };
-
-const slug = (w: World) => ({ slug: w.project.slug });
-
-export const MATRIX: Record<string, Spec> = {
-  'root.tsx': { path: () => '/', loader: all('ok') },
-  '_index.tsx': { path: () => '/', loader: signedIn },
-  'login.tsx': { path: () => '/login', loader: { ...all('ok') }, action: all('ok') },
-  // Signing out sends everyone to the sign-in page.
-  'logout.tsx': { path: () => '/logout', loader: all('ok'), action: all('login'), endsSession: true },
-  'account.tsx': { path: () => '/account', loader: signedIn, action: signedIn },
-  'admin.users.tsx': { path: () => '/admin/users', loader: adminOnly, action: adminOnly, form: () => ({ intent: 'create' }) },
-  'projects.$slug._index.tsx': { path: (w) => `/projects/${w.project.slug}`, params: slug, loader: member },
-  'projects.$slug.members.tsx': { path: (w) => `/projects/${w.project.slug}/members`, params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'add' }) },
-};
+// Each area keeps its rows in test/matrix/<area>.ts (exporting `entries`); they are merged here.
+const parts = import.meta.glob<{ entries: Record<string, Spec> }>('./matrix/*.ts', { eager: true });
+const MATRIX: Record<string, Spec> = {};
+for (const [file, mod] of Object.entries(parts)) {
+  for (const [route, spec] of Object.entries(mod.entries ?? {})) {
+    if (route in MATRIX) throw new Error(`${route} appears twice in the matrix (again in ${file})`);
+    MATRIX[route] = spec;
+  }
+}
 
 const ROUTES = path.resolve(import.meta.dirname, '../app/routes');
 const routeFiles = ['root.tsx', ...fs.readdirSync(ROUTES).filter((f) => /\.(tsx?|jsx?)$/.test(f) && !/\.(server|test)\./.test(f))];
@@ -57,7 +34,7 @@ afterAll(async () => t?.dispose());
 describe('permission matrix', () => {
   it('has an entry for every route file', () => {
     const missing = routeFiles.filter((f) => !(f in MATRIX));
-    expect(missing, `add these routes to MATRIX in ${import.meta.filename}`).toEqual([]);
+    expect(missing, 'add these routes to a test/matrix/<area>.ts file').toEqual([]);
     const stale = Object.keys(MATRIX).filter((f) => !routeFiles.includes(f));
     expect(stale, 'entries for routes that no longer exist').toEqual([]);
   });
@@ -73,9 +50,10 @@ describe('permission matrix', () => {
       const got: Record<string, Record<string, Outcome>> = { loader: {}, action: {} };
       for (const p of PERSONAS) {
         const params = spec.params?.(w) ?? {};
-        if (spec.loader) got.loader[p] = classify(await invoke(mod.loader, request(spec.path(w), { cookie: w.cookies[p] }), params));
+        const headers = spec.headers?.(w, p);
+        if (spec.loader) got.loader[p] = classify(await invoke(mod.loader, request(spec.path(w), { cookie: w.cookies[p], headers }), params));
         const cookie = spec.endsSession && p !== 'anonymous' ? await sessionCookie(w.users[p].email) : w.cookies[p];
-        if (spec.action) got.action[p] = classify(await invoke(mod.action, request(spec.path(w), { cookie, form: spec.form?.(w) ?? {} }), params));
+        if (spec.action) got.action[p] = classify(await invoke(mod.action, request(spec.path(w), { cookie, headers, form: spec.form?.(w) ?? {} }), params));
       }
       if (spec.loader) expect(got.loader, `${file} loader`).toEqual(spec.loader);
       if (spec.action) expect(got.action, `${file} action`).toEqual(spec.action);

@@ -18,7 +18,7 @@ export async function startServer(): Promise<Running> {
   const build = spawnSync('npx', ['remix', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`remix build failed: ${build.stderr}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-browser-'));
-  const env: Record<string, string | undefined> = { ...process.env, PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   delete env.APP_URL;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
