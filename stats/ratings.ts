@@ -136,17 +136,80 @@ export function buildRatings(rows: Iterable<RatingRow>, opts: RatingsOptions = {
   return fromColumns(c, r, v, opts);
 }
 
-/** Builds Ratings from three parallel columns (the fast path). */
+/** Builds Ratings from three parallel columns. */
 export function fromColumns(
   caseIds: ArrayLike<string>,
   readerIds: ArrayLike<string>,
   values: ArrayLike<RawValue>,
   opts: RatingsOptions = {},
 ): Ratings {
-  const level = opts.level ?? 'nominal';
-  const tokens = new Set(opts.missingTokens ?? DEFAULT_MISSING);
   const nRows = values.length;
   if (caseIds.length !== nRows || readerIds.length !== nRows) {
+    throw new RatingsError('columns have different lengths', -1, 'empty');
+  }
+  const caseOf = new Int32Array(nRows);
+  const readerOf = new Int32Array(nRows);
+  const valueOf = new Int32Array(nRows);
+  const caseNames: string[] = [];
+  const readerNames: string[] = [];
+  const distinct: RawValue[] = [];
+  const cm = new Map<string, number>();
+  const rm = new Map<string, number>();
+  const vm = new Map<RawValue, number>();
+  for (let row = 0; row < nRows; row++) {
+    const c = String(caseIds[row]);
+    let ci = cm.get(c);
+    if (ci === undefined) {
+      ci = caseNames.length;
+      cm.set(c, ci);
+      caseNames.push(c);
+    }
+    caseOf[row] = ci;
+    const r = String(readerIds[row]);
+    let ri = rm.get(r);
+    if (ri === undefined) {
+      ri = readerNames.length;
+      rm.set(r, ri);
+      readerNames.push(r);
+    }
+    readerOf[row] = ri;
+    const v = values[row];
+    let vi = vm.get(v);
+    if (vi === undefined) {
+      vi = distinct.length;
+      vm.set(v, vi);
+      distinct.push(v);
+    }
+    valueOf[row] = vi;
+  }
+  return fromInterned({ nRows, caseOf, caseNames, readerOf, readerNames, valueOf, values: distinct }, opts);
+}
+
+/**
+ * Long-form columns with each distinct string/value stored once (e.g. straight from a CSV
+ * parser): row k is case `caseNames[caseOf[k]]`, reader `readerNames[readerOf[k]]`, raw value
+ * `values[valueOf[k]]`. Equal names under different ids are the same case/reader; every value
+ * entry is read exactly as fromColumns reads a cell. fromColumns(…) ≡ fromInterned(intern(…)).
+ */
+export interface InternedColumns {
+  nRows: number;
+  caseOf: Int32Array;
+  caseNames: readonly string[];
+  readerOf: Int32Array;
+  readerNames: readonly string[];
+  valueOf: Int32Array;
+  values: readonly RawValue[];
+}
+
+const UNSEEN = -2;
+const MISSING = -1;
+
+/** Builds Ratings from interned columns (the fast path: each distinct value is classified once). */
+export function fromInterned(cols: InternedColumns, opts: RatingsOptions = {}): Ratings {
+  const level = opts.level ?? 'nominal';
+  const tokens = new Set(opts.missingTokens ?? DEFAULT_MISSING);
+  const { nRows, caseOf, caseNames, readerOf, readerNames, valueOf, values } = cols;
+  if (caseOf.length !== nRows || readerOf.length !== nRows || valueOf.length !== nRows) {
     throw new RatingsError('columns have different lengths', -1, 'empty');
   }
   const numeric = level === 'interval' || level === 'ratio';
@@ -181,28 +244,15 @@ export function fromColumns(
     }
   }
 
-  // Pass 1: codes (provisional when categories are collected), case/reader indices.
-  const caseMap = new Map<string, number>();
-  const readerMap = new Map<string, number>();
-  const caseList: string[] = [];
-  const readerList: string[] = [];
-  const rowCase = new Int32Array(nRows);
-  const rowReader = new Int32Array(nRows);
-  const rowCode = new Int32Array(nRows);
   const numIndex = new Map<number, number>();
   if (declared && numeric) numValues.forEach((x, i) => numIndex.set(x, i));
   if (declared && !numeric) categories.forEach((x, i) => catIndex.set(x, i));
   const collected: string[] = [];
   const collectedNum: number[] = [];
-  let kept = 0;
-  let missingRows = 0;
-  for (let row = 0; row < nRows; row++) {
-    const raw = values[row];
-    if (isMissing(raw, tokens)) {
-      missingRows++;
-      continue;
-    }
-    let code: number;
+
+  /** Code of a raw value (provisional when categories are collected), MISSING, or throws for `row`. */
+  const classify = (raw: RawValue, row: number): number => {
+    if (isMissing(raw, tokens)) return MISSING;
     if (numeric) {
       const x = parseNumber(raw as string | number);
       if (Number.isNaN(x)) {
@@ -212,40 +262,75 @@ export function fromColumns(
         throw new RatingsError(`${String(raw)} is negative; ratio level needs values ≥ 0`, row, 'negative_ratio');
       }
       const found = numIndex.get(x);
-      if (found !== undefined) code = found;
-      else if (declared) {
+      if (found !== undefined) return found;
+      if (declared) {
         throw new RatingsError(`unknown category "${String(raw)}" (declared: ${categories.join(',')})`, row, 'unknown_category');
-      } else {
-        code = collectedNum.length;
-        numIndex.set(x, code);
-        collectedNum.push(x);
-        collected.push(String(raw).trim());
       }
-    } else {
-      const s = String(raw);
-      const found = catIndex.get(s);
-      if (found !== undefined) code = found;
-      else if (declared) {
-        throw new RatingsError(`unknown category "${s}" (declared: ${categories.join(',')})`, row, 'unknown_category');
-      } else {
-        code = collected.length;
-        catIndex.set(s, code);
-        collected.push(s);
+      const code = collectedNum.length;
+      numIndex.set(x, code);
+      collectedNum.push(x);
+      collected.push(String(raw).trim());
+      return code;
+    }
+    const s = String(raw);
+    const found = catIndex.get(s);
+    if (found !== undefined) return found;
+    if (declared) {
+      throw new RatingsError(`unknown category "${s}" (declared: ${categories.join(',')})`, row, 'unknown_category');
+    }
+    const code = collected.length;
+    catIndex.set(s, code);
+    collected.push(s);
+    return code;
+  };
+
+  // Pass 1, in input order: codes, case/reader indices by first appearance among kept rows.
+  const valueCode = new Int32Array(values.length).fill(UNSEEN);
+  const caseOfName = new Int32Array(caseNames.length).fill(-1);
+  const readerOfName = new Int32Array(readerNames.length).fill(-1);
+  const caseMap = new Map<string, number>();
+  const readerMap = new Map<string, number>();
+  const caseList: string[] = [];
+  const readerList: string[] = [];
+  const rowCase = new Int32Array(nRows);
+  const rowReader = new Int32Array(nRows);
+  const rowCode = new Int32Array(nRows);
+  let kept = 0;
+  let missingRows = 0;
+  for (let row = 0; row < nRows; row++) {
+    const vj = valueOf[row];
+    let code = valueCode[vj];
+    if (code === UNSEEN) {
+      code = classify(values[vj], row);
+      valueCode[vj] = code;
+    }
+    if (code === MISSING) {
+      missingRows++;
+      continue;
+    }
+    const cj = caseOf[row];
+    let ci = caseOfName[cj];
+    if (ci < 0) {
+      const cid = caseNames[cj];
+      let found = caseMap.get(cid);
+      if (found === undefined) {
+        found = caseList.length;
+        caseMap.set(cid, found);
+        caseList.push(cid);
       }
+      ci = caseOfName[cj] = found;
     }
-    const cid = String(caseIds[row]);
-    let ci = caseMap.get(cid);
-    if (ci === undefined) {
-      ci = caseList.length;
-      caseMap.set(cid, ci);
-      caseList.push(cid);
-    }
-    const rid = String(readerIds[row]);
-    let ri = readerMap.get(rid);
-    if (ri === undefined) {
-      ri = readerList.length;
-      readerMap.set(rid, ri);
-      readerList.push(rid);
+    const rj = readerOf[row];
+    let ri = readerOfName[rj];
+    if (ri < 0) {
+      const rid = readerNames[rj];
+      let found = readerMap.get(rid);
+      if (found === undefined) {
+        found = readerList.length;
+        readerMap.set(rid, found);
+        readerList.push(rid);
+      }
+      ri = readerOfName[rj] = found;
     }
     rowCase[kept] = ci;
     rowReader[kept] = ri;
@@ -288,16 +373,16 @@ export function fromColumns(
   for (let i = 0; i < nCases; i++) caseStart[i + 1] += caseStart[i];
   const fill = caseStart.slice(0, nCases);
   const caseIndex = new Int32Array(kept);
-  const readerOf = new Int32Array(kept);
+  const readerOfRating = new Int32Array(kept);
   const code = new Int32Array(kept);
   const srcRow = new Int32Array(kept); // kept-position → original row (for error messages)
   {
     let k = 0;
     for (let row = 0; row < nRows; row++) {
-      if (isMissing(values[row], tokens)) continue;
+      if (valueCode[valueOf[row]] === MISSING) continue;
       const pos = fill[rowCase[k]]++;
       caseIndex[pos] = rowCase[k];
-      readerOf[pos] = rowReader[k];
+      readerOfRating[pos] = rowReader[k];
       code[pos] = rowCode[k];
       srcRow[pos] = row;
       k++;
@@ -309,7 +394,7 @@ export function fromColumns(
   let maxOcc = 1;
   for (let i = 0; i < nCases; i++) {
     for (let k = caseStart[i]; k < caseStart[i + 1]; k++) {
-      const rd = readerOf[k];
+      const rd = readerOfRating[k];
       if (stamp[rd] !== i) {
         stamp[rd] = i;
         occ[rd] = 1;
@@ -338,7 +423,7 @@ export function fromColumns(
     raterIds = readerList.slice();
     raterReader = Int32Array.from(readerList, (_, i) => i);
     raterOccasion = new Int32Array(nReaders).fill(1);
-    raterIndex = readerOf;
+    raterIndex = readerOfRating;
   } else {
     const key = new Map<number, number>(); // reader * maxOcc + (occ-1) → rater
     const ids: string[] = [];
@@ -346,7 +431,7 @@ export function fromColumns(
     const ro: number[] = [];
     // Deterministic rater order: by reader, then occasion.
     const present = new Uint8Array(nReaders * maxOcc);
-    for (let k = 0; k < kept; k++) present[readerOf[k] * maxOcc + occasion[k] - 1] = 1;
+    for (let k = 0; k < kept; k++) present[readerOfRating[k] * maxOcc + occasion[k] - 1] = 1;
     for (let rd = 0; rd < nReaders; rd++) {
       for (let o = 1; o <= maxOcc; o++) {
         if (!present[rd * maxOcc + o - 1]) continue;
@@ -360,7 +445,7 @@ export function fromColumns(
     raterReader = Int32Array.from(rr);
     raterOccasion = Int32Array.from(ro);
     raterIndex = new Int32Array(kept);
-    for (let k = 0; k < kept; k++) raterIndex[k] = key.get(readerOf[k] * maxOcc + occasion[k] - 1)!;
+    for (let k = 0; k < kept; k++) raterIndex[k] = key.get(readerOfRating[k] * maxOcc + occasion[k] - 1)!;
   }
 
   return {
