@@ -11,7 +11,9 @@ import { hashPassword } from '../password.ts';
 import { writeAudit } from '../audit.ts';
 import { chestRadiograph, mammogram, rng } from './images.ts';
 import { mammographyDefinition, pneumothoraxDefinition } from './demo-projects.ts';
-import type { ProjectDefinition } from '../../workflows/definition.ts';
+import { startCaseWorkflow } from '../../workflows/runtime.ts';
+import type { Tx } from '../client.ts';
+import { simulateDemoActivity, type DemoTruth } from './demo-activity.ts';
 
 export const DEMO_PASSWORD = 'truthline-demo';
 export const DEMO_ACCOUNTS = [
@@ -24,7 +26,6 @@ export const DEMO_ACCOUNTS = [
   { email: 'reader4@example.org', name: 'Reader Four', admin: false, note: 'reader' },
 ] as const;
 
-export type DemoCaseHook = (args: { tx: Db; caseId: string; projectId: string; definition: ProjectDefinition; at: string }) => Promise<void>;
 
 function splitFor(i: number): 'train' | 'validation' | 'test' {
   const m = i % 10;
@@ -35,13 +36,17 @@ function isoDate(base: Date, addDays: number) {
   return new Date(base.getTime() + addDays * 86400_000).toISOString().slice(0, 10);
 }
 
-export async function seedDemo(opts: { db: Db; dataDir: string; onCaseCreated?: DemoCaseHook }) {
+export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boolean }) {
   const { db } = opts;
   const imgDir = path.join(opts.dataDir, 'demo-images');
   fs.mkdirSync(imgDir, { recursive: true });
   const hash = await hashPassword(DEMO_PASSWORD);
   const ids: Record<string, string> = {};
-  const now = new Date();
+  const truthByCase = new Map<string, DemoTruth>();
+  const ptxChoice: ('none' | 'left' | 'right')[] = [];
+  const massChoice: ('left' | 'right' | null)[] = [];
+  const ptxOf = (i: number) => ptxChoice[i];
+  const massOf = (i: number) => massChoice[i];
 
   await db.transaction(async (tx) => {
     for (const a of DEMO_ACCOUNTS) {
@@ -101,11 +106,13 @@ export async function seedDemo(opts: { db: Db; dataDir: string; onCaseCreated?: 
         const images: string[] = [];
         if (p === 0) {
           const ptx = r() < 0.35 ? (r() < 0.5 ? 'left' : 'right') : 'none';
+          ptxChoice[i] = ptx;
           const file = `${spec.slug}-${caseNo}.png`;
           fs.writeFileSync(path.join(imgDir, file), chestRadiograph(7919 * (i + 1), ptx));
           images.push(`/demo-images/${file}`);
         } else {
           const massSide = r() < 0.3 ? (r() < 0.5 ? 'left' : 'right') : null;
+          massChoice[i] = massSide;
           for (const side of ['right', 'left'] as const) {
             const file = `${spec.slug}-${caseNo}-${side === 'left' ? 'L' : 'R'}CC.png`;
             fs.writeFileSync(path.join(imgDir, file), mammogram(104729 * (i + 1) + (side === 'left' ? 1 : 0), side, massSide === side));
@@ -128,9 +135,16 @@ export async function seedDemo(opts: { db: Db; dataDir: string; onCaseCreated?: 
           })
           .returning();
         for (const f of spec.definition.readerForm.findings) await tx.insert(findings).values({ caseId: c.id, key: f.key, label: f.label });
-        await opts.onCaseCreated?.({ tx: tx as unknown as Db, caseId: c.id, projectId: project.id, definition: spec.definition, at: now.toISOString() });
+        await startCaseWorkflow({ tx: tx as unknown as Tx, caseId: c.id, actorId: lead, at: isoAt(studyDate, 1) });
+        truthByCase.set(c.id, { project: spec.slug, index: i, truth: p === 0 ? { ptx: ptxOf(i) } : { mass: massOf(i) } });
       }
     }
   });
+  // Reads, adjudications and decisions go through the workflow runtime, as real ones would.
+  if (opts.activity !== false) await simulateDemoActivity({ db, ids, truthByCase });
   return ids;
+}
+
+function isoAt(date: string, addDays: number) {
+  return new Date(Date.parse(`${date}T09:00:00Z`) + addDays * 86400_000).toISOString();
 }

@@ -1,0 +1,168 @@
+/**
+ * What readers see and do. Blinding lives here, server-side: a reader's case view carries only
+ * their own reads, never another reader's, the truth or agreement figures — unless the project's
+ * policy reveals them after the reader has finished AND the case is decided. The API uses the
+ * same functions, so the two cannot drift apart.
+ */
+import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { getDb } from '../../db/index.ts';
+import { assignments, caseWorkflows, cases, reads, truthLabels } from '../../db/schema.ts';
+import { nextCaseForReader } from '../../workflows/assignment.ts';
+import { sendCaseEvent, getCaseWorkflow, type SendResult } from '../../workflows/runtime.ts';
+import { WorkflowError } from '../../workflows/errors.ts';
+import type { ReadValues } from '../../workflows/definition.ts';
+
+const UNDECIDED = ['awaitingReads', 'evaluating', 'adjudication'];
+
+export async function getReaderProgress({ projectId, userId }: { projectId: string; userId: string }) {
+  const db = getDb();
+  const [{ total }] = await db.select({ total: count() }).from(cases).where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
+  const [{ done }] = await db
+    .select({ done: sql<number>`count(distinct ${reads.caseId})::int` })
+    .from(reads)
+    .innerJoin(cases, eq(cases.id, reads.caseId))
+    .where(and(eq(cases.projectId, projectId), eq(reads.authorId, userId), eq(reads.source, 'reader'), isNull(cases.withdrawnAt)));
+  const open = await db
+    .select({ caseId: assignments.caseId, assignedAt: assignments.assignedAt, expiresAt: assignments.expiresAt })
+    .from(assignments)
+    .innerJoin(cases, eq(cases.id, assignments.caseId))
+    .where(and(eq(cases.projectId, projectId), eq(assignments.userId, userId), eq(assignments.role, 'reader'), eq(assignments.status, 'open'), isNull(cases.withdrawnAt)))
+    .orderBy(assignments.assignedAt);
+  return { total, done, assigned: done + open.length, open: open.map((o) => ({ caseId: o.caseId, expiresAt: o.expiresAt?.toISOString() ?? null })) };
+}
+
+/** The reader's finished cases, newest first, with whether the read can still be amended. */
+export async function listMyReads({ projectId, userId, limit = 25, offset = 0 }: { projectId: string; userId: string; limit?: number; offset?: number }) {
+  const db = getDb();
+  const rows = await db
+    .select({
+      caseId: reads.caseId,
+      readId: reads.id,
+      values: reads.values,
+      createdAt: reads.createdAt,
+      supersedesId: reads.supersedesId,
+      studyDate: cases.studyDate,
+      modality: cases.modality,
+      state: caseWorkflows.state,
+    })
+    .from(reads)
+    .innerJoin(cases, eq(cases.id, reads.caseId))
+    .innerJoin(caseWorkflows, eq(caseWorkflows.caseId, reads.caseId))
+    .where(and(eq(cases.projectId, projectId), eq(reads.authorId, userId), eq(reads.source, 'reader'), isNull(cases.withdrawnAt)))
+    .orderBy(desc(reads.createdAt));
+  // The newest read per case is the one that counts; older ones were amended.
+  const seen = new Set<string>();
+  const latest = rows.filter((r) => (seen.has(r.caseId) ? false : (seen.add(r.caseId), true)));
+  return {
+    total: latest.length,
+    items: latest.slice(offset, offset + limit).map((r) => ({
+      caseId: r.caseId,
+      readId: r.readId,
+      cannotAssess: r.values === null,
+      at: r.createdAt.toISOString(),
+      studyDate: r.studyDate,
+      modality: r.modality,
+      amended: r.supersedesId !== null,
+      decided: !UNDECIDED.includes(r.state),
+    })),
+  };
+}
+
+export class NotVisible extends Error {}
+
+/**
+ * One case as its reader may see it. Throws NotVisible when the reader has neither an open
+ * assignment nor a read on it (so ids cannot be probed).
+ */
+export async function getReaderCase({ projectId, caseId, userId }: { projectId: string; caseId: string; userId: string }) {
+  const db = getDb();
+  const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
+  if (!c) throw new NotVisible();
+  const wf = await getCaseWorkflow({ caseId });
+  if (!wf) throw new NotVisible();
+  const [assignment] = await db
+    .select()
+    .from(assignments)
+    .where(and(eq(assignments.caseId, caseId), eq(assignments.userId, userId), eq(assignments.role, 'reader'), eq(assignments.status, 'open')));
+  const mine = await db
+    .select()
+    .from(reads)
+    .where(and(eq(reads.caseId, caseId), eq(reads.authorId, userId), eq(reads.source, 'reader')))
+    .orderBy(desc(reads.createdAt));
+  if (!assignment && mine.length === 0) throw new NotVisible();
+  const ctx = wf.context;
+  const current = mine.find((r) => ctx.reads.some((e) => e.id === r.id && e.round === ctx.round && !e.supersededBy)) ?? null;
+  const decided = !UNDECIDED.includes(wf.state);
+  const policy = ctx.truthPolicy;
+  let revealed: null | { truth: { findingKey: string | null; state: string; value: unknown }[] } = null;
+  if (policy.blinding.revealAfterFinish && decided && mine.length > 0) {
+    const labels = await db.select().from(truthLabels).where(eq(truthLabels.caseId, caseId)).orderBy(desc(truthLabels.version));
+    const latest = new Map<string, (typeof labels)[number]>();
+    for (const l of labels) if (!latest.has(l.findingId ?? '')) latest.set(l.findingId ?? '', l);
+    revealed = {
+      truth: [...latest.values()].map((l) => ({ findingKey: ctx.findings.find((f) => f.id === l.findingId)?.key ?? null, state: l.state, value: l.value })),
+    };
+  }
+  return {
+    case: {
+      id: c.id,
+      studyDate: c.studyDate,
+      modality: c.modality,
+      bodyPart: c.bodyPart,
+      images: c.images,
+      view: typeof (c.metadata as Record<string, unknown>)?.view === 'string' ? String((c.metadata as Record<string, unknown>).view) : null,
+    },
+    readerForm: ctx.readerForm,
+    state: wf.state,
+    assigned: Boolean(assignment),
+    expiresAt: assignment?.expiresAt?.toISOString() ?? null,
+    myRead: current
+      ? { id: current.id, values: current.values as ReadValues | null, cannotAssessReason: current.cannotAssessReason, comment: current.comment, confidence: current.confidence, at: current.createdAt.toISOString() }
+      : null,
+    history: mine.map((r) => ({ id: r.id, values: r.values as ReadValues | null, at: r.createdAt.toISOString(), amendmentReason: r.amendmentReason })),
+    amendable: Boolean(current) && !decided && wf.state !== 'excluded',
+    revealed,
+  };
+}
+
+export type ReadInput = { values: ReadValues | null; cannotAssessReason?: string; comment?: string; confidence?: number; timeSpentMs?: number };
+
+/** Records a read. The reader must hold an open assignment on the case (pull-based assignment). */
+export async function submitReaderRead(args: { projectId: string; caseId: string; userId: string; clientRequestId: string; read: ReadInput; ip?: string }): Promise<SendResult> {
+  const db = getDb();
+  const [c] = await db.select({ id: cases.id }).from(cases).where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
+  if (!c) throw new WorkflowError('not_found', 'no such case in this project');
+  const [a] = await db
+    .select({ id: assignments.id })
+    .from(assignments)
+    .where(and(eq(assignments.caseId, args.caseId), eq(assignments.userId, args.userId), eq(assignments.role, 'reader'), eq(assignments.status, 'open')));
+  if (!a) {
+    // A repeat of a read already recorded is acknowledged by the runtime (idempotency), not refused.
+    const [dup] = await db.select({ id: reads.id }).from(reads).where(eq(reads.clientRequestId, args.clientRequestId));
+    if (!dup) throw new WorkflowError('refused', 'this case is not assigned to you (the assignment may have expired): ask for the next case');
+  }
+  return sendCaseEvent({ caseId: args.caseId, actorId: args.userId, clientRequestId: args.clientRequestId, ip: args.ip, event: { type: 'read.submit', ...args.read } });
+}
+
+export async function amendReaderRead(args: { projectId: string; caseId: string; userId: string; clientRequestId: string; supersedesReadId: string; reason: string; read: ReadInput; ip?: string }) {
+  const db = getDb();
+  const [c] = await db.select({ id: cases.id }).from(cases).where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
+  if (!c) throw new WorkflowError('not_found', 'no such case in this project');
+  return sendCaseEvent({
+    caseId: args.caseId,
+    actorId: args.userId,
+    clientRequestId: args.clientRequestId,
+    ip: args.ip,
+    event: { type: 'read.amend', supersedesReadId: args.supersedesReadId, reason: args.reason, ...args.read },
+  });
+}
+
+export async function takeNextCase({ projectId, userId }: { projectId: string; userId: string }) {
+  return nextCaseForReader({ projectId, userId });
+}
+
+/** Cases of the project by id, for checks that several ids all belong to it. */
+export async function casesInProject({ projectId, caseIds }: { projectId: string; caseIds: string[] }) {
+  if (!caseIds.length) return [];
+  return getDb().select({ id: cases.id }).from(cases).where(and(eq(cases.projectId, projectId), inArray(cases.id, caseIds)));
+}
