@@ -8,7 +8,7 @@ export const commands: Record<string, Command> = {
   migrate: { summary: 'apply migrations', load: () => import('./commands/migrate.ts') },
   seed: { summary: 'seed [--reset]: the demo data', load: () => import('./commands/seed.ts') },
   users: { summary: 'users create --email E [--admin]: create an account', load: () => import('./commands/users.ts') },
-  token: { summary: 'token create --user E --project SLUG: a personal API token' },
+  token: { summary: 'token create --user E --project SLUG: a personal API token', load: () => import('./commands/token.ts') },
   import: { summary: 'import cases|evidence --project SLUG FILE' },
   export: { summary: 'export --project SLUG --format csv|jsonl|prov' },
   release: { summary: 'release --project SLUG' },

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { changePassword, requireUser } from '~/auth.server.ts';
 import { changePasswordSchema } from '~/forms/auth.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
@@ -34,6 +34,9 @@ export default function Account() {
       <h1>My account</h1>
       <p>
         {name} · {email}
+      </p>
+      <p>
+        <Link to="/account/tokens">API tokens</Link> — personal access tokens for scripts and pipelines.
       </p>
       <section className="panel">
         <h2>Change password</h2>

@@ -1,0 +1,173 @@
+/**
+ * Every API operation: its route file, method, path, who may call it, and the zod schemas its
+ * handler parses with and answers with. app/api/openapi.ts turns this list into the OpenAPI
+ * document; the handlers import the same schema objects.
+ */
+import { z } from 'zod';
+import * as s from './schemas.ts';
+
+export type Endpoint = {
+  /** The route module under app/routes. */
+  file: string;
+  method: 'get' | 'post';
+  /** OpenAPI path ({slug}, {caseId}). */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** Project roles that may call it; 'any' = any signed-in token; 'public' = no token. */
+  roles: ('reader' | 'adjudicator' | 'lead')[] | 'any' | 'public';
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Success responses by status. `agreement` is the stats/ document (schema from stats/agreement.schema.json). */
+  responses: Record<number, z.ZodType | 'agreement' | 'openapi'>;
+  /** Error statuses it can answer with (beyond 401). */
+  errors: number[];
+  bodyLimit?: number;
+};
+
+export const ENDPOINTS: Endpoint[] = [
+  {
+    file: 'api.v1.openapi[.]json.tsx',
+    method: 'get',
+    path: '/api/v1/openapi.json',
+    operationId: 'getOpenApi',
+    summary: 'This document (OpenAPI 3.1), generated from the zod schemas the handlers use',
+    roles: 'public',
+    responses: { 200: 'openapi' },
+    errors: [],
+  },
+  {
+    file: 'api.v1.projects.tsx',
+    method: 'get',
+    path: '/api/v1/projects',
+    operationId: 'listProjects',
+    summary: "Projects in the token's scope where you are a member, with your roles",
+    roles: 'any',
+    responses: { 200: s.projectListSchema },
+    errors: [],
+  },
+  {
+    file: 'api.v1.projects.$slug.cases.tsx',
+    method: 'get',
+    path: '/api/v1/projects/{slug}/cases',
+    operationId: 'listCases',
+    summary: 'Cases of the project in creation order (cursor pagination)',
+    roles: ['lead'],
+    query: s.pageQuery,
+    responses: { 200: s.caseListSchema },
+    errors: [400, 403, 404],
+  },
+  {
+    file: 'api.v1.projects.$slug.cases.tsx',
+    method: 'post',
+    path: '/api/v1/projects/{slug}/cases',
+    operationId: 'createCases',
+    summary: 'Create cases in bulk — all or nothing',
+    description:
+      'Every row is validated first (its own fields, duplicates within the request and in the project, a patient’s split); any problem → 422 `invalid_rows` with details [{index, field, message}] (index is 0-based) and nothing is written. Otherwise patients, cases and findings are created and each case’s workflow is started in one transaction.',
+    roles: ['lead'],
+    body: s.bulkCreateCasesSchema,
+    bodyLimit: 4 * 1024 * 1024,
+    responses: { 201: s.bulkCreateResultSchema },
+    errors: [400, 403, 404, 413, 415, 422],
+  },
+  {
+    file: 'api.v1.projects.$slug.cases.$caseId.tsx',
+    method: 'get',
+    path: '/api/v1/projects/{slug}/cases/{caseId}',
+    operationId: 'getCase',
+    summary: 'One case as you may see it',
+    description:
+      'Leads: everything, with all reads and the current truth. Readers: only a case assigned to them or read by them (else 404), with their own reads; other reads, the state and the truth only when the project reveals them after finishing and the case is decided.',
+    roles: ['reader', 'lead'],
+    responses: { 200: s.caseDetailSchema },
+    errors: [403, 404],
+  },
+  {
+    file: 'api.v1.projects.$slug.cases.$caseId.reads.tsx',
+    method: 'get',
+    path: '/api/v1/projects/{slug}/cases/{caseId}/reads',
+    operationId: 'listReads',
+    summary: 'Reads of a case as you may see them (same blinding as getCase)',
+    roles: ['reader', 'lead'],
+    responses: { 200: s.readListSchema },
+    errors: [403, 404],
+  },
+  {
+    file: 'api.v1.projects.$slug.cases.$caseId.reads.tsx',
+    method: 'post',
+    path: '/api/v1/projects/{slug}/cases/{caseId}/reads',
+    operationId: 'submitRead',
+    summary: 'Submit your read of a case assigned to you (idempotent by client_request_id)',
+    description:
+      'The same rules as the reader page: you need an open assignment on the case (ask for next-case), values must fit the reader form (422), and a case that no longer accepts your read answers 409 `state_conflict`. A repeat of a client_request_id answers 200 with repeat: true and changes nothing; the first answers 201.',
+    roles: ['reader'],
+    body: s.submitReadSchema,
+    responses: { 201: s.submitReadResultSchema, 200: s.submitReadResultSchema },
+    errors: [403, 404, 409, 413, 415, 422],
+  },
+  {
+    file: 'api.v1.projects.$slug.next-case.tsx',
+    method: 'post',
+    path: '/api/v1/projects/{slug}/next-case',
+    operationId: 'nextCase',
+    summary: 'Your next case to read (pull-based assignment, as in the reader page)',
+    description: 'Hands out your open assignment again if you have one; otherwise assigns the eligible case with the fewest reads. assignment: null when nothing is left.',
+    roles: ['reader'],
+    responses: { 200: s.nextCaseSchema },
+    errors: [403, 404],
+  },
+  {
+    file: 'api.v1.projects.$slug.evidence.tsx',
+    method: 'post',
+    path: '/api/v1/projects/{slug}/evidence',
+    operationId: 'submitEvidence',
+    summary: 'Submit evidence (report, pathology, surgery, follow-up) — not available yet',
+    description: 'Answers 501 `not_implemented` until the evidence workflow (issue 7) exists; access is checked first.',
+    roles: ['lead'],
+    body: s.evidenceInputSchema,
+    responses: {},
+    errors: [403, 404, 501],
+  },
+  {
+    file: 'api.v1.projects.$slug.truth.tsx',
+    method: 'get',
+    path: '/api/v1/projects/{slug}/truth',
+    operationId: 'listTruth',
+    summary: 'Truth labels with provenance, per case (cursor pagination)',
+    roles: ['lead'],
+    query: s.truthQuery,
+    responses: { 200: s.truthListSchema },
+    errors: [400, 403, 404],
+  },
+  {
+    file: 'api.v1.projects.$slug.agreement.tsx',
+    method: 'get',
+    path: '/api/v1/projects/{slug}/agreement',
+    operationId: 'getAgreement',
+    summary: 'Inter-reader agreement for one reader-form item: the stats/ JSON document',
+    roles: ['lead'],
+    query: s.agreementQuery,
+    responses: { 200: 'agreement' },
+    errors: [400, 403, 404, 422],
+  },
+  {
+    file: 'api.v1.projects.$slug.export.tsx',
+    method: 'get',
+    path: '/api/v1/projects/{slug}/export',
+    operationId: 'exportTruth',
+    summary: 'Export truth with provenance — not available yet',
+    description: 'Answers 501 `not_implemented` until the export (releases/export issue) exists; access is checked first.',
+    roles: ['lead'],
+    query: s.exportQuery,
+    responses: {},
+    errors: [400, 403, 404, 501],
+  },
+];
+
+export function endpoint(operationId: string): Endpoint {
+  const e = ENDPOINTS.find((x) => x.operationId === operationId);
+  if (!e) throw new Error(`no endpoint ${operationId}`);
+  return e;
+}

@@ -1,0 +1,151 @@
+/**
+ * The API's plumbing: JSON error documents `{"error": {"code", "message", "details"}}` with
+ * stable codes, the wrapper every API loader/action runs in, body reading with size limits,
+ * query parsing and opaque cursors.
+ */
+import { z } from 'zod';
+import { WorkflowError } from '../../workflows/errors.ts';
+import { ERROR_STATUS, type ApiErrorCode } from './schemas.ts';
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+  constructor(code: ApiErrorCode, message: string, details: unknown = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.details = details;
+  }
+}
+
+const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+
+export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+export function errorResponse(e: ApiError): Response {
+  const headers: Record<string, string> = e.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="truthline"' } : {};
+  return jsonResponse({ error: { code: e.code, message: e.message, details: e.details ?? null } }, e.status, headers);
+}
+
+/** Maps the workflow runtime's typed failures to API errors. */
+export function fromWorkflowError(e: WorkflowError): ApiError {
+  switch (e.code) {
+    case 'not_found':
+      return new ApiError('not_found', e.message);
+    case 'forbidden':
+      return new ApiError('forbidden', e.message);
+    case 'invalid':
+      return new ApiError('validation_failed', e.message);
+    case 'refused':
+      return new ApiError('state_conflict', e.message, 'state' in e ? { state: (e as WorkflowError & { state: string }).state } : null);
+    case 'conflict':
+      return new ApiError('idempotency_conflict', e.message);
+  }
+}
+
+/** Zod issues as `details`: one entry per problem with its path. */
+export function issuesOf(error: z.ZodError, prefix: (string | number)[] = []): { path: (string | number)[]; message: string }[] {
+  return error.issues.map((i) => ({ path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: i.message }));
+}
+
+type Handler = (args: { request: Request; params: Record<string, string | undefined> }) => Promise<Response>;
+
+/**
+ * Runs an API handler: every failure becomes a JSON error (unexpected ones a 500 without
+ * internals). Thrown Responses from shared helpers are turned into JSON as well.
+ */
+export function apiRoute(handler: Handler) {
+  return async (args: { request: Request; params: Record<string, string | undefined>; context?: unknown }): Promise<Response> => {
+    try {
+      return await handler({ request: args.request, params: args.params });
+    } catch (e) {
+      if (e instanceof ApiError) return errorResponse(e);
+      if (e instanceof WorkflowError) return errorResponse(fromWorkflowError(e));
+      if (e instanceof Response) {
+        const code: ApiErrorCode = e.status === 401 ? 'unauthorized' : e.status === 403 ? 'forbidden' : e.status === 404 ? 'not_found' : e.status === 413 ? 'payload_too_large' : 'bad_request';
+        return errorResponse(new ApiError(code, (await e.text().catch(() => '')) || 'request refused'));
+      }
+      console.error('API error', e);
+      return jsonResponse({ error: { code: 'internal', message: 'Something went wrong on the server. The request may be retried.', details: null } }, 500);
+    }
+  };
+}
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+export const BULK_BODY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * Reads a JSON body: 415 unless JSON, 413 over the limit (by Content-Length, and by the bytes
+ * actually read for chunked bodies), 400 when it does not parse.
+ */
+export async function readJson(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
+  const type = (request.headers.get('Content-Type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new ApiError('unsupported_media_type', 'Send the body as JSON (Content-Type: application/json).');
+  const declared = Number(request.headers.get('Content-Length') ?? '0');
+  if (declared > limit) throw new ApiError('payload_too_large', `The body is ${declared} bytes; this endpoint accepts at most ${limit}.`, { limit });
+  const reader = request.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw new ApiError('payload_too_large', `The body is larger than ${limit} bytes, the limit of this endpoint.`, { limit });
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ApiError('invalid_json', `The body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Parses a body with a schema: 422 with one detail per problem. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new ApiError('validation_failed', 'The request body is not valid.', issuesOf(r.error));
+  return r.data;
+}
+
+/** Parses the query string with a schema: 400 with one detail per problem. */
+export function parseQuery<S extends z.ZodType>(schema: S, request: Request): z.output<S> {
+  const url = new URL(request.url);
+  const r = schema.safeParse(Object.fromEntries(url.searchParams.entries()));
+  if (!r.success) throw new ApiError('bad_request', 'The query parameters are not valid.', issuesOf(r.error));
+  return r.data;
+}
+
+export function requireMethod(request: Request, ...methods: string[]) {
+  if (!methods.includes(request.method.toUpperCase())) {
+    throw new ApiError('method_not_allowed', `Use ${methods.join(' or ')} here.`);
+  }
+}
+
+// ── opaque cursors: base64url of a small JSON (sort key + id) ─────────────────────
+
+export type Cursor = { t: string; id: string };
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.t, c.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(s: string | undefined): Cursor | null {
+  if (s === undefined || s === '') return null;
+  try {
+    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0])) && /^[0-9a-f-]{36}$/i.test(v[1])) return { t: v[0], id: v[1] };
+  } catch {
+    /* fall through */
+  }
+  throw new ApiError('invalid_cursor', 'The cursor is not one this API handed out. Start again without a cursor.');
+}
