@@ -171,7 +171,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
             }),
           );
           const s = scottPiTable(table, q);
-          const sfw = fleissFW(pairCounts(mat, R, a, b, q), identity, level);
+          const sfw = fleissFW(pairCounts(mat, R, a, b, q, n), identity, level);
           stats.push(
             entry({
               id: 'scott_pi',
@@ -213,11 +213,14 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
 
   if (nominalSet && q >= 2) {
     // --- Fleiss ---
-    const comp = completeCases(r);
+    // Complete data (the usual case): the complete-case form works on the same counts.
+    const comp = allCasesComplete(r) ? r : completeCases(r);
+    let fwComplete: FrameworkResult | null = null;
     if (R >= 2 && comp.nCases >= 1) {
-      const ccc = caseCounts(comp);
+      const ccc = comp === r ? cc : caseCounts(comp);
       const fc = fleissComplete(ccc);
       const fw = fleissFW(ccc, identity, level);
+      if (comp === r) fwComplete = fw;
       stats.push(
         entry({
           id: 'fleiss_kappa',
@@ -254,7 +257,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
       warnings.push('no case was rated by all raters: complete-case Fleiss κ omitted');
     }
     if (R >= 2) {
-      const fa = fleissFW(cc, identity, level);
+      const fa = fwComplete ?? fleissFW(cc, identity, level);
       stats.push(
         fwEntry(
           'fleiss_kappa',
@@ -299,7 +302,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
       stats.push(
         fwEntry(
           'conger_kappa',
-          congerKappa(r, identity, level),
+          congerKappa(r, identity, level, { cc, mat }),
           "Conger (1980) κ (Cohen's κ generalised to m raters) on all available ratings; SE: Gwet (2014) (irrCAC conger.kappa.raw)",
           { ...common },
           level,
@@ -385,16 +388,37 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
   };
 }
 
-/** Counts for the cases both raters a and b rated (2 ratings each). */
-function pairCounts(mat: Int32Array, R: number, a: number, b: number, q: number): CaseCounts {
+/** Counts for the n cases both raters a and b rated (2 ratings each), in case order. */
+function pairCounts(mat: Int32Array, R: number, a: number, b: number, q: number, n: number): CaseCounts {
   const nCases = mat.length / R;
-  const rows: number[] = [];
-  for (let i = 0; i < nCases; i++) if (mat[i * R + a] >= 0 && mat[i * R + b] >= 0) rows.push(i);
-  const counts = new Int32Array(rows.length * q);
-  const totals = new Int32Array(rows.length).fill(2);
-  rows.forEach((i, j) => {
-    counts[j * q + mat[i * R + a]]++;
-    counts[j * q + mat[i * R + b]]++;
-  });
-  return { q, nCases: rows.length, counts, totals };
+  const counts = new Int32Array(n * q);
+  const totals = new Int32Array(n).fill(2);
+  let j = 0;
+  for (let i = 0; i < nCases; i++) {
+    const x = mat[i * R + a];
+    const y = mat[i * R + b];
+    if (x < 0 || y < 0) continue;
+    counts[j * q + x]++;
+    counts[j * q + y]++;
+    j++;
+  }
+  return { q, nCases: n, counts, totals };
+}
+
+/** Whether every case has a rating from every rater (then completeCases(r) would copy r). */
+function allCasesComplete(r: Ratings): boolean {
+  const R = r.nRaters;
+  const seen = new Int32Array(R).fill(-1);
+  for (let i = 0; i < r.nCases; i++) {
+    if (r.caseStart[i + 1] - r.caseStart[i] < R) return false;
+    let distinct = 0;
+    for (let k = r.caseStart[i]; k < r.caseStart[i + 1]; k++) {
+      if (seen[r.raterIndex[k]] !== i) {
+        seen[r.raterIndex[k]] = i;
+        distinct++;
+      }
+    }
+    if (distinct !== R) return false;
+  }
+  return true;
 }

@@ -4,19 +4,20 @@
  *   pe = Σ_kl w_kl (p̄_k p̄_l − s²_kl / r),  s²_kl = (Σ_g p_gk p_gl − r p̄_k p̄_l)/(r − 1),
  * where p_gk is rater g's proportion of category k over the cases g rated.
  */
-import type { Ratings } from '../ratings.ts';
+import type { CaseCounts, Ratings } from '../ratings.ts';
 import { caseCounts, raterMatrix } from '../ratings.ts';
 import { pTwoSidedT, qt } from '../distributions.ts';
 import type { Weights } from './weights.ts';
 import type { FrameworkResult } from './framework.ts';
 
-export function congerKappa(r: Ratings, wt: Weights, level = 0.95): FrameworkResult {
+/** `pre`: caseCounts(r) and raterMatrix(r) when the caller already has them. */
+export function congerKappa(r: Ratings, wt: Weights, level = 0.95, pre?: { cc: CaseCounts; mat: Int32Array }): FrameworkResult {
   const q = r.nCategories;
   const R = r.nRaters;
   const n = r.nCases;
   const w = wt.w;
-  const cc = caseCounts(r);
-  const mat = raterMatrix(r);
+  const cc = pre?.cc ?? caseCounts(r);
+  const mat = pre?.mat ?? raterMatrix(r);
   // classif[g, k], ng[g], pgk
   const classif = new Float64Array(R * q);
   for (let k = 0; k < r.nRatings; k++) classif[r.raterIndex[k] * q + r.code[k]]++;
