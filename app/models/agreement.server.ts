@@ -316,12 +316,18 @@ export async function computeAgreement({ projectId, version, db }: Args): Promis
   const scope = and(eq(cases.projectId, projectId), eq(cases.projectVersion, v.version), isNull(cases.withdrawnAt));
   const [{ n }] = await d.select({ n: count() }).from(cases).where(scope);
   const byState = await d.select({ state: caseWorkflows.state, n: count() }).from(caseWorkflows).innerJoin(cases, eq(cases.id, caseWorkflows.caseId)).where(scope).groupBy(caseWorkflows.state);
-  const byTruth = (
-    await d.execute(sql`select t.state::text as state, count(*)::int as n from ${truthLabels} t join ${cases} c on c.id = t.case_id
-      where c.project_id = ${projectId} and c.project_version = ${v.version} and c.withdrawn_at is null
-      and t.version = (select max(t2.version) from ${truthLabels} t2 where t2.case_id = t.case_id and t2.finding_id is not distinct from t.finding_id)
-      group by t.state order by t.state`)
-  ).rows as { state: string; n: number }[];
+  const byTruth = await d
+    .select({ state: truthLabels.state, n: count() })
+    .from(truthLabels)
+    .innerJoin(cases, eq(cases.id, truthLabels.caseId))
+    .where(
+      and(
+        scope,
+        sql`${truthLabels.version} = (select max(t2.version) from ${truthLabels} t2 where t2.case_id = ${truthLabels.caseId} and t2.finding_id is not distinct from ${truthLabels.findingId})`,
+      ),
+    )
+    .groupBy(truthLabels.state)
+    .orderBy(truthLabels.state);
   const readerRows = await d
     .select({ id: reads.authorId, name: users.name, email: users.email, reads: count(), cannotAssess: sql<number>`count(*) filter (where ${reads.values} is null)::int`, median: sql<number | null>`percentile_cont(0.5) within group (order by ${reads.timeSpentMs})` })
     .from(reads)

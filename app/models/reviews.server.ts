@@ -1,0 +1,112 @@
+/**
+ * Review queues of the lead: exclusions to confirm (closed through the workflow command
+ * `exclusion.resolve`), discordances (evidence contradicting truth, issue 7 — listed; closing
+ * them needs the evidence workflow's command), and withdrawn cases.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, asc, count, desc, eq, isNotNull, isNull } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { getDb } from '../../db/index.ts';
+import { caseWorkflows, cases, evidence, patients, reviews, users } from '../../db/schema.ts';
+import { sendCaseEvent } from '../../workflows/runtime.ts';
+import { REQUIRED_ROLE } from '../../workflows/commands.ts';
+
+export class ReviewError extends Error {}
+
+export const REVIEW_PAGE_SIZE = 25;
+
+/** Whether the workflow offers a command that closes discordance reviews (issue 7). */
+export function discordanceCommand(): string | null {
+  const cmd = Object.keys(REQUIRED_ROLE).find((k) => /^(discordance|review)\.(close|resolve)$/.test(k));
+  return cmd ?? null;
+}
+
+export type ReviewRow = {
+  id: string;
+  caseId: string;
+  externalId: string | null;
+  patient: string;
+  kind: 'discordance' | 'exclusion';
+  reason: string;
+  openedAt: string;
+  state: string | null;
+  evidence: { kind: string; date: string; resultCode: string | null } | null;
+  outcome: string | null;
+  outcomeReason: string | null;
+  closedAt: string | null;
+  closedBy: string | null;
+};
+
+/** Open (or closed) reviews of one kind in a project, oldest first (closed: newest first). */
+export async function listReviews({ projectId, kind, open = true, page = 1, pageSize = REVIEW_PAGE_SIZE, db }: { projectId: string; kind: 'discordance' | 'exclusion'; open?: boolean; page?: number; pageSize?: number; db?: Db }) {
+  const d = db ?? getDb();
+  const where = and(eq(cases.projectId, projectId), eq(reviews.kind, kind), isNull(cases.withdrawnAt), open ? isNull(reviews.closedAt) : isNotNull(reviews.closedAt));
+  const [{ total }] = await d.select({ total: count() }).from(reviews).innerJoin(cases, eq(cases.id, reviews.caseId)).where(where);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const p = Math.min(Math.max(1, page), pages);
+  const rows = await d
+    .select({
+      r: reviews,
+      externalId: cases.externalId,
+      patient: patients.pseudonym,
+      state: caseWorkflows.state,
+      evKind: evidence.kind,
+      evDate: evidence.evidenceDate,
+      evCode: evidence.resultCode,
+      closedByName: users.name,
+    })
+    .from(reviews)
+    .innerJoin(cases, eq(cases.id, reviews.caseId))
+    .innerJoin(patients, eq(patients.id, cases.patientId))
+    .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
+    .leftJoin(evidence, eq(evidence.id, reviews.evidenceId))
+    .leftJoin(users, eq(users.id, reviews.closedBy))
+    .where(where)
+    .orderBy(open ? asc(reviews.openedAt) : desc(reviews.closedAt), asc(reviews.id))
+    .limit(pageSize)
+    .offset((p - 1) * pageSize);
+  const out: ReviewRow[] = rows.map((x) => ({
+    id: x.r.id,
+    caseId: x.r.caseId,
+    externalId: x.externalId,
+    patient: x.patient,
+    kind: x.r.kind,
+    reason: x.r.reason,
+    openedAt: x.r.openedAt.toISOString(),
+    state: x.state,
+    evidence: x.evKind ? { kind: x.evKind, date: x.evDate!, resultCode: x.evCode } : null,
+    outcome: x.r.outcome,
+    outcomeReason: x.r.outcomeReason,
+    closedAt: x.r.closedAt?.toISOString() ?? null,
+    closedBy: x.closedByName,
+  }));
+  return { rows: out, total, page: p, pages };
+}
+
+export async function listWithdrawn({ projectId, db }: { projectId: string; db?: Db }) {
+  const d = db ?? getDb();
+  const rows = await d
+    .select({ id: cases.id, withdrawnAt: cases.withdrawnAt, patient: patients.pseudonym })
+    .from(cases)
+    .innerJoin(patients, eq(patients.id, cases.patientId))
+    .where(and(eq(cases.projectId, projectId), isNotNull(cases.withdrawnAt)))
+    .orderBy(desc(cases.withdrawnAt))
+    .limit(200);
+  return rows.map((r) => ({ id: r.id, patient: r.patient, withdrawnAt: r.withdrawnAt!.toISOString() }));
+}
+
+/**
+ * Confirms (exclude = true) or declines an exclusion through the workflow command
+ * `exclusion.resolve`: the machine closes the review and writes the truth.
+ */
+export async function resolveExclusion({ caseId, actorId, exclude, reason, ip, clientRequestId, db }: { caseId: string; actorId: string; exclude: boolean; reason: string; ip?: string | null; clientRequestId?: string; db?: Db }) {
+  const [wf] = await (db ?? getDb()).select({ state: caseWorkflows.state }).from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId));
+  if (!wf) throw new ReviewError('This case has no workflow.');
+  if (wf.state !== 'exclusionReview') throw new ReviewError('This case has no exclusion waiting for a decision (someone may have decided it already).');
+  return sendCaseEvent({ caseId, event: { type: 'exclusion.resolve', exclude, reason }, actorId, clientRequestId: clientRequestId ?? `ui:${randomUUID()}`, ip, db });
+}
+
+/** Reopens a decided or excluded case (a new round of reads), through `case.reopen`. */
+export async function reopenCase({ caseId, actorId, reason, ip, db }: { caseId: string; actorId: string; reason: string; ip?: string | null; db?: Db }) {
+  return sendCaseEvent({ caseId, event: { type: 'case.reopen', reason }, actorId, clientRequestId: `ui:${randomUUID()}`, ip, db });
+}

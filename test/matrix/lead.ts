@@ -1,0 +1,16 @@
+/** The lead's pages: cases and import, case page, reviews, agreement, export, setup, new project. */
+import { leadOnly, signedIn, slug, type Spec } from './types.ts';
+
+const p = (rest: string) => (w: Parameters<Spec['path']>[0]) => `/projects/${w.project.slug}${rest}`;
+
+export const entries: Record<string, Spec> = {
+  'projects.$slug.cases._index.tsx': { path: p('/cases'), params: slug, loader: leadOnly },
+  'projects.$slug.cases.import.tsx': { path: p('/cases/import'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'preview' }) },
+  'projects.$slug.cases.$caseId.tsx': {
+    path: (w) => `/projects/${w.project.slug}/cases/${w.kase.id}`,
+    params: (w) => ({ slug: w.project.slug, caseId: w.kase.id }),
+    loader: leadOnly,
+    action: leadOnly,
+    form: () => ({ intent: 'reopen' }),
+  },
+};
