@@ -1,0 +1,79 @@
+/**
+ * What adjudicators see and do. Reads are shown side by side with reader identities masked
+ * ("Reader A", "Reader B") unless the policy says otherwise; evidence only under informed truthing.
+ */
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { getDb } from '../../db/index.ts';
+import { cases, evidence, reads, users } from '../../db/schema.ts';
+import { adjudicationQueueForUser, claimAdjudication } from '../../workflows/assignment.ts';
+import { getCaseWorkflow, sendCaseEvent } from '../../workflows/runtime.ts';
+import { countedReads } from '../../workflows/machine.ts';
+import type { ReadValues } from '../../workflows/definition.ts';
+import { NotVisible } from './reading.server.ts';
+
+export async function listAdjudicationQueue({ projectId, userId }: { projectId: string; userId: string }) {
+  const items = await adjudicationQueueForUser({ projectId, userId });
+  return items;
+}
+
+export async function claimCase({ caseId, userId }: { caseId: string; userId: string }) {
+  return claimAdjudication({ caseId, userId });
+}
+
+export async function getAdjudicationCase({ projectId, caseId, userId }: { projectId: string; caseId: string; userId: string }) {
+  const db = getDb();
+  const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
+  if (!c || c.withdrawnAt) throw new NotVisible();
+  const queue = await adjudicationQueueForUser({ projectId, userId });
+  const entry = queue.find((q) => q.caseId === caseId);
+  if (!entry) throw new NotVisible();
+  const wf = (await getCaseWorkflow({ caseId }))!;
+  const ctx = wf.context;
+  const counted = countedReads(ctx);
+  const rows = counted.length ? await db.select().from(reads).where(inArray(reads.id, counted.map((r) => r.id))) : [];
+  const mask = ctx.truthPolicy.blinding.maskReaderIdentities;
+  const names = mask
+    ? new Map<string, string>()
+    : new Map((await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, counted.map((r) => r.readerId)))).map((u) => [u.id, u.name]));
+  const shown = counted.map((r, i) => {
+    const row = rows.find((x) => x.id === r.id);
+    return {
+      id: r.id,
+      label: mask ? `Reader ${String.fromCharCode(65 + i)}` : (names.get(r.readerId) ?? `Reader ${i + 1}`),
+      values: r.values as ReadValues | null,
+      comment: row?.comment ?? null,
+      confidence: row?.confidence ?? null,
+    };
+  });
+  const ev = ctx.truthPolicy.informedTruthing
+    ? await db.select().from(evidence).where(eq(evidence.caseId, caseId)).orderBy(asc(evidence.evidenceDate))
+    : null;
+  const disputedItems = [...new Set((ctx.evaluation?.disputes ?? []).map((d) => d.item))];
+  return {
+    case: { id: c.id, studyDate: c.studyDate, modality: c.modality, bodyPart: c.bodyPart, images: c.images },
+    readerForm: ctx.readerForm,
+    disputes: ctx.evaluation?.disputes ?? [],
+    disputedItems,
+    consensus: ctx.evaluation?.consensus ?? {},
+    reads: shown,
+    evidence: ev?.map((e) => ({ id: e.id, kind: e.kind, date: e.evidenceDate, resultCode: e.resultCode, text: e.text, findingId: e.findingId })) ?? null,
+    findings: ctx.findings,
+    masked: mask,
+    claimedByMe: entry.claimedByMe,
+    votesNeeded: entry.votesNeeded,
+  };
+}
+
+export async function decideAdjudication(args: { caseId: string; userId: string; clientRequestId: string; pickReadId?: string; values?: ReadValues; rationale: string; ip?: string }) {
+  return sendCaseEvent({
+    caseId: args.caseId,
+    actorId: args.userId,
+    clientRequestId: args.clientRequestId,
+    ip: args.ip,
+    event: { type: 'adjudication.decide', rationale: args.rationale, ...(args.pickReadId ? { pickReadId: args.pickReadId } : { values: args.values }) },
+  });
+}
+
+export async function requestAnotherRead(args: { caseId: string; userId: string; clientRequestId: string; rationale: string; ip?: string }) {
+  return sendCaseEvent({ caseId: args.caseId, actorId: args.userId, clientRequestId: args.clientRequestId, ip: args.ip, event: { type: 'adjudication.requestRead', rationale: args.rationale } });
+}

@@ -1,0 +1,90 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json, redirect } from '@remix-run/node';
+import { Form, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { requireProjectRole } from '~/permissions.server.ts';
+import { claimCase, listAdjudicationQueue } from '~/models/adjudication.server.ts';
+import { casesInProject } from '~/models/reading.server.ts';
+import { redirectWithFlash } from '~/flash.server.ts';
+import { validationFailed } from '~/lib/http.server.ts';
+import { parseForm } from '~/lib/forms.ts';
+import { workflowMessage } from '~/lib/workflow-errors.server.ts';
+import { ProjectNav } from '~/components/project-nav.tsx';
+
+export const meta: MetaFunction = () => [{ title: 'Adjudication — Truthline' }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { user, project, roles } = await requireProjectRole(request, params.slug, 'adjudicator');
+  const queue = await listAdjudicationQueue({ projectId: project.id, userId: user.id });
+  return json({ project: { slug: project.slug, name: project.name }, roles, queue });
+}
+
+const claimSchema = z.object({ caseId: z.string().uuid('Choose a case from the queue') });
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { user, project } = await requireProjectRole(request, params.slug, 'adjudicator');
+  const p = parseForm(claimSchema, await request.formData());
+  if (!p.ok) return validationFailed(p.errors);
+  const base = `/projects/${project.slug}/adjudicate`;
+  if ((await casesInProject({ projectId: project.id, caseIds: [p.data.caseId] })).length === 0) return redirectWithFlash(base, { kind: 'error', message: 'That case is not in this project.' });
+  try {
+    await claimCase({ caseId: p.data.caseId, userId: user.id });
+  } catch (e) {
+    const msg = workflowMessage(e);
+    if (msg) return redirectWithFlash(base, { kind: 'error', message: msg });
+    throw e;
+  }
+  return redirect(`${base}/${p.data.caseId}`);
+}
+
+export default function AdjudicationQueue() {
+  const { project, roles, queue } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1>{project.name}</h1>
+      <ProjectNav slug={project.slug} roles={roles} />
+      <h2>Disputed cases ({queue.length})</h2>
+      <p className="muted">Oldest first. You never see cases you read yourself.</p>
+      {queue.length === 0 ? (
+        <div className="empty">No disputed case is waiting for you.</div>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Case</th>
+              <th>Waiting since</th>
+              <th>What is disputed</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {queue.map((q) => (
+              <tr key={q.caseId}>
+                <td>
+                  <code>{q.caseId.slice(0, 8)}</code>
+                </td>
+                <td>{new Date(q.since).toLocaleDateString()}</td>
+                <td>
+                  <ul style={{ margin: 0, paddingLeft: '1.1rem' }}>
+                    {q.disputes.map((d, i) => (
+                      <li key={i}>
+                        <strong>{d.item}</strong>
+                        {d.label ? ` (${d.label})` : ''}: {d.reason} <span className="badge">{d.rule.replace(/_/g, ' ')}</span>
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+                <td>
+                  <Form method="post">
+                    <input type="hidden" name="caseId" value={q.caseId} />
+                    <button type="submit">{q.claimedByMe ? 'Continue' : 'Adjudicate'}</button>
+                  </Form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
