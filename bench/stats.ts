@@ -14,6 +14,7 @@ import { fleissComplete } from '../stats/categorical/fleiss.ts';
 import { fleissFW } from '../stats/categorical/framework.ts';
 import { krippendorffAlpha } from '../stats/categorical/krippendorff.ts';
 import { weightMatrix } from '../stats/categorical/weights.ts';
+import { benchStats2 } from './stats2.ts';
 
 const N = 100_000;
 const R = 5;
@@ -164,8 +165,12 @@ cat(a * 1000, b * 1000, k$value, as.character(packageVersion("irr")), "\n")
   console.log(`R irr: skipped (${(e as Error).message.split('\n')[0]}); build it from CRAN sources into ${rLib} (see stats/fixtures/scripts/reference.R)`);
 }
 
+// stats II: Dawid–Skene and the CLI with truth inference (bench/stats2.ts).
+const stats2 = benchStats2({ N, R, Q, raterIndex, code, csvPath, dir });
+
 console.log(
   JSON.stringify({
+    ...stats2,
     fleiss_ms: +fleissMs.toFixed(3),
     alpha_nominal_ms: +alphaNominalMs.toFixed(3),
     alpha_ordinal_ms: +alphaOrdinalMs.toFixed(3),

@@ -116,7 +116,10 @@ describe('agreement --infer and --bootstrap', () => {
     expect(validate(doc)).toEqual([]);
     expect(Object.keys(doc.inference.dawid_skene.class_prior)).toEqual(['a', 'b', 'c']);
     expect(doc.inference.dawid_skene.confusion.A.a).toHaveProperty('b');
-    expect(doc.inference.dawid_skene.posterior.c0).toHaveProperty('a');
+    expect(doc.inference.dawid_skene.posterior_categories).toEqual(['a', 'b', 'c']);
+    expect(doc.inference.case_ids[0]).toBe('c0');
+    expect(doc.inference.dawid_skene.posterior[0]).toHaveLength(3);
+    expect(doc.inference.dawid_skene.labels).toHaveLength(doc.inference.case_ids.length);
     expect(doc.inference.majority.tie_policy).toBe('unresolved');
     expect(doc.inference.bootstrap).toMatchObject({ replicates: 60, seed: 7, unit: 'clusters' });
     const fleiss = doc.statistics.find((e: any) => e.id === 'fleiss_kappa');

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseRatingsCsv, RatingsCsvError } from '../lib/ratings-csv.ts';
 import { categoricalAgreement, LEVELS, reportToJSON, type Level, type Report, type StatisticEntry } from '../../stats/index.ts';
-import { extendReport, InputError, truthByCase, patientsByCase, type ExtendOptions, type Ratings } from '../../stats/index.ts';
+import { extendReport, inference, InputError, truthByCase, patientsByCase, type ExtendOptions, type Ratings } from '../../stats/index.ts';
 import { parseCsv, CsvError } from '../lib/csv.ts';
 
 export const OPTIONS = {
@@ -111,7 +111,9 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   const extended = await extendWithStats2(ratings, values, io);
   if (typeof extended === 'number') return extended;
   report = extended;
-  io.out(values.format === 'json' ? reportToJSON(report) : formatTable(report));
+  // Per-case inference (100,000 cases × K posteriors) is written with primitive arrays on one line.
+  const json = (rep: Report) => (rep.inference?.case_ids ? inference.stringifyCompactArrays(rep) : reportToJSON(rep));
+  io.out(values.format === 'json' ? json(report) : formatTable(report));
   return 0;
 }
 

@@ -21,8 +21,9 @@
  * (reader, answer) pairs that occur are raised to at least `floor` before normalising, and class
  * priors to at least `floor` (one-coin: θ clipped to [floor, 1 − floor]). crowd-kit uses 1e-10.
  *
- * Hot loops use typed arrays: ratings sorted by case (CSR), θ stored as log θ[r][l][k] so the
- * inner loop over k is contiguous.
+ * Hot loops use typed arrays: ratings sorted by case (CSR), θ stored answer-major θ[r][l][k] so
+ * the inner loop over k is contiguous; the E-step multiplies probabilities (rescaling before
+ * underflow) instead of adding logs, which avoids an exp per class and case.
  */
 
 export interface DsInput {
@@ -81,6 +82,173 @@ function validate(d: DsInput): void {
   }
 }
 
+const TINY = 1e-200;
+
+/**
+ * One EM round, fused: the E-step of each case (in linear space: w_k = π_k Π θ, rescaled before
+ * it can underflow) is added to the M-step sums at once, so the ratings are read once per round.
+ * With `out`, the posterior is stored and nothing is accumulated. Returns the log-likelihood of
+ * the parameters used. Works on distinct rating patterns, each standing for `mult[i]` cases
+ * with the same ratings. A plain function (no closure) so that V8 keeps the hot loop tight.
+ */
+function emRound(
+  nCases: number,
+  K: number,
+  caseStart: Int32Array,
+  cell: Int32Array,
+  mult: Float64Array,
+  reader: Int32Array,
+  label: Int32Array,
+  prior: Float64Array,
+  thetaT: Float64Array,
+  w: Float64Array,
+  out: Float64Array | null,
+  priorSum: Float64Array,
+  counts: Float64Array | null,
+  skillSum: Float64Array | null,
+): number {
+  let ll = 0;
+  for (let i = 0; i < nCases; i++) {
+    const a = caseStart[i];
+    const b = caseStart[i + 1];
+    for (let k = 0; k < K; k++) w[k] = prior[k];
+    let logScale = 0;
+    for (let j = a; j < b; j++) {
+      const base = cell[j];
+      let m = 0;
+      for (let k = 0; k < K; k++) {
+        const v = w[k] * thetaT[base + k];
+        w[k] = v;
+        m = v > m ? v : m;
+      }
+      if (m < TINY && m > 0) {
+        const inv = 1 / m;
+        for (let k = 0; k < K; k++) w[k] *= inv;
+        logScale += Math.log(m);
+      }
+    }
+    let s = 0;
+    for (let k = 0; k < K; k++) s += w[k];
+    const inv = 1 / s;
+    for (let k = 0; k < K; k++) w[k] *= inv;
+    if (out !== null) {
+      const ti = i * K;
+      for (let k = 0; k < K; k++) out[ti + k] = w[k];
+    }
+    if (b === a) continue; // no ratings: posterior = prior, contributes nothing
+    const c = mult[i];
+    ll += c * (Math.log(s) + logScale);
+    if (out !== null) continue;
+    for (let k = 0; k < K; k++) w[k] *= c;
+    for (let k = 0; k < K; k++) priorSum[k] += w[k];
+    if (counts !== null) {
+      for (let j = a; j < b; j++) {
+        const base = cell[j];
+        for (let k = 0; k < K; k++) counts[base + k] += w[k];
+      }
+    } else if (skillSum !== null) {
+      for (let j = a; j < b; j++) skillSum[reader[j]] += w[label[j]];
+    }
+  }
+  return ll;
+}
+
+interface Patterns {
+  /** Distinct rating patterns. */
+  n: number;
+  start: Int32Array;
+  /** θ-column offset (reader·K + answer)·K of each rating of each pattern (sorted). */
+  cell: Int32Array;
+  reader: Int32Array;
+  label: Int32Array;
+  /** Cases per pattern. */
+  mult: Float64Array;
+  /** Pattern of each case. */
+  ofCase: Int32Array;
+}
+
+/**
+ * Cases with the same multiset of (reader, answer) have the same posterior: EM runs once per
+ * distinct pattern, weighted by its number of cases (exact; 100,000 cases × 5 readers × 5
+ * classes have at most 5⁵ patterns).
+ */
+function ratingPatterns(d: DsInput): Patterns {
+  const { nCases, nClasses: K, caseStart, reader, label } = d;
+  const nRatings = caseStart[nCases];
+  const ofCase = new Int32Array(nCases);
+  // Sorted θ-column offsets of each case, in place (insertion sort: cases have few ratings).
+  const sorted = new Int32Array(nRatings);
+  for (let j = 0; j < nRatings; j++) sorted[j] = (reader[j] * K + label[j]) * K;
+  const byHash = new Map<number, number[]>(); // hash → pattern ids (collisions compared in full)
+  const patFirstCase: number[] = [];
+  const mults: number[] = [];
+  let cellsTotal = 0;
+  for (let i = 0; i < nCases; i++) {
+    const a = caseStart[i];
+    const b = caseStart[i + 1];
+    for (let j = a + 1; j < b; j++) {
+      const x = sorted[j];
+      let q = j - 1;
+      while (q >= a && sorted[q] > x) {
+        sorted[q + 1] = sorted[q];
+        q--;
+      }
+      sorted[q + 1] = x;
+    }
+    let h = (b - a) * 0x9e3779b1;
+    for (let j = a; j < b; j++) h = Math.imul(h ^ sorted[j], 0x85ebca6b) + 0x27d4eb2f;
+    h >>>= 0;
+    let list = byHash.get(h);
+    let p = -1;
+    if (list) {
+      for (const cand of list) {
+        const c = patFirstCase[cand];
+        const ca = caseStart[c];
+        if (caseStart[c + 1] - ca !== b - a) continue;
+        let same = true;
+        for (let j = 0; j < b - a; j++) {
+          if (sorted[ca + j] !== sorted[a + j]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          p = cand;
+          break;
+        }
+      }
+    } else byHash.set(h, (list = []));
+    if (p < 0) {
+      p = mults.length;
+      list.push(p);
+      patFirstCase.push(i);
+      mults.push(0);
+      cellsTotal += b - a;
+    }
+    mults[p]++;
+    ofCase[i] = p;
+  }
+  const n = mults.length;
+  const start = new Int32Array(n + 1);
+  const cell = new Int32Array(cellsTotal);
+  let w = 0;
+  for (let p = 0; p < n; p++) {
+    start[p] = w;
+    const c = patFirstCase[p];
+    for (let j = caseStart[c]; j < caseStart[c + 1]; j++) cell[w++] = sorted[j];
+  }
+  start[n] = w;
+  return {
+    n,
+    start,
+    cell,
+    reader: Int32Array.from(cell, (c) => Math.floor(c / (K * K))),
+    label: Int32Array.from(cell, (c) => (c / K) % K),
+    mult: Float64Array.from(mults),
+    ofCase,
+  };
+}
+
 /** Soft majority vote: T_ik = share of case i's ratings saying k (cases without ratings: all 0). */
 export function softMajority(d: DsInput): Float64Array {
   const { nCases, nClasses: K, caseStart, label } = d;
@@ -121,27 +289,38 @@ export function dawidSkene(d: DsInput, opts: DsOptions = {}): DsResult {
   const prior = new Float64Array(K);
   const theta = new Float64Array(R * K * K); // (r·K + k)·K + l
   const counts = new Float64Array(R * K * K); // (r·K + l)·K + k   (answer-major, for the hot loop)
-  const logTheta = new Float64Array(R * K * K); // (r·K + l)·K + k
-  const logPrior = new Float64Array(K);
   const skill = model === 'one-coin' ? new Float64Array(R) : null;
 
-  const mStep = (Tm: Float64Array): void => {
-    prior.fill(0);
+  const priorSum = new Float64Array(K);
+  const skillSum = new Float64Array(R);
+
+  /** Adds case i's class probabilities t[0..K) (at offset o) to the M-step sums. */
+  // (inlined below in the hot loop; this version serves the start from the soft majority vote)
+  const accumulate = (Tm: Float64Array): void => {
     for (let i = 0; i < nCases; i++) {
       if (caseStart[i + 1] === caseStart[i]) continue;
-      for (let k = 0; k < K; k++) prior[k] += Tm[i * K + k];
+      const ti = i * K;
+      for (let k = 0; k < K; k++) priorSum[k] += Tm[ti + k];
+      for (let j = caseStart[i]; j < caseStart[i + 1]; j++) {
+        if (skill) skillSum[reader[j]] += Tm[ti + label[j]];
+        else {
+          const base = (reader[j] * K + label[j]) * K;
+          for (let k = 0; k < K; k++) counts[base + k] += Tm[ti + k];
+        }
+      }
     }
+  };
+
+  /** M-step from the sums (then clears them). */
+  const normalize = (): void => {
     for (let k = 0; k < K; k++) {
-      prior[k] /= rated;
+      prior[k] = priorSum[k] / rated;
       if (prior[k] < floor) prior[k] = floor;
     }
+    priorSum.fill(0);
     if (skill) {
-      skill.fill(0);
-      for (let i = 0; i < nCases; i++) {
-        for (let j = caseStart[i]; j < caseStart[i + 1]; j++) skill[reader[j]] += Tm[i * K + label[j]];
-      }
       for (let r = 0; r < R; r++) {
-        const s = perReader[r] > 0 ? skill[r] / perReader[r] : NaN;
+        const s = perReader[r] > 0 ? skillSum[r] / perReader[r] : NaN;
         skill[r] = s;
         const off = (1 - s) / (K - 1);
         for (let k = 0; k < K; k++) {
@@ -152,15 +331,8 @@ export function dawidSkene(d: DsInput, opts: DsOptions = {}): DsResult {
           }
         }
       }
+      skillSum.fill(0);
       return;
-    }
-    counts.fill(0);
-    for (let i = 0; i < nCases; i++) {
-      const ti = i * K;
-      for (let j = caseStart[i]; j < caseStart[i + 1]; j++) {
-        const base = (reader[j] * K + label[j]) * K;
-        for (let k = 0; k < K; k++) counts[base + k] += Tm[ti + k];
-      }
     }
     for (let r = 0; r < R; r++) {
       if (floor > 0) {
@@ -183,48 +355,32 @@ export function dawidSkene(d: DsInput, opts: DsOptions = {}): DsResult {
         }
       }
     }
+    counts.fill(0);
   };
 
-  const lp = new Float64Array(K);
-  const eStep = (out: Float64Array): number => {
-    for (let k = 0; k < K; k++) logPrior[k] = Math.log(prior[k]);
+  // One EM round, fused: the E-step of each case (in linear space: w_k = π_k Π θ, rescaled
+  // before it can underflow) is added to the M-step sums at once, so the ratings are read once
+  // per round. With `out`, the posterior is stored (and nothing accumulated).
+  const thetaT = new Float64Array(R * K * K); // (r·K + l)·K + k = θ_r[k][l]
+  const w = new Float64Array(K);
+  const pat = ratingPatterns(d);
+  const round = (out: Float64Array | null): number => {
     for (let r = 0; r < R; r++) {
       for (let k = 0; k < K; k++) {
-        for (let l = 0; l < K; l++) logTheta[(r * K + l) * K + k] = Math.log(theta[(r * K + k) * K + l]);
+        for (let l = 0; l < K; l++) thetaT[(r * K + l) * K + k] = theta[(r * K + k) * K + l];
       }
     }
-    let ll = 0;
-    for (let i = 0; i < nCases; i++) {
-      for (let k = 0; k < K; k++) lp[k] = logPrior[k];
-      for (let j = caseStart[i]; j < caseStart[i + 1]; j++) {
-        const base = (reader[j] * K + label[j]) * K;
-        for (let k = 0; k < K; k++) lp[k] += logTheta[base + k];
-      }
-      let m = -Infinity;
-      for (let k = 0; k < K; k++) if (lp[k] > m) m = lp[k];
-      let s = 0;
-      const ti = i * K;
-      for (let k = 0; k < K; k++) {
-        const e = Math.exp(lp[k] - m);
-        out[ti + k] = e;
-        s += e;
-      }
-      const inv = 1 / s;
-      for (let k = 0; k < K; k++) out[ti + k] *= inv;
-      // Cases without ratings contribute log Σ π_k = 0 (when the priors sum to 1).
-      if (caseStart[i + 1] > caseStart[i]) ll += m + Math.log(s);
-    }
-    return ll;
+    return emRound(pat.n, K, pat.start, pat.cell, pat.mult, pat.reader, pat.label, prior, thetaT, w, out, priorSum, skill ? null : counts, skill ? skillSum : null);
   };
 
-  mStep(T);
+  accumulate(T);
+  normalize();
   const trace: number[] = [];
   let iterations = 0;
   let converged = false;
-  const T2 = new Float64Array(nCases * K);
   for (let it = 1; it <= maxIter; it++) {
-    const ll = eStep(T2);
-    mStep(T2);
+    const ll = round(null);
+    normalize();
     iterations = it;
     trace.push(ll);
     if (it > 1 && Math.abs(ll - trace[it - 2]) < tol) {
@@ -232,8 +388,13 @@ export function dawidSkene(d: DsInput, opts: DsOptions = {}): DsResult {
       break;
     }
   }
+  const patT = new Float64Array(pat.n * K);
+  const logLikelihood = round(patT);
   const finalT = new Float64Array(nCases * K);
-  const logLikelihood = eStep(finalT);
+  for (let i = 0; i < nCases; i++) {
+    const p = pat.ofCase[i] * K;
+    for (let k = 0; k < K; k++) finalT[i * K + k] = patT[p + k];
+  }
   return {
     model,
     nClasses: K,

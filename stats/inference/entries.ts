@@ -1,6 +1,8 @@
 /**
  * Truth inference on a Ratings object for the JSON document's "inference" object:
- *   { "majority": {...}, "dawid_skene": { class_prior, confusion, posterior, log_likelihood, iterations, ... } }
+ *   { "case_ids": [...], "majority": {...}, "dawid_skene": { class_prior, confusion, posterior, log_likelihood, iterations, ... } }
+ * Per-case results (majority.labels, dawid_skene.labels, dawid_skene.posterior) are arrays in the
+ * order of inference.case_ids: arrays keep a 100,000-case document small and quick to write.
  * Readers are the readers (not reader×occasion raters): a reader's repeated ratings of a case
  * all count, as in Dawid & Skene (1979).
  */
@@ -19,8 +21,8 @@ export function dsInputFromRatings(r: Ratings): DsInput {
 const round = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 export function majorityJson(r: Ratings, v: VoteResult): Record<string, ParamValue> {
-  const labels: Record<string, ParamValue> = {};
-  for (let i = 0; i < r.nCases; i++) labels[r.caseIds[i]] = v.label[i] >= 0 ? r.categories[v.label[i]] : null;
+  const labels: ParamValue[] = new Array(r.nCases);
+  for (let i = 0; i < r.nCases; i++) labels[i] = v.label[i] >= 0 ? r.categories[v.label[i]] : null;
   return {
     rule: v.rule,
     tie_policy: v.ties,
@@ -65,17 +67,22 @@ export function dawidSkeneJson(r: Ratings, res: DsResult, opts: { posterior?: bo
     out.accuracy = skill;
   }
   const map = mapClasses(res.posterior, K);
-  const labels: Record<string, ParamValue> = {};
-  const posterior: Record<string, ParamValue> = {};
+  const labels: ParamValue[] = new Array(r.nCases);
+  const posterior: ParamValue[] = opts.posterior !== false ? new Array(r.nCases) : [];
   for (let i = 0; i < r.nCases; i++) {
-    labels[r.caseIds[i]] = map[i] >= 0 ? cats[map[i]] : null;
+    labels[i] = map[i] >= 0 ? cats[map[i]] : null;
     if (opts.posterior !== false) {
-      const p: Record<string, ParamValue> = {};
-      for (let k = 0; k < K; k++) p[cats[k]] = round(res.posterior[i * K + k]);
-      posterior[r.caseIds[i]] = p;
+      const p: ParamValue[] = new Array(K);
+      for (let k = 0; k < K; k++) p[k] = round(res.posterior[i * K + k]);
+      posterior[i] = p;
     }
   }
-  if (opts.posterior !== false) out.posterior = posterior;
+  if (opts.posterior !== false) {
+    // Per case, P(true class | ratings) in the order of posterior_categories (arrays keep a
+    // 100,000-case document compact).
+    out.posterior_categories = cats.slice();
+    out.posterior = posterior;
+  }
   out.labels = labels;
   return out;
 }
@@ -91,5 +98,5 @@ export function inferenceObject(r: Ratings, opts: InferenceOptions = {}): Record
   const d = dsInputFromRatings(r);
   const v = vote(d, opts.vote);
   const res = dawidSkene(d, opts.dawidSkene);
-  return { majority: majorityJson(r, v), dawid_skene: dawidSkeneJson(r, res, { posterior: opts.posterior }) };
+  return { case_ids: r.caseIds.slice(), majority: majorityJson(r, v), dawid_skene: dawidSkeneJson(r, res, { posterior: opts.posterior }) };
 }
