@@ -15,10 +15,11 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 export type Running = { url: string; dataDir: string; stop(): Promise<void> };
 
 export async function startServer(): Promise<Running> {
-  const build = spawnSync('npx', ['remix', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  // NODE_ENV=production: vitest sets NODE_ENV=test, which would make a development build (jsxDEV).
+  const build = spawnSync('npx', ['remix', 'build'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
   if (build.status !== 0) throw new Error(`remix build failed: ${build.stderr}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-browser-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   delete env.APP_URL;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
