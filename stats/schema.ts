@@ -3,7 +3,7 @@
  * const, required, properties, additionalProperties, items, oneOf, $ref to #/$defs, pattern,
  * minimum, maximum, minLength). Returns a list of "path: problem" strings (empty = valid).
  */
-import schema from './agreement.schema.json' with { type: 'json' };
+import schema from './agreement.schema.json';
 
 type Schema = Record<string, unknown>;
 

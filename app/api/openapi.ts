@@ -5,7 +5,7 @@
  * The stats/ report keeps its committed JSON Schema (stats/agreement.schema.json).
  */
 import { z } from 'zod';
-import agreementSchemaJson from '../../stats/agreement.schema.json' with { type: 'json' };
+import agreementSchemaJson from '../../stats/agreement.schema.json';
 import { ENDPOINTS, type Endpoint } from './endpoints.ts';
 import { ERROR_STATUS, errorSchema } from './schemas.ts';
 
