@@ -182,7 +182,7 @@ export function fromColumns(
     }
     valueOf[row] = vi;
   }
-  return fromInterned({ nRows, caseOf, caseNames, readerOf, readerNames, valueOf, values: distinct }, opts);
+  return fromInterned({ nRows, caseOf, caseNames, readerOf, readerNames, valueOf, values: distinct, namesDistinct: true }, opts);
 }
 
 /**
@@ -199,6 +199,8 @@ export interface InternedColumns {
   readerNames: readonly string[];
   valueOf: Int32Array;
   values: readonly RawValue[];
+  /** The producer guarantees that caseNames and readerNames have no repeats (skips a lookup per name). */
+  namesDistinct?: boolean;
 }
 
 const UNSEEN = -2;
@@ -209,6 +211,7 @@ export function fromInterned(cols: InternedColumns, opts: RatingsOptions = {}): 
   const level = opts.level ?? 'nominal';
   const tokens = new Set(opts.missingTokens ?? DEFAULT_MISSING);
   const { nRows, caseOf, caseNames, readerOf, readerNames, valueOf, values } = cols;
+  const distinctNames = cols.namesDistinct === true;
   if (caseOf.length !== nRows || readerOf.length !== nRows || valueOf.length !== nRows) {
     throw new RatingsError('columns have different lengths', -1, 'empty');
   }
@@ -312,10 +315,10 @@ export function fromInterned(cols: InternedColumns, opts: RatingsOptions = {}): 
     let ci = caseOfName[cj];
     if (ci < 0) {
       const cid = caseNames[cj];
-      let found = caseMap.get(cid);
+      let found = distinctNames ? undefined : caseMap.get(cid);
       if (found === undefined) {
         found = caseList.length;
-        caseMap.set(cid, found);
+        if (!distinctNames) caseMap.set(cid, found);
         caseList.push(cid);
       }
       ci = caseOfName[cj] = found;
@@ -324,10 +327,10 @@ export function fromInterned(cols: InternedColumns, opts: RatingsOptions = {}): 
     let ri = readerOfName[rj];
     if (ri < 0) {
       const rid = readerNames[rj];
-      let found = readerMap.get(rid);
+      let found = distinctNames ? undefined : readerMap.get(rid);
       if (found === undefined) {
         found = readerList.length;
-        readerMap.set(rid, found);
+        if (!distinctNames) readerMap.set(rid, found);
         readerList.push(rid);
       }
       ri = readerOfName[rj] = found;

@@ -101,10 +101,18 @@ const LF = 10;
 const CR = 13;
 const QUOTE = 34;
 
-/** Interning table that grows with the distinct names. */
+/**
+ * Interning table of one column. The first few distinct plain fields (unquoted, nothing to trim)
+ * are also remembered by their place in the text, so that a repeated reader id or label is
+ * recognised by comparing characters, without making a string.
+ */
 class Interner {
   readonly names: string[] = [];
   private readonly map = new Map<string, number>();
+  private readonly seenAt: number[] = [];
+  private readonly seenLen: number[] = [];
+  private readonly seenId: number[] = [];
+  constructor(private readonly text: string) {}
   id(s: string): number {
     let j = this.map.get(s);
     if (j === undefined) {
@@ -114,12 +122,31 @@ class Interner {
     }
     return j;
   }
+  /** Id of the unquoted field text[s, e), trimmed; −1 when it is empty after trimming. */
+  field(s: number, e: number): number {
+    const len = e - s;
+    const m = this.seenAt.length;
+    for (let k = 0; k < m; k++) {
+      if (this.seenLen[k] === len && sameText(this.text, s, this.seenAt[k], len)) return this.seenId[k];
+    }
+    const v = fieldText(this.text, s, e);
+    if (v === '') return -1;
+    const j = this.id(v);
+    if (m < 16 && v.length === len) {
+      this.seenAt.push(s);
+      this.seenLen.push(len);
+      this.seenId.push(j);
+    }
+    return j;
+  }
 }
 
-function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
+/** Upper bound on the number of rows: line ends + 1. */
+function maxRows(text: string): number {
+  let rows = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) rows++;
+  for (let i = text.indexOf('\r'); i >= 0; i = text.indexOf('\r', i + 1)) rows++;
+  return rows;
 }
 
 /** A field's text as the row-by-row path sees it after trim(). */
@@ -141,13 +168,13 @@ function fieldText(text: string, s: number, e: number): string {
 export function ratingsColumns(text: string): InternedColumns | null {
   const n = text.length;
   let i = n > 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const cases = new Interner();
-  const readers = new Interner();
-  const labels = new Interner();
-  let cap = 1024;
-  let caseOf: Int32Array<ArrayBuffer> = new Int32Array(cap);
-  let readerOf: Int32Array<ArrayBuffer> = new Int32Array(cap);
-  let valueOf: Int32Array<ArrayBuffer> = new Int32Array(cap);
+  const cases = new Interner(text);
+  const readers = new Interner(text);
+  const labels = new Interner(text);
+  const cap = maxRows(text);
+  const caseOf = new Int32Array(cap);
+  const readerOf = new Int32Array(cap);
+  const valueOf = new Int32Array(cap);
   let nRows = 0;
 
   let header: string[] | null = [];
@@ -181,12 +208,6 @@ export function ratingsColumns(text: string): InternedColumns | null {
       header = null;
     } else {
       if (f !== width) return false;
-      if (nRows === cap) {
-        cap *= 2;
-        caseOf = grow(caseOf);
-        readerOf = grow(readerOf);
-        valueOf = grow(valueOf);
-      }
       caseOf[nRows] = cId;
       readerOf[nRows] = rId;
       valueOf[nRows] = vId;
@@ -247,11 +268,17 @@ export function ratingsColumns(text: string): InternedColumns | null {
         } else lastS = -1;
       }
     } else if (f === ri) {
-      const v = quoted === null ? fieldText(text, s, e) : quoted.trim();
-      if (v === '') return null; // empty reader_id
-      rId = readers.id(v);
+      if (quoted === null) rId = readers.field(s, e);
+      else {
+        const v = quoted.trim();
+        rId = v === '' ? -1 : readers.id(v);
+      }
+      if (rId < 0) return null; // empty reader_id
     } else if (f === li) {
-      vId = labels.id(quoted === null ? fieldText(text, s, e) : quoted.trim());
+      if (quoted === null) {
+        vId = labels.field(s, e);
+        if (vId < 0) vId = labels.id('');
+      } else vId = labels.id(quoted.trim());
     }
     f++;
     const c = i < n ? text.charCodeAt(i) : -1;
@@ -280,10 +307,12 @@ export function ratingsColumns(text: string): InternedColumns | null {
     readerNames: readers.names,
     valueOf: valueOf.subarray(0, nRows),
     values: labels.names,
+    namesDistinct: true,
   };
 }
 
+/** text[a, a + len) === text[b, b + len), compared from the end (ids tend to differ there). */
 function sameText(text: string, a: number, b: number, len: number): boolean {
-  for (let k = 0; k < len; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
+  for (let k = len - 1; k >= 0; k--) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
   return true;
 }
