@@ -101,7 +101,7 @@ describe('account page: API tokens', () => {
     expect((await listProjects(body.created.token)).status).toBe(200);
 
     const page = await (await tokensPage.loader({ request: request('/account/tokens', { cookie: w.cookies.reader }), params: {}, context: {} })).json();
-    const mine = page.tokens.find((x: { name: string }) => x.name === 'from the page');
+    const mine = page.tokens.find((x: { name: string }) => x.name === 'from the page')!;
     expect(mine.lastUsedAt).not.toBeNull();
     expect(JSON.stringify(page)).not.toContain(body.created.token);
 

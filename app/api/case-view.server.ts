@@ -1,0 +1,47 @@
+/**
+ * One case for the API, shaped by who asks. Leads see everything. Readers go through
+ * getReaderCase (app/models/reading.server.ts), the reader page's own blinding: a case they
+ * neither hold nor read is invisible (404); other reads, the state and the truth appear only
+ * when the project reveals them after finishing and the case is decided.
+ */
+import type { z } from 'zod';
+import { getReaderCase, NotVisible } from '../models/reading.server.ts';
+import type { ApiProjectAccess } from './auth.server.ts';
+import { caseInProject, readsOfCase, truthOfCases } from './data.server.ts';
+import { ApiError } from './http.server.ts';
+import type { caseDetailSchema } from './schemas.ts';
+
+type CaseDetail = z.infer<typeof caseDetailSchema>;
+
+export async function caseView({ access, caseId }: { access: ApiProjectAccess; caseId: string | undefined }): Promise<CaseDetail> {
+  const notFound = new ApiError('not_found', 'There is no such case in this project, or it is not visible to you.');
+  const kase = await caseInProject({ projectId: access.project.id, caseId });
+  if (!kase) throw notFound;
+  const c = kase.c;
+  if (access.roles.includes('lead')) {
+    const truth = await truthOfCases({ caseIds: [c.id], history: false });
+    return {
+      case: { id: c.id, study_date: c.studyDate, modality: c.modality, body_part: c.bodyPart, images: c.images, case_id: c.externalId, patient_id: kase.patient, split: kase.split },
+      state: kase.state ?? null,
+      revealed: true,
+      reads: await readsOfCase({ caseId: c.id, viewerId: access.user.id, scope: 'all', mask: false }),
+      truth: truth.get(c.id) ?? [],
+    };
+  }
+  let view;
+  try {
+    view = await getReaderCase({ projectId: access.project.id, caseId: c.id, userId: access.user.id });
+  } catch (e) {
+    if (e instanceof NotVisible) throw notFound;
+    throw e;
+  }
+  const revealed = view.revealed !== null;
+  const mask = kase.context?.truthPolicy.blinding.maskReaderIdentities ?? true;
+  return {
+    case: { id: c.id, study_date: view.case.studyDate, modality: view.case.modality, body_part: view.case.bodyPart, images: view.case.images },
+    state: revealed ? view.state : null,
+    revealed,
+    reads: await readsOfCase({ caseId: c.id, viewerId: access.user.id, scope: revealed ? 'all' : 'own', mask }),
+    truth: revealed ? ((await truthOfCases({ caseIds: [c.id], history: false })).get(c.id) ?? []) : null,
+  };
+}
