@@ -17,6 +17,7 @@ import { weightMatrix, weightsToArray, type WeightSpec } from './weights.ts';
 import {
   brennanPredigerFW,
   fleissFW,
+  fleissPairFW,
   gwetAC,
   percentAgreementFW,
   FRAMEWORK_CI_METHOD,
@@ -171,7 +172,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
             }),
           );
           const s = scottPiTable(table, q);
-          const sfw = fleissFW(pairCounts(mat, R, a, b, q, n), identity, level);
+          const sfw = fleissPairFW(mat, R, a, b, table, q, level);
           stats.push(
             entry({
               id: 'scott_pi',
@@ -386,23 +387,6 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
     },
     ...(warnings.length ? { warnings } : {}),
   };
-}
-
-/** Counts for the n cases both raters a and b rated (2 ratings each), in case order. */
-function pairCounts(mat: Int32Array, R: number, a: number, b: number, q: number, n: number): CaseCounts {
-  const nCases = mat.length / R;
-  const counts = new Int32Array(n * q);
-  const totals = new Int32Array(n).fill(2);
-  let j = 0;
-  for (let i = 0; i < nCases; i++) {
-    const x = mat[i * R + a];
-    const y = mat[i * R + b];
-    if (x < 0 || y < 0) continue;
-    counts[j * q + x]++;
-    counts[j * q + y]++;
-    j++;
-  }
-  return { q, nCases: n, counts, totals };
 }
 
 /** Whether every case has a rating from every rater (then completeCases(r) would copy r). */

@@ -169,6 +169,78 @@ function kappaLike(cc: CaseCounts, wt: Weights, kind: PeKind, level: number): Fr
   return finish(value, pa, pe, ss, n, n2, level);
 }
 
+/**
+ * fleissFW(counts, identity) on the cases two raters both rated (Scott's π with Gwet's SE), from
+ * the case × rater matrix and the raters' q × q table, without building per-case counts: with two
+ * ratings per case every per-case term depends only on the case's pair of categories, so it is
+ * computed once per cell, and the sum of squares still runs over the cases in order. Every
+ * operation is the one fleissFW performs, so the result is the same to the last bit.
+ */
+export function fleissPairFW(mat: Int32Array, R: number, a: number, b: number, table: Float64Array, q: number, level = 0.95): FrameworkResult {
+  let n = 0;
+  let agree = 0;
+  for (let k = 0; k < q; k++) {
+    agree += table[k * q + k];
+    for (let l = 0; l < q; l++) n += table[k * q + l];
+  }
+  const n2 = n;
+  // base(): pi_k = (1/n) Σ_i n_ik / 2 (sums of halves: exact in any order); pa = (Σ_i [agree]) / n.
+  const pi = new Float64Array(q);
+  for (let k = 0; k < q; k++) {
+    let rowK = 0;
+    let colK = 0;
+    for (let l = 0; l < q; l++) {
+      rowK += table[k * q + l];
+      colK += table[l * q + k];
+    }
+    pi[k] = (rowK + colK) / 2 / n;
+  }
+  const pa = agree / n2;
+  // kappaLike(…, 'fleiss') with identity weights.
+  const w = IDENTITY_CACHE.get(q) ?? identityWeights(q);
+  let pe = 0;
+  const piw = new Float64Array(q);
+  for (let k = 0; k < q; k++) {
+    let x = 0;
+    let y = 0;
+    for (let l = 0; l < q; l++) {
+      pe += w[k * q + l] * pi[k] * pi[l];
+      x += w[k * q + l] * pi[l];
+      y += w[l * q + k] * pi[l];
+    }
+    piw[k] = (x + y) / 2;
+  }
+  const value = (pa - pe) / (1 - pe);
+  // (x_i − value)² for a case rated (c, d): pa_i = [c = d], pe_i = (piw_c + piw_d) / 2.
+  const dev = new Float64Array(q * q);
+  for (let c = 0; c < q; c++) {
+    for (let d = 0; d < q; d++) {
+      const pai = c === d ? 1 : 0;
+      let xi = (n / n2) * (pai - pe) / (1 - pe);
+      const pei = (c === d ? 2 * piw[c] : piw[c] + piw[d]) / 2;
+      xi -= (2 * (1 - value) * (pei - pe)) / (1 - pe);
+      dev[c * q + d] = (xi - value) ** 2;
+    }
+  }
+  let ss = 0;
+  const cases = mat.length / R;
+  for (let i = 0; i < cases; i++) {
+    const x = mat[i * R + a];
+    const y = mat[i * R + b];
+    if (x < 0 || y < 0) continue;
+    ss += dev[x * q + y];
+  }
+  return finish(value, pa, pe, ss, n, n2, level);
+}
+
+const IDENTITY_CACHE = new Map<number, Float64Array>();
+function identityWeights(q: number): Float64Array {
+  const w = new Float64Array(q * q);
+  for (let k = 0; k < q; k++) w[k * q + k] = 1;
+  IDENTITY_CACHE.set(q, w);
+  return w;
+}
+
 /** Gwet's AC1 (identity weights) / AC2 (other weights); irrCAC gwet.ac1.raw. */
 export function gwetAC(cc: CaseCounts, wt: Weights, level = 0.95): FrameworkResult {
   return kappaLike(cc, wt, 'gwet', level);
