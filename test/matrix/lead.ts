@@ -13,4 +13,6 @@ export const entries: Record<string, Spec> = {
     action: leadOnly,
     form: () => ({ intent: 'reopen' }),
   },
+  'projects.$slug.agreement.tsx': { path: p('/agreement'), params: slug, loader: leadOnly, action: leadOnly },
+  'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly },
 };

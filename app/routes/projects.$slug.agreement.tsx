@@ -1,0 +1,246 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json } from '@remix-run/node';
+import { Form, useLoaderData } from '@remix-run/react';
+import { requireProjectRole } from '~/permissions.server.ts';
+import { getAgreementDashboard, versionsWithCases, type Estimate } from '~/models/agreement.server.ts';
+import { redirectWithFlash } from '~/flash.server.ts';
+import { ProjectNav } from '~/components/project-nav.tsx';
+import { ForestChart, StackedBar } from '~/components/forest-chart.tsx';
+import { leadLinks } from '~/components/lead-links.ts';
+
+export const links = leadLinks;
+export const meta: MetaFunction = () => [{ title: 'Agreement — Truthline' }];
+
+function versionParam(url: URL): number | undefined {
+  const v = Number(url.searchParams.get('version'));
+  return Number.isInteger(v) && v >= 1 ? v : undefined;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { project, roles } = await requireProjectRole(request, params.slug, 'lead');
+  const url = new URL(request.url);
+  const versions = await versionsWithCases({ projectId: project.id });
+  const version = versionParam(url) ?? versions[0]?.version;
+  const dash = await getAgreementDashboard({ projectId: project.id, version });
+  // The full stats/ entry lists stay in the cache (and the API); the page shows the headline.
+  const slim = dash ? { ...dash, fields: dash.fields.map(({ statistics, ...f }) => ({ ...f, entries: statistics.length })) } : null;
+  return json({ project: { slug: project.slug, name: project.name }, roles, versions, dash: slim });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { project } = await requireProjectRole(request, params.slug, 'lead');
+  const fd = await request.formData();
+  const v = Number(fd.get('version'));
+  const dash = await getAgreementDashboard({ projectId: project.id, version: Number.isInteger(v) && v >= 1 ? v : undefined, refresh: true });
+  return redirectWithFlash(`/projects/${project.slug}/agreement${dash ? `?version=${dash.version}` : ''}`, {
+    kind: 'success',
+    message: dash ? `Statistics recomputed for version ${dash.version}.` : 'Nothing to compute: the project has no version yet.',
+  });
+}
+
+const STATE_COLORS: Record<string, string> = {
+  awaitingReads: '#aab3bf',
+  evaluating: '#8cc2ff',
+  adjudication: '#e0a030',
+  exclusionReview: '#c77c00',
+  decided: '#1d7a46',
+  discordant: '#b3261e',
+  excluded: '#6d2a25',
+};
+const TRUTH_COLORS: Record<string, string> = { pending: '#aab3bf', verified: '#1d7a46', unverified: '#e0a030', lost_to_follow_up: '#c77c00', discordant: '#b3261e', excluded: '#6d2a25' };
+
+function f3(v: number | null) {
+  return v === null ? '—' : v.toFixed(3);
+}
+function ci(e: Estimate | null) {
+  if (!e || e.value === null) return '—';
+  return `${f3(e.value)} (${f3(e.lower)}–${f3(e.upper)})`;
+}
+
+export default function Agreement() {
+  const { project, roles, versions, dash } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1>{project.name}</h1>
+      <ProjectNav slug={project.slug} roles={roles} />
+      <div className="row">
+        <h2 style={{ margin: 0 }}>Agreement</h2>
+        <span className="spacer" />
+        {versions.length > 1 ? (
+          <Form method="get" className="row">
+            <label htmlFor="f-version" style={{ margin: 0 }}>
+              Definition version
+            </label>
+            <select id="f-version" name="version" defaultValue={dash?.version}>
+              {versions.map((v) => (
+                <option key={v.version} value={v.version}>
+                  v{v.version} ({v.cases} cases)
+                </option>
+              ))}
+            </select>
+            <button type="submit" className="secondary">
+              Show
+            </button>
+          </Form>
+        ) : null}
+        {dash ? (
+          <Form method="post">
+            <input type="hidden" name="version" value={dash.version} />
+            <button type="submit" className="secondary">
+              Recompute now
+            </button>
+          </Form>
+        ) : null}
+      </div>
+      {!dash ? (
+        <div className="empty" style={{ marginTop: '1rem' }}>
+          The project has no definition yet.
+        </div>
+      ) : (
+        <>
+          <p className="muted">
+            Version {dash.version}: {dash.cases} case{dash.cases === 1 ? '' : 's'}. Figures {dash.cached ? 'from the cache' : 'just computed'} at{' '}
+            {dash.computedAt.replace('T', ' ').slice(0, 19)} UTC; they are recomputed when reads or decisions arrive. 95% confidence intervals.
+          </p>
+          <section aria-labelledby="progress-h">
+            <h3 id="progress-h">Progress</h3>
+            {dash.cases === 0 ? (
+              <div className="empty">No case on this version yet: import cases to start.</div>
+            ) : (
+              <div className="grid">
+                <div>
+                  <StackedBar title="Cases by workflow state" parts={dash.byState.map((s) => ({ label: s.state, n: s.n, color: STATE_COLORS[s.state] ?? '#999' }))} width={520} />
+                </div>
+                <div>
+                  <StackedBar title="Truth labels by state" parts={dash.byTruth.map((s) => ({ label: s.state.replace(/_/g, ' '), n: s.n, color: TRUTH_COLORS[s.state] ?? '#999' }))} width={520} />
+                </div>
+              </div>
+            )}
+          </section>
+          <section aria-labelledby="readers-h">
+            <h3 id="readers-h">Readers</h3>
+            {dash.readers.length === 0 ? (
+              <div className="empty">No reads yet.</div>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th>Reader</th>
+                    <th className="num">Reads</th>
+                    <th className="num">Cannot assess</th>
+                    <th className="num">Median time (s)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {dash.readers.map((r) => (
+                    <tr key={r.id}>
+                      <td>{r.name}</td>
+                      <td className="num">{r.reads}</td>
+                      <td className="num">{r.cannotAssess}</td>
+                      <td className="num">{r.medianSeconds ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          {dash.fields.map((f) => (
+            <section key={f.key} aria-labelledby={`field-${f.key}`} className="panel" style={{ marginTop: '1rem' }}>
+              <h3 id={`field-${f.key}`} style={{ marginTop: 0 }}>
+                {f.label} <span className="badge">{f.kind}</span> {f.scope === 'finding' ? <span className="badge">per finding</span> : null}
+              </h3>
+              <p className="muted">
+                {f.units} unit{f.units === 1 ? '' : 's'}, {f.readers} reader{f.readers === 1 ? '' : 's'}, {f.ratings} rating{f.ratings === 1 ? '' : 's'}
+                {f.missing ? `, ${f.missing} missing (cannot assess / outside the scale)` : ''}.
+              </p>
+              {f.skipped ? (
+                <div className="empty">{f.skipped}</div>
+              ) : (
+                <>
+                  <ForestChart title={`Agreement on ${f.label}`} rows={f.headline.map((h) => ({ label: h.label, value: h.value, lower: h.lower, upper: h.upper }))} />
+                  <table style={{ marginTop: '0.6rem' }}>
+                    <caption className="sr-only">Agreement statistics for {f.label}</caption>
+                    <thead>
+                      <tr>
+                        <th>Statistic</th>
+                        <th className="num">Estimate</th>
+                        <th className="num">95% CI</th>
+                        <th className="num">Cases</th>
+                        <th>CI method</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {f.headline.map((h) => (
+                        <tr key={h.label}>
+                          <td title={h.method}>{h.label}</td>
+                          <td className="num">{f3(h.value)}</td>
+                          <td className="num">
+                            {f3(h.lower)} – {f3(h.upper)}
+                          </td>
+                          <td className="num">{h.n ?? '—'}</td>
+                          <td className="hint">{h.ciMethod ?? '—'}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                  {f.accuracy.length ? (
+                    <>
+                      <h4>Each reader against the reference</h4>
+                      <p className="hint">
+                        Reference: {f.reference}
+                        {f.positive ? `; positive class “${f.positive}”` : ''}.
+                      </p>
+                      <ForestChart title={`Reader κ against the reference, ${f.label}`} rows={f.accuracy.map((a) => ({ label: a.name, ...a.kappa }))} />
+                      <table style={{ marginTop: '0.6rem' }}>
+                        <thead>
+                          <tr>
+                            <th>Reader</th>
+                            <th className="num">Ratings</th>
+                            <th className="num">Accuracy</th>
+                            {f.kind === 'binary' ? (
+                              <>
+                                <th className="num">Sensitivity</th>
+                                <th className="num">Specificity</th>
+                              </>
+                            ) : null}
+                            <th className="num">κ vs reference</th>
+                          </tr>
+                        </thead>
+                        <tbody>
+                          {f.accuracy.map((a) => (
+                            <tr key={a.readerId}>
+                              <td>{a.name}</td>
+                              <td className="num">{a.ratings}</td>
+                              <td className="num">{ci(a.accuracy)}</td>
+                              {f.kind === 'binary' ? (
+                                <>
+                                  <td className="num">{ci(a.sensitivity)}</td>
+                                  <td className="num">{ci(a.specificity)}</td>
+                                </>
+                              ) : null}
+                              <td className="num">{ci(a.kappa)}</td>
+                            </tr>
+                          ))}
+                        </tbody>
+                      </table>
+                    </>
+                  ) : null}
+                  <p className="hint">
+                    {f.entries} statistics computed in all (per reader pair, per category…): the full stats/ document is at <code>GET /api/v1/projects/{project.slug}/agreement?item=…</code>.
+                  </p>
+                </>
+              )}
+              {f.warnings.length ? (
+                <ul className="hint">
+                  {f.warnings.map((w, i) => (
+                    <li key={i}>{w}</li>
+                  ))}
+                </ul>
+              ) : null}
+            </section>
+          ))}
+        </>
+      )}
+    </>
+  );
+}

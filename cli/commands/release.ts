@@ -1,0 +1,46 @@
+/**
+ * `truthline release --project SLUG [--out DIR]`: a numbered, content-hashed, immutable release
+ * (app/models/releases.server.ts): truth in csv, jsonl and PROV-JSON, every case's chain head and
+ * event count, and the frozen split. With --out, the files and a manifest.json are written there.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { withDatabase } from './db-open.ts';
+import { eq } from 'drizzle-orm';
+import { projects } from '../../db/schema.ts';
+import { createRelease } from '../../app/models/releases.server.ts';
+
+const USAGE = 'usage: truthline release --project SLUG [--out DIR]';
+
+export async function run(args: string[]): Promise<number> {
+  let values: { project?: string; out?: string };
+  try {
+    ({ values } = parseArgs({ args, options: { project: { type: 'string' }, out: { type: 'string' } } }));
+  } catch (e) {
+    process.stderr.write(`truthline release: ${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values.project) {
+    process.stderr.write(`truthline release: give --project\n${USAGE}\n`);
+    return 2;
+  }
+  return withDatabase(async (h) => {
+    await h.migrate();
+    const [project] = await h.db.select().from(projects).where(eq(projects.slug, values.project!));
+    if (!project) {
+      process.stderr.write(`truthline release: no project "${values.project}"\n`);
+      return 1;
+    }
+    const r = await createRelease({ projectId: project.id, actorId: null, ip: 'cli' });
+    if (values.out) {
+      const dir = path.join(values.out, `${project.slug}-release-${r.number}`);
+      await mkdir(dir, { recursive: true });
+      for (const f of r.files) await writeFile(path.join(dir, f.name), f.content);
+      const manifest = { project: project.slug, number: r.number, contentHash: r.contentHash, createdAt: r.createdAt.toISOString(), files: r.files.map(({ name, sha256, bytes }) => ({ name, sha256, bytes })), chainHeads: r.chainHeads, split: r.split };
+      await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+      process.stdout.write(`release ${r.number} of ${project.slug}: ${r.contentHash}\nwritten to ${dir}\n`);
+    } else process.stdout.write(`release ${r.number} of ${project.slug}: ${r.contentHash}\n`);
+    return 0;
+  });
+}
