@@ -31,8 +31,11 @@ export function useReaderKeys(opts: { formRef: RefObject<HTMLFormElement>; viewe
         const input = item?.querySelector<HTMLInputElement>(`input[data-key="${e.key}"]`);
         if (input && !input.disabled) {
           input.click();
-          input.focus();
           e.preventDefault();
+          // A single-choice answer moves on to the next item, so "2 4 Enter" answers two items and submits.
+          const items = [...form.querySelectorAll<HTMLElement>('[data-item]')];
+          const nextItem = input.type === 'radio' ? items[items.indexOf(item!) + 1] : undefined;
+          (nextItem?.querySelector<HTMLInputElement>('input:checked, input') ?? input).focus();
         }
       } else if (e.key === 'Enter' && form && !(document.activeElement instanceof HTMLButtonElement)) {
         e.preventDefault();

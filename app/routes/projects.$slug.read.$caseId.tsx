@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from '@remix-run/react';
 import { randomUUID } from 'node:crypto';
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { amendReaderRead, getReaderCase, submitReaderRead, takeNextCase } from '~/models/reading.server.ts';
@@ -79,6 +79,12 @@ export default function ReadCase() {
   const [amending, setAmending] = useState(false);
   const [cannot, setCannot] = useState(false);
   const [clientErrors, setClientErrors] = useState<Record<string, string[]> | null>(null);
+  // State belongs to one case: reset it when the reader moves on.
+  useEffect(() => {
+    setAmending(false);
+    setCannot(false);
+    setClientErrors(null);
+  }, [view.case.id]);
   const errors = clientErrors ?? (data && !data.ok ? (data.errors as Record<string, string[]>) : null);
   const editable = !view.myRead || amending;
   const onNext = useCallback(() => submit(null, { method: 'post', action: `/projects/${project.slug}/read` }), [submit, project.slug]);
@@ -166,6 +172,8 @@ export default function ReadCase() {
           ) : null}
           {editable ? (
             <Form
+              // A new case (or a fresh page view) gets a fresh form: uncontrolled inputs must not carry answers over.
+              key={clientRequestId}
               method="post"
               ref={formRef}
               noValidate
