@@ -108,7 +108,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     }
     throw e;
   }
-  const extended = await extendWithStats2(ratings, values, io);
+  const extended = await extendWithStats2(ratings, report, values, io);
   if (typeof extended === 'number') return extended;
   report = extended;
   // Per-case inference (100,000 cases × K posteriors) is written with primitive arrays on one line.
@@ -118,7 +118,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
 }
 
 /** stats II options → extendReport (measurement by level always; the rest on request). Exit code on bad input. */
-async function extendWithStats2(ratings: Ratings, values: Record<string, string | boolean | undefined>, io: Io): Promise<Report | number> {
+async function extendWithStats2(ratings: Ratings, base: Report, values: Record<string, string | boolean | undefined>, io: Io): Promise<Report | number> {
   const fail = (msg: string): number => (io.err(`truthline agreement: ${msg}\n`), 2);
   const table = async (file: string) => {
     try {
@@ -168,7 +168,8 @@ async function extendWithStats2(ratings: Ratings, values: Record<string, string 
     opts.bootstrap = { replicates: n, seed, resampleReaders: values['resample-readers'] === true, clusterByPatient: values['cluster-by-patient'] === true };
   } else if (values['resample-readers'] || values['cluster-by-patient']) return fail('--resample-readers and --cluster-by-patient go with --bootstrap N');
   if (opts.positive && !ratings.categories.includes(opts.positive)) return fail(`--positive "${opts.positive}" is not a category (${ratings.categories.join(', ')})`);
-  const report = extendReport(ratings, (r) => categoricalAgreement(r), opts);
+  // The full-sample categorical report exists already; bootstrap resamples recompute it.
+  const report = extendReport(ratings, (r) => (r === ratings ? base : categoricalAgreement(r)), opts);
   if (warnings.length) report.warnings = [...(report.warnings ?? []), ...warnings];
   return report;
 }

@@ -115,7 +115,7 @@ describe('majority / plurality vote', () => {
 describe('stringifyCompactArrays', () => {
   it('writes the same JSON value, primitive arrays on one line', async () => {
     const { stringifyCompactArrays } = await import('./json.ts');
-    const v = { a: [1, 2, null], b: { c: [[0.5, 0.5], [1, 0]], d: 'x', e: undefined }, f: [], g: [{ h: true }] };
+    const v = { a: [1, 2, null], b: { c: [[0.5, 0.5], [1, 0]], d: 'x', e: undefined }, f: [], g: [{ h: true }], m: [[1, null], ['],[', 2]] };
     const s = stringifyCompactArrays(v);
     expect(JSON.parse(s)).toEqual(JSON.parse(JSON.stringify(v)));
     expect(s).toContain('"a": [1,2,null]');

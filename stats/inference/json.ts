@@ -17,6 +17,12 @@ function write(v: unknown, pad: string, indent: string): string {
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
     if (v.every(isPrimitive)) return JSON.stringify(v);
+    // Fast path: rows of numbers (a posterior matrix) — one stringify, then a line per row
+    // ("],[" cannot occur inside a row without strings).
+    if (v.every((x) => Array.isArray(x) && x.length > 0 && x.every((y) => y === null || typeof y === 'number' || typeof y === 'boolean'))) {
+      const body = JSON.stringify(v);
+      return '[\n' + inner + body.slice(1, -1).replaceAll('],[', '],\n' + inner + '[') + '\n' + pad + ']';
+    }
     const parts = new Array<string>(v.length);
     for (let i = 0; i < v.length; i++) parts[i] = inner + (v[i] === undefined ? 'null' : write(v[i], inner, indent));
     return '[\n' + parts.join(',\n') + '\n' + pad + ']';
