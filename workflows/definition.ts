@@ -74,6 +74,7 @@ export const referenceStandardSchema = z.object({
 export type ReferenceStandard = z.infer<typeof referenceStandardSchema>;
 
 export const evidenceKindSchema = z.enum(['report', 'pathology', 'surgery', 'follow_up']);
+export type EvidenceKind = z.infer<typeof evidenceKindSchema>;
 
 export const mappingRuleSchema = z.object({
   kind: evidenceKindSchema,
@@ -87,6 +88,14 @@ export const mappingSchema = z.object({
   rules: z.array(mappingRuleSchema).default([]),
   /** Which evidence wins when several verify: earlier in the list wins. */
   precedence: z.array(evidenceKindSchema).default(['pathology', 'surgery', 'follow_up', 'report']),
+  /**
+   * Optional (issue 7): what the readers' consensus leads one to expect, for radiologic–pathologic
+   * discordance. When the first verifying evidence of a subject contradicts the expectation of its
+   * consensus (BI-RADS 5 with a benign core biopsy), a discordance review opens instead of truth.
+   */
+  expectation: z
+    .object({ field: key, positive: z.array(z.string().min(1)).default([]), negative: z.array(z.string().min(1)).default([]) })
+    .optional(),
 });
 export type Mapping = z.infer<typeof mappingSchema>;
 

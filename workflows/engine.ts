@@ -9,7 +9,9 @@
  */
 import { createActor, initialTransition, transition, type AnyStateMachine } from 'xstate';
 import { canonicalJson } from './canonical-json.ts';
-import { caseMachine, MACHINE_VERSION, whyNot, type CaseContext, type CaseEvent, type CaseInput, type Effect } from './machine.ts';
+import { caseMachine, evidenceSubjects, MACHINE_VERSION, whyNot, type CaseContext, type CaseEvent, type CaseInput, type Effect } from './machine.ts';
+import { caseMachineV1, MACHINE_VERSION_V1 } from './machine-v1.ts';
+import type { ProjectDefinition } from './definition.ts';
 
 export const START_EVENT = 'case.start';
 export const MIGRATE_EVENT = 'workflow.migrate';
@@ -17,7 +19,28 @@ export const MIGRATE_EVENT = 'workflow.migrate';
 /** A persisted snapshot as stored in case_workflows.snapshot (plain JSON). */
 export type PersistedSnapshot = { value: unknown; context: CaseContext; status: string; [k: string]: unknown };
 
-export type Migration = { to: string; migrate(snapshot: PersistedSnapshot): PersistedSnapshot };
+/**
+ * A migration from one machine version to the next. `data` (optional) picks what the migration
+ * needs from the case's pinned project definition; the runtime records it in the migration
+ * event's payload (`data`), so replay migrates with exactly the same input.
+ */
+export type Migration = {
+  to: string;
+  migrate(snapshot: PersistedSnapshot, data?: Record<string, unknown>): PersistedSnapshot;
+  data?: (definition: ProjectDefinition) => Record<string, unknown>;
+};
+
+/** case@1 → case@2 (issue 7): the mapping joins the context; no evidence yet; decided evidence-standard cases get pending subjects. */
+export const migrateV1toV2: Migration = {
+  to: MACHINE_VERSION,
+  data: (def) => ({ mapping: def.mapping }),
+  migrate(snapshot, data) {
+    const mapping = (data?.mapping ?? { rules: [], precedence: ['pathology', 'surgery', 'follow_up', 'report'] }) as CaseContext['mapping'];
+    const ctx = { ...snapshot.context, mapping, evidence: [], subjectTruth: [], windowClosedAt: null } as CaseContext;
+    if (stateName(snapshot) === 'decided' && ctx.decision) ctx.subjectTruth = evidenceSubjects(ctx, ctx.decision.values);
+    return { ...snapshot, context: ctx };
+  },
+};
 
 export type MachineRegistry = {
   current: string;
@@ -28,8 +51,8 @@ export type MachineRegistry = {
 
 export const defaultRegistry: MachineRegistry = {
   current: MACHINE_VERSION,
-  machines: { [MACHINE_VERSION]: caseMachine },
-  migrations: {},
+  machines: { [MACHINE_VERSION_V1]: caseMachineV1, [MACHINE_VERSION]: caseMachine },
+  migrations: { [MACHINE_VERSION_V1]: migrateV1toV2 },
 };
 
 export class ReplayError extends Error {}
@@ -81,10 +104,10 @@ export function step(registry: MachineRegistry, version: string, snapshot: Persi
   return { ok: true, snapshot: plain(machine.getPersistedSnapshot(next)) as unknown as PersistedSnapshot, effects: effectsOf(actions as never) };
 }
 
-export function migrateSnapshot(registry: MachineRegistry, from: string, snapshot: PersistedSnapshot): { to: string; snapshot: PersistedSnapshot } {
+export function migrateSnapshot(registry: MachineRegistry, from: string, snapshot: PersistedSnapshot, data?: Record<string, unknown>): { to: string; snapshot: PersistedSnapshot } {
   const m = registry.migrations[from];
   if (!m) throw new ReplayError(`no migration from machine version ${from}`);
-  return { to: m.to, snapshot: plain(m.migrate(snapshot)) };
+  return { to: m.to, snapshot: plain(m.migrate(snapshot, data)) };
 }
 
 /** The chain of migrations from `from` to the registry's current version. */
@@ -131,9 +154,9 @@ export function replay(registry: MachineRegistry, events: RecordedEvent[]): { sn
   let snapshot = plain(machine.getPersistedSnapshot(snap)) as unknown as PersistedSnapshot;
   for (const e of rest) {
     if (e.type === MIGRATE_EVENT) {
-      const { from, to } = e.payload as { from: string; to: string };
+      const { from, to, data } = e.payload as { from: string; to: string; data?: Record<string, unknown> };
       if (from !== version) throw new ReplayError(`event ${e.seq} migrates from ${from} but the case is at ${version}`);
-      const m = migrateSnapshot(registry, from, snapshot);
+      const m = migrateSnapshot(registry, from, snapshot, data);
       if (m.to !== to) throw new ReplayError(`event ${e.seq} migrates to ${to} but the migration leads to ${m.to}`);
       snapshot = m.snapshot;
       version = to;

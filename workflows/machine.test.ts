@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { defaultRegistry, replay, sameSnapshot, startSnapshot, step, stateName, toPayload, type PersistedSnapshot, type RecordedEvent } from './engine.ts';
 import { countedReads, neededReads, type CaseEvent, type CaseInput, type Effect } from './machine.ts';
-import { readerFormSchema, referenceStandardSchema, truthPolicySchema } from './definition.ts';
+import { mappingSchema, readerFormSchema, referenceStandardSchema, truthPolicySchema } from './definition.ts';
 
 type NoAt<T> = T extends unknown ? Omit<T, 'at'> : never;
 const AT = '2024-05-01T10:00:00.000Z';
@@ -17,6 +17,7 @@ function inputFor(opts: { policy?: object; form?: object; level?: 'case' | 'find
     readerForm: readerFormSchema.parse(opts.form ?? { fields: [{ key: 'ptx', label: 'Pneumothorax', kind: 'binary' }] }),
     truthPolicy: truthPolicySchema.parse({ readersPerCase: 2, ...opts.policy }),
     referenceStandard: referenceStandardSchema.parse({ level: opts.level ?? 'case', outcome: { key: 'ptx', label: 'PTX' }, source: 'panel', panelField: 'ptx' }),
+    mapping: mappingSchema.parse({}),
     findings: opts.findings ?? [],
     startedAt: AT,
   };

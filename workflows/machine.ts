@@ -9,9 +9,15 @@
  *        │   └─(cannot-assess limit)─▶ exclusionReview ──confirm──▶ excluded
  *        └──────────────(lead reopens: new round)───────── decided | excluded
  *
- * Issue 7 adds evidence events on `decided` and a `discordant` state; both fit beside these.
+ *   decided ──(evidence)──▶ decided (new truth version) | discordant ──(review closed)──▶ decided
+ *   any state ──(lead withdraws: consent withdrawn)──▶ withdrawn (accepts nothing more)
+ *
+ * case@2 (issue 7): evidence (`evidence.record`) is accepted in every state: before a decision it
+ * is only recorded, and the decision folds it in; after, it changes the truth of the subjects it
+ * concerns (workflows/evidence-mapping.ts). The follow-up window closes by a system event
+ * (`window.close`, fired by the scheduler). Discordances are closed by the lead (`discordance.close`).
  */
-import { and, assertEvent, assign, emit, setup } from 'xstate';
+import { and, assertEvent, assign, emit, enqueueActions, not, setup } from 'xstate';
 import {
   applyResolution,
   disputedItems,
@@ -20,10 +26,28 @@ import {
   RULES_VERSION,
   type Evaluation,
 } from './agreement-rules.ts';
-import { formItems, itemKey, type ReaderForm, type ReadValues, type ReferenceStandard, type TruthPolicy } from './definition.ts';
+import { formItems, itemKey, type EvidenceKind, type Mapping, type ReaderForm, type ReadValues, type ReferenceStandard, type TruthPolicy } from './definition.ts';
+import {
+  applyToSubject,
+  closeDiscordance,
+  closeWindow,
+  concerns,
+  DISCORDANCE_OUTCOMES,
+  EVIDENCE_RULES_VERSION,
+  expectationOf,
+  foldEvidence,
+  mapEvidence,
+  outcomeValue,
+  windowCloseDay,
+  type DiscordanceOutcome,
+  type EvidenceEntry,
+  type SubjectChange,
+  type SubjectTruth,
+  type TruthState,
+} from './evidence-mapping.ts';
 
 /** Bump on any change to states, transitions, context shape or effects; add a migration from the old version. */
-export const MACHINE_VERSION = 'case@1';
+export const MACHINE_VERSION = 'case@2';
 
 export type CaseInput = {
   caseId: string;
@@ -32,6 +56,8 @@ export type CaseInput = {
   readerForm: ReaderForm;
   truthPolicy: TruthPolicy;
   referenceStandard: ReferenceStandard;
+  /** Evidence → reference standard (case@2; cases migrated from case@1 get it from their pinned version). */
+  mapping: Mapping;
   /** The case's findings rows (id ↔ reader-form finding key). */
   findings: { id: string; key: string }[];
   startedAt: string;
@@ -85,6 +111,12 @@ export type CaseContext = CaseInput & {
   decision: Decision | null;
   /** When the current state was entered (queues: oldest first). */
   since: string;
+  /** Evidence recorded on this case (no text, no dates: offsets and digests). */
+  evidence: EvidenceEntry[];
+  /** Truth per reference-standard subject from evidence; filled at a decision (evidence reference standards), emptied on reopening. */
+  subjectTruth: SubjectTruth[];
+  /** When the follow-up window closed (the scheduler's event), or null. */
+  windowClosedAt: string | null;
 };
 
 type Stamp = { at: string; actorId: string | null };
@@ -94,7 +126,11 @@ export type CaseEvent =
   | ({ type: 'adjudication.decide'; readId: string; pickReadId?: string; values?: ReadValues; rationale: string } & Stamp)
   | ({ type: 'adjudication.requestRead'; rationale: string } & Stamp)
   | ({ type: 'exclusion.resolve'; exclude: boolean; reason: string } & Stamp)
-  | ({ type: 'case.reopen'; reason: string } & Stamp);
+  | ({ type: 'case.reopen'; reason: string } & Stamp)
+  | ({ type: 'evidence.record'; evidenceId: string; kind: EvidenceKind; findingId: string | null; resultCode: string | null; dayOffset: number; digest: string } & Stamp)
+  | ({ type: 'window.close' } & Stamp)
+  | ({ type: 'discordance.close'; findingId: string | null; outcome: DiscordanceOutcome; value?: boolean; reason: string } & Stamp)
+  | ({ type: 'case.withdraw'; reason: string } & Stamp);
 export type CaseEventType = CaseEvent['type'];
 
 export type TruthSubject = { findingId: string | null; findingKey: string | null; value: ReadValues | null };
@@ -111,16 +147,25 @@ export type Effect =
     }
   | {
       type: 'truth.write';
-      state: 'pending' | 'verified' | 'excluded';
+      state: TruthState;
       subjects: TruthSubject[];
       method: string;
       ruleVersion: string;
       derivedFromReads: string[];
+      derivedFromEvidence?: string[];
       deciderId: string | null;
       rationale: string | null;
     }
   | { type: 'review.open'; kind: 'exclusion'; reason: string }
+  | { type: 'review.open'; kind: 'discordance'; reason: string; findingId: string | null; evidenceId: string }
   | { type: 'review.close'; kind: 'exclusion'; outcome: 'excluded' | 'not_excluded'; reason: string; closedBy: string | null }
+  | { type: 'review.close'; kind: 'discordance'; findingId: string | null; outcome: DiscordanceOutcome; reason: string; closedBy: string | null }
+  /** Writes the evidence row (its date and text come from the command, outside the chain). */
+  | { type: 'evidence.record'; evidenceId: string; kind: EvidenceKind; findingId: string | null; resultCode: string | null; outcome: 'positive' | 'negative' | 'none'; reason: string }
+  /** A scheduled_events row at study date + `dayAfterStudy` days (00:00 UTC), once per case and event type. */
+  | { type: 'schedule'; eventType: 'window.close'; dayAfterStudy: number }
+  /** Withdrawal: identifying metadata, image references and free text purged; pending schedules cancelled. */
+  | { type: 'case.purge'; reason: string }
   | { type: 'assignments.cancel'; role: 'reader' | 'adjudicator' }
   | { type: 'note'; action: string; details: Record<string, unknown> };
 
@@ -273,12 +318,97 @@ export function whyNot(ctx: CaseContext, ev: CaseEvent): string | null {
       return blank(ev.reason) ? 'a reason is required' : null;
     case 'case.reopen':
       return blank(ev.reason) ? 'reopening a case needs a reason' : null;
+    case 'evidence.record': {
+      if (!ev.actorId) return 'evidence needs a lead who enters or imports it';
+      if (ctx.evidence.some((e) => e.id === ev.evidenceId)) return 'this evidence is already recorded';
+      if (ev.findingId !== null && !ctx.findings.some((f) => f.id === ev.findingId)) return 'the finding is not one of this case\'s findings';
+      if (!Number.isInteger(ev.dayOffset)) return 'the evidence date is not a whole number of days from the study';
+      return null;
+    }
+    case 'window.close': {
+      if (ev.actorId) return 'only the scheduler closes a follow-up window';
+      if (!ctx.truthPolicy.followUpWindow) return 'the truth policy has no follow-up window';
+      if (ctx.windowClosedAt) return 'the follow-up window has already closed';
+      return null;
+    }
+    case 'discordance.close': {
+      if (!(DISCORDANCE_OUTCOMES as readonly string[]).includes(ev.outcome)) return `the outcome must be one of ${DISCORDANCE_OUTCOMES.join(', ')}`;
+      if (blank(ev.reason)) return 'closing a discordance needs a reason';
+      if (ev.value !== undefined && ev.outcome !== 'truth_changed') return 'a truth value is given only with the outcome truth_changed';
+      const s = ctx.subjectTruth.find((x) => x.findingId === ev.findingId);
+      if (!s?.open) return ev.findingId ? 'there is no open discordance on this finding' : 'there is no open discordance on this case';
+      return null;
+    }
+    case 'case.withdraw':
+      return blank(ev.reason) ? 'withdrawing a case needs a reason' : null;
   }
+}
+
+/** New evidence subjects at a decision: one per case, or one per finding (evidence reference standards only). */
+export function evidenceSubjects(ctx: CaseContext, values: ReadValues | null): SubjectTruth[] {
+  if (ctx.referenceStandard.source !== 'evidence') return [];
+  return truthSubjects(ctx, values)
+    .filter((s) => (ctx.referenceStandard.level === 'case' ? s.findingId === null && s.findingKey === null : s.findingKey !== null))
+    .map((s) => ({
+      findingId: s.findingId,
+      findingKey: s.findingKey,
+      state: 'pending' as const,
+      value: null,
+      evidenceIds: [],
+      supportRank: null,
+      expected: expectationOf(ctx.mapping, values, s.findingKey),
+      open: null,
+      reviewed: false,
+    }));
+}
+
+/** The truth.write effect for one evidence subject. */
+function subjectWrite(ctx: CaseContext, s: SubjectTruth, method: string, deciderId: string | null, rationale: string | null): Effect {
+  return {
+    type: 'truth.write',
+    state: s.state,
+    subjects: [{ findingId: s.findingId, findingKey: s.findingKey, value: s.state === 'verified' && s.value !== null ? outcomeValue(ctx.referenceStandard, s.value) : null }],
+    method,
+    ruleVersion: EVIDENCE_RULES_VERSION,
+    derivedFromReads: [],
+    derivedFromEvidence: s.open ? [...s.evidenceIds, s.open.evidenceId] : s.evidenceIds,
+    deciderId,
+    rationale,
+  };
+}
+
+function evidenceEffects(ctx: CaseContext, before: SubjectTruth, after: SubjectTruth, change: SubjectChange, e: EvidenceEntry, actorId: string | null): Effect[] {
+  switch (change.kind) {
+    case 'verify':
+    case 'confirm':
+      return [subjectWrite(ctx, after, `evidence:${e.kind}`, actorId, change.reason)];
+    case 'discordance':
+      return [
+        subjectWrite(ctx, after, 'discordance', actorId, change.reason),
+        { type: 'review.open', kind: 'discordance', reason: change.reason, findingId: after.findingId, evidenceId: e.id },
+      ];
+    case 'held':
+    case 'outranked':
+      return [{ type: 'note', action: 'workflow.evidence_no_effect', details: { evidenceId: e.id, finding: before.findingKey, why: change.kind, reason: change.reason } }];
+    case 'none':
+      return [];
+  }
+}
+
+export function hasOpenDiscordance(ctx: CaseContext): boolean {
+  return ctx.subjectTruth.some((s) => s.open !== null);
 }
 
 function readsAfter(ctx: CaseContext, ev: Extract<CaseEvent, { type: 'read.submit' }>): CaseContext {
   return { ...ctx, reads: [...ctx.reads, { id: ev.readId, readerId: ev.actorId!, round: ctx.round, values: ev.values, at: ev.at }] };
 }
+
+/** Accepted in every state but the transient `evaluating` and the terminal `withdrawn`. */
+const EVIDENCE_EVENTS = {
+  'evidence.record': { guard: 'accepted', actions: 'recordEvidence' },
+  'window.close': { guard: 'accepted', actions: 'closeFollowUpWindow' },
+  'case.withdraw': { guard: 'accepted', target: 'withdrawn', actions: ['emitPurge', 'cancelReaderAssignments', 'cancelAdjudicatorAssignments'] },
+} as const;
 
 export const caseMachine = setup({
   types: {} as { context: CaseContext; events: CaseEvent; input: CaseInput; emitted: Effect },
@@ -307,6 +437,7 @@ export const caseMachine = setup({
       assertEvent(event, 'adjudication.decide');
       return tallyVotes(context, [...activeVotes(context), voteFromEvent(context, event)]).status === 'deadlock';
     },
+    openDiscordance: ({ context }) => hasOpenDiscordance(context),
     excludeChosen: ({ event }) => {
       assertEvent(event, 'exclusion.resolve');
       return event.exclude;
@@ -444,7 +575,95 @@ export const caseMachine = setup({
       evaluation: null,
       voteBatch: context.voteBatch + 1,
       decision: null,
+      subjectTruth: [],
     })),
+    scheduleWindow: enqueueActions(({ context, enqueue }) => {
+      const w = context.truthPolicy.followUpWindow;
+      if (w && context.referenceStandard.source === 'evidence' && !context.windowClosedAt) {
+        enqueue.emit({ type: 'schedule', eventType: 'window.close', dayAfterStudy: windowCloseDay(w) });
+      }
+    }),
+    recordEvidence: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'evidence.record');
+      const entry: EvidenceEntry = {
+        id: event.evidenceId,
+        kind: event.kind,
+        findingId: event.findingId,
+        resultCode: event.resultCode,
+        dayOffset: event.dayOffset,
+        digest: event.digest,
+        at: event.at,
+      };
+      const m = mapEvidence(context, entry);
+      enqueue.emit({ type: 'evidence.record', evidenceId: entry.id, kind: entry.kind, findingId: entry.findingId, resultCode: entry.resultCode, outcome: m.effect, reason: m.reason });
+      const subjectTruth = context.subjectTruth.map((s) => {
+        if (!concerns(s, entry.findingId, context.referenceStandard.level)) return s;
+        const r = applyToSubject(s, entry, m);
+        for (const eff of evidenceEffects(context, s, r.next, r.change, entry, event.actorId)) enqueue.emit(eff);
+        return r.next;
+      });
+      enqueue.assign({ evidence: [...context.evidence, entry], subjectTruth });
+    }),
+    buildSubjectTruth: enqueueActions(({ context, enqueue }) => {
+      const d = context.decision;
+      if (!d) return;
+      const w = context.truthPolicy.followUpWindow;
+      const subjectTruth = evidenceSubjects(context, d.values).map((s0) => {
+        const f = foldEvidence(context, s0, context.evidence);
+        let s = f.subject;
+        let windowClosed = false;
+        if (context.windowClosedAt && w) {
+          const r = closeWindow(s, w.onClose);
+          s = r.next;
+          windowClosed = r.changed;
+        }
+        if (s.state !== 'pending') {
+          const reasons = f.changes.filter((c) => c.change.kind !== 'none').map((c) => c.change.reason);
+          if (windowClosed) reasons.push('the follow-up window had closed without verifying evidence');
+          const lastKind = context.evidence.find((e) => e.id === (s.open?.evidenceId ?? s.evidenceIds[s.evidenceIds.length - 1]))?.kind;
+          const method = s.state === 'discordant' ? 'discordance' : s.state === 'verified' ? `evidence:${lastKind ?? 'unknown'}` : 'follow_up_window';
+          enqueue.emit(subjectWrite(context, s, method, d.deciderId, reasons.join('; ') || null));
+        }
+        if (s.open) enqueue.emit({ type: 'review.open', kind: 'discordance', reason: s.open.reason, findingId: s.findingId, evidenceId: s.open.evidenceId });
+        return s;
+      });
+      enqueue.assign({ subjectTruth });
+    }),
+    closeFollowUpWindow: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'window.close');
+      const w = context.truthPolicy.followUpWindow!;
+      const subjectTruth = context.subjectTruth.map((s) => {
+        const r = closeWindow(s, w.onClose);
+        if (r.changed) {
+          enqueue.emit(subjectWrite(context, r.next, 'follow_up_window', null, `the follow-up window (days ${w.startDays}–${w.endDays} after the study) closed without verifying evidence`));
+        }
+        return r.next;
+      });
+      enqueue.assign({ windowClosedAt: event.at, subjectTruth });
+    }),
+    closeDiscordanceReview: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'discordance.close');
+      const w = context.truthPolicy.followUpWindow;
+      const mappedOf = (id: string) => {
+        const e = context.evidence.find((x) => x.id === id);
+        const m = e ? mapEvidence(context, e) : null;
+        return m && m.effect !== 'none' ? { value: m.value, rank: m.rank } : null;
+      };
+      const subjectTruth = context.subjectTruth.map((s) => {
+        if (s.findingId !== event.findingId || !s.open) return s;
+        const ids = context.evidence.filter((e) => concerns(s, e.findingId, context.referenceStandard.level)).map((e) => e.id);
+        let n = closeDiscordance(s, event.outcome, event.value, mappedOf, ids);
+        if (n.state === 'pending' && context.windowClosedAt && w) n = closeWindow(n, w.onClose).next;
+        enqueue.emit({ type: 'review.close', kind: 'discordance', findingId: s.findingId, outcome: event.outcome, reason: event.reason, closedBy: event.actorId });
+        enqueue.emit(subjectWrite(context, n, `discordance_review:${event.outcome}`, event.actorId, event.reason));
+        return n;
+      });
+      enqueue.assign({ subjectTruth });
+    }),
+    emitPurge: emit(({ event }) => {
+      assertEvent(event, 'case.withdraw');
+      return { type: 'case.purge' as const, reason: event.reason };
+    }),
     emitReopenedTruth: emit(({ context, event }) => {
       assertEvent(event, 'case.reopen');
       return {
@@ -472,7 +691,11 @@ export const caseMachine = setup({
     voteBatch: 1,
     decision: null,
     since: input.startedAt,
+    evidence: [],
+    subjectTruth: [],
+    windowClosedAt: null,
   }),
+  entry: 'scheduleWindow',
   initial: 'awaitingReads',
   states: {
     awaitingReads: {
@@ -484,6 +707,7 @@ export const caseMachine = setup({
           { guard: 'accepted', actions: ['recordRead', 'emitReadRecord'] },
         ],
         'read.amend': { guard: 'accepted', target: 'evaluating', actions: ['recordAmendment', 'emitReadRecord'] },
+        ...EVIDENCE_EVENTS,
       },
     },
     evaluating: {
@@ -491,7 +715,7 @@ export const caseMachine = setup({
       always: [
         { guard: 'cannotAssessLimitReached', target: 'exclusionReview' },
         { guard: 'needsMoreReads', target: 'awaitingReads' },
-        { guard: 'agreed', target: 'decided', actions: 'decideByConsensus' },
+        { guard: 'agreed', target: 'decided', actions: ['decideByConsensus', 'emitTruth', 'buildSubjectTruth', 'scheduleWindow'] },
         { guard: 'extraReaderOnDisagreement', target: 'awaitingReads', actions: ['addExtraReader', 'noteExtraReader'] },
         { target: 'adjudication' },
       ],
@@ -501,12 +725,17 @@ export const caseMachine = setup({
       exit: 'cancelAdjudicatorAssignments',
       on: {
         'adjudication.decide': [
-          { guard: and(['accepted', 'voteDecides']), target: 'decided', actions: ['recordVote', 'emitVoteRead', 'decideByAdjudication'] },
+          {
+            guard: and(['accepted', 'voteDecides']),
+            target: 'decided',
+            actions: ['recordVote', 'emitVoteRead', 'decideByAdjudication', 'emitTruth', 'buildSubjectTruth', 'scheduleWindow'],
+          },
           { guard: and(['accepted', 'voteDeadlocks']), actions: ['recordVote', 'emitVoteRead', 'noteDeadlock', 'discardVotes'] },
           { guard: 'accepted', actions: ['recordVote', 'emitVoteRead'] },
         ],
         'adjudication.requestRead': { guard: 'accepted', target: 'awaitingReads', actions: ['discardVotes', 'addExtraReader', 'noteExtraReader'] },
         'read.amend': { guard: 'accepted', target: 'evaluating', actions: ['recordAmendment', 'emitReadRecord', 'discardVotes'] },
+        ...EVIDENCE_EVENTS,
       },
     },
     exclusionReview: {
@@ -516,19 +745,34 @@ export const caseMachine = setup({
           { guard: and(['accepted', 'excludeChosen']), target: 'excluded', actions: ['closeExclusionReview', 'emitExcludedTruth'] },
           { guard: 'accepted', target: 'evaluating', actions: ['closeExclusionReview', 'acknowledgeCannotAssess'] },
         ],
+        ...EVIDENCE_EVENTS,
       },
     },
     decided: {
-      entry: ['markSince', 'cancelReaderAssignments', 'emitTruth'],
+      entry: ['markSince', 'cancelReaderAssignments'],
+      always: { guard: 'openDiscordance', target: 'discordant' },
       on: {
         'case.reopen': { guard: 'accepted', target: 'awaitingReads', actions: ['startNewRound', 'emitReopenedTruth'] },
+        ...EVIDENCE_EVENTS,
+      },
+    },
+    discordant: {
+      entry: 'markSince',
+      always: { guard: not('openDiscordance'), target: 'decided' },
+      on: {
+        'discordance.close': { guard: 'accepted', actions: 'closeDiscordanceReview' },
+        ...EVIDENCE_EVENTS,
       },
     },
     excluded: {
       entry: ['markSince', 'cancelReaderAssignments'],
       on: {
         'case.reopen': { guard: 'accepted', target: 'awaitingReads', actions: ['startNewRound', 'emitReopenedTruth'] },
+        ...EVIDENCE_EVENTS,
       },
+    },
+    withdrawn: {
+      entry: 'markSince',
     },
   },
 });

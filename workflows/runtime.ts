@@ -12,7 +12,8 @@ import { getDb } from '../db/index.ts';
 import { writeAudit } from '../db/audit.ts';
 import { assignments, caseWorkflows, cases, findings, projectMembers, projectVersions, workflowEvents } from '../db/schema.ts';
 import { policyProblems } from './agreement-rules.ts';
-import { caseCommandSchema, REQUIRED_ROLE, type CaseCommand } from './commands.ts';
+import { caseCommandSchema, REQUIRED_ROLE, type CaseCommand, type SystemCommand } from './commands.ts';
+import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { projectDefinitionSchema, type ReadValues } from './definition.ts';
 import { applyEffect, type EffectContext, type EffectHandler } from './effects.ts';
 import {
@@ -39,6 +40,8 @@ export type SendResult = {
   state: string;
   /** The reads row written by this event (reads, amendments, adjudications). */
   readId?: string;
+  /** The evidence row written by this event (evidence.record). */
+  evidenceId?: string;
   effects: Effect[];
 };
 
@@ -111,8 +114,26 @@ async function requireRole(tx: Tx, projectId: string, userId: string | null, rol
   if (!m) throw new WorkflowError('forbidden', `you are not a ${role} in this project`);
 }
 
+/** Whole days from the study date to a date (both YYYY-MM-DD). */
+export function dayOffset(studyDate: string, date: string): number {
+  return Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${studyDate}T00:00:00Z`)) / 86_400_000);
+}
+
+/** The digest chained for a piece of evidence: its identifying content (date, text) stays out of the chain. */
+export function evidenceDigest(e: { evidenceId: string; date: string; text: string | null }): string {
+  return sha256Hex(canonicalJson({ evidence: e.evidenceId, date: e.date, text: e.text }));
+}
+
+type CaseFacts = { studyDate: string };
+
 /** Builds the machine event (ids, time, actor) and validates answers against the reader form. */
-function toMachineEvent(cmd: CaseCommand, ctx: CaseContext, at: string, actorId: string | null): { event: CaseEvent; readId?: string } {
+function toMachineEvent(
+  cmd: CaseCommand | SystemCommand,
+  ctx: CaseContext,
+  at: string,
+  actorId: string | null,
+  facts: CaseFacts,
+): { event: CaseEvent; readId?: string; evidenceId?: string } {
   const checkValues = (values: ReadValues | null, cannotAssessReason: string | undefined) => {
     if (values === null) {
       if (!cannotAssessReason) throw new WorkflowError('invalid', 'a cannot-assess read needs a reason');
@@ -154,13 +175,59 @@ function toMachineEvent(cmd: CaseCommand, ctx: CaseContext, at: string, actorId:
       return { event: { type: cmd.type, exclude: cmd.exclude, reason: cmd.reason, at, actorId } };
     case 'case.reopen':
       return { event: { type: cmd.type, reason: cmd.reason, at, actorId } };
+    case 'evidence.record': {
+      if (!cmd.resultCode && !cmd.text?.trim()) throw new WorkflowError('invalid', 'evidence needs a result code or text');
+      let findingId: string | null = null;
+      if (cmd.finding) {
+        const f = ctx.findings.find((x) => x.key === cmd.finding);
+        if (!f) throw new WorkflowError('invalid', `finding "${cmd.finding}" is not one of this case's findings (${ctx.findings.map((x) => x.key).join(', ') || 'none'})`);
+        findingId = f.id;
+      }
+      const evidenceId = randomUUID();
+      return {
+        event: {
+          type: cmd.type,
+          evidenceId,
+          kind: cmd.kind,
+          findingId,
+          resultCode: cmd.resultCode ?? null,
+          dayOffset: dayOffset(facts.studyDate, cmd.date),
+          digest: evidenceDigest({ evidenceId, date: cmd.date, text: cmd.text ?? null }),
+          at,
+          actorId,
+        },
+        evidenceId,
+      };
+    }
+    case 'discordance.close': {
+      let findingId = cmd.findingId;
+      if (findingId === undefined) {
+        const open = (ctx.subjectTruth ?? []).filter((x) => x.open);
+        if (open.length !== 1) throw new WorkflowError('invalid', open.length ? 'several discordances are open on this case: say which finding (findingId)' : 'there is no open discordance on this case');
+        findingId = open[0].findingId;
+      }
+      return { event: { type: cmd.type, findingId, outcome: cmd.outcome, ...(cmd.value !== undefined ? { value: cmd.value } : {}), reason: cmd.reason, at, actorId } };
+    }
+    case 'case.withdraw':
+      return { event: { type: cmd.type, reason: cmd.reason, at, actorId } };
+    case 'window.close':
+      return { event: { type: cmd.type, at, actorId } };
   }
 }
 
-function reasonOf(cmd: CaseCommand): string | null {
+function reasonOf(cmd: CaseCommand | SystemCommand): string | null {
   if ('reason' in cmd) return cmd.reason;
   if ('rationale' in cmd) return cmd.rationale;
   return null;
+}
+
+/** The case's pinned project definition, parsed. */
+export async function pinnedDefinition(tx: Tx, projectId: string, version: number) {
+  const [pv] = await tx.select().from(projectVersions).where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)));
+  if (!pv) throw new WorkflowError('not_found', `project version ${version} of the case's project does not exist`);
+  const def = projectDefinitionSchema.safeParse({ readerForm: pv.readerForm, referenceStandard: pv.referenceStandard, mapping: pv.mapping, truthPolicy: pv.truthPolicy });
+  if (!def.success) throw new WorkflowError('invalid', `project version ${pv.version}: ${describeValueErrors(def.error)}`);
+  return def.data;
 }
 
 /**
@@ -168,11 +235,25 @@ function reasonOf(cmd: CaseCommand): string | null {
  * (EventRefused when the case does not accept it) and then nothing has changed.
  */
 export async function sendCaseEvent(args: SendCaseEventArgs): Promise<SendResult> {
-  const db = args.db ?? getDb();
-  const registry = args.registry ?? defaultRegistry;
   const parsed = caseCommandSchema.safeParse(args.event);
   if (!parsed.success) throw new WorkflowError('invalid', describeValueErrors(parsed.error));
-  const cmd = parsed.data as CaseCommand;
+  return send(args, parsed.data as CaseCommand, false);
+}
+
+export type SendSystemEventArgs = Omit<SendCaseEventArgs, 'event' | 'actorId' | 'db'> & { event: SystemCommand; db?: Tx };
+
+/**
+ * Sends a system event (no actor, no role): the scheduler's `window.close`. Not reachable from
+ * user commands — `caseCommandSchema` does not contain it. `db` may be a transaction (savepoint).
+ */
+export async function sendSystemEvent(args: SendSystemEventArgs): Promise<SendResult> {
+  if (args.event?.type !== 'window.close') throw new WorkflowError('invalid', 'not a system event');
+  return send({ ...args, db: args.db as Db | undefined, actorId: null, event: args.event as never }, args.event, true);
+}
+
+async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, system: boolean): Promise<SendResult> {
+  const db = args.db ?? getDb();
+  const registry = args.registry ?? defaultRegistry;
   if (!args.clientRequestId || args.clientRequestId.length > 200) throw new WorkflowError('invalid', 'a client request id (1–200 characters) is required');
   const at = toIso(args.at);
   const handle = args.effectHandler ?? applyEffect;
@@ -186,12 +267,17 @@ export async function sendCaseEvent(args: SendCaseEventArgs): Promise<SendResult
       .where(eq(workflowEvents.clientRequestId, args.clientRequestId));
     if (dup) {
       if (dup.caseId !== args.caseId) throw new WorkflowError('conflict', 'this client request id was already used for another case');
-      const readId = (dup.payload as { readId?: string }).readId;
-      return { status: 'duplicate' as const, seq: dup.seq, state: row.state, ...(readId ? { readId } : {}), effects: [] };
+      const { readId, evidenceId } = dup.payload as { readId?: string; evidenceId?: string };
+      return { status: 'duplicate' as const, seq: dup.seq, state: row.state, ...(readId ? { readId } : {}), ...(evidenceId ? { evidenceId } : {}), effects: [] };
     }
-    const [c] = await tx.select({ projectId: cases.projectId, projectVersion: cases.projectVersion, withdrawnAt: cases.withdrawnAt }).from(cases).where(eq(cases.id, args.caseId));
+    const [c] = await tx
+      .select({ projectId: cases.projectId, projectVersion: cases.projectVersion, withdrawnAt: cases.withdrawnAt, studyDate: cases.studyDate })
+      .from(cases)
+      .where(eq(cases.id, args.caseId));
     if (c.withdrawnAt) throw new EventRefused(row.state, 'the case has been withdrawn');
-    await requireRole(tx, c.projectId, args.actorId, REQUIRED_ROLE[cmd.type]);
+    if (system) {
+      if (args.actorId) throw new WorkflowError('forbidden', 'system events have no actor');
+    } else await requireRole(tx, c.projectId, args.actorId, REQUIRED_ROLE[(cmd as CaseCommand).type]);
 
     let snapshot = row.snapshot as PersistedSnapshot;
     let version = row.machineVersion;
@@ -199,13 +285,16 @@ export async function sendCaseEvent(args: SendCaseEventArgs): Promise<SendResult
     let head = row.headHash;
     // An old snapshot is migrated by an explicit, chained migration event.
     for (const m of migrationPath(registry, version)) {
-      snapshot = migrateSnapshot(registry, m.from, snapshot).snapshot;
+      const dataOf = registry.migrations[m.from].data;
+      const data = dataOf ? (JSON.parse(JSON.stringify(dataOf(await pinnedDefinition(tx, c.projectId, c.projectVersion)))) as Record<string, unknown>) : undefined;
+      snapshot = migrateSnapshot(registry, m.from, snapshot, data).snapshot;
       seq += 1;
-      head = await appendEvent({ tx, caseId: args.caseId, seq, prevHash: head, type: MIGRATE_EVENT, payload: { from: m.from, to: m.to }, actorId: null, occurredAt: at, machineVersion: m.to, clientRequestId: `${args.clientRequestId}#migrate:${m.to}` });
+      const payload = { from: m.from, to: m.to, ...(data ? { data } : {}) };
+      head = await appendEvent({ tx, caseId: args.caseId, seq, prevHash: head, type: MIGRATE_EVENT, payload, actorId: null, occurredAt: at, machineVersion: m.to, clientRequestId: `${args.clientRequestId}#migrate:${m.to}` });
       version = m.to;
     }
 
-    const { event, readId } = toMachineEvent(cmd, snapshot.context, at, args.actorId);
+    const { event, readId, evidenceId } = toMachineEvent(cmd, snapshot.context, at, args.actorId, { studyDate: c.studyDate });
     const from = stateName(snapshot);
     const result = step(registry, version, snapshot, event);
     if (!result.ok) throw new EventRefused(from, result.reason);
@@ -231,6 +320,9 @@ export async function sendCaseEvent(args: SendCaseEventArgs): Promise<SendResult
       actorId: args.actorId,
       clientRequestId: args.clientRequestId,
       readExtras: 'comment' in cmd || 'cannotAssessReason' in cmd ? (cmd as { cannotAssessReason?: string; comment?: string; confidence?: number; timeSpentMs?: number }) : {},
+      ...(cmd.type === 'evidence.record'
+        ? { evidence: { date: cmd.date, text: cmd.text ?? null, extraction: cmd.extraction ?? { method: 'manual' }, extractionRuleId: cmd.extractionRuleId ?? null } }
+        : {}),
     };
     for (const effect of result.effects) await handle(tx, effect, ectx);
     const to = stateName(result.snapshot);
@@ -241,13 +333,20 @@ export async function sendCaseEvent(args: SendCaseEventArgs): Promise<SendResult
       caseId: args.caseId,
       ip: args.ip ?? null,
       reason: reasonOf(cmd),
-      details: { seq, from, to, ...(readId ? { readId } : {}) },
+      details: { seq, from, to, ...(readId ? { readId } : {}), ...(evidenceId ? { evidenceId } : {}) },
     });
     await tx
       .update(caseWorkflows)
       .set({ snapshot: result.snapshot, state: to, machineVersion: version, eventCount: seq, headHash: head, updatedAt: atDate })
       .where(eq(caseWorkflows.caseId, args.caseId));
-    return { status: 'applied' as const, seq, state: to, ...(readId && event.type !== 'adjudication.requestRead' ? { readId } : {}), effects: result.effects };
+    return {
+      status: 'applied' as const,
+      seq,
+      state: to,
+      ...(readId && event.type !== 'adjudication.requestRead' ? { readId } : {}),
+      ...(evidenceId ? { evidenceId } : {}),
+      effects: result.effects,
+    };
   });
 }
 
@@ -296,6 +395,7 @@ export async function startCaseWorkflow(args: StartCaseWorkflowArgs): Promise<{ 
     readerForm: def.data.readerForm,
     truthPolicy: def.data.truthPolicy,
     referenceStandard: def.data.referenceStandard,
+    mapping: def.data.mapping,
     findings: rows.sort((a, b) => a.key.localeCompare(b.key)).map((r) => ({ id: r.id, key: r.key })),
     startedAt: at,
   };

@@ -6,11 +6,12 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
-import { caseWorkflows, cases, reads, truthLabels, workflowEvents } from '../db/schema.ts';
+import { caseWorkflows, cases, evidence, reads, truthLabels, workflowEvents } from '../db/schema.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { defaultRegistry, replay, stateName, type MachineRegistry, type PersistedSnapshot } from './engine.ts';
 import { checkChain } from './hash-chain.ts';
 import { countedReads, neededReads, truthSubjects } from './machine.ts';
+import { evidenceDigest } from './runtime.ts';
 
 export type CaseReport = { caseId: string; problems: string[] };
 export type VerifyReport = { checked: number; failures: CaseReport[] };
@@ -100,13 +101,43 @@ export async function verifyCase({ db, caseId, registry = defaultRegistry }: { d
     return ls?.[ls.length - 1];
   };
   const state = stateName(stored);
-  if (state === 'decided' || state === 'excluded') {
+
+  // Evidence (case@2): rows match what the chain recorded; their identifying content matches the
+  // chained digest — unless the case was withdrawn, when that content is purged on purpose.
+  const [caseRow] = await db.select({ withdrawnAt: cases.withdrawnAt, externalId: cases.externalId, studyInstanceUid: cases.studyInstanceUid, images: cases.images }).from(cases).where(eq(cases.id, caseId));
+  const withdrawn = state === 'withdrawn';
+  if (caseRow) {
+    if (withdrawn && !caseRow.withdrawnAt) problems.push('the workflow is withdrawn but the case has no withdrawal time');
+    if (!withdrawn && caseRow.withdrawnAt) problems.push(`the case is marked withdrawn but its workflow is in ${state}`);
+    if (withdrawn && (caseRow.externalId !== null || caseRow.studyInstanceUid !== null || (caseRow.images ?? []).length)) problems.push('withdrawn but its identifiers or image references were not purged');
+  }
+  const evRows = await db.select().from(evidence).where(eq(evidence.caseId, caseId));
+  const evById = new Map(evRows.map((r) => [r.id, r]));
+  const evInContext = Array.isArray(ctx.evidence) ? ctx.evidence : [];
+  for (const e of evInContext) {
+    const r = evById.get(e.id);
+    if (!r) problems.push(`evidence ${e.id} is in the workflow but missing from evidence`);
+    else {
+      if (r.kind !== e.kind || (r.findingId ?? null) !== e.findingId || (r.resultCode ?? null) !== e.resultCode) problems.push(`evidence ${e.id} differs from what the workflow recorded`);
+      if (!withdrawn && evidenceDigest({ evidenceId: r.id, date: r.evidenceDate, text: r.text }) !== e.digest) problems.push(`evidence ${e.id}: its date or text does not match the chained digest`);
+    }
+  }
+  for (const r of evRows) if (!evInContext.some((e) => e.id === r.id)) problems.push(`evidence ${r.id} is not in the event log`);
+  for (const st of Array.isArray(ctx.subjectTruth) ? ctx.subjectTruth : []) {
+    const ls = bySubject.get(st.findingId ?? '(case)');
+    const cur = ls?.[ls.length - 1];
+    const name = st.findingKey ?? 'the case';
+    if (!cur) problems.push(`the workflow holds truth for ${name} but no truth label exists`);
+    else if (cur.state !== st.state) problems.push(`truth of ${name}: the workflow says ${st.state}, the current label says ${cur.state}`);
+  }
+
+  if (state === 'decided' || state === 'discordant' || state === 'excluded') {
     for (const s of truthSubjects(ctx, null)) {
       const t = current(s.findingId);
       const name = s.findingKey ?? 'the case';
       if (!t) problems.push(`${state} but ${name} has no truth label`);
       else if (state === 'excluded' && t.state !== 'excluded') problems.push(`excluded but the current truth of ${name} is ${t.state}`);
-      else if (state === 'decided' && (t.method === 'reopened' || t.state === 'excluded')) problems.push(`decided but the current truth of ${name} is ${t.state} (${t.method})`);
+      else if (state !== 'excluded' && (t.method === 'reopened' || t.state === 'excluded')) problems.push(`decided but the current truth of ${name} is ${t.state} (${t.method})`);
     }
   }
   return problems;
