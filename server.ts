@@ -14,6 +14,7 @@ import { LockedError } from './db/lock.ts';
 import { installDb } from './db/index.ts';
 import { originAllowed } from './app/lib/origin.ts';
 import { seedDemo, DEMO_PASSWORD, DEMO_ACCOUNTS } from './db/seed/demo.ts';
+import { startScheduler } from './workflows/scheduler.ts';
 
 const MAX_BODY_BYTES = Number(process.env.MAX_BODY_BYTES ?? 10 * 1024 * 1024);
 
@@ -60,6 +61,9 @@ async function main() {
     process.stdout.write('Seeding the demo data (first start of an empty database)…\n');
     await seedDemo({ db: handle.db, dataDir: dataRoot() });
   }
+
+  // Scheduled events (follow-up windows) fire from stored due times, also those missed while down.
+  const scheduler = startScheduler({ intervalMs: Number(process.env.SCHEDULER_INTERVAL_MS ?? 30_000) });
 
   let dbUp = true;
   const probe = setInterval(async () => {
@@ -135,6 +139,7 @@ async function main() {
     clearInterval(probe);
     server.close();
     server.closeAllConnections?.();
+    await scheduler.stop();
     await handle.close();
     process.exit(0);
   };
