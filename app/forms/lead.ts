@@ -59,3 +59,11 @@ export const projectDetailsSchema = z.object({
   description: z.string().trim().max(4000, 'Use at most 4000 characters').default(''),
   licence: z.string().trim().max(200, 'Use at most 200 characters').default(''),
 });
+
+export const discordanceSchema = z.object({
+  intent: z.literal('discordance'),
+  reviewId: z.string().uuid('Unknown review'),
+  outcome: z.enum(['concordant', 'truth_changed', 'resample', 'excision_pending', 'upgraded'], { message: 'Choose an outcome' }),
+  value: z.enum(['', 'positive', 'negative']).default(''),
+  reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
+});

@@ -9,7 +9,11 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, patients, reviews, users } from '../../db/schema.ts';
 import { sendCaseEvent } from '../../workflows/runtime.ts';
-import { REQUIRED_ROLE } from '../../workflows/commands.ts';
+import { REQUIRED_ROLE, type CaseCommand } from '../../workflows/commands.ts';
+
+/** Coded outcomes of a discordance review (DESIGN.md "Discordance"). */
+export const DISCORDANCE_OUTCOMES = ['concordant', 'truth_changed', 'resample', 'excision_pending', 'upgraded'] as const;
+export type DiscordanceOutcome = (typeof DISCORDANCE_OUTCOMES)[number];
 
 export class ReviewError extends Error {}
 
@@ -109,4 +113,23 @@ export async function resolveExclusion({ caseId, actorId, exclude, reason, ip, c
 /** Reopens a decided or excluded case (a new round of reads), through `case.reopen`. */
 export async function reopenCase({ caseId, actorId, reason, ip, db }: { caseId: string; actorId: string; reason: string; ip?: string | null; db?: Db }) {
   return sendCaseEvent({ caseId, event: { type: 'case.reopen', reason }, actorId, clientRequestId: `ui:${randomUUID()}`, ip, db });
+}
+
+/**
+ * Closes an open discordance review with a coded outcome through the evidence workflow's
+ * command (`discordance.close`, issue 7). `value` (true = positive) only with truth_changed.
+ */
+export async function closeDiscordance({ reviewId, projectId, actorId, outcome, value, reason, ip, db }: { reviewId: string; projectId: string; actorId: string; outcome: DiscordanceOutcome; value?: boolean; reason: string; ip?: string | null; db?: Db }) {
+  const cmd = discordanceCommand();
+  if (!cmd) throw new ReviewError('Closing discordances needs the evidence workflow, which is not available yet.');
+  const d = db ?? getDb();
+  const [r] = await d
+    .select({ r: reviews })
+    .from(reviews)
+    .innerJoin(cases, eq(cases.id, reviews.caseId))
+    .where(and(eq(reviews.id, reviewId), eq(cases.projectId, projectId), eq(reviews.kind, 'discordance')));
+  if (!r) throw new ReviewError('There is no such discordance in this project.');
+  if (r.r.closedAt) throw new ReviewError('This discordance is already closed.');
+  const event = { type: cmd, findingId: r.r.findingId, outcome, ...(outcome === 'truth_changed' && value !== undefined ? { value } : {}), reason } as unknown as CaseCommand;
+  return sendCaseEvent({ caseId: r.r.caseId, event, actorId, clientRequestId: `ui:${randomUUID()}`, ip, db });
 }

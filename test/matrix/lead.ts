@@ -14,5 +14,6 @@ export const entries: Record<string, Spec> = {
     form: () => ({ intent: 'reopen' }),
   },
   'projects.$slug.agreement.tsx': { path: p('/agreement'), params: slug, loader: leadOnly, action: leadOnly },
+  'projects.$slug.reviews.tsx': { path: p('/reviews'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'exclusion' }) },
   'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly },
 };
