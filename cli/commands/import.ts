@@ -3,7 +3,7 @@
  *
  * Validates every row first and imports all or nothing (app/models/import.server.ts): a bad file
  * prints one line per problem, "FILE:LINE: field: message", exits 1 and writes nothing.
- * `import evidence` belongs to the evidence workflow (issue 7).
+ * `import evidence` is cli/commands/import-evidence.ts (the evidence workflow, issue 7).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -16,10 +16,7 @@ const USAGE = 'usage: truthline import cases --project SLUG FILE [--format csv|j
 
 export async function run(args: string[]): Promise<number> {
   const [kind, ...rest] = args;
-  if (kind === 'evidence') {
-    process.stderr.write('truthline import evidence: not available yet (the evidence workflow, issue 7)\n');
-    return 2;
-  }
+  if (kind === 'evidence') return (await import('./import-evidence.ts')).run(rest);
   if (kind !== 'cases') {
     process.stderr.write(`${USAGE}\n`);
     return 2;

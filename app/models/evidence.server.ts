@@ -1,0 +1,251 @@
+/**
+ * Evidence, discordance and withdrawal for the lead's pages, the CLI and the API (issue 7).
+ * Every change goes through the workflow runtime (sendCaseEvent): the evidence row, truth
+ * versions, reviews and purges are the machine's effects in the event's transaction.
+ *
+ * Evidence file (DESIGN.md "File formats"): CSV `case_id,finding,kind,date,result_code,text`;
+ * case_id is the importer's case id (cases.external_id). All or nothing: every row is checked
+ * first (errors name the line and the field), then one transaction records them all.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { getDb } from '../../db/index.ts';
+import { caseWorkflows, cases, evidence, findings, projects } from '../../db/schema.ts';
+import { parseCsv, CsvError } from '../../cli/lib/csv.ts';
+import { evidenceKindSchema, type EvidenceKind } from '../../workflows/definition.ts';
+import { isoDateSchema } from '../../workflows/commands.ts';
+import { sendCaseEvent, type SendResult } from '../../workflows/runtime.ts';
+import { WorkflowError } from '../../workflows/errors.ts';
+import type { DiscordanceOutcome } from '../../workflows/evidence-mapping.ts';
+
+export const EVIDENCE_COLUMNS = ['case_id', 'finding', 'kind', 'date', 'result_code', 'text'] as const;
+export const MAX_EVIDENCE_ROWS = 20_000;
+
+export type EvidenceImportError = { line: number; field: string | null; message: string };
+export type EvidenceRow = { line: number; caseRef: string; finding: string | null; kind: EvidenceKind; date: string; resultCode: string | null; text: string | null };
+
+export class EvidenceImportFailed extends Error {
+  constructor(readonly errors: EvidenceImportError[]) {
+    super(`${errors.length} problem(s) in the evidence file; nothing was imported`);
+    this.name = 'EvidenceImportFailed';
+  }
+}
+
+export function formatEvidenceError(e: EvidenceImportError, file = ''): string {
+  return `${file ? `${file}:` : ''}${e.line > 0 ? `${e.line}:` : ''} ${e.field ? `${e.field}: ` : ''}${e.message}`.trim();
+}
+
+/** Pure: the file's rows, or every problem found (line and field). */
+export function parseEvidenceCsv(text: string): { rows: EvidenceRow[]; errors: EvidenceImportError[] } {
+  let raw;
+  try {
+    raw = parseCsv(text);
+  } catch (e) {
+    if (e instanceof CsvError) return { rows: [], errors: [{ line: e.line, field: null, message: e.message }] };
+    throw e;
+  }
+  const errors: EvidenceImportError[] = [];
+  if (!raw.length) return { rows: [], errors: [{ line: 0, field: null, message: 'the file is empty (expected a header: case_id,finding,kind,date,result_code,text)' }] };
+  const header = raw[0].fields.map((h) => h.trim().toLowerCase());
+  const missing = EVIDENCE_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length) return { rows: [], errors: [{ line: raw[0].line, field: null, message: `the header lacks column(s) ${missing.join(', ')} (expected ${EVIDENCE_COLUMNS.join(',')})` }] };
+  if (raw.length - 1 > MAX_EVIDENCE_ROWS) return { rows: [], errors: [{ line: 0, field: null, message: `more than ${MAX_EVIDENCE_ROWS} rows; split the file` }] };
+  const col = Object.fromEntries(EVIDENCE_COLUMNS.map((c) => [c, header.indexOf(c)])) as Record<(typeof EVIDENCE_COLUMNS)[number], number>;
+  const rows: EvidenceRow[] = [];
+  for (const r of raw.slice(1)) {
+    if (r.fields.length !== header.length) {
+      errors.push({ line: r.line, field: null, message: `${r.fields.length} fields, the header has ${header.length}` });
+      continue;
+    }
+    const get = (c: (typeof EVIDENCE_COLUMNS)[number]) => (r.fields[col[c]] ?? '').trim();
+    const before = errors.length;
+    const caseRef = get('case_id');
+    if (!caseRef) errors.push({ line: r.line, field: 'case_id', message: 'required' });
+    const kind = evidenceKindSchema.safeParse(get('kind'));
+    if (!kind.success) errors.push({ line: r.line, field: 'kind', message: `must be one of ${evidenceKindSchema.options.join(', ')}, got "${get('kind')}"` });
+    const date = isoDateSchema.safeParse(get('date'));
+    if (!date.success) errors.push({ line: r.line, field: 'date', message: `${date.error.issues[0].message}, got "${get('date')}"` });
+    const resultCode = get('result_code') || null;
+    const txt = r.fields[col.text] ?? '';
+    if (!resultCode && !txt.trim()) errors.push({ line: r.line, field: 'result_code', message: 'give a result code or a text' });
+    if (resultCode && resultCode.length > 200) errors.push({ line: r.line, field: 'result_code', message: 'longer than 200 characters' });
+    if (txt.length > 20000) errors.push({ line: r.line, field: 'text', message: 'longer than 20000 characters' });
+    if (errors.length === before) {
+      rows.push({ line: r.line, caseRef, finding: get('finding') || null, kind: kind.data!, date: date.data!, resultCode, text: txt.trim() ? txt : null });
+    }
+  }
+  if (!rows.length && !errors.length) errors.push({ line: 0, field: null, message: 'no evidence rows after the header' });
+  return { rows, errors };
+}
+
+function rowRequestId(projectId: string, r: EvidenceRow): string {
+  const h = createHash('sha256').update(JSON.stringify([projectId, r.caseRef, r.finding, r.kind, r.date, r.resultCode, r.text])).digest('hex');
+  return `evidence-import:${h}`;
+}
+
+export type EvidenceImportResult = { recorded: number; duplicates: number; cases: number };
+
+/**
+ * Imports an evidence CSV into a project, all or nothing. Re-importing the same rows is a no-op
+ * (each row's client request id is a digest of its content).
+ */
+export async function importEvidence({ projectId, text, actorId, ip, db, at }: { projectId: string; text: string; actorId: string; ip?: string | null; db?: Db; at?: Date | string }): Promise<EvidenceImportResult> {
+  const d = db ?? getDb();
+  const parsed = parseEvidenceCsv(text);
+  const errors = [...parsed.errors];
+  const refs = [...new Set(parsed.rows.map((r) => r.caseRef))];
+  const found = refs.length
+    ? await d
+        .select({ id: cases.id, externalId: cases.externalId, withdrawnAt: cases.withdrawnAt, state: caseWorkflows.state })
+        .from(cases)
+        .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
+        .where(and(eq(cases.projectId, projectId), inArray(cases.externalId, refs)))
+    : [];
+  const byRef = new Map(found.map((c) => [c.externalId!, c]));
+  const caseIds = found.map((c) => c.id);
+  const fRows = caseIds.length ? await d.select({ caseId: findings.caseId, key: findings.key }).from(findings).where(inArray(findings.caseId, caseIds)) : [];
+  for (const r of parsed.rows) {
+    const c = byRef.get(r.caseRef);
+    if (!c) {
+      errors.push({ line: r.line, field: 'case_id', message: `no case "${r.caseRef}" in this project` });
+      continue;
+    }
+    if (!c.state) errors.push({ line: r.line, field: 'case_id', message: `case "${r.caseRef}" has no workflow` });
+    if (r.finding && !fRows.some((f) => f.caseId === c.id && f.key === r.finding)) {
+      const keys = fRows.filter((f) => f.caseId === c.id).map((f) => f.key);
+      errors.push({ line: r.line, field: 'finding', message: `"${r.finding}" is not a finding of this case (${keys.join(', ') || 'it has none: leave finding empty'})` });
+    }
+  }
+  if (errors.length) throw new EvidenceImportFailed(errors.sort((a, b) => a.line - b.line));
+
+  let recorded = 0;
+  let duplicates = 0;
+  await d.transaction(async (tx) => {
+    for (const r of parsed.rows) {
+      const c = byRef.get(r.caseRef)!;
+      try {
+        const res = await sendCaseEvent({
+          db: tx as unknown as Db,
+          caseId: c.id,
+          actorId,
+          ip: ip ?? null,
+          at,
+          clientRequestId: rowRequestId(projectId, r),
+          event: {
+            type: 'evidence.record',
+            finding: r.finding,
+            kind: r.kind,
+            date: r.date,
+            ...(r.resultCode ? { resultCode: r.resultCode } : {}),
+            ...(r.text ? { text: r.text } : {}),
+            extraction: { method: 'import' },
+          },
+        });
+        if (res.status === 'duplicate') duplicates++;
+        else recorded++;
+      } catch (e) {
+        if (e instanceof WorkflowError) throw new EvidenceImportFailed([{ line: r.line, field: e.code === 'forbidden' ? null : 'case_id', message: e.message }]);
+        throw e;
+      }
+    }
+  });
+  return { recorded, duplicates, cases: new Set(parsed.rows.map((r) => r.caseRef)).size };
+}
+
+/** One result entered by hand (the lead's form). */
+export async function recordEvidence(args: {
+  caseId: string;
+  actorId: string;
+  finding: string | null;
+  kind: EvidenceKind;
+  date: string;
+  resultCode?: string | null;
+  text?: string | null;
+  clientRequestId?: string;
+  ip?: string | null;
+  db?: Db;
+}): Promise<SendResult> {
+  return sendCaseEvent({
+    db: args.db,
+    caseId: args.caseId,
+    actorId: args.actorId,
+    ip: args.ip ?? null,
+    clientRequestId: args.clientRequestId ?? `ui:${randomUUID()}`,
+    event: {
+      type: 'evidence.record',
+      finding: args.finding,
+      kind: args.kind,
+      date: args.date,
+      ...(args.resultCode ? { resultCode: args.resultCode } : {}),
+      ...(args.text ? { text: args.text } : {}),
+      extraction: { method: 'manual' },
+    },
+  });
+}
+
+/**
+ * Closes a discordance review with a coded outcome (workflow command `discordance.close`).
+ * `findingId` is the review row's finding_id (null = the case). Model-free for the reviews queue.
+ */
+export async function closeDiscordanceReview(args: {
+  caseId: string;
+  actorId: string;
+  findingId: string | null;
+  outcome: DiscordanceOutcome;
+  reason: string;
+  /** truth_changed only: the new truth (true = positive). */
+  value?: boolean;
+  clientRequestId?: string;
+  ip?: string | null;
+  db?: Db;
+}): Promise<SendResult> {
+  return sendCaseEvent({
+    db: args.db,
+    caseId: args.caseId,
+    actorId: args.actorId,
+    ip: args.ip ?? null,
+    clientRequestId: args.clientRequestId ?? `ui:${randomUUID()}`,
+    event: { type: 'discordance.close', findingId: args.findingId, outcome: args.outcome, reason: args.reason, ...(args.value !== undefined ? { value: args.value } : {}) },
+  });
+}
+
+/** Withdraws a case (consent withdrawn): workflow command `case.withdraw`. */
+export async function withdrawCase(args: { caseId: string; actorId: string; reason: string; clientRequestId?: string; ip?: string | null; db?: Db }): Promise<SendResult> {
+  return sendCaseEvent({
+    db: args.db,
+    caseId: args.caseId,
+    actorId: args.actorId,
+    ip: args.ip ?? null,
+    clientRequestId: args.clientRequestId ?? `ui:${randomUUID()}`,
+    event: { type: 'case.withdraw', reason: args.reason },
+  });
+}
+
+/** What the evidence page shows for one case of a project (null when it is not in the project). */
+export async function evidencePageData({ projectId, caseId, db }: { projectId: string; caseId: string; db?: Db }) {
+  const d = db ?? getDb();
+  const [c] = await d
+    .select({ id: cases.id, externalId: cases.externalId, studyDate: cases.studyDate, withdrawnAt: cases.withdrawnAt, state: caseWorkflows.state })
+    .from(cases)
+    .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
+    .where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
+  if (!c) return null;
+  const fs = await d.select({ id: findings.id, key: findings.key, label: findings.label }).from(findings).where(eq(findings.caseId, caseId));
+  const ev = await d
+    .select({ id: evidence.id, kind: evidence.kind, date: evidence.evidenceDate, resultCode: evidence.resultCode, text: evidence.text, findingId: evidence.findingId, createdAt: evidence.createdAt })
+    .from(evidence)
+    .where(eq(evidence.caseId, caseId))
+    .orderBy(evidence.createdAt);
+  return {
+    case: { id: c.id, externalId: c.externalId, studyDate: c.studyDate, withdrawnAt: c.withdrawnAt?.toISOString() ?? null, state: c.state },
+    findings: fs.sort((a, b) => a.key.localeCompare(b.key)),
+    evidence: ev.map((e) => ({ ...e, finding: fs.find((f) => f.id === e.findingId)?.key ?? null, createdAt: e.createdAt.toISOString() })),
+  };
+}
+
+/** The project a slug names (CLI). */
+export async function projectBySlug(slug: string, db?: Db) {
+  const [p] = await (db ?? getDb()).select().from(projects).where(eq(projects.slug, slug));
+  return p ?? null;
+}
