@@ -226,7 +226,7 @@ export async function withdrawCase(args: { caseId: string; actorId: string; reas
 export async function evidencePageData({ projectId, caseId, db }: { projectId: string; caseId: string; db?: Db }) {
   const d = db ?? getDb();
   const [c] = await d
-    .select({ id: cases.id, externalId: cases.externalId, studyDate: cases.studyDate, withdrawnAt: cases.withdrawnAt, state: caseWorkflows.state })
+    .select({ id: cases.id, externalId: cases.externalId, studyDate: cases.studyDate, withdrawnAt: cases.withdrawnAt, projectVersion: cases.projectVersion, state: caseWorkflows.state })
     .from(cases)
     .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
     .where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
@@ -238,7 +238,7 @@ export async function evidencePageData({ projectId, caseId, db }: { projectId: s
     .where(eq(evidence.caseId, caseId))
     .orderBy(evidence.createdAt);
   return {
-    case: { id: c.id, externalId: c.externalId, studyDate: c.studyDate, withdrawnAt: c.withdrawnAt?.toISOString() ?? null, state: c.state },
+    case: { id: c.id, externalId: c.externalId, studyDate: c.studyDate, withdrawnAt: c.withdrawnAt?.toISOString() ?? null, projectVersion: c.projectVersion, state: c.state },
     findings: fs.sort((a, b) => a.key.localeCompare(b.key)),
     evidence: ev.map((e) => ({ ...e, finding: fs.find((f) => f.id === e.findingId)?.key ?? null, createdAt: e.createdAt.toISOString() })),
   };

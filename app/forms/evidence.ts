@@ -1,0 +1,50 @@
+/** The lead's evidence and withdrawal forms (issue 7): one schema each, parsed on both sides. */
+import { z } from 'zod';
+
+export const EVIDENCE_KINDS = ['pathology', 'surgery', 'follow_up', 'report'] as const;
+export const KIND_LABELS: Record<(typeof EVIDENCE_KINDS)[number], string> = {
+  pathology: 'Pathology',
+  surgery: 'Surgery',
+  follow_up: 'Follow-up exam',
+  report: 'Radiology report',
+};
+
+const isoDate = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'This date does not exist');
+
+export const evidenceFormSchema = z
+  .object({
+    intent: z.literal('record'),
+    /** A finding key, or empty for the whole case. */
+    finding: z
+      .string()
+      .trim()
+      .max(40)
+      .optional()
+      .transform((v) => v || null),
+    kind: z.enum(EVIDENCE_KINDS, { message: 'Choose the kind of evidence' }),
+    date: isoDate,
+    resultCode: z
+      .string()
+      .trim()
+      .max(200, 'At most 200 characters')
+      .optional()
+      .transform((v) => v || null),
+    text: z
+      .string()
+      .max(20000, 'At most 20000 characters')
+      .optional()
+      .transform((v) => (v && v.trim() ? v : null)),
+  })
+  .refine((d) => d.resultCode || d.text, { message: 'Enter a result code or the text of the result', path: ['resultCode'] });
+
+export const withdrawFormSchema = z.object({
+  reason: z.string().trim().min(3, 'Give the reason (for example: consent withdrawn)').max(4000, 'At most 4000 characters'),
+  confirm: z.literal('yes', { message: 'Tick the box to confirm that identifying data will be purged' }),
+});
