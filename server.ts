@@ -10,6 +10,8 @@ import { ConfigError, dataRoot, openFromEnv, isEmptyDatabase, parseDatabaseUrl }
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
+// Where `remix build` wrote its output (see remix.config.js).
+const BUILD = path.resolve(ROOT, process.env.TRUTHLINE_BUILD_DIR ?? '.');
 import { LockedError } from './db/lock.ts';
 import { installDb } from './db/index.ts';
 import { originAllowed } from './app/lib/origin.ts';
@@ -103,9 +105,10 @@ async function main() {
     next();
   });
 
-  app.use('/build', express.static(path.join(ROOT, 'public/build'), { immutable: true, maxAge: '1y' }));
+  app.use('/build', express.static(path.join(BUILD, 'public/build'), { immutable: true, maxAge: '1y' }));
   app.use('/demo-images', express.static(path.join(dataRoot(), 'demo-images'), { maxAge: '1h' }));
   app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }));
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
 
   app.use((_req, res, next) => {
     if (dbUp) return next();
@@ -119,7 +122,7 @@ async function main() {
       );
   });
 
-  const build = (await import(path.join(ROOT, 'build/index.js'))) as ServerBuild;
+  const build = (await import(path.join(BUILD, 'build/index.js'))) as ServerBuild;
   app.all('*', createRequestHandler({ build, mode: process.env.NODE_ENV }));
 
   const server = app.listen(port, host, () => {

@@ -16,7 +16,10 @@ import { getFlash } from './flash.server.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { FlashMessage } from './components/flash-message.tsx';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: styles }];
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: styles },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   // The root is public (sign-in renders inside it): it only reads who is signed in.

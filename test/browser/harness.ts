@@ -16,10 +16,12 @@ export type Running = { url: string; dataDir: string; stop(): Promise<void> };
 
 export async function startServer(): Promise<Running> {
   // NODE_ENV=production: vitest sets NODE_ENV=test, which would make a development build (jsxDEV).
-  const build = spawnSync('npx', ['remix', 'build'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
-  if (build.status !== 0) throw new Error(`remix build failed: ${build.stderr}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-browser-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
+  // Inside the repository: the server bundle resolves its packages from ./node_modules.
+  const buildDir = path.join(ROOT, '.cache', `browser-build-${path.basename(dataDir)}`);
+  const build = spawnSync('npx', ['remix', 'build'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir } });
+  if (build.status !== 0) throw new Error(`remix build failed: ${build.stderr}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir, PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   delete env.APP_URL;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -46,6 +48,7 @@ export async function startServer(): Promise<Running> {
       child.kill('SIGTERM');
       await exited;
       fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(buildDir, { recursive: true, force: true });
     },
   };
 }
