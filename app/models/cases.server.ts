@@ -8,18 +8,8 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, patients, reviews, truthLabels } from '../../db/schema.ts';
 
-export const WORKFLOW_STATES = ['awaitingReads', 'evaluating', 'adjudication', 'exclusionReview', 'decided', 'discordant', 'excluded'] as const;
-export const TRUTH_STATES = ['pending', 'verified', 'unverified', 'lost_to_follow_up', 'discordant', 'excluded'] as const;
-export const STATE_LABEL: Record<string, string> = {
-  awaitingReads: 'Awaiting reads',
-  evaluating: 'Evaluating',
-  adjudication: 'In adjudication',
-  exclusionReview: 'Exclusion to confirm',
-  decided: 'Decided',
-  discordant: 'Discordant',
-  excluded: 'Excluded',
-  none: 'Not started',
-};
+export { WORKFLOW_STATES, TRUTH_STATES, STATE_LABEL } from '../forms/lead.ts';
+import { WORKFLOW_STATES, TRUTH_STATES } from '../forms/lead.ts';
 export const PAGE_SIZE = 25;
 
 const yes = z

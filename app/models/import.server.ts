@@ -27,7 +27,8 @@ import { getCurrentVersion } from './projects.server.ts';
 
 export const SPLITS = ['train', 'validation', 'test', 'unassigned'] as const;
 export type Split = (typeof SPLITS)[number];
-export const MANIFEST_COLUMNS = ['case_id', 'patient_id', 'study_date', 'modality', 'body_part', 'split', 'images'] as const;
+import { MANIFEST_COLUMNS } from '../forms/lead.ts';
+export { MANIFEST_COLUMNS };
 const REQUIRED_COLUMNS = ['case_id', 'patient_id', 'study_date'] as const;
 const KNOWN = new Set<string>([...MANIFEST_COLUMNS, 'study_instance_uid']);
 export const MAX_ROWS = 20_000;

@@ -32,7 +32,7 @@ export class SetupError extends Error {
 export const PARTS = ['readerForm', 'referenceStandard', 'mapping', 'truthPolicy'] as const;
 export type Part = (typeof PARTS)[number];
 const SCHEMAS = { readerForm: readerFormSchema, referenceStandard: referenceStandardSchema, mapping: mappingSchema, truthPolicy: truthPolicySchema };
-export const PART_LABEL: Record<Part, string> = { readerForm: 'Reader form', referenceStandard: 'Reference standard', mapping: 'Mapping (evidence → reference)', truthPolicy: 'Truth policy' };
+export { PART_LABEL } from '../forms/lead.ts';
 
 export const TEMPLATE_DEFINITIONS: Record<'binary_panel' | 'birads_evidence', { label: string; definition: ProjectDefinition }> = {
   binary_panel: { label: 'Yes/no finding, the reader panel is the truth (e.g. pneumothorax)', definition: pneumothoraxDefinition },

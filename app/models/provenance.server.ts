@@ -179,9 +179,18 @@ export async function getProvenance({ caseId, projectId, projectVersion, db }: {
     if (r.closedAt) timeline.push({ kind: 'review', at: r.closedAt.toISOString(), id: r.id, reviewKind: r.kind, phase: 'closed', reason: r.outcomeReason ?? '', outcome: r.outcome, by: who(r.closedBy), findingKey: fk(r.findingId) });
   }
   for (const a of auditRows) timeline.push({ kind: 'audit', at: a.at.toISOString(), action: a.action, actor: who(a.actorId), why: a.reason, details: a.details });
-  // Stable: by time, events keep their chain order.
-  const order = (i: TimelineItem) => (i.kind === 'event' ? 0 : i.kind === 'review' ? 1 : 2);
-  timeline.sort((a, b) => a.at.localeCompare(b.at) || order(a) - order(b) || (a.kind === 'event' && b.kind === 'event' ? a.seq - b.seq : 0));
+  // The chain's order is authoritative for events (their times may be back-dated, e.g. imported
+  // reads); everything else is merged in by time before the first event that is later than it.
+  const evs = timeline.filter((i): i is Extract<TimelineItem, { kind: 'event' }> => i.kind === 'event').sort((a, b) => a.seq - b.seq);
+  const others = timeline.filter((i) => i.kind !== 'event').sort((a, b) => a.at.localeCompare(b.at));
+  const merged: TimelineItem[] = [];
+  let k = 0;
+  for (const e of evs) {
+    while (k < others.length && others[k].at < e.at) merged.push(others[k++]);
+    merged.push(e);
+  }
+  while (k < others.length) merged.push(others[k++]);
+  timeline.splice(0, timeline.length, ...merged);
 
   const latest = new Map<string, TimelineTruth>();
   for (const t of truthViews) {

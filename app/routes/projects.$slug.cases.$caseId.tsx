@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, SerializeFrom } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useOutlet } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { getCase } from '~/models/cases.server.ts';
@@ -174,6 +174,13 @@ function TimelineEntry({ item }: { item: TimelineItem }) {
 }
 
 export default function CasePage() {
+  // Child pages of a case (e.g. /evidence, /withdraw of the evidence workflow) render on their own.
+  const outlet = useOutlet();
+  if (outlet) return outlet;
+  return <CaseDetail />;
+}
+
+function CaseDetail() {
   const { project, roles, kase, prov } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const errors = data && !data.ok ? data.errors : null;

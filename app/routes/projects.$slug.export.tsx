@@ -25,11 +25,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       },
     });
   }
-  return json({ project: { slug: project.slug, name: project.name }, roles });
+  return json({ project: { slug: project.slug, name: project.name }, roles, columns: CSV_COLUMNS });
 }
 
 export default function Export() {
-  const { project, roles } = useLoaderData<typeof loader>();
+  const { project, roles, columns } = useLoaderData<typeof loader>();
   const base = `/projects/${project.slug}/export`;
   return (
     <>
@@ -65,7 +65,7 @@ export default function Export() {
       </div>
       <h3>CSV columns</h3>
       <p className="hint">
-        <code>{CSV_COLUMNS.join(', ')}</code>
+        <code>{columns.join(', ')}</code>
       </p>
       <p className="muted">
         Also from the command line: <code>npx truthline export --project {project.slug} --format csv|jsonl|prov</code>.
