@@ -71,7 +71,26 @@ export async function simulateDemoActivity({ db, ids, truthByCase }: { db: Db; i
           timeSpentMs: Math.round(30_000 + r() * 120_000),
         });
       }
-      if (i < 16) {
+      if (i < 16) await adjudicateMammo(caseId, day, t);
+      // Truth from evidence, arriving weeks to months later: pathology for the breasts with a
+      // mass, a negative follow-up exam inside the 365-day window for most of the others.
+      // Case 5 gets a negative follow-up and then malignant pathology: a discordance to review.
+      if (i < 20) {
+        for (const side of ['left', 'right'] as const) {
+          if (t.truth.mass === side) {
+            if (i === 5) await send(caseId, lead, at(day, 200), { type: 'evidence.record', finding: side, kind: 'follow_up', date: at(day, 199).slice(0, 10), resultCode: 'negative' });
+            await send(caseId, lead, at(day, 45), { type: 'evidence.record', finding: side, kind: 'pathology', date: at(day, 40).slice(0, 10), resultCode: 'malignant', text: 'Invasive ductal carcinoma, grade 2.' });
+          } else if (i % 4 !== 3) {
+            await send(caseId, lead, at(day, 335), { type: 'evidence.record', finding: side, kind: 'follow_up', date: at(day, 330).slice(0, 10), resultCode: 'negative', text: 'Annual screening: no suspicious findings.' });
+          }
+        }
+      }
+    }
+  }
+
+  async function adjudicateMammo(caseId: string, day: number, t: DemoTruth) {
+    {
+      {
         const wf = await getCaseWorkflow({ caseId, db });
         if (wf?.state === 'adjudication') {
           const disputed = [...new Set((wf.context.evaluation?.disputes ?? []).map((d) => d.item))];
@@ -82,7 +101,6 @@ export async function simulateDemoActivity({ db, ids, truthByCase }: { db: Db; i
       }
     }
   }
-  void lead;
 
   async function adjudicateIfDisputed(caseId: string, day: number, pick: (reads: { id: string; values: Record<string, unknown> | null }[]) => string | undefined) {
     const wf = await getCaseWorkflow({ caseId, db });
