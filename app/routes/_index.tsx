@@ -18,7 +18,13 @@ export default function Index() {
   const { projects, isAdmin, name, mustChangePassword } = useLoaderData<typeof loader>();
   return (
     <>
-      <h1>Your projects</h1>
+      <div className="row">
+        <h1>Your projects</h1>
+        <span className="spacer" />
+        <Link className="button secondary" to="/projects/new">
+          New project
+        </Link>
+      </div>
       <p className="muted">Signed in as {name}.</p>
       {mustChangePassword ? (
         <div className="flash flash-info" role="status">
