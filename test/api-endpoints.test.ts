@@ -1,15 +1,18 @@
 /**
  * Contract tests of every /api/v1 endpoint (each answer checked against the generated OpenAPI
  * document), bulk create all-or-nothing, size limits, the reader's flow with idempotent
- * submission, and blinding through the API.
+ * submission, blinding through the API, evidence (idempotent, all checks before any write) and
+ * the export (csv, jsonl, PROV-JSON; withdrawn cases left out).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import { createTestDb, type TestDb } from './db.ts';
 import { apiToken, makeWorld } from './fixtures/app.ts';
 import { addMember, makeProject, makeUser } from './fixtures/base.ts';
-import { caseWorkflows, cases, patients, reads } from '../db/schema.ts';
-import { pneumothoraxDefinition } from '../db/seed/demo-projects.ts';
+import { auditLog, caseWorkflows, cases, evidence, patients, reads, workflowEvents } from '../db/schema.ts';
+import { mammographyDefinition, pneumothoraxDefinition } from '../db/seed/demo-projects.ts';
+import { CSV_COLUMNS } from '../app/models/export.server.ts';
+import { sendCaseEvent } from '../workflows/runtime.ts';
 import { validate as validateStatsReport } from '../stats/schema.ts';
 import { apiRequest, call, expectContract } from './api-support.ts';
 import * as openapiRoute from '../app/routes/api.v1.openapi[.]json.tsx';
@@ -35,6 +38,9 @@ let openTokens: { lead: string; r1: string; r2: string };
 /** The default policy (no reveal), with two readers per case. */
 let closed: { slug: string; id: string };
 let closedTokens: { lead: string; r1: string; r2: string };
+/** A finding-level project with an evidence reference standard (evidence and export tests). */
+let mammo: { slug: string; id: string };
+let mammoLead: string;
 
 beforeAll(async () => {
   t = await createTestDb();
@@ -60,6 +66,10 @@ beforeAll(async () => {
   await addMember(t.db, q.id, w.users.reader.id, 'reader');
   await addMember(t.db, q.id, second.id, 'reader');
   closedTokens = { lead: await apiToken(t.db, w.users.lead.id, [q.id]), r1: await apiToken(t.db, w.users.reader.id, [q.id]), r2: await apiToken(t.db, second.id, [q.id]) };
+  const m = await makeProject(t.db, { owner: w.users.lead.id, definition: mammographyDefinition });
+  mammo = { slug: m.slug, id: m.id };
+  await addMember(t.db, m.id, w.users.lead.id, 'lead');
+  mammoLead = await apiToken(t.db, w.users.lead.id, [m.id]);
 }, 120_000);
 afterAll(async () => t?.dispose());
 
@@ -278,13 +288,126 @@ describe('/api/v1', () => {
     expectContract('getAgreement', unknownItem, 400);
   });
 
-  it('evidence and export answer 501 for leads (their workflows are not built yet), after the access check', async () => {
-    const slug = w.project.slug;
-    const ev = await post(evidenceRoute.action, `/api/v1/projects/${slug}/evidence`, { slug }, lead, { client_request_id: 'e1', case_id: 'API-1', kind: 'pathology', date: '2025-03-01', result_code: 'malignant' });
-    expectContract('submitEvidence', ev, 501);
-    expect(ev.body.error.code).toBe('not_implemented');
-    expectContract('submitEvidence', await post(evidenceRoute.action, `/api/v1/projects/${slug}/evidence`, { slug }, r1, {}), 403);
-    const ex = await get(exportRoute.loader, `/api/v1/projects/${slug}/export?format=csv`, { slug }, lead);
-    expectContract('exportTruth', ex, 501);
+  it('evidence: one result through the workflow, recorded once on a repeat; bad rows write nothing; readers and adjudicators 403', async () => {
+    const slug = mammo.slug;
+    const path = `/api/v1/projects/${slug}/evidence`;
+    const send = (body: unknown, token = mammoLead) => post(evidenceRoute.action, path, { slug }, token, body);
+    const created = await createCases(slug, mammoLead, [row(301), row(302), row(303)]);
+    expectContract('createCases', created, 201);
+    const [c301, c302] = created.body.cases.map((c: { id: string }) => c.id) as string[];
+    const evidenceCount = async () => (await t.db.select({ n: count() }).from(evidence))[0].n;
+    const eventCount = async () => (await t.db.select({ n: count() }).from(workflowEvents))[0].n;
+    const before = [await evidenceCount(), await eventCount()];
+
+    // Bad requests: nothing is written.
+    const base = { client_request_id: 'ev-bad', case_id: 'API-301', kind: 'pathology', date: '2025-03-01', result_code: 'malignant' };
+    const noResult = await send({ ...base, result_code: undefined });
+    expectContract('submitEvidence', noResult, 422);
+    expect(noResult.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: ['result_code'], message: expect.stringMatching(/result_code or a text/) }] });
+    const badDate = await send({ ...base, date: '2025-02-30' });
+    expectContract('submitEvidence', badDate, 422);
+    expect(badDate.body.error.details[0].path).toEqual(['date']);
+    const badKind = await send({ ...base, kind: 'biopsy' });
+    expectContract('submitEvidence', badKind, 422);
+    const extra = await send({ ...base, note: 'x' });
+    expectContract('submitEvidence', extra, 422);
+    const badFinding = await send({ ...base, finding: 'middle' }); // the workflow refuses it
+    expectContract('submitEvidence', badFinding, 422);
+    expect(badFinding.body.error.message).toMatch(/middle/);
+    const unknownCase = await send({ ...base, case_id: 'NOPE-1' });
+    expectContract('submitEvidence', unknownCase, 404);
+    const broken = await call(evidenceRoute.action, apiRequest(path, { token: mammoLead, body: '{"case_id": ', headers: { 'Content-Type': 'application/json' } }), { slug });
+    expectContract('submitEvidence', broken, 400);
+    const form = await call(evidenceRoute.action, apiRequest(path, { token: mammoLead, body: 'a=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), { slug });
+    expectContract('submitEvidence', form, 415);
+    expect([await evidenceCount(), await eventCount()]).toEqual(before);
+
+    // Readers and adjudicators may not record evidence (access is checked before the body).
+    for (const token of [r1, w.tokens.adjudicator!]) {
+      const a = await post(evidenceRoute.action, `/api/v1/projects/${w.project.slug}/evidence`, { slug: w.project.slug }, token, { ...base, case_id: w.kase.id });
+      expectContract('submitEvidence', a, 403);
+      expect(a.body.error.code).toBe('forbidden');
+    }
+
+    // One result by the importer's case id; its repeat records nothing and says so.
+    const ok = { client_request_id: 'ev-1', case_id: 'API-301', finding: 'left', kind: 'pathology', date: '2025-03-01', result_code: 'malignant', text: 'IDC, grade 2' };
+    const first = await send(ok);
+    expectContract('submitEvidence', first, 201);
+    expect(first.body).toMatchObject({ case_id: c301, repeat: false, state: expect.any(String) });
+    const repeat = await send(ok);
+    expectContract('submitEvidence', repeat, 200);
+    expect(repeat.body).toMatchObject({ evidence_id: first.body.evidence_id, case_id: c301, repeat: true });
+    const rows = await t.db.select().from(evidence).where(eq(evidence.caseId, c301));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: first.body.evidence_id, kind: 'pathology', resultCode: 'malignant', text: 'IDC, grade 2', extraction: { method: 'manual' } });
+    const evs = await t.db.select({ type: workflowEvents.type }).from(workflowEvents).where(eq(workflowEvents.clientRequestId, 'ev-1'));
+    expect(evs).toEqual([{ type: 'evidence.record' }]);
+    // The same id for another case, or an id a reader used for a read, is not a repeat.
+    const reused = await send({ ...ok, case_id: 'API-302' });
+    expectContract('submitEvidence', reused, 409);
+    expect(reused.body.error.code).toBe('idempotency_conflict');
+    // The opaque case id works too; a whole-case result with text only.
+    const byId = await send({ client_request_id: 'ev-2', case_id: c302, kind: 'follow_up', date: '2025-06-01', text: 'No findings at 6 months.' });
+    expectContract('submitEvidence', byId, 201);
+    expect(byId.body.case_id).toBe(c302);
+    expect(await evidenceCount()).toBe(before[0] + 2);
+  });
+
+  it('export: csv, jsonl and PROV-JSON for leads, withdrawn cases left out, each export audited; 400 for an unknown format; 403 for readers and adjudicators', async () => {
+    const slug = mammo.slug;
+    const path = `/api/v1/projects/${slug}/export`;
+    const listed = await get(casesRoute.loader, `/api/v1/projects/${slug}/cases`, { slug }, mammoLead);
+    const byExternal = new Map<string, string>(listed.body.cases.map((c: { id: string; case_id: string }) => [c.case_id, c.id]));
+    const withdrawn = byExternal.get('API-303')!;
+    expect(withdrawn).toEqual(expect.any(String));
+    const w1 = await sendCaseEvent({ caseId: withdrawn, actorId: w.users.lead.id, clientRequestId: 'api-withdraw-303', event: { type: 'case.withdraw', reason: 'consent withdrawn' } });
+    expect(w1.status).toBe('applied');
+    // Evidence for it now: by the opaque id the workflow refuses (409); its importer's id is gone (404).
+    const late = await post(evidenceRoute.action, `/api/v1/projects/${slug}/evidence`, { slug }, mammoLead, { client_request_id: 'ev-late', case_id: withdrawn, kind: 'pathology', date: '2025-03-01', result_code: 'benign' });
+    expectContract('submitEvidence', late, 409);
+    expect(late.body.error.code).toBe('state_conflict');
+    const lateByName = await post(evidenceRoute.action, `/api/v1/projects/${slug}/evidence`, { slug }, mammoLead, { client_request_id: 'ev-late', case_id: 'API-303', kind: 'pathology', date: '2025-03-01', result_code: 'benign' });
+    expectContract('submitEvidence', lateByName, 404);
+
+    const audits = async () => (await t.db.select({ n: count() }).from(auditLog).where(and(eq(auditLog.action, 'truth.export'), eq(auditLog.projectId, mammo.id))))[0].n;
+    const auditBefore = await audits();
+    const stamp = new Date().toISOString().slice(0, 10);
+
+    const csv = await get(exportRoute.loader, `${path}?format=csv`, { slug }, mammoLead);
+    expectContract('exportTruth', csv, 200);
+    expect(csv.headers.get('Content-Type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('Content-Disposition')).toBe(`attachment; filename="${slug}-truth-${stamp}.csv"`);
+    const lines = csv.text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    const csvCases = new Set(lines.slice(1).map((l) => l.split(',')[0]));
+    expect(csvCases).toEqual(new Set(['API-301', 'API-302']));
+    expect(csv.text).not.toContain(withdrawn);
+
+    const jsonl = await get(exportRoute.loader, path, { slug }, mammoLead); // jsonl is the default
+    expectContract('exportTruth', jsonl, 200);
+    expect(jsonl.headers.get('Content-Type')).toMatch(/^application\/x-ndjson/);
+    expect(jsonl.headers.get('Content-Disposition')).toBe(`attachment; filename="${slug}-truth-${stamp}.jsonl"`);
+    const records = jsonl.text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(new Set(records.map((r) => r.case_id))).toEqual(new Set(['API-301', 'API-302']));
+    expect(records.every((r) => r.case_uuid !== withdrawn && typeof r.chain_head === 'string' && typeof r.truth_state === 'string')).toBe(true);
+    expect(records.length).toBe(lines.length - 1);
+
+    const prov = await get(exportRoute.loader, `${path}?format=prov`, { slug }, mammoLead);
+    expectContract('exportTruth', prov, 200);
+    expect(prov.headers.get('Content-Type')).toMatch(/^application\/json/);
+    expect(prov.headers.get('Content-Disposition')).toBe(`attachment; filename="${slug}-truth-${stamp}.prov.json"`);
+    expect(prov.body.entity['project:export']).toMatchObject({ 'prov:type': 'tl:TruthExport', 'tl:project': slug, 'tl:records': records.length });
+    expect(Object.keys(prov.body.entity)).toEqual(expect.arrayContaining([`tl:case-${byExternal.get('API-301')}`, `tl:case-${byExternal.get('API-302')}`]));
+    expect(prov.text).not.toContain(withdrawn);
+
+    expect(await audits()).toBe(auditBefore + 3);
+    const bad = await get(exportRoute.loader, `${path}?format=xml`, { slug }, mammoLead);
+    expectContract('exportTruth', bad, 400);
+    expect(await audits()).toBe(auditBefore + 3);
+    for (const token of [r1, w.tokens.adjudicator!]) {
+      const a = await get(exportRoute.loader, `/api/v1/projects/${w.project.slug}/export?format=csv`, { slug: w.project.slug }, token);
+      expectContract('exportTruth', a, 403);
+      expect(a.body.error.code).toBe('forbidden');
+    }
   });
 });

@@ -10,6 +10,7 @@ import { openApiDocument } from '../app/api/openapi.ts';
 import { ENDPOINTS } from '../app/api/endpoints.ts';
 import * as s from '../app/api/schemas.ts';
 import { validateSchema } from './api-support.ts';
+import { CSV_COLUMNS } from '../app/models/export.server.ts';
 
 const ROUTES = path.resolve(import.meta.dirname, '../app/routes');
 const apiFiles = fs.readdirSync(ROUTES).filter((f) => f.startsWith('api.'));
@@ -68,6 +69,21 @@ describe('OpenAPI document', () => {
     expect(op('listCases').parameters.map((p: { name: string }) => p.name)).toEqual(['slug', 'cursor', 'limit']);
     expect(op('getAgreement').responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/AgreementReport');
     expect(doc.components.schemas.Error).toEqual(strip(z.toJSONSchema(s.errorSchema) as never));
+    expect(op('submitEvidence').requestBody.content['application/json'].schema).toEqual(strip(z.toJSONSchema(s.evidenceInputSchema, { io: 'input' }) as never));
+    expect(op('submitEvidence').responses['201'].content['application/json'].schema).toEqual(strip(z.toJSONSchema(s.evidenceResultSchema) as never));
+  });
+
+  it('describes the export per media type: csv as text, JSON Lines with a per-line schema, PROV-JSON — all from the zod schemas', () => {
+    const e = ENDPOINTS.find((x) => x.operationId === 'exportTruth')!;
+    const ok = doc.paths[e.path][e.method].responses['200'];
+    expect(Object.keys(ok.content).sort()).toEqual(['application/json', 'application/x-ndjson', 'text/csv']);
+    expect(ok.content['text/csv'].schema.type).toBe('string');
+    expect(ok.content['text/csv'].schema.description).toContain(CSV_COLUMNS.join(','));
+    expect(ok.content['application/x-ndjson'].schema.type).toBe('string');
+    expect(ok.content['application/x-ndjson']['x-item-schema']).toEqual(strip(z.toJSONSchema(s.exportRecordSchema) as never));
+    expect(ok.content['application/json'].schema).toEqual(strip(z.toJSONSchema(s.provDocumentSchema) as never));
+    expect(ok.headers['Content-Disposition'].schema).toEqual({ type: 'string' });
+    expect(doc.paths[e.path][e.method].parameters.map((p: { name: string }) => p.name)).toEqual(['slug', 'format']);
   });
 
   it('the validator used by the contract tests rejects what the schemas reject', () => {

@@ -11,7 +11,7 @@ import { BASE, invoke } from './fixtures/app.ts';
 type Json = Record<string, unknown>;
 type Fn = Parameters<typeof invoke>[0];
 
-export type Answer = { status: number; body: any; headers: Headers };
+export type Answer = { status: number; body: any; headers: Headers; text: string };
 
 export function apiRequest(path: string, opts: { token?: string | null; method?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {}): Request {
   const headers = new Headers({ 'x-truthline-client-ip': '127.0.0.1', ...opts.headers });
@@ -33,7 +33,7 @@ export async function call(fn: Fn, req: Request, params: Record<string, string> 
   } catch {
     body = text;
   }
-  return { status: r.status, body, headers: r.headers };
+  return { status: r.status, body, headers: r.headers, text };
 }
 
 // ── a JSON Schema validator for what z.toJSONSchema and stats/agreement.schema.json use ──
@@ -108,8 +108,20 @@ export function expectContract(operationId: string, a: Answer, status?: number) 
   const op = doc.paths[e.path][e.method];
   const resp = op.responses[String(a.status)];
   expect(resp, `${operationId} answered ${a.status}, which the document does not list`).toBeTruthy();
-  const schema = resp.content?.['application/json']?.schema as Json;
-  expect(validateSchema(a.body, schema, doc), `${operationId} ${a.status} body vs OpenAPI`).toEqual([]);
+  // The media type answered must be one the document lists; its schema decides how to check the body.
+  const type = (a.headers.get('Content-Type') ?? 'application/json').split(';')[0].trim().toLowerCase();
+  const media = resp.content?.[type] as Json | undefined;
+  expect(media, `${operationId} ${a.status} answered ${type}; the document lists ${Object.keys(resp.content ?? {}).join(', ')}`).toBeTruthy();
+  if (media!['x-item-schema']) {
+    // JSON Lines: every line is one value of the item schema.
+    const lines = a.text.split('\n').filter((l) => l !== '');
+    expect(validateSchema(a.text, media!.schema as Json, doc)).toEqual([]);
+    lines.forEach((l, i) => expect(validateSchema(JSON.parse(l), media!['x-item-schema'] as Json, doc), `${operationId} ${a.status} line ${i + 1} vs OpenAPI`).toEqual([]));
+  } else if (type === 'application/json') {
+    expect(validateSchema(a.body, media!.schema as Json, doc), `${operationId} ${a.status} body vs OpenAPI`).toEqual([]);
+  } else {
+    expect(validateSchema(a.text, media!.schema as Json, doc), `${operationId} ${a.status} body vs OpenAPI`).toEqual([]);
+  }
   if (a.status >= 400) expect(Object.keys(a.body.error).sort()).toEqual(['code', 'details', 'message']);
   checked.add(`${operationId} ${a.status}`);
 }

@@ -3,7 +3,7 @@
  * and reads as a given person may see them. Blinding decisions come from
  * app/models/reading.server.ts (getReaderCase), the same code the reader pages use.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, findings, patients, reads, truthLabels } from '../../db/schema.ts';
@@ -15,9 +15,16 @@ type CaseJson = z.infer<typeof caseSchema>;
 type ReadJson = z.infer<typeof readSchema>;
 type TruthJson = z.infer<typeof truthLabelSchema>;
 
+/**
+ * The sort key, truncated to what a cursor can carry: Postgres keeps microseconds, a JS Date (and
+ * so the cursor) milliseconds. Comparing the full value with a truncated cursor would hand the
+ * last row of a page out again on the next page.
+ */
+const createdMs = sql`date_trunc('milliseconds', ${cases.createdAt})`;
+
 const keyset = (cursor: string | undefined) => {
   const c = decodeCursor(cursor);
-  return c ? or(gt(cases.createdAt, new Date(c.t)), and(eq(cases.createdAt, new Date(c.t)), gt(cases.id, c.id))) : undefined;
+  return c ? sql`(${createdMs}, ${cases.id}) > (${c.t}::timestamptz, ${c.id}::uuid)` : undefined;
 };
 
 /** A page of the project's cases in creation order (stable under inserts: keyset, not offset). */
@@ -28,7 +35,7 @@ export async function listCasesPage({ projectId, cursor, limit }: { projectId: s
     .innerJoin(patients, eq(patients.id, cases.patientId))
     .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
     .where(and(eq(cases.projectId, projectId), keyset(cursor)))
-    .orderBy(asc(cases.createdAt), asc(cases.id))
+    .orderBy(asc(createdMs), asc(cases.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -100,7 +107,7 @@ export async function listTruthPage({ projectId, cursor, limit, history }: { pro
     .from(cases)
     .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
     .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt), keyset(cursor)))
-    .orderBy(asc(cases.createdAt), asc(cases.id))
+    .orderBy(asc(createdMs), asc(cases.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   const truth = await truthOfCases({ caseIds: page.map((r) => r.id), history });

@@ -5,6 +5,15 @@
  */
 import { z } from 'zod';
 import * as s from './schemas.ts';
+import { CSV_COLUMNS } from '../models/export.server.ts';
+
+/**
+ * A success body that is not (only) JSON, by media type: a zod schema for a JSON body,
+ * `{ lines }` for JSON Lines (each line one value of the schema), `{ text }` for text described
+ * in words (e.g. CSV).
+ */
+export type Media = z.ZodType | { lines: z.ZodType } | { text: string };
+export type MediaResponse = { media: Record<string, Media>; headers?: Record<string, string> };
 
 export type Endpoint = {
   /** The route module under app/routes. */
@@ -19,8 +28,11 @@ export type Endpoint = {
   roles: ('reader' | 'adjudicator' | 'lead')[] | 'any' | 'public';
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** Success responses by status. `agreement` is the stats/ document (schema from stats/agreement.schema.json). */
-  responses: Record<number, z.ZodType | 'agreement' | 'openapi'>;
+  /**
+   * Success responses by status: a zod schema (JSON), `agreement` (the stats/ document, schema
+   * from stats/agreement.schema.json), `openapi`, or bodies by media type (MediaResponse).
+   */
+  responses: Record<number, z.ZodType | 'agreement' | 'openapi' | MediaResponse>;
   /** Error statuses it can answer with (beyond 401). */
   errors: number[];
   bodyLimit?: number;
@@ -123,12 +135,13 @@ export const ENDPOINTS: Endpoint[] = [
     method: 'post',
     path: '/api/v1/projects/{slug}/evidence',
     operationId: 'submitEvidence',
-    summary: 'Submit evidence (report, pathology, surgery, follow-up) — not available yet',
-    description: 'Answers 501 `not_implemented` until the evidence workflow (issue 7) exists; access is checked first.',
+    summary: 'Record one evidence result (report, pathology, surgery, follow-up) through the case workflow (idempotent by client_request_id)',
+    description:
+      'The same rules as the lead’s evidence page and the evidence file import: the result becomes an `evidence.record` workflow event, which writes the evidence row and any truth version or discordance review in one transaction. case_id is the importer’s case id (or the opaque id). A finding that is not one of the case’s, or a date the workflow rejects, answers 422; a withdrawn case, or a case that does not accept evidence now, 409 `state_conflict`. A repeat of a client_request_id answers 200 with repeat: true and records nothing; the same id used for another request (another case, person or event) is 409 `idempotency_conflict`. The first answers 201.',
     roles: ['lead'],
     body: s.evidenceInputSchema,
-    responses: {},
-    errors: [403, 404, 501],
+    responses: { 201: s.evidenceResultSchema, 200: s.evidenceResultSchema },
+    errors: [400, 403, 404, 409, 413, 415, 422],
   },
   {
     file: 'api.v1.projects.$slug.truth.tsx',
@@ -157,12 +170,22 @@ export const ENDPOINTS: Endpoint[] = [
     method: 'get',
     path: '/api/v1/projects/{slug}/export',
     operationId: 'exportTruth',
-    summary: 'Export truth with provenance — not available yet',
-    description: 'Answers 501 `not_implemented` until the export (releases/export issue) exists; access is checked first.',
+    summary: 'Export truth with provenance: csv, jsonl (default) or W3C PROV-JSON',
+    description:
+      'One record per case (or per finding in finding-level projects) with its current truth — state, value, method, version, policy and rule versions, the reads and evidence it derives from, decider, rationale — and the case’s hash-chain head; cases without truth yet appear as `pending`. Withdrawn cases are never included. The same file as the lead’s export page and `truthline export`; each export is written to the audit log. The answer is a download (Content-Disposition: attachment).',
     roles: ['lead'],
     query: s.exportQuery,
-    responses: {},
-    errors: [400, 403, 404, 501],
+    responses: {
+      200: {
+        media: {
+          'text/csv': { text: `format=csv. RFC 4180 with a header row: ${CSV_COLUMNS.join(',')}. truth_value is JSON text; lists are ";"-separated ids.` },
+          'application/x-ndjson': { lines: s.exportRecordSchema },
+          'application/json': s.provDocumentSchema,
+        },
+        headers: { 'Content-Disposition': 'attachment; filename="<slug>-truth-<YYYY-MM-DD>.<csv|jsonl|prov.json>"' },
+      },
+    },
+    errors: [400, 403, 404],
   },
 ];
 

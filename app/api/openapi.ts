@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import agreementSchemaJson from '../../stats/agreement.schema.json';
-import { ENDPOINTS, type Endpoint } from './endpoints.ts';
+import { ENDPOINTS, type Endpoint, type Media, type MediaResponse } from './endpoints.ts';
 import { ERROR_STATUS, errorSchema } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -40,8 +40,24 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'Body too large',
   415: 'Body is not JSON',
   422: 'Validation failed',
-  501: 'Not implemented yet',
 };
+
+function isMediaResponse(x: Endpoint['responses'][number]): x is MediaResponse {
+  return typeof x === 'object' && 'media' in x && !('_zod' in x);
+}
+
+/**
+ * One media type of a response. JSON Lines: OpenAPI 3.1 has no item schema for sequential media
+ * types (3.2 adds `itemSchema`), so the body is a string and `x-item-schema` is the schema of
+ * every line.
+ */
+function mediaType(m: Media): Json {
+  if ('lines' in m && !('_zod' in m)) {
+    return { schema: { type: 'string', description: 'JSON Lines: one JSON object per line, each matching x-item-schema.' }, 'x-item-schema': jsonSchema(m.lines, 'output') };
+  }
+  if ('text' in m && !('_zod' in m)) return { schema: { type: 'string', description: m.text } };
+  return { schema: jsonSchema(m as z.ZodType, 'output') };
+}
 
 function operation(e: Endpoint): Json {
   const params: Json[] = [];
@@ -59,13 +75,20 @@ function operation(e: Endpoint): Json {
   }
   const responses: Json = {};
   for (const [status, schema] of Object.entries(e.responses)) {
+    const description = STATUS_TEXT[Number(status)] ?? 'OK';
+    if (isMediaResponse(schema)) {
+      const content = Object.fromEntries(Object.entries(schema.media).map(([type, m]) => [type, mediaType(m)]));
+      const headers = schema.headers ? Object.fromEntries(Object.entries(schema.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) : undefined;
+      responses[status] = { description, ...(headers ? { headers } : {}), content };
+      continue;
+    }
     const ref =
       schema === 'agreement'
         ? { $ref: '#/components/schemas/AgreementReport' }
         : schema === 'openapi'
           ? { type: 'object', description: 'An OpenAPI 3.1 document.' }
           : jsonSchema(schema, 'output');
-    responses[status] = { description: STATUS_TEXT[Number(status)] ?? 'OK', content: { 'application/json': { schema: ref } } };
+    responses[status] = { description, content: { 'application/json': { schema: ref } } };
   }
   const errorStatuses = e.roles === 'public' ? e.errors : [401, ...e.errors];
   for (const st of errorStatuses) {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { readerFormSchema } from '../../workflows/definition.ts';
+import type { TruthRecord } from '../models/export.server.ts';
 
 // ── errors ─────────────────────────────────────────────────────────────────────
 
@@ -27,7 +28,6 @@ export const ERROR_STATUS = {
   validation_failed: 422,
   invalid_rows: 422,
   internal: 500,
-  not_implemented: 501,
 } as const;
 export type ApiErrorCode = keyof typeof ERROR_STATUS;
 const ERROR_CODES = Object.keys(ERROR_STATUS) as [ApiErrorCode, ...ApiErrorCode[]];
@@ -214,13 +214,84 @@ export const agreementQuery = z.object({
 /** The stats/ JSON document; its full JSON Schema is stats/agreement.schema.json (embedded in the OpenAPI document). */
 export const agreementReportSchema = z.looseObject({ statistics: z.array(z.record(z.string(), z.unknown())) });
 
-export const evidenceInputSchema = z.strictObject({
-  client_request_id: z.string().min(1).max(200),
-  case_id: z.string().min(1).describe('The opaque case id or the importer\'s case id.'),
-  finding: z.string().optional(),
-  kind: z.enum(['report', 'pathology', 'surgery', 'follow_up']),
-  date: isoDate,
-  result_code: z.string().max(200).optional(),
-  text: z.string().max(100_000).optional(),
+export const evidenceInputSchema = z
+  .strictObject({
+    client_request_id: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe('Unique per result you mean to record: a retry with the same id is acknowledged (200, repeat: true) and records nothing.'),
+    case_id: z.string().trim().min(1).max(200).describe("The importer's case id (as in the evidence file), or the opaque case id this API uses."),
+    finding: z.string().trim().min(1).max(40).nullable().optional().describe("A finding key of the case (e.g. \"left\"); absent/null = the whole case."),
+    kind: z.enum(['report', 'pathology', 'surgery', 'follow_up']),
+    date: isoDate.describe('Date of the result (YYYY-MM-DD).'),
+    result_code: z.string().trim().max(200).optional().describe('Coded result, mapped by the project’s reference standard (e.g. "malignant").'),
+    text: z.string().max(20_000).optional().describe('Free text (report wording); stored with the evidence, never in the hash chain.'),
+  })
+  .refine((b) => Boolean(b.result_code?.trim() || b.text?.trim()), { message: 'give a result_code or a text', path: ['result_code'] });
+export const evidenceResultSchema = z.object({
+  evidence_id: uuid,
+  case_id: uuid.describe('Opaque case id.'),
+  state: z.string().describe('The case’s workflow state after the event (e.g. decided, discordant).'),
+  repeat: z.boolean().describe('true: this client_request_id was recorded before; the first result stands and nothing changed.'),
 });
+
 export const exportQuery = z.object({ format: z.enum(['csv', 'jsonl', 'prov']).default('jsonl') });
+
+/** One export record (a line of the JSON Lines export): app/models/export.server.ts TruthRecord. */
+export const exportRecordSchema = z.object({
+  case_id: z.string().describe("The importer's case id."),
+  case_uuid: uuid,
+  patient_id: z.string(),
+  split: z.string(),
+  study_date: z.string(),
+  project_version: z.number().int(),
+  finding: z.string().nullable(),
+  truth_state: z.string().describe('pending when the case has no truth yet.'),
+  truth_value: z.unknown(),
+  truth_version: z.number().int().nullable(),
+  truth_id: z.string().nullable(),
+  method: z.string().nullable(),
+  policy_version: z.number().int().nullable(),
+  rule_version: z.string().nullable(),
+  decider_id: z.string().nullable(),
+  decided_at: z.string().nullable(),
+  rationale: z.string().nullable(),
+  supersedes: z.string().nullable(),
+  derived_from_reads: z.array(
+    z.object({
+      id: z.string(),
+      source: z.string(),
+      reader_id: z.string().nullable(),
+      values: z.unknown(),
+      created_at: z.string(),
+      supersedes: z.string().nullable(),
+      amendment_reason: z.string().nullable(),
+    }),
+  ),
+  derived_from_evidence: z.array(
+    z.object({ id: z.string(), kind: z.string(), date: z.string(), result_code: z.string().nullable(), finding: z.string().nullable(), extraction: z.unknown() }),
+  ),
+  workflow_state: z.string().nullable(),
+  event_seq: z.number().int().nullable(),
+  event_hash: z.string().nullable(),
+  chain_head: z.string().nullable(),
+  event_count: z.number().int().nullable(),
+});
+// The record schema and the model's type must not drift apart (checked by the compiler).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const exportRecordMatchesModel: Same<z.output<typeof exportRecordSchema>, TruthRecord> = true;
+void exportRecordMatchesModel;
+
+/** The PROV-JSON export: a W3C PROV-JSON document (https://www.w3.org/submissions/prov-json/). */
+export const provDocumentSchema = z.looseObject({
+  prefix: z.record(z.string(), z.string()),
+  entity: z.record(z.string(), z.record(z.string(), z.unknown())),
+  activity: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  agent: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  wasGeneratedBy: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  wasDerivedFrom: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  wasAttributedTo: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  wasAssociatedWith: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  specializationOf: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});

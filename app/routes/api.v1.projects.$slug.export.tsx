@@ -1,14 +1,27 @@
 /**
- * GET /api/v1/projects/:slug/export — truth with provenance as csv|jsonl|prov. The export
- * model (app/models/export.server.ts) does not exist yet, so after the access check this
- * answers 501 rather than inventing a format.
+ * GET /api/v1/projects/:slug/export?format=csv|jsonl|prov — truth with provenance, the same file
+ * as the lead's export page (app/models/export.server.ts; withdrawn cases are never included),
+ * with the same audit row (`truth.export`).
  */
 import { requireApiProjectRole } from '~/api/auth.server.ts';
-import { ApiError, apiRoute, parseQuery } from '~/api/http.server.ts';
+import { apiRoute, parseQuery } from '~/api/http.server.ts';
 import { exportQuery } from '~/api/schemas.ts';
+import { exportTruth } from '~/models/export.server.ts';
+import { recordExport } from '~/models/releases.server.ts';
+import { clientIp } from '~/request.server.ts';
 
 export const loader = apiRoute(async ({ request, params }) => {
-  await requireApiProjectRole(request, params.slug, 'lead');
-  parseQuery(exportQuery, request);
-  throw new ApiError('not_implemented', 'Export is not available yet (the export of truth with provenance is a later issue). Use GET /api/v1/projects/{slug}/truth meanwhile.');
+  const { project, user } = await requireApiProjectRole(request, params.slug, 'lead');
+  const { format } = parseQuery(exportQuery, request);
+  const file = await exportTruth({ projectId: project.id, format });
+  await recordExport({ projectId: project.id, actorId: user.id, format, records: file.records, ip: clientIp(request) });
+  const stamp = new Date().toISOString().slice(0, 10);
+  return new Response(file.body, {
+    status: 200,
+    headers: {
+      'Content-Type': file.contentType,
+      'Content-Disposition': `attachment; filename="${project.slug}-truth-${stamp}.${file.extension}"`,
+      'Cache-Control': 'no-store',
+    },
+  });
 });

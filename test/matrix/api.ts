@@ -3,7 +3,7 @@
  * session. No token → 401 ('login'); non-members (admin, the other project's lead) → 404 so
  * project names do not leak; a member without the role → 403. Session cookies are sent too and
  * must not count. POST rows carry a form body, so a permitted caller gets 415 ('ok' here: the
- * body check comes after the access check). 'unimplemented' = 501 for a permitted caller.
+ * body check comes after the access check).
  */
 import { bearer } from '../fixtures/app.ts';
 import { all, type Expect, type Spec, type World } from './types.ts';
@@ -29,9 +29,9 @@ export const entries: Record<string, Spec> = {
     action: api({ reader: 'ok' }),
   },
   'api.v1.projects.$slug.next-case.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/next-case`, params: slug, headers, action: api({ reader: 'ok' }) },
-  'api.v1.projects.$slug.evidence.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/evidence`, params: slug, headers, action: api({ lead: 'unimplemented' }) },
+  'api.v1.projects.$slug.evidence.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/evidence`, params: slug, headers, action: leadApi },
   'api.v1.projects.$slug.truth.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/truth`, params: slug, headers, loader: leadApi },
   'api.v1.projects.$slug.agreement.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/agreement`, params: slug, headers, loader: leadApi },
-  'api.v1.projects.$slug.export.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/export`, params: slug, headers, loader: api({ lead: 'unimplemented' }) },
+  'api.v1.projects.$slug.export.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/export`, params: slug, headers, loader: leadApi },
   'account_.tokens.tsx': { path: () => '/account/tokens', loader: { ...all('ok'), anonymous: 'login' }, action: { ...all('ok'), anonymous: 'login' }, form: () => ({ intent: 'create' }) },
 };
