@@ -9,6 +9,7 @@ import {
   isRouteErrorResponse,
   useLoaderData,
   useRouteError,
+  useRouteLoaderData,
 } from '@remix-run/react';
 import styles from './styles.css';
 import { getOptionalUser } from './auth.server.ts';
@@ -64,6 +65,8 @@ export default function App() {
 
 export function ErrorBoundary() {
   const error = useRouteError();
+  // The root loader still ran for errors thrown below it: keep the signed-in header.
+  const root = useRouteLoaderData<typeof loader>('root');
   let title = 'Something went wrong';
   let detail = 'An unexpected error stopped this page. Nothing was changed. Try again, and if it keeps happening tell your administrator.';
   let status = 500;
@@ -85,7 +88,7 @@ export function ErrorBoundary() {
   }
   return (
     <>
-      <AppHeader user={null} />
+      <AppHeader user={root?.user ?? null} />
       <main id="main" className="page">
         <section className="error-page" role="alert">
           <p className="error-code">Error {status}</p>
