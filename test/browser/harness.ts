@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -62,4 +63,21 @@ export async function signInAs(page: Page, base: string, email: string, password
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Inside a describe block: one server (with the demo) and one browser for the block's tests.
+ * Returns an object whose `srv` and `browser` are set once beforeAll has run.
+ */
+export function useServerAndBrowser(): { srv: Running; browser: Browser } {
+  const ctx = {} as { srv: Running; browser: Browser };
+  beforeAll(async () => {
+    ctx.srv = await startServer();
+    ctx.browser = await launch();
+  }, 300_000);
+  afterAll(async () => {
+    await ctx.browser?.close();
+    await ctx.srv?.stop();
+  });
+  return ctx;
 }

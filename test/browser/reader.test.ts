@@ -1,26 +1,16 @@
 /** A reader works by keyboard alone: next case, choose with digits, submit with Enter. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { hasChromium, launch, signInAs, startServer, type Running } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, signInAs, useServerAndBrowser } from './harness.ts';
 
 // Browser tests need Debian's chromium (.ci/run installs it); without it they cannot run at all.
 describe.skipIf(!hasChromium)('reader by keyboard', () => {
-  let srv: Running;
-  let browser: Browser;
-  beforeAll(async () => {
-    srv = await startServer();
-    browser = await launch();
-  }, 300_000);
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.stop();
-  });
+  const ctx = useServerAndBrowser();
 
   it('reads two mammograms with 2, 4, Enter and moves on to the next case', async () => {
-    const page = await browser.newPage();
-    await signInAs(page, srv.url, 'reader1@example.org');
-    await page.waitForURL(`${srv.url}/`);
-    await page.goto(`${srv.url}/projects/mammo-birads/read`);
+    const page = await ctx.browser.newPage();
+    await signInAs(page, ctx.srv.url, 'reader1@example.org');
+    await page.waitForURL(`${ctx.srv.url}/`);
+    await page.goto(`${ctx.srv.url}/projects/mammo-birads/read`);
     await page.getByRole('button', { name: 'Start the next case' }).click();
     await page.waitForURL(/\/read\/[0-9a-f-]{36}$/);
     const first = page.url();
@@ -36,16 +26,16 @@ describe.skipIf(!hasChromium)('reader by keyboard', () => {
     await page.getByLabel('Comment (optional)').fill('n2 4');
     expect(page.url()).not.toBe(first);
     expect(await page.locator('input[name="item:left/birads"]:checked').count()).toBe(0);
-    await page.goto(`${srv.url}/projects/mammo-birads/read`);
+    await page.goto(`${ctx.srv.url}/projects/mammo-birads/read`);
     await page.getByText('1 read', { exact: false }).first().waitFor();
     await page.close();
   });
 
   it('an unanswered item is named and nothing is recorded', async () => {
-    const page = await browser.newPage();
-    await signInAs(page, srv.url, 'reader1@example.org');
-    await page.waitForURL(`${srv.url}/`);
-    await page.goto(`${srv.url}/projects/chest-pneumothorax/read`);
+    const page = await ctx.browser.newPage();
+    await signInAs(page, ctx.srv.url, 'reader1@example.org');
+    await page.waitForURL(`${ctx.srv.url}/`);
+    await page.goto(`${ctx.srv.url}/projects/chest-pneumothorax/read`);
     await page.getByRole('button', { name: 'Start the next case' }).click();
     await page.waitForURL(/\/read\/[0-9a-f-]{36}$/);
     await page.getByRole('button', { name: 'Submit and stop' }).click();
