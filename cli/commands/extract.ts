@@ -1,0 +1,120 @@
+/**
+ * `truthline extract --rules RULES.json REPORTS.csv [--format csv|jsonl]`
+ *
+ * Labels from report text by versioned rules (cli/lib/extract.ts). No database. Exit 0 = ok,
+ * 2 = bad usage or bad input (the message names the file and line, or the JSON path in the rules).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { CsvError, parseCsv } from '../lib/csv.ts';
+import { csvCell, extractionRecord, extractLabel, parseRulesText, RulesError, type CompiledRules } from '../lib/extract.ts';
+
+export const OPTIONS = {
+  rules: { type: 'string' },
+  format: { type: 'string', default: 'csv' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export const USAGE =
+  'usage: truthline extract --rules RULES.json REPORTS.csv [--format csv|jsonl]\n' +
+  '  REPORTS.csv: columns id,text (with header; other columns are ignored)\n' +
+  '  RULES.json:  {"name","version","labels":[{"label","patterns":[regex…],"negations"?:bool}],"default","sections"?:[…]}\n' +
+  '    patterns are case-insensitive regular expressions; the FIRST label in list order with a match\n' +
+  '    wins, else "default". negations: a match preceded in its sentence by a cue ("no", "without",\n' +
+  '    "negative for", "no evidence of", "free of", "rule out", …) does not count. sections: only text\n' +
+  '    after such a heading ("IMPRESSION:") up to the next ALL-CAPS heading is searched.\n' +
+  '  output: one row per report, id,label,rule,version,matched (matched = the matched text, or empty);\n' +
+  '    jsonl adds extraction {method:"rule",rule,version}.\n' +
+  '  to load as evidence (import evidence: case_id,finding,kind,date,result_code,text): join on\n' +
+  '    id = case_id, put label in result_code, and supply finding, kind (e.g. pathology) and date.\n';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const processIo: Io = {
+  out: (s) => void process.stdout.write(s),
+  err: (s) => void process.stderr.write(s),
+};
+
+export async function run(args: string[], io: Io = processIo): Promise<number> {
+  const fail = (msg: string): number => (io.err(`${msg}\n`), 2);
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    return fail(`truthline extract: ${(e as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!values.rules || positionals.length !== 1) return fail(`truthline extract: give --rules RULES.json and one reports file\n${USAGE}`);
+  if (values.format !== 'csv' && values.format !== 'jsonl') return fail('truthline extract: --format must be csv or jsonl');
+
+  const read = async (file: string): Promise<string | null> => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (e) {
+      fail(`truthline extract: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return null;
+    }
+  };
+  const rulesFile = values.rules;
+  const rulesText = await read(rulesFile);
+  if (rulesText === null) return 2;
+  let rules: CompiledRules;
+  try {
+    rules = parseRulesText(rulesText);
+  } catch (e) {
+    if (e instanceof RulesError) return fail(`${rulesFile}: ${e.message}`);
+    throw e;
+  }
+
+  const file = positionals[0];
+  const text = await read(file);
+  if (text === null) return 2;
+  let reports: { id: string; text: string }[];
+  try {
+    reports = parseReports(text);
+  } catch (e) {
+    if (e instanceof CsvError) return fail(`${file}:${e.line}: ${e.message}`);
+    throw e;
+  }
+
+  const lines: string[] = [];
+  if (values.format === 'csv') lines.push('id,label,rule,version,matched');
+  for (const r of reports) {
+    const x = extractLabel(rules, r.text);
+    if (values.format === 'csv') lines.push([r.id, x.label, x.rule, x.version, x.matched].map(csvCell).join(','));
+    else lines.push(JSON.stringify({ id: r.id, ...x, extraction: extractionRecord(x) }));
+  }
+  io.out(lines.length ? lines.join('\n') + '\n' : '');
+  return 0;
+}
+
+/** Reports CSV → [{id, text}]; CsvError (with the line) on any problem. */
+export function parseReports(text: string): { id: string; text: string }[] {
+  const rows = parseCsv(text);
+  if (rows.length === 0) throw new CsvError('empty file', 1);
+  const header = rows[0].fields.map((h) => h.trim().toLowerCase());
+  const idCol = header.indexOf('id');
+  const textCol = header.indexOf('text');
+  for (const [name, col] of [['id', idCol], ['text', textCol]] as const) {
+    if (col < 0) throw new CsvError(`missing column ${name} (header: ${rows[0].fields.join(',')})`, rows[0].line);
+  }
+  const seen = new Map<string, number>();
+  const out: { id: string; text: string }[] = [];
+  for (const row of rows.slice(1)) {
+    if (row.fields.length !== header.length) throw new CsvError(`expected ${header.length} fields, found ${row.fields.length}`, row.line);
+    const id = row.fields[idCol].trim();
+    if (id === '') throw new CsvError('empty id', row.line);
+    const first = seen.get(id);
+    if (first !== undefined) throw new CsvError(`duplicate id "${id}" (first on line ${first})`, row.line);
+    seen.set(id, row.line);
+    out.push({ id, text: row.fields[textCol] });
+  }
+  return out;
+}
