@@ -5,11 +5,11 @@
  * from a queue of disputed cases, oldest first. Every function locks the case_workflows row it
  * assigns, so slots are counted under the same lock as the events that fill them.
  */
-import { and, eq, inArray, isNull, lte, ne } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { getDb } from '../db/index.ts';
 import { writeAudit } from '../db/audit.ts';
-import { assignments, caseWorkflows, cases, projectMembers } from '../db/schema.ts';
+import { assignments, caseWorkflows, cases, projectMembers, users } from '../db/schema.ts';
 import type { Dispute } from './agreement-rules.ts';
 import type { PersistedSnapshot } from './engine.ts';
 import { EventRefused, WorkflowError } from './errors.ts';
@@ -45,12 +45,24 @@ export function readerIneligibility(state: string, ctx: CaseContext, userId: str
   return null;
 }
 
+/**
+ * The case manifest's optional `report_author` metadata column names, by email, who signed the
+ * case's original report; that reader is not eligible (DESIGN.md "Assignment"). Pure. Matching
+ * ignores case and surrounding spaces; a case without the field (or a reader without an email)
+ * is unaffected. See docs/decisions/workflow-0003-report-author.md.
+ */
+export function reportAuthorIneligibility(reportAuthor: unknown, readerEmail: string | null | undefined): string | null {
+  if (typeof reportAuthor !== 'string' || !readerEmail) return null;
+  const author = reportAuthor.trim().toLowerCase();
+  return author !== '' && author === readerEmail.trim().toLowerCase() ? "you signed this case's original report" : null;
+}
+
 /** Reader slots still open: reads needed minus counted reads minus other readers' open assignments. */
 export function openReaderSlots(ctx: CaseContext, openAssignmentsOfOthers: number): number {
   return neededReads(ctx) - countedReads(ctx).length - openAssignmentsOfOthers;
 }
 
-type Candidate = { caseId: string; state: string; ctx: CaseContext; createdAt: Date };
+type Candidate = { caseId: string; state: string; ctx: CaseContext; createdAt: Date; reportAuthor: string | null };
 
 /**
  * Returns the reader's open assignment in this project, or creates one on the eligible case with
@@ -71,8 +83,15 @@ export async function nextCaseForReader({ projectId, userId, at, db }: { project
     const live = mine.find((m) => m.state === 'awaitingReads');
     if (live) return { assignmentId: live.a.id, caseId: live.a.caseId, role: 'reader', assignedAt: live.a.assignedAt, expiresAt: live.a.expiresAt, reused: true };
 
+    const [me] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
     const rows = await tx
-      .select({ caseId: caseWorkflows.caseId, state: caseWorkflows.state, snapshot: caseWorkflows.snapshot, createdAt: cases.createdAt })
+      .select({
+        caseId: caseWorkflows.caseId,
+        state: caseWorkflows.state,
+        snapshot: caseWorkflows.snapshot,
+        createdAt: cases.createdAt,
+        reportAuthor: sql<string | null>`${cases.metadata}->>'report_author'`,
+      })
       .from(caseWorkflows)
       .innerJoin(cases, eq(cases.id, caseWorkflows.caseId))
       .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt), eq(caseWorkflows.state, 'awaitingReads')));
@@ -84,8 +103,13 @@ export async function nextCaseForReader({ projectId, userId, at, db }: { project
     const openBy = new Map<string, number>();
     for (const o of open) openBy.set(o.caseId, (openBy.get(o.caseId) ?? 0) + 1);
     const candidates: Candidate[] = rows
-      .map((r) => ({ caseId: r.caseId, state: r.state, ctx: (r.snapshot as PersistedSnapshot).context, createdAt: r.createdAt }))
-      .filter((c) => readerIneligibility(c.state, c.ctx, userId) === null && openReaderSlots(c.ctx, openBy.get(c.caseId) ?? 0) > 0)
+      .map((r) => ({ caseId: r.caseId, state: r.state, ctx: (r.snapshot as PersistedSnapshot).context, createdAt: r.createdAt, reportAuthor: r.reportAuthor }))
+      .filter(
+        (c) =>
+          readerIneligibility(c.state, c.ctx, userId) === null &&
+          reportAuthorIneligibility(c.reportAuthor, me?.email) === null &&
+          openReaderSlots(c.ctx, openBy.get(c.caseId) ?? 0) > 0,
+      )
       .sort(
         (a, b) =>
           currentReads(a.ctx).length + (openBy.get(a.caseId) ?? 0) - (currentReads(b.ctx).length + (openBy.get(b.caseId) ?? 0)) ||
