@@ -10,7 +10,7 @@ import { getCaseWorkflow } from '../../workflows/runtime.ts';
 import { countedReads } from '../../workflows/machine.ts';
 import { rng } from './images.ts';
 
-export type DemoTruth = { project: string; index: number; truth: { ptx?: 'none' | 'left' | 'right'; mass?: 'left' | 'right' | null } };
+export type DemoTruth = { project: string; index: number; studyDate: string; truth: { ptx?: 'none' | 'left' | 'right'; mass?: 'left' | 'right' | null } };
 
 const PAIRS = [
   ['reader2@example.org', 'reader3@example.org'],
@@ -18,8 +18,9 @@ const PAIRS = [
   ['reader2@example.org', 'reader4@example.org'],
 ];
 
-function at(studyDay: number, plus: number) {
-  return new Date(Date.UTC(2025, 0, 6) + (studyDay + plus) * 86400_000).toISOString();
+/** A time `plus` days after the study (reads come after the study, evidence weeks to months later). */
+function after(studyDate: string, plus: number) {
+  return new Date(Date.parse(`${studyDate}T08:00:00Z`) + plus * 86400_000 + 3600_000 * (plus % 7)).toISOString();
 }
 
 export async function simulateDemoActivity({ db, ids, truthByCase }: { db: Db; ids: Record<string, string>; truthByCase: Map<string, DemoTruth> }) {
@@ -32,20 +33,20 @@ export async function simulateDemoActivity({ db, ids, truthByCase }: { db: Db; i
 
   for (const [caseId, t] of truthByCase) {
     const i = t.index;
-    const day = i * 7;
+    const day = t.studyDate;
     if (t.project === 'chest-pneumothorax') {
       if (i >= 30) continue;
       const pair = PAIRS[i % 3];
       if (i === 29) {
         for (const [k, email] of pair.entries()) {
-          await send(caseId, ids[email], at(day, 2 + k), { type: 'read.submit', values: null, cannotAssessReason: 'Lung apices cut off the image', timeSpentMs: 20_000 });
+          await send(caseId, ids[email], after(day, 2 + k), { type: 'read.submit', values: null, cannotAssessReason: 'Lung apices cut off the image', timeSpentMs: 20_000 });
         }
         continue;
       }
       const truth = t.truth.ptx !== 'none';
       for (const [k, email] of pair.entries()) {
         const answer = r() < 0.13 ? !truth : truth;
-        await send(caseId, ids[email], at(day, 2 + k), {
+        await send(caseId, ids[email], after(day, 2 + k), {
           type: 'read.submit',
           values: { pneumothorax: answer },
           confidence: Math.round(60 + r() * 40),
@@ -64,7 +65,7 @@ export async function simulateDemoActivity({ db, ids, truthByCase }: { db: Db; i
         return String(v);
       };
       for (const [k, email] of pair.entries()) {
-        await send(caseId, ids[email], at(day, 3 + k), {
+        await send(caseId, ids[email], after(day, 3 + k), {
           type: 'read.submit',
           values: { 'left/birads': score('left'), 'right/birads': score('right') },
           confidence: Math.round(50 + r() * 50),
@@ -78,17 +79,17 @@ export async function simulateDemoActivity({ db, ids, truthByCase }: { db: Db; i
       if (i < 20) {
         for (const side of ['left', 'right'] as const) {
           if (t.truth.mass === side) {
-            if (i === 5) await send(caseId, lead, at(day, 200), { type: 'evidence.record', finding: side, kind: 'follow_up', date: at(day, 199).slice(0, 10), resultCode: 'negative' });
-            await send(caseId, lead, at(day, 45), { type: 'evidence.record', finding: side, kind: 'pathology', date: at(day, 40).slice(0, 10), resultCode: 'malignant', text: 'Invasive ductal carcinoma, grade 2.' });
+            if (i === 5) await send(caseId, lead, after(day, 200), { type: 'evidence.record', finding: side, kind: 'follow_up', date: after(day, 199).slice(0, 10), resultCode: 'negative' });
+            await send(caseId, lead, after(day, 45), { type: 'evidence.record', finding: side, kind: 'pathology', date: after(day, 40).slice(0, 10), resultCode: 'malignant', text: 'Invasive ductal carcinoma, grade 2.' });
           } else if (i % 4 !== 3) {
-            await send(caseId, lead, at(day, 335), { type: 'evidence.record', finding: side, kind: 'follow_up', date: at(day, 330).slice(0, 10), resultCode: 'negative', text: 'Annual screening: no suspicious findings.' });
+            await send(caseId, lead, after(day, 335), { type: 'evidence.record', finding: side, kind: 'follow_up', date: after(day, 330).slice(0, 10), resultCode: 'negative', text: 'Annual screening: no suspicious findings.' });
           }
         }
       }
     }
   }
 
-  async function adjudicateMammo(caseId: string, day: number, t: DemoTruth) {
+  async function adjudicateMammo(caseId: string, day: string, t: DemoTruth) {
     {
       {
         const wf = await getCaseWorkflow({ caseId, db });
@@ -96,17 +97,17 @@ export async function simulateDemoActivity({ db, ids, truthByCase }: { db: Db; i
           const disputed = [...new Set((wf.context.evaluation?.disputes ?? []).map((d) => d.item))];
           const values: Record<string, string> = {};
           for (const item of disputed) values[item] = t.truth.mass === item.split('/')[0] ? '4' : '2';
-          await send(caseId, adjudicator, at(day, 9), { type: 'adjudication.decide', values, rationale: 'Compared with the prior study; assessment per BI-RADS atlas.' });
+          await send(caseId, adjudicator, after(day, 9), { type: 'adjudication.decide', values, rationale: 'Compared with the prior study; assessment per BI-RADS atlas.' });
         }
       }
     }
   }
 
-  async function adjudicateIfDisputed(caseId: string, day: number, pick: (reads: { id: string; values: Record<string, unknown> | null }[]) => string | undefined) {
+  async function adjudicateIfDisputed(caseId: string, day: string, pick: (reads: { id: string; values: Record<string, unknown> | null }[]) => string | undefined) {
     const wf = await getCaseWorkflow({ caseId, db });
     if (wf?.state !== 'adjudication') return;
     const readId = pick(countedReads(wf.context));
     if (!readId) return;
-    await send(caseId, adjudicator, at(day, 8), { type: 'adjudication.decide', pickReadId: readId, rationale: 'Visible pleural line with absent lung markings beyond it on review at full resolution.' });
+    await send(caseId, adjudicator, after(day, 8), { type: 'adjudication.decide', pickReadId: readId, rationale: 'Visible pleural line with absent lung markings beyond it on review at full resolution.' });
   }
 }

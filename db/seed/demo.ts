@@ -135,8 +135,8 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
           })
           .returning();
         for (const f of spec.definition.readerForm.findings) await tx.insert(findings).values({ caseId: c.id, key: f.key, label: f.label });
-        await startCaseWorkflow({ tx: tx as unknown as Tx, caseId: c.id, actorId: lead, at: isoAt(studyDate, 1) });
-        truthByCase.set(c.id, { project: spec.slug, index: i, truth: p === 0 ? { ptx: ptxOf(i) } : { mass: massOf(i) } });
+        await startCaseWorkflow({ tx: tx as unknown as Tx, caseId: c.id, actorId: lead, at: isoAt(studyDate, 0) });
+        truthByCase.set(c.id, { project: spec.slug, index: i, studyDate, truth: p === 0 ? { ptx: ptxOf(i) } : { mass: massOf(i) } });
       }
     }
   });
