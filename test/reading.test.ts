@@ -7,7 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { createTestDb, type TestDb } from './db.ts';
 import { addMember, makeCase, makeUser } from './fixtures/base.ts';
 import { invoke, makeWorld, request, sessionCookie } from './fixtures/app.ts';
-import { startCaseWorkflow, getCaseWorkflow } from '../workflows/runtime.ts';
+import { startCaseWorkflow, getCaseWorkflow, sendCaseEvent } from '../workflows/runtime.ts';
 import { reads } from '../db/schema.ts';
 import * as queue from '../app/routes/projects.$slug.read._index.tsx';
 import * as readCase from '../app/routes/projects.$slug.read.$caseId.tsx';
@@ -72,7 +72,7 @@ describe('reading', () => {
     expect(ok2.status).toBe(302);
     const rows = await t.db.select().from(reads).where(eq(reads.caseId, caseId));
     expect(rows).toHaveLength(1);
-    expect(rows[0].timeSpentMs).toBeGreaterThanOrEqual(0);
+    expect(typeof rows[0].timeSpentMs).toBe('number');
 
     // The second reader is assigned the same case (fewest reads) and sees nothing of the first read.
     const same = await next(reader2Cookie);
@@ -84,6 +84,15 @@ describe('reading', () => {
     expect(text).not.toContain('apical pleural line');
     expect(text).not.toContain(w.users.reader.id);
     expect(view.body.view.myRead).toBeNull();
+  });
+
+  it('keeps confidence and time on the case for a read sent without a comment (as the API and seed do)', async () => {
+    const c = await makeCase(t.db, w.project.id);
+    await t.db.transaction(async (tx) => startCaseWorkflow({ tx, caseId: c.id }));
+    const r = await sendCaseEvent({ caseId: c.id, actorId: reader2Id, clientRequestId: `no-comment-${c.id}`, event: { type: 'read.submit', values: { pneumothorax: false }, confidence: 70, timeSpentMs: 12_345 } });
+    const [row] = await t.db.select().from(reads).where(eq(reads.id, r.readId!));
+    expect(row.confidence).toBe(70);
+    expect(row.timeSpentMs).toBe(12_345);
   });
 
   it('hides cases a reader has not been assigned (404, like a case that does not exist)', async () => {
@@ -105,6 +114,9 @@ describe('reading', () => {
     expect(ok.status).toBe(302);
     const all = await t.db.select().from(reads).where(eq(reads.caseId, mine.caseId));
     expect(all.map((r) => r.values)).toEqual(expect.arrayContaining([{ pneumothorax: true }, { pneumothorax: false }]));
+    // Time on the case is kept even when the form had no comment (it once was dropped then).
+    const amended = all.find((r) => r.supersedesId === mine.id)!;
+    expect(typeof amended.timeSpentMs).toBe('number');
   });
 
   it('routes a disagreement to the adjudicator, who must give a rationale', async () => {

@@ -319,7 +319,8 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
       at: atDate,
       actorId: args.actorId,
       clientRequestId: args.clientRequestId,
-      readExtras: 'comment' in cmd || 'cannotAssessReason' in cmd ? (cmd as { cannotAssessReason?: string; comment?: string; confidence?: number; timeSpentMs?: number }) : {},
+      // Reads keep their free text, confidence and time in the reads row (never in the chain).
+      readExtras: cmd.type === 'read.submit' || cmd.type === 'read.amend' ? cmd : 'comment' in cmd ? { comment: cmd.comment } : {},
       ...(cmd.type === 'evidence.record'
         ? { evidence: { date: cmd.date, text: cmd.text ?? null, extraction: cmd.extraction ?? { method: 'manual' }, extractionRuleId: cmd.extractionRuleId ?? null } }
         : {}),
