@@ -16,6 +16,7 @@ describe.skipIf(!hasChromium)('adjudicator and lead in the browser', () => {
     expect(before).toBeGreaterThan(0);
     await rows.first().getByRole('button').click();
     await page.waitForURL(/\/adjudicate\/[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { name: 'Reader B' }).waitFor();
     expect(await page.getByRole('heading', { name: /^Reader [AB]$/ }).count()).toBe(2);
     await page.getByLabel('Reader A').check();
     await page.getByRole('button', { name: 'Record decision' }).click();
@@ -24,6 +25,7 @@ describe.skipIf(!hasChromium)('adjudicator and lead in the browser', () => {
     await page.getByLabel('Rationale (required)').fill('Pleural line visible at the right apex.');
     await page.getByRole('button', { name: 'Record decision' }).click();
     await page.getByText('Decision recorded with your rationale.').waitFor();
+    await page.waitForURL(/\/adjudicate$/);
     expect(await page.locator('tbody tr').count()).toBe(before - 1);
     await page.close();
   });
