@@ -73,7 +73,9 @@ export function dbmAnalysis(study: Study, theta: Float64Array, { jk, n: C }: { j
   let sTC = 0;
   let sRC = 0;
   let sTRC = 0;
-  for (let a = 0; a < T; a++) sT += (mT[a] - grand) ** 2;
+  // Centred on the mean of the arm means so identical arms give exactly 0.
+  const meanOfArms = mT.reduce((x, y) => x + y, 0) / T;
+  for (let a = 0; a < T; a++) sT += (mT[a] - meanOfArms) ** 2;
   for (let r = 0; r < R; r++) sR += (mR[r] - grand) ** 2;
   for (let k = 0; k < C; k++) sC += (mC[k] - grand) ** 2;
   for (let a = 0; a < T; a++) for (let r = 0; r < R; r++) sTR += (mTR[a * R + r] - mT[a] - mR[r] + grand) ** 2;
@@ -103,12 +105,13 @@ export function dbmAnalysis(study: Study, theta: Float64Array, { jk, n: C }: { j
   };
   const den = ms.TR + Math.max(ms.TC - ms.TRC, 0);
   const ddf = (den * den) / ((ms.TR * ms.TR) / df.TR);
+  const ratio = (num: number, d: number) => (num === 0 ? 0 : num / d);
   return {
     ms,
     df,
     components,
-    rrrc: { F: ms.T / den, df1: df.T, df2: ddf, p: pUpper(ms.T / den, df.T, ddf) },
-    frrc: { F: ms.T / ms.TC, df1: df.T, df2: df.TC, p: pUpper(ms.T / ms.TC, df.T, df.TC) },
-    rrfc: { F: ms.T / ms.TR, df1: df.T, df2: df.TR, p: pUpper(ms.T / ms.TR, df.T, df.TR) },
+    rrrc: { F: ratio(ms.T, den), df1: df.T, df2: ddf, p: pUpper(ratio(ms.T, den), df.T, ddf) },
+    frrc: { F: ratio(ms.T, ms.TC), df1: df.T, df2: df.TC, p: pUpper(ratio(ms.T, ms.TC), df.T, df.TC) },
+    rrfc: { F: ratio(ms.T, ms.TR), df1: df.T, df2: df.TR, p: pUpper(ratio(ms.T, ms.TR), df.T, df.TR) },
   };
 }

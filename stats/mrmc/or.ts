@@ -92,7 +92,7 @@ function diff(arms: string[], a: number, b: number, est: number, se: number, df:
   const statistic = se > 0 ? est / se : est === 0 ? 0 : Math.sign(est) * Infinity;
   const q = df === null ? qnorm(1 - (1 - level) / 2) : qt(1 - (1 - level) / 2, df);
   const p = se > 0 ? (df === null ? pTwoZ(statistic) : pTwoT(statistic, df)) : est === 0 ? 1 : 0;
-  return { arms: [arms[a], arms[b]], estimate: est, se, statistic, df, p, ci: [est - q * se, est + q * se] };
+  return { arms: [arms[a], arms[b]], estimate: est, se, statistic, df, p, ci: se === 0 ? [est, est] : [est - q * se, est + q * se] };
 }
 
 function armCi(arm: string, est: number, se: number, df: number | null, level: number): ArmEstimate {
@@ -145,8 +145,10 @@ export function orAnalysis(study: Study, theta: Float64Array, cov: Float64Array,
     for (let a = 0; a < T; a++) s += th(a, r);
     return s / T;
   });
+  // Centred on the mean of the arm means (equal to the grand mean) so identical arms give exactly 0.
+  const meanOfArms = armMean.reduce((x, y) => x + y, 0) / T;
   let ssT = 0;
-  for (let a = 0; a < T; a++) ssT += R * (armMean[a] - grand) ** 2;
+  for (let a = 0; a < T; a++) ssT += R * (armMean[a] - meanOfArms) ** 2;
   let ssR = 0;
   for (let r = 0; r < R; r++) ssR += T * (readerMean[r] - grand) ** 2;
   let ssTR = 0;
@@ -190,7 +192,9 @@ export function orAnalysis(study: Study, theta: Float64Array, cov: Float64Array,
 
   // RRRC
   const den = msTR + R * Math.max(cov2 - cov3, 0);
-  const F = msT / den;
+  // Identical arms: MS(T) = 0 and possibly a zero denominator; no difference means F = 0, p = 1.
+  const ratio = (num: number, d: number) => (num === 0 ? 0 : num / d);
+  const F = ratio(msT, den);
   const ddf = (den * den) / ((msTR * msTR) / dfTR);
   const rrrcArms = perArm.map((p, i) => {
     const d = p.msR + R * Math.max(p.cov2, 0);
@@ -209,7 +213,7 @@ export function orAnalysis(study: Study, theta: Float64Array, cov: Float64Array,
 
   // FRRC
   const denF = varError - cov1 + (R - 1) * (floor ? Math.max(cov2 - cov3, 0) : cov2 - cov3);
-  const chisq = (dfT * msT) / denF;
+  const chisq = ratio(dfT * msT, denF);
   const frrc = {
     chisq,
     df: dfT,
@@ -229,7 +233,7 @@ export function orAnalysis(study: Study, theta: Float64Array, cov: Float64Array,
   };
 
   // RRFC
-  const Ff = msT / msTR;
+  const Ff = ratio(msT, msTR);
   const rrfc = {
     F: Ff,
     df1: dfT,
