@@ -19,7 +19,7 @@ import { buildStudy, mrmc, type MrmcDocument, type StudyRow } from '../../stats/
 import { agreementRatings, dashboardStamp } from './agreement.server.ts';
 
 export const ACCURACY_CACHE_KEY = 'accuracy';
-const ACCURACY_SCHEMA = 1;
+const ACCURACY_SCHEMA = 3;
 
 export type StardCounts = {
   eligible: number;
@@ -83,26 +83,30 @@ export async function computeAccuracy({ projectId, version, db }: { projectId: s
     .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
     .where(inVersion);
 
-  const truthRows = await d
-    .select({ caseId: truthLabels.caseId, finding: findings.key, state: truthLabels.state, value: truthLabels.value })
+  // Truth labels of the version: per unit, the newest label that carries the reference outcome
+  // (labels holding only the readers' consensus answers are not the evidence reference).
+  const outcomeKey = def.referenceStandard.outcome.key;
+  const labelRows = await d
+    .select({ caseId: truthLabels.caseId, finding: findings.key, state: truthLabels.state, value: truthLabels.value, version: truthLabels.version })
     .from(truthLabels)
     .innerJoin(cases, eq(cases.id, truthLabels.caseId))
     .leftJoin(findings, eq(findings.id, truthLabels.findingId))
-    .where(
-      and(
-        inVersion,
-        isNull(cases.withdrawnAt),
-        sql`${truthLabels.version} = (select max(t2.version) from ${truthLabels} t2 where t2.case_id = ${truthLabels.caseId} and t2.finding_id is not distinct from ${truthLabels.findingId})`,
-      ),
-    );
+    .where(and(inVersion, isNull(cases.withdrawnAt)));
   const unitOf = (caseId: string, finding: string | null) => (finding ? `${caseId}/${finding}` : caseId);
-  const refs: UnitReference[] = truthRows.map((t) => ({
-    unit: unitOf(t.caseId, t.finding),
-    state: t.state === 'verified' ? 'verified' : t.state === 'unverified' ? 'unverified' : 'other',
-    positive: t.value === true ? true : t.value === false ? false : null,
-  }));
+  const latest = new Map<string, (typeof labelRows)[number]>();
+  for (const t of labelRows) {
+    const value = t.value as Record<string, unknown> | null;
+    if (!value || !(outcomeKey in value)) continue;
+    const u = unitOf(t.caseId, t.finding);
+    const cur = latest.get(u);
+    if (!cur || cur.version < t.version) latest.set(u, t);
+  }
+  const refs: UnitReference[] = [...latest].map(([unit, t]) => {
+    const o = (t.value as Record<string, unknown>)[outcomeKey];
+    return { unit, state: t.state === 'verified' ? 'verified' : t.state === 'unverified' ? 'unverified' : 'other', positive: o === true ? true : o === false ? false : null };
+  });
   const refState = { verified: 0, unverified: 0, lostToFollowUp: 0, pending: 0, discordant: 0, excluded: 0 };
-  for (const t of truthRows) {
+  for (const t of latest.values()) {
     const k = t.state === 'lost_to_follow_up' ? 'lostToFollowUp' : t.state;
     refState[k as keyof typeof refState]++;
   }
@@ -137,7 +141,10 @@ export async function computeAccuracy({ projectId, version, db }: { projectId: s
     }
     perReader.set(name, s);
   }
-  const units = new Set(rows.map((r) => r.unit)).size;
+  const readUnits = new Set(rows.map((r) => r.unit));
+  const units = readUnits.size;
+  for (const u of readUnits) if (!latest.has(u)) stardBase.reference.pending++;
+  stardBase.inconclusive = refState.discordant + refState.pending;
   const stard: StardCounts = { ...stardBase, units, indexTest: [...perReader].map(([reader, s]) => ({ reader, ...s })).sort((a, b) => a.reader.localeCompare(b.reader)) };
   const fieldInfo = { key: field.key, label: field.label, scale, threshold: scale[threshold - 1] ?? null };
 
@@ -147,27 +154,37 @@ export async function computeAccuracy({ projectId, version, db }: { projectId: s
   const verified = accuracyVsReference(ratings, refs, threshold, 'verified');
   const unverifiedNegative = accuracyVsReference(ratings, refs, threshold, 'unverified_negative');
 
-  // OR on the verified units every reader rated (a fully crossed subset), one arm.
-  const readerNames = [...new Set(ratings.map((r) => r.reader))];
-  const byUnit = new Map<string, ReaderRating[]>();
-  for (const r of ratings) byUnit.set(r.unit, [...(byUnit.get(r.unit) ?? []), r]);
+  // OR on a fully crossed subset: the verified units every chosen reader rated. Readers are
+  // dropped one at a time (fewest verified ratings first) until the subset can be analysed.
   const refOf = new Map(refs.map((r) => [r.unit, r]));
-  const studyRows: StudyRow[] = [];
-  let complete = 0;
-  for (const [unit, rs] of byUnit) {
-    const ref = refOf.get(unit);
-    if (rs.length !== readerNames.length || ref?.state !== 'verified' || ref.positive === null) continue;
-    complete++;
-    for (const r of rs) studyRows.push({ line: 0, caseId: unit, truth: ref.positive ? 1 : 0, arm: 'as read', readerId: r.reader, rating: r.rank });
-  }
+  const verifiedRatings = ratings.filter((r) => refOf.get(r.unit)?.state === 'verified' && refOf.get(r.unit)?.positive !== null);
+  let chosen = [...new Set(verifiedRatings.map((r) => r.reader))];
+  const allReaders = chosen.length;
   let doc: MrmcDocument | null = null;
-  let mrmcNote = `One arm ("as read"): the project has no study arms. Obuchowski–Rockette (jackknife) on the ${complete} verified unit(s) every one of the ${readerNames.length} readers rated.`;
-  try {
-    if (studyRows.length) doc = mrmc(buildStudy(studyRows));
-    else mrmcNote += ' Not enough fully crossed data yet.';
-  } catch (e) {
-    mrmcNote += ` Not computed: ${(e as Error).message}.`;
+  let complete = 0;
+  let problem = '';
+  while (chosen.length >= 2 && !doc) {
+    const byUnit = new Map<string, ReaderRating[]>();
+    for (const r of verifiedRatings) if (chosen.includes(r.reader)) byUnit.set(r.unit, [...(byUnit.get(r.unit) ?? []), r]);
+    const studyRows: StudyRow[] = [];
+    complete = 0;
+    for (const [unit, rs] of byUnit) {
+      if (rs.length !== chosen.length) continue;
+      complete++;
+      for (const r of rs) studyRows.push({ line: 0, caseId: unit, truth: refOf.get(unit)!.positive ? 1 : 0, arm: 'as read', readerId: r.reader, rating: r.rank });
+    }
+    try {
+      doc = mrmc(buildStudy(studyRows));
+    } catch (e) {
+      problem = (e as Error).message;
+      const n = new Map(chosen.map((c) => [c, 0]));
+      for (const r of verifiedRatings) if (n.has(r.reader)) n.set(r.reader, n.get(r.reader)! + 1);
+      chosen = chosen.filter((c) => c !== [...n].sort((a, b) => a[1] - b[1])[0][0]);
+    }
   }
+  const mrmcNote = doc
+    ? `One arm ("as read"): the project has no study arms. Obuchowski–Rockette (jackknife, Hillis df) on the ${complete} verified units that ${chosen.length === allReaders ? `all ${allReaders} readers` : `${chosen.length} of the ${allReaders} readers (${chosen.join(', ')})`} rated — the fully crossed part of the reads.`
+    : `One arm ("as read"): not enough fully crossed verified reads yet for an MRMC analysis${problem ? ` (${problem})` : ''}.`;
   return { ...base, reference: 'evidence', note: null, field: fieldInfo, verified, unverifiedNegative, mrmc: doc, mrmcNote, stard };
 }
 
