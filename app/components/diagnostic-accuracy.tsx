@@ -134,7 +134,7 @@ export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
           {m ? (
             <p className="hint">
               OR variance components (ANOVA estimates, not floored): Var(R) {f3(m.or.components.varR)}, Var(error) {f3(m.or.components.varError)}, Cov2 {f3(m.or.components.cov2)}
-              {m.or.components.varR < 0 ? ' — Var(R) estimated below zero: readers differ less than case sampling alone would make them.' : ''}. The same document: <code>npx truthline mrmc</code> on a long CSV.
+              {m.or.components.varR < 0 ? ' — Var(R) estimated below zero: readers differ less than case sampling alone would make them.' : ''}. The same document: <code>npx truthline mrmc</code> on a long CSV. Plan a study from these figures on the <a href="sample-size">sample-size page</a>.
             </p>
           ) : null}
         </>
