@@ -78,6 +78,7 @@ export function analyze(rules: CompiledRules, text: string): MentionResult[] {
   const out: MentionResult[] = [];
   let h = -1;
   const triggers: TriggerMatch[] = [];
+  const taken = new Uint8Array(t.words.length);
   for (let s = 0; s < sents.length; s++) {
     const mentions = mentionsBySentence[s];
     if (!mentions || mentions.length === 0) continue;
@@ -87,7 +88,8 @@ export function analyze(rules: CompiledRules, text: string): MentionResult[] {
     if (rules.sections && (heading === null || !rules.sections.includes(heading))) continue;
     const sectionKind: SectionKind = heading ? (rules.triggers.sections.get(heading) ?? 'none') : 'none';
     triggers.length = 0;
-    findTriggers(t.words, a, b, rules.triggers.root, triggers);
+    for (const m of mentions) taken.fill(1, m.start, m.end);
+    findTriggers(t.words, a, b, rules.triggers.root, triggers, taken);
     const reasons = scope(triggers, mentions);
     for (let k = 0; k < mentions.length; k++) {
       const m = mentions[k];
@@ -150,19 +152,19 @@ function scope(triggers: readonly TriggerMatch[], mentions: readonly Mention[]):
 }
 
 function apply(tr: TriggerMatch, fwd: boolean, active: Map<TriggerKind, { limit: number; why: string }>): void {
+  const appliesHere = (e: TriggerEntry) => e.kind !== 'pseudo' && e.kind !== 'terminate' && (e.direction === 'bidirectional' || e.direction === (fwd ? 'forward' : 'backward'));
+  const here = tr.entries.filter(appliesHere);
   for (const e of tr.entries) {
     if (e.kind === 'pseudo' || e.kind === 'terminate') {
       for (const k of e.for) active.delete(k);
-      if (e.for.includes('hypothetical') || e.for.includes('uncertain')) {
-        // hypothetical and uncertain share a status; a terminator for one ends both
-      }
       continue;
     }
     for (const k of family(e.kind)) if (k !== e.kind) active.delete(k);
     const applies = e.direction === 'bidirectional' || (fwd ? e.direction === 'forward' : e.direction === 'backward');
     if (!applies) {
-      // A trigger pointing the other way closes this sweep's scope of its family (GenNegEx).
-      for (const k of family(e.kind)) active.delete(k);
+      // A trigger pointing the other way closes this sweep's scope of its family (GenNegEx),
+      // unless the same phrase is also listed for this direction ("resolved").
+      if (!here.some((x) => x.kind === e.kind)) for (const k of family(e.kind)) active.delete(k);
       continue;
     }
     const w = e.window ?? Infinity;
@@ -211,8 +213,9 @@ function findMentions(rules: CompiledRules, text: string, t: Tokens, sents: read
     if ((lastEnd.get(m.finding) ?? -1) > m.start) continue;
     lastEnd.set(m.finding, m.end);
     while (s < sents.length && sents[s][1] <= m.start) s++;
-    if (s === sents.length || sents[s][0] > m.start) continue; // inside a heading
-    (bySentence[s] ??= []).push(m);
+    if (s === sents.length || sents[s][0] >= m.end) continue; // wholly inside a heading
+    // A phrase that begins with a heading ("ALLERGIES: codeine") belongs to the sentence after it.
+    (bySentence[s] ??= []).push(m.start < sents[s][0] ? { ...m, start: sents[s][0] } : m);
   }
   return bySentence;
 }

@@ -71,6 +71,18 @@ export function trieInsert<T>(root: { next: Map<string, unknown>; entries: T[] |
 
 /** Compile a trigger set, optionally minus removed phrases and plus a project's additions. */
 export function compileTriggers(set: TriggerSet, extra: { add?: TriggerEntry[]; remove?: string[]; sections?: { heading: string; kind: SectionKind }[] } = {}): CompiledTriggers {
+  const plain = !extra.add?.length && !extra.remove?.length && !extra.sections?.length;
+  const cached = plain ? compiledPlain.get(set) : undefined;
+  if (cached) return cached;
+  const compiled = build(set, extra);
+  if (plain) compiledPlain.set(set, compiled);
+  return compiled;
+}
+
+/** A compiled trie is read-only, so one per unmodified trigger set is shared. */
+const compiledPlain = new WeakMap<TriggerSet, CompiledTriggers>();
+
+function build(set: TriggerSet, extra: { add?: TriggerEntry[]; remove?: string[]; sections?: { heading: string; kind: SectionKind }[] }): CompiledTriggers {
   const removed = new Set((extra.remove ?? []).map((p) => phraseTokens(p).join(' ')));
   const root = newNode();
   let maxLength = 0;
@@ -92,13 +104,19 @@ export interface TriggerMatch {
   entries: TriggerEntry[];
 }
 
-/** Every trigger in tokens [from, to), longest match first at each position, without overlap. */
-export function findTriggers(words: readonly string[], from: number, to: number, root: TrieNode, out: TriggerMatch[]): void {
+/**
+ * Every trigger in tokens [from, to), longest match first at each position, without overlap.
+ * Tokens flagged in `taken` (finding mentions) are never part of a trigger: "no acute distress"
+ * with the finding "acute distress" holds the trigger "no", not "no acute" (as GenNegEx marks
+ * the phrase before it looks for triggers).
+ */
+export function findTriggers(words: readonly string[], from: number, to: number, root: TrieNode, out: TriggerMatch[], taken?: Uint8Array): void {
   let i = from;
   while (i < to) {
     let node: TrieNode | undefined = root;
     let best: TriggerMatch | null = null;
     for (let j = i; j < to; j++) {
+      if (taken && taken[j]) break;
       node = node.next.get(words[j]);
       if (!node) break;
       if (node.entries) best = { start: i, end: j + 1, entries: node.entries };

@@ -58,7 +58,8 @@ const seen = new Map();
 function add(e) {
   const phrase = e.phrase.toLowerCase().replace(/\s+/g, ' ').trim();
   if (!phrase) return;
-  const key = `${phrase}|${e.kind === 'terminate' || e.kind === 'pseudo' ? e.kind + ':' + e.for.join(',') : 'trigger'}`;
+  // One trigger per phrase and direction ("resolved" is listed both before and after a finding).
+  const key = `${phrase}|${e.kind === 'terminate' || e.kind === 'pseudo' ? e.kind + ':' + e.for.join(',') : e.direction}`;
   if (seen.has(key)) return;
   seen.set(key, true);
   out.push({ ...e, phrase });
@@ -175,6 +176,7 @@ for (const line of lines) {
 
 // Truthline additions (phrases the lists above lack).
 const T = (phrase, kind, extra) => add({ phrase, kind, ...extra, source: 'truthline' });
+T('-ve for', 'negated', { direction: 'forward' });
 for (const p of ['none', 'was negative', 'were negative', 'is not identified', 'are not identified', 'not identified', 'is not present', 'not present', 'not visualized', 'is not visualized', 'absent', 'has resolved', 'have resolved']) T(p, 'negated', { direction: 'backward' });
 for (const p of ['no definite', 'no evidence of', 'no residual', 'no focal', 'no acute', 'no discrete', 'no suspicious', 'negative', 'without evidence of', 'no radiographic evidence of', 'no sonographic evidence of', 'no ct evidence of', 'no mri evidence of']) T(p, 'negated', { direction: 'forward' });
 for (const p of ['possible', 'possibly', 'probable', 'probably', 'questionable', 'suspicious for', 'suspected', 'concerning for', 'worrisome for', 'low suspicion for', 'cannot exclude', 'can not exclude', 'cannot rule out', 'may represent', 'may be', 'could represent', 'could be', 'differential includes', 'differential diagnosis includes', 'suggestive of', 'suggests', 'likely', 'equivocal', 'indeterminate', 'r/o', 'rule out', 'versus', 'vs']) T(p, 'uncertain', { direction: p === 'versus' || p === 'vs' ? 'bidirectional' : 'forward' });
