@@ -14,7 +14,7 @@
  * negated, historical, and not_mentioned when there is none.
  */
 import { findHeadings, sentences, tokenize, type Tokens } from './tokens.ts';
-import { family, findTriggers, type SectionKind, type TriggerEntry, type TriggerKind, type TriggerMatch } from './triggers.ts';
+import { family, findTriggers, isBoundary, type SectionKind, type TriggerEntry, type TriggerKind, type TriggerMatch } from './triggers.ts';
 import type { CompiledRules, PhraseNode } from './rules.ts';
 
 export const STATUSES = ['present', 'negated', 'uncertain', 'historical', 'not_mentioned'] as const;
@@ -42,7 +42,7 @@ interface Mention {
   end: number;
 }
 
-type Reason = { kind: TriggerKind; why: string };
+type Reason = { kind: TriggerKind; why: string | TriggerEntry };
 
 /**
  * Rank of a mention when several mentions of one finding disagree (lower wins). A hypothetical
@@ -70,8 +70,7 @@ export interface MentionResult {
 /** Every finding mention in a report with its status and the trigger that decided it. */
 export function analyze(rules: CompiledRules, text: string): MentionResult[] {
   const t = tokenize(text);
-  const known = new Set<string>([...rules.triggers.sections.keys(), ...(rules.sections ?? [])]);
-  const heads = findHeadings(text, known);
+  const heads = findHeadings(text, knownHeadings(rules));
   const sents = sentences(text, t, heads);
   const mentionsBySentence = findMentions(rules, text, t, sents);
   // Section of each sentence: the last heading before it.
@@ -102,6 +101,13 @@ export function analyze(rules: CompiledRules, text: string): MentionResult[] {
   return out;
 }
 
+const known = new WeakMap<CompiledRules, Set<string>>();
+function knownHeadings(rules: CompiledRules): Set<string> {
+  let set = known.get(rules);
+  if (!set) known.set(rules, (set = new Set<string>([...rules.triggers.sections.keys(), ...(rules.sections ?? [])])));
+  return set;
+}
+
 function decide(rs: Reason[]): { status: Status; other: boolean; hypothetical: boolean; why: string } {
   const find = (...kinds: TriggerKind[]) => rs.find((r) => kinds.includes(r.kind));
   const other = find('other');
@@ -110,11 +116,21 @@ function decide(rs: Reason[]): { status: Status; other: boolean; hypothetical: b
   const hist = find('historical');
   const status: Status = neg ? 'negated' : unc ? 'uncertain' : hist ? 'historical' : 'present';
   const hypothetical = status === 'uncertain' && rs.some((r) => r.kind === 'hypothetical');
-  if (other) return { status, other: true, hypothetical, why: other.why };
-  return { status, other: false, hypothetical, why: (neg ?? unc ?? hist)?.why ?? '' };
+  if (other) return { status, other: true, hypothetical, why: describe(other.why) };
+  const r = neg ?? unc ?? hist;
+  return { status, other: false, hypothetical, why: r ? describe(r.why) : '' };
 }
 
-const describe = (e: TriggerEntry) => `${e.phrase} (${e.kind}, ${e.source})`;
+const describe = (e: string | TriggerEntry) => (typeof e === 'string' ? e : `${e.phrase} (${e.kind}, ${e.source})`);
+
+const KIND_INDEX: Record<TriggerKind, number> = { negated: 0, uncertain: 1, hypothetical: 2, historical: 3, other: 4 };
+const KINDS: readonly TriggerKind[] = ['negated', 'uncertain', 'hypothetical', 'historical', 'other'];
+
+/** Open scopes during one sweep: per kind, the token limit and the trigger (null = none). */
+interface Scopes {
+  limit: Float64Array;
+  why: (TriggerEntry | null)[];
+}
 
 /**
  * For each mention (sorted, in one sentence), the trigger kinds whose scope covers it: one sweep
@@ -122,9 +138,11 @@ const describe = (e: TriggerEntry) => `${e.phrase} (${e.kind}, ${e.source})`;
  */
 function scope(triggers: readonly TriggerMatch[], mentions: readonly Mention[]): Reason[][] {
   const reasons: Reason[][] = mentions.map(() => []);
-  for (const dir of ['forward', 'backward'] as const) {
-    const active = new Map<TriggerKind, { limit: number; why: string }>();
-    const fwd = dir === 'forward';
+  if (triggers.length === 0) return reasons;
+  const open: Scopes = { limit: new Float64Array(5), why: [null, null, null, null, null] };
+  for (let pass = 0; pass < 2; pass++) {
+    const fwd = pass === 0;
+    open.why.fill(null);
     let ti = fwd ? 0 : triggers.length - 1;
     let mi = fwd ? 0 : mentions.length - 1;
     while (fwd ? mi < mentions.length : mi >= 0) {
@@ -132,18 +150,17 @@ function scope(triggers: readonly TriggerMatch[], mentions: readonly Mention[]):
       const tr = triggers[ti];
       // Triggers wholly before (forward) / after (backward) the mention are applied first.
       if (tr && (fwd ? tr.end <= m.start : tr.start >= m.end)) {
-        apply(tr, fwd, active);
+        apply(tr, fwd, open);
         ti += fwd ? 1 : -1;
         continue;
       }
       if (tr && (fwd ? tr.start < m.end : tr.end > m.start)) {
-        // A trigger overlapping the mention (finding words inside a trigger): skip it.
         ti += fwd ? 1 : -1;
         continue;
       }
-      for (const [k, a] of active) {
-        const dist = fwd ? m.start - a.limit : a.limit - m.end;
-        if (dist <= 0) reasons[mi].push({ kind: k, why: a.why });
+      for (let k = 0; k < 5; k++) {
+        const why = open.why[k];
+        if (why && (fwd ? m.start <= open.limit[k] : m.end >= open.limit[k])) reasons[mi].push({ kind: KINDS[k], why });
       }
       mi += fwd ? 1 : -1;
     }
@@ -151,24 +168,29 @@ function scope(triggers: readonly TriggerMatch[], mentions: readonly Mention[]):
   return reasons;
 }
 
-function apply(tr: TriggerMatch, fwd: boolean, active: Map<TriggerKind, { limit: number; why: string }>): void {
-  const appliesHere = (e: TriggerEntry) => e.kind !== 'pseudo' && e.kind !== 'terminate' && (e.direction === 'bidirectional' || e.direction === (fwd ? 'forward' : 'backward'));
-  const here = tr.entries.filter(appliesHere);
+function closeFamily(kind: TriggerKind, open: Scopes, keep: TriggerKind | null): void {
+  for (const k of family(kind)) if (k !== keep) open.why[KIND_INDEX[k]] = null;
+}
+
+function apply(tr: TriggerMatch, fwd: boolean, open: Scopes): void {
+  const dirHere = fwd ? 'forward' : 'backward';
   for (const e of tr.entries) {
-    if (e.kind === 'pseudo' || e.kind === 'terminate') {
-      for (const k of e.for) active.delete(k);
+    if (isBoundary(e)) {
+      for (const k of e.for) open.why[KIND_INDEX[k]] = null;
       continue;
     }
-    for (const k of family(e.kind)) if (k !== e.kind) active.delete(k);
-    const applies = e.direction === 'bidirectional' || (fwd ? e.direction === 'forward' : e.direction === 'backward');
-    if (!applies) {
-      // A trigger pointing the other way closes this sweep's scope of its family (GenNegEx),
-      // unless the same phrase is also listed for this direction ("resolved").
-      if (!here.some((x) => x.kind === e.kind)) for (const k of family(e.kind)) active.delete(k);
+    if (e.direction === 'bidirectional' || e.direction === dirHere) {
+      closeFamily(e.kind, open, e.kind);
+      const w = e.window ?? Infinity;
+      open.limit[KIND_INDEX[e.kind]] = fwd ? tr.end + w : tr.start - w;
+      open.why[KIND_INDEX[e.kind]] = e;
       continue;
     }
-    const w = e.window ?? Infinity;
-    active.set(e.kind, { limit: fwd ? tr.end + w : tr.start - w, why: describe(e) });
+    // A trigger pointing the other way closes this sweep's scope of its family (GenNegEx),
+    // unless the same phrase is also listed for this direction ("resolved").
+    let alsoHere = false;
+    for (const x of tr.entries) if (!isBoundary(x) && x.kind === e.kind && (x.direction === 'bidirectional' || x.direction === dirHere)) alsoHere = true;
+    if (!alsoHere) closeFamily(e.kind, open, null);
   }
 }
 

@@ -20,9 +20,16 @@ export function tokenize(text: string): Tokens {
   const words: string[] = [];
   const s: number[] = [];
   const e: number[] = [];
+  // Lower-casing once is much cheaper than per token; a few characters change length when
+  // lower-cased (İ), and then offsets are taken from the original text instead.
+  const lower = text.toLowerCase();
+  const same = lower.length === text.length;
+  const src = same ? lower : text;
   TOKEN_RE.lastIndex = 0;
-  for (let m = TOKEN_RE.exec(text); m; m = TOKEN_RE.exec(text)) {
-    words.push(m[0].toLowerCase().replace('’', "'"));
+  for (let m = TOKEN_RE.exec(src); m; m = TOKEN_RE.exec(src)) {
+    let w = same ? m[0] : m[0].toLowerCase();
+    if (w.length > 1 && w.includes('’')) w = w.replace('’', "'");
+    words.push(w);
     s.push(m.index);
     e.push(m.index + m[0].length);
   }

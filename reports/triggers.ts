@@ -14,9 +14,15 @@ export type Direction = (typeof DIRECTIONS)[number];
 /** Kinds a section heading can give its text ('none': a heading that only ends the section before). */
 export type SectionKind = TriggerKind | 'none';
 
-export type TriggerEntry =
-  | { phrase: string; kind: TriggerKind; direction: Direction; window?: number; source: string }
-  | { phrase: string; kind: 'pseudo' | 'terminate'; for: TriggerKind[]; source: string };
+/** A trigger with a scope (window: how many tokens it reaches; default to the sentence end). */
+export type ScopedTrigger = { phrase: string; kind: TriggerKind; direction: Direction; window?: number; source: string };
+/** A pseudo-trigger or terminator: ends the scope of the listed kinds. */
+export type BoundaryTrigger = { phrase: string; kind: 'pseudo' | 'terminate'; for: TriggerKind[]; source: string };
+export type TriggerEntry = ScopedTrigger | BoundaryTrigger;
+
+export function isBoundary(e: TriggerEntry): e is BoundaryTrigger {
+  return e.kind === 'pseudo' || e.kind === 'terminate';
+}
 
 export interface TriggerSet {
   name: string;
