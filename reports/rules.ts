@@ -159,7 +159,7 @@ export function compileRules(doc: unknown, triggerSet: TriggerSet = SHIPPED_TRIG
     seen.set(f.finding, i);
     f.phrases.forEach((p, j) => {
       const tokens = phraseTokens(p);
-      if (tokens.length === 0) throw new RulesError(`phrase ${JSON.stringify(p)} has no words`, `findings[${i}].phrases[${j}]`);
+      if (!tokens.some((w) => /[\p{L}\p{N}]/u.test(w))) throw new RulesError(`phrase ${JSON.stringify(p)} has no words`, `findings[${i}].phrases[${j}]`);
       trieInsert(phrases, tokens, i);
     });
     return { finding: f.finding, patterns: f.patterns.map((source, j) => ({ source, re: compilePattern(source, `findings[${i}].patterns[${j}]`, `finding "${f.finding}"`) })) };

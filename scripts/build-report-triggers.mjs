@@ -55,13 +55,20 @@ const SOURCES = {
 
 const out = [];
 const seen = new Map();
+/**
+ * One meaning per phrase: the first source to list a phrase decides its kind; a later entry
+ * with the same kind and another direction is kept ("resolved" is listed both before and after
+ * a finding), one with another kind is dropped. Pseudo-triggers and terminators are kept per
+ * kinds they apply to.
+ */
 function add(e) {
   const phrase = e.phrase.toLowerCase().replace(/\s+/g, ' ').trim();
   if (!phrase) return;
-  // One trigger per phrase and direction ("resolved" is listed both before and after a finding).
-  const key = `${phrase}|${e.kind === 'terminate' || e.kind === 'pseudo' ? e.kind + ':' + e.for.join(',') : e.direction}`;
-  if (seen.has(key)) return;
-  seen.set(key, true);
+  const boundary = e.kind === 'terminate' || e.kind === 'pseudo';
+  const key = boundary ? `${phrase}|${e.kind}:${e.for.join(',')}` : phrase;
+  const prev = seen.get(key);
+  if (prev && (boundary || prev.some((p) => p.kind !== e.kind || p.direction === e.direction))) return;
+  seen.set(key, [...(prev ?? []), e]);
   out.push({ ...e, phrase });
 }
 
