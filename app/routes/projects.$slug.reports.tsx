@@ -119,22 +119,22 @@ export default function Reports() {
       </p>
       <FormErrors errors={fieldErrors} />
       <section className="panel">
-        <Form method="post" className="stack">
-          <div className="row" style={{ alignItems: 'stretch' }}>
-            <div style={{ flex: 1 }}>
+        <Form method="post" className="stack" style={{ maxWidth: 'none' }}>
+          <div style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 1fr)', gap: '1rem', width: '100%' }}>
+            <div>
               <label htmlFor="r-rules">Rules (JSON)</label>
-              <textarea id="r-rules" name="rules" rows={14} defaultValue={rulesText} key={rulesText} spellCheck={false} style={{ fontFamily: 'ui-monospace, monospace', width: '100%' }} aria-invalid={Boolean(fieldErrors?.rules)} />
+              <textarea id="r-rules" name="rules" rows={16} defaultValue={rulesText} key={rulesText} spellCheck={false} style={{ fontFamily: 'ui-monospace, monospace', width: '100%', boxSizing: 'border-box' }} aria-invalid={Boolean(fieldErrors?.rules)} />
               {fieldErrors?.rules ? <div className="field-error">{fieldErrors.rules[0]}</div> : null}
             </div>
-            <div style={{ flex: 1 }}>
+            <div>
               <label htmlFor="r-report">Report to test</label>
               <textarea
                 id="r-report"
                 name="report"
-                rows={14}
+                rows={16}
                 defaultValue={test?.echo.report ?? 'FINDINGS: No pneumothorax. Small left pleural effusion. A 4 mm nodule cannot be excluded.\nIMPRESSION: Effusion.'}
                 spellCheck={false}
-                style={{ width: '100%' }}
+                style={{ width: '100%', boxSizing: 'border-box' }}
                 aria-invalid={Boolean(fieldErrors?.report)}
               />
               {fieldErrors?.report ? <div className="field-error">{fieldErrors.report[0]}</div> : null}

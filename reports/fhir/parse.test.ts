@@ -62,8 +62,8 @@ describe('FHIR R4 evidence parsing', () => {
     const bad = { resourceType: 'DiagnosticReport', id: 'x', effectiveDateTime: '2024-01-01', presentedForm: [{ contentType: 'text/plain', data: '%%%' }] };
     expect(parseFhir(JSON.stringify(bad)).errors.map((e) => formatFhirError(e))).toEqual([
       // one line of JSON is also one line of NDJSON
-      '1: DiagnosticReport/x presentedForm[0].data: not base64',
-      '1: DiagnosticReport/x conclusion: no conclusion, conclusionCode or text presentedForm: nothing to record',
+      'line 1: DiagnosticReport/x presentedForm[0].data: not base64',
+      'line 1: DiagnosticReport/x conclusion: no conclusion, conclusionCode or text presentedForm: nothing to record',
     ]);
   });
 });

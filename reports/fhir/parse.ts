@@ -43,7 +43,7 @@ export interface FhirError {
 }
 
 export function formatFhirError(e: FhirError, file = ''): string {
-  const where = [file, e.line > 0 ? String(e.line) : ''].filter(Boolean).join(':');
+  const where = file ? [file, e.line > 0 ? String(e.line) : ''].filter(Boolean).join(':') : e.line > 0 ? `line ${e.line}` : '';
   return `${where ? `${where}: ` : ''}${e.resource ? `${e.resource} ` : ''}${e.path ? `${e.path}: ` : ''}${e.message}`;
 }
 
