@@ -5,7 +5,7 @@ import { installDb } from '../db/index.ts';
 import { at, biradsDefinition, buildProject, pneumothoraxDefinition, rid, type Fixture } from './fixtures/workflow.ts';
 import { caseWorkflows, reads, truthLabels, workflowEvents } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
-import { caseMachine, MACHINE_VERSION } from '../workflows/machine.ts';
+import { caseMachine, MACHINE_VERSION, whyNot } from '../workflows/machine.ts';
 import { defaultRegistry, MIGRATE_EVENT, type MachineRegistry } from '../workflows/engine.ts';
 import { verifyAllCases, verifyCase } from '../workflows/verify.ts';
 import type { CaseCommand } from '../workflows/commands.ts';
@@ -113,7 +113,7 @@ describe('machine versions', () => {
   const V2 = 'case@toy-2';
   const registry: MachineRegistry = {
     current: V2,
-    machines: { [MACHINE_VERSION]: caseMachine, [V2]: caseMachine },
+    machines: { [MACHINE_VERSION]: { machine: caseMachine, whyNot }, [V2]: { machine: caseMachine, whyNot } },
     migrations: { [MACHINE_VERSION]: { to: V2, migrate: (s) => ({ ...s, context: { ...s.context, toyFlag: 'migrated' } as never }) } },
   };
 

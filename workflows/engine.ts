@@ -9,8 +9,8 @@
  */
 import { createActor, initialTransition, transition, type AnyStateMachine } from 'xstate';
 import { canonicalJson } from './canonical-json.ts';
-import { caseMachine, evidenceSubjects, MACHINE_VERSION, whyNot, type CaseContext, type CaseEvent, type CaseInput, type Effect } from './machine.ts';
-import { caseMachineV1, MACHINE_VERSION_V1 } from './machine-v1.ts';
+import type { CaseContext, CaseEvent, CaseInput, Effect } from './machine.ts';
+import { caseV2 } from './machines/case@2/index.ts';
 import type { ProjectDefinition } from './definition.ts';
 
 export const START_EVENT = 'case.start';
@@ -30,37 +30,38 @@ export type Migration = {
   data?: (definition: ProjectDefinition) => Record<string, unknown>;
 };
 
-/** case@1 → case@2 (issue 7): the mapping joins the context; no evidence yet; decided evidence-standard cases get pending subjects. */
-export const migrateV1toV2: Migration = {
-  to: MACHINE_VERSION,
-  data: (def) => ({ mapping: def.mapping }),
-  migrate(snapshot, data) {
-    const mapping = (data?.mapping ?? { rules: [], precedence: ['pathology', 'surgery', 'follow_up', 'report'] }) as CaseContext['mapping'];
-    const ctx = { ...snapshot.context, mapping, evidence: [], subjectTruth: [], windowClosedAt: null } as CaseContext;
-    if (stateName(snapshot) === 'decided' && ctx.decision) ctx.subjectTruth = evidenceSubjects(ctx, ctx.decision.values);
-    return { ...snapshot, context: ctx };
-  },
+/**
+ * One frozen machine version (workflows/machines/<version>/): the machine and the refusal rule
+ * `step` asks before it, both with the rules they were cut with.
+ */
+export type MachineVersion = {
+  machine: AnyStateMachine;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each version has its own context and event types
+  whyNot(context: any, event: any): string | null;
 };
 
 export type MachineRegistry = {
   current: string;
-  machines: Record<string, AnyStateMachine>;
+  machines: Record<string, MachineVersion>;
   /** Keyed by the version migrated from. */
   migrations: Record<string, Migration>;
 };
 
 export const defaultRegistry: MachineRegistry = {
-  current: MACHINE_VERSION,
-  machines: { [MACHINE_VERSION_V1]: caseMachineV1, [MACHINE_VERSION]: caseMachine },
-  migrations: { [MACHINE_VERSION_V1]: migrateV1toV2 },
+  current: caseV2.version,
+  machines: { [caseV2.version]: caseV2 },
+  migrations: {},
 };
 
 export class ReplayError extends Error {}
 
-function machineOf(registry: MachineRegistry, version: string): AnyStateMachine {
+function versionOf(registry: MachineRegistry, version: string): MachineVersion {
   const m = registry.machines[version];
   if (!m) throw new ReplayError(`unknown machine version ${version}`);
   return m;
+}
+function machineOf(registry: MachineRegistry, version: string): AnyStateMachine {
+  return versionOf(registry, version).machine;
 }
 
 export function stateName(snapshot: PersistedSnapshot): string {
@@ -93,7 +94,7 @@ export function acceptedEventTypes(machine: AnyStateMachine, state: string): str
 }
 
 export function step(registry: MachineRegistry, version: string, snapshot: PersistedSnapshot, event: CaseEvent): StepResult {
-  const machine = machineOf(registry, version);
+  const { machine, whyNot } = versionOf(registry, version);
   const state = stateName(snapshot);
   if (!acceptedEventTypes(machine, state).includes(event.type)) return { ok: false, reason: `the case is in ${state}, which does not accept ${event.type}` };
   const why = whyNot(snapshot.context, event);
