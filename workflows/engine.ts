@@ -2,15 +2,17 @@
  * Pure stepping and replay over versioned machines: the runtime and `verify` share these, so
  * a case replayed from its events goes through exactly the code that advanced it.
  *
- * Versioning: every event records the machine version that processed it. When the machine
- * changes, MACHINE_VERSION is bumped, the old machine stays in the registry and a migration
- * maps its persisted snapshots to the new shape; the runtime appends a `workflow.migrate`
+ * Versioning: every event records the machine version that processed it. Each version lives
+ * frozen in workflows/machines/<version>/ with the rules it was cut with; a change is a new
+ * version, the old one stays in the registry and a migration maps its persisted snapshots to
+ * the new shape; the runtime appends a `workflow.migrate`
  * event before the next event of an old case, and replay applies the same migration there.
  */
 import { createActor, initialTransition, transition, type AnyStateMachine } from 'xstate';
 import { canonicalJson } from './canonical-json.ts';
 import type { CaseContext, CaseEvent, CaseInput, Effect } from './machine.ts';
 import { caseV2 } from './machines/case@2/index.ts';
+import { caseV3 } from './machines/case@3/index.ts';
 import type { ProjectDefinition } from './definition.ts';
 
 export const START_EVENT = 'case.start';
@@ -47,10 +49,19 @@ export type MachineRegistry = {
   migrations: Record<string, Migration>;
 };
 
+/**
+ * case@2 → case@3: same context shape (reads may now carry `late`), so the snapshot is kept as
+ * it is. From the migration on, amendments after a dispute no longer re-evaluate the case.
+ */
+export const migrateV2toV3: Migration = {
+  to: caseV3.version,
+  migrate: (snapshot) => snapshot,
+};
+
 export const defaultRegistry: MachineRegistry = {
-  current: caseV2.version,
-  machines: { [caseV2.version]: caseV2 },
-  migrations: {},
+  current: caseV3.version,
+  machines: { [caseV2.version]: caseV2, [caseV3.version]: caseV3 },
+  migrations: { [caseV2.version]: migrateV2toV3 },
 };
 
 export class ReplayError extends Error {}

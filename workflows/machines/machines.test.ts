@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 import { defaultRegistry, replay, startSnapshot, step, toMachineEvent, type PersistedSnapshot } from '../engine.ts';
 import type { Fixture } from './fixtures/record.ts';
+import { STATE_TAGS, WORKFLOW_STATES } from '../../domain/workflow-states.ts';
+import { caseMachine } from '../machine.ts';
 
 const dir = new URL('./fixtures/', import.meta.url);
 const fixtures = readdirSync(dir)
@@ -43,4 +45,12 @@ describe('frozen machine versions', () => {
       }
     });
   }
+});
+
+describe('the current machine and the workflow vocabulary', () => {
+  it('has exactly the vocabulary\'s states, each tagged as the vocabulary says', () => {
+    const nodes = caseMachine.states as Record<string, { tags: string[] }>;
+    expect(Object.keys(nodes).sort()).toEqual([...WORKFLOW_STATES].sort());
+    for (const s of WORKFLOW_STATES) expect([...nodes[s].tags].sort(), s).toEqual([...STATE_TAGS[s]].sort());
+  });
 });
