@@ -23,7 +23,7 @@
  * case@3: an amendment counts only while the round's reads are still coming in undisputed. Made
  * later (a dispute, adjudication, a review, a decision) it is a late amendment: recorded, shown
  * to the adjudicator and lead, never counted, and the case stays where it is — so a reader who
- * learns of a disagreement can never turn it into a consensus (docs/decisions/workflow-0004).
+ * learns of a disagreement can never turn it into a consensus (docs/decisions/workflow-0004-frozen-versions-late-amendments.md).
  */
 import { and, not } from 'xstate';
 import { STATE_TAGS } from '../../../domain/workflow-states.ts';
