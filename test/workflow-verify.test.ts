@@ -140,4 +140,33 @@ describe('machine versions', () => {
     expect((await send(other, g.readers[0], { type: 'read.submit', values: { 'left/birads': '1', 'right/birads': '1' } })).status).toBe('applied');
     expect(await verifyCase({ db: t.db, caseId: other })).toEqual([]);
   });
+
+  it('a case started under case@2 replays with case@2, migrates to case@3 at its next event, and then an amendment to agree leaves it in adjudication', async () => {
+    const v2 = { ...defaultRegistry, current: 'case@2' };
+    const g = await buildProject(t.db, { definition: biradsDefinition(), cases: 1 });
+    const [c] = g.caseIds;
+    // buildProject started it on the current version: restart the story on case@2 with a fresh case row.
+    const { cases } = await import('../db/schema.ts');
+    const { startCaseWorkflow } = await import('../workflows/runtime.ts');
+    const [orig] = await t.db.select().from(cases).where(eq(cases.id, c));
+    const old = await t.db.transaction(async (tx) => {
+      const [row] = await tx.insert(cases).values({ projectId: orig.projectId, patientId: orig.patientId, projectVersion: orig.projectVersion, externalId: 'started-on-case@2', studyDate: orig.studyDate }).returning({ id: cases.id });
+      await startCaseWorkflow({ tx, caseId: row.id, registry: v2 });
+      return row.id;
+    });
+    const r1 = await send(old, g.readers[0], { type: 'read.submit', values: { 'left/birads': '3', 'right/birads': '1' } }, v2);
+    expect((await send(old, g.readers[1], { type: 'read.submit', values: { 'left/birads': '4', 'right/birads': '1' } }, v2)).state).toBe('adjudication');
+    expect(await verifyCase({ db: t.db, caseId: old, registry: v2 })).toEqual([]);
+    const amended = await send(old, g.readers[0], { type: 'read.amend', supersedesReadId: r1.readId!, reason: 'agree', values: { 'left/birads': '4', 'right/birads': '1' } });
+    expect(amended.state).toBe('adjudication');
+    const evs = await t.db.select().from(workflowEvents).where(eq(workflowEvents.caseId, old)).orderBy(workflowEvents.seq);
+    expect(evs.map((e) => [e.type, e.machineVersion])).toEqual([
+      ['case.start', 'case@2'],
+      ['read.submit', 'case@2'],
+      ['read.submit', 'case@2'],
+      [MIGRATE_EVENT, 'case@3'],
+      ['read.amend', 'case@3'],
+    ]);
+    expect(await verifyCase({ db: t.db, caseId: old })).toEqual([]);
+  });
 });
