@@ -82,12 +82,12 @@ export default function ReadCase() {
   const [amending, setAmending] = useState(false);
   const [cannot, setCannot] = useState(false);
   const [clientErrors, setClientErrors] = useState<Record<string, string[]> | null>(null);
-  // State belongs to one case: reset it when the reader moves on.
+  // State belongs to one case and one saved read: reset it when the reader moves on or a save lands.
   useEffect(() => {
     setAmending(false);
     setCannot(false);
     setClientErrors(null);
-  }, [view.case.id]);
+  }, [view.case.id, view.myRead?.id]);
   const errors = clientErrors ?? (data && !data.ok ? (data.errors as Record<string, string[]>) : null);
   const editable = !view.myRead || amending;
   const onNext = useCallback(() => submit(null, { method: 'post', action: `/projects/${project.slug}/read` }), [submit, project.slug]);
