@@ -149,7 +149,10 @@ async function takeCase(tx: Tx, a: { projectId: string; userId: string; email: s
       const rows = rowsOf<{ ok: boolean }>(
         await tx.execute(sql`select (cw.open_read_slots > ${othersClaims(sql`cw.case_id`, a.userId, a.now)}) as ok from ${caseWorkflows} cw where cw.case_id = ${c.caseId}`),
       );
-      if (rows[0]?.ok) return c;
+      if (rows[0]?.ok) {
+        await releaseExpiredAssignments({ db: tx, at: a.now, caseId: c.caseId });
+        return c;
+      }
       after = { key: c.key, caseId: c.caseId };
     }
   }
@@ -261,7 +264,6 @@ export async function adjudicationQueueForUser({
   db,
   limit = 100,
   after,
-  at,
   caseId,
 }: {
   projectId: string;
@@ -270,15 +272,13 @@ export async function adjudicationQueueForUser({
   limit?: number;
   /** Keyset pagination: the last item of the previous page. */
   after?: { since: string; caseId: string };
-  at?: Date | string;
   /** Only this case (is it in this adjudicator's queue?). */
   caseId?: string;
 }): Promise<AdjudicationQueueItem[]> {
-  const now = new Date(toIso(at)).toISOString();
+  // Expired claims still count here; claiming a case releases them (claimAdjudication).
   const claims = (extra: SQL) => sql`(
     select count(*)::int from ${assignments} a
-    where a.case_id = cw.case_id and a.role = 'adjudicator' and a.status = 'open'
-      and (a.expires_at is null or a.expires_at > ${now}::timestamptz) ${extra})`;
+    where a.case_id = cw.case_id and a.role = 'adjudicator' and a.status = 'open' ${extra})`;
   const rows = rowsOf<{ case_id: string; since: string; votes_needed: number; open_claims: number; mine: number; disputes: Dispute[] | null }>(
     await (db ?? getDb()).execute(sql`
       select q.*, cw2.snapshot->'context'->'evaluation'->'disputes' as disputes
