@@ -17,6 +17,7 @@ import { installDb } from './db/index.ts';
 import { originAllowed } from './app/lib/origin.ts';
 import { seedDemo, DEMO_PASSWORD, DEMO_ACCOUNTS } from './db/seed/demo.ts';
 import { startScheduler } from './workflows/scheduler.ts';
+import { REQUEST_DEADLINE_MS } from './app/lib/deadline.ts';
 
 const MAX_BODY_BYTES = Number(process.env.MAX_BODY_BYTES ?? 10 * 1024 * 1024);
 
@@ -120,6 +121,14 @@ async function main() {
           '<h1>Truthline cannot reach its database</h1><p>Nothing you entered has been lost: no change was made. ' +
           'Try again in a minute; if this persists, tell your administrator.</p></main>',
       );
+  });
+
+  // The request deadline: the client gets an answer; work that takes requestSignal() stops.
+  app.use((_req, res, next) => {
+    res.setTimeout(REQUEST_DEADLINE_MS, () => {
+      if (!res.headersSent) res.status(503).set('Retry-After', '1').json({ error: { code: 'deadline', message: `the server did not answer within ${REQUEST_DEADLINE_MS} ms; nothing was changed by the unfinished part` } });
+    });
+    next();
   });
 
   const build = (await import(path.join(BUILD, 'build/index.js'))) as ServerBuild;

@@ -4,7 +4,7 @@ import { createTestDb, type TestDb } from './db.ts';
 import { at, buildProject, pneumothoraxDefinition, rid } from './fixtures/workflow.ts';
 import { assignments } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
-import { adjudicationQueueForUser, claimAdjudication, nextCaseForReader } from '../workflows/assignment.ts';
+import { adjudicationQueueForUser, claimAdjudication, nextCaseForReader, RequestAborted } from '../workflows/assignment.ts';
 import { caseOrderKey, readerStartKey } from '../workflows/queue-columns.ts';
 import { readerOrder } from './fixtures/reader-order.ts';
 
@@ -47,6 +47,23 @@ describe('nextCaseForReader', () => {
   it('fixed order: every reader meets the cases in import order', async () => {
     const f = await buildProject(t.db, { definition: pneumothoraxDefinition({ caseOrder: 'fixed', readersPerCase: 3 }), cases: 3, readers: 2 });
     for (const r of f.readers) expect(await nextCaseForReader({ projectId: f.projectId, userId: r, at: at(1) })).toMatchObject({ caseId: f.caseIds[0], next: { caseId: f.caseIds[1] } });
+  });
+
+  it('a request whose client went away assigns nothing (rolled back before commit)', async () => {
+    const f = await buildProject(t.db, { definition: pneumothoraxDefinition(), cases: 2 });
+    const [r1] = f.readers;
+    // Still connected when the request starts, gone by the time the choice would be committed.
+    let checks = 0;
+    const leaving = { get aborted() {
+      return ++checks > 1;
+    } } as AbortSignal;
+    await expect(nextCaseForReader({ projectId: f.projectId, userId: r1, at: at(1), signal: leaving })).rejects.toBeInstanceOf(RequestAborted);
+    expect(checks).toBeGreaterThan(1);
+    expect(await t.db.select().from(assignments).where(inArray(assignments.caseId, f.caseIds))).toEqual([]);
+    const gone = new AbortController();
+    gone.abort();
+    await expect(nextCaseForReader({ projectId: f.projectId, userId: r1, at: at(1), signal: gone.signal })).rejects.toBeInstanceOf(RequestAborted);
+    expect(await t.db.select().from(assignments).where(inArray(assignments.caseId, f.caseIds))).toEqual([]);
   });
 
   it('expired assignments are released and their slots return to the pool', async () => {
