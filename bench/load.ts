@@ -113,7 +113,7 @@ async function bulkLoad(h: DbHandle): Promise<{ projectId: string; slug: string;
   for (let from = 1; from < CASES; from += batch) {
     const to = Math.min(CASES - 1, from + batch - 1);
     await db.transaction(async (tx) => {
-      await tx.execute(sql`create temp table new_cases on commit drop as select gen_random_uuid() as id, g from generate_series(${from}, ${to}) g`);
+      await tx.execute(sql`create temp table new_cases on commit drop as select gen_random_uuid() as id, g from generate_series(${sql.raw(String(from))}, ${sql.raw(String(to))}) g`);
       await tx.execute(sql`insert into patients (id, project_id, pseudonym) select id, ${p.id}::uuid, 'bench-pt-' || g from new_cases`);
       await tx.execute(sql`insert into cases (id, project_id, patient_id, project_version, external_id, study_date) select id, ${p.id}::uuid, id, 1, 'bench-' || g, '2025-12-01' from new_cases`);
       await tx.execute(sql`insert into workflow_events (case_id, seq, type, payload, actor_id, occurred_at, machine_version, hash, prev_hash, client_request_id)
@@ -184,7 +184,7 @@ async function reader(i: number, base: string, slug: string, token: string, sess
           err(`page ${pg.r.status}`);
           continue;
         }
-        const form = new URLSearchParams({ intent: 'read', clientRequestId: randomUUID(), openedAt: String(Date.now()), pneumothorax: String(Math.random() < 0.5), next: '0' });
+        const form = new URLSearchParams({ intent: 'read', clientRequestId: randomUUID(), openedAt: String(Date.now()), 'item:pneumothorax': String(Math.random() < 0.5), next: '0' });
         const s = await timed(out.submit, () => fetch(`${base}${loc}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), redirect: 'manual' }));
         if (s.r.status === 302) out.acknowledged++;
         else err(`submit ${s.r.status}`);
