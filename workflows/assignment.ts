@@ -29,7 +29,7 @@ export type AssignmentView = {
   expiresAt: Date | null;
   reused: boolean;
   /** Readers: the case reserved next for them (its images may be prefetched), if any. */
-  next?: { assignmentId: string; caseId: string; expiresAt: Date | null } | null;
+  next?: { assignmentId: string; caseId: string; expiresAt: Date | null; images: string[] } | null;
 };
 
 /** Work for a client that has gone away is rolled back (a next-case request then assigns nothing). */
@@ -102,32 +102,39 @@ const othersClaims = (caseId: SQL, userId: string, now: Date) => sql`(
  * The first case strictly after `after` (and up to `upTo`, inclusive) in the project's order
  * this reader may take now, locked (skipping rows other transactions hold).
  */
-async function firstEligible(tx: Tx, a: { projectId: string; userId: string; email: string; now: Date; after: Position | null; upTo: Position | null }): Promise<{ caseId: string; key: bigint } | null> {
+type Chosen = { caseId: string; key: bigint; expiryHours: number };
+
+async function firstEligible(
+  tx: Tx,
+  a: { projectId: string; userId: string; email: string; now: Date; after: Position | null; upTo: Position | null; exclude: string[] },
+): Promise<Chosen | null> {
   const pos = sql`(cw.queue_key, cw.case_id)`;
   const tuple = (p: Position) => sql`(${p.key.toString()}::bigint, ${p.caseId}::uuid)`;
-  const rows = await tx.execute<{ case_id: string; queue_key: string }>(sql`
-    select cw.case_id, cw.queue_key::text as queue_key
+  // The NOT EXISTS tests are written as per-row scalar subqueries: the planner then probes an
+  // index for each candidate it walks, where as anti-joins it materialised whole tables
+  // (cases: a sequential scan of the project per request).
+  const rows = await tx.execute(sql`
+    select cw.case_id, cw.queue_key::text as queue_key, (cw.snapshot->'context'->'truthPolicy'->>'assignmentExpiryHours')::int as hours
     from ${caseWorkflows} cw
     where cw.project_id = ${a.projectId} and cw.open_read_slots > 0
       ${a.after ? sql`and ${pos} > ${tuple(a.after)}` : sql``}
       ${a.upTo ? sql`and ${pos} <= ${tuple(a.upTo)}` : sql``}
-      and not exists (select 1 from round_participants rp where rp.user_id = ${a.userId} and rp.case_id = cw.case_id)
-      and not exists (select 1 from ${assignments} mine where mine.case_id = cw.case_id and mine.user_id = ${a.userId} and mine.role = 'reader' and mine.status = 'open')
+      ${a.exclude.length ? sql`and cw.case_id not in (${sql.join(a.exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
+      and (select true from round_participants rp where rp.user_id = ${a.userId} and rp.case_id = cw.case_id limit 1) is null
       and ${reportAuthorClause(sql`cw.case_id`, a.email)}
       and cw.open_read_slots > ${othersClaims(sql`cw.case_id`, a.userId, a.now)}
     order by cw.queue_key, cw.case_id
     limit 1
     for update of cw skip locked`);
-  const r = rowsOf<{ case_id: string; queue_key: string }>(rows)[0];
-  return r ? { caseId: r.case_id, key: BigInt(r.queue_key) } : null;
+  const r = rowsOf<{ case_id: string; queue_key: string; hours: number }>(rows)[0];
+  return r ? { caseId: r.case_id, key: BigInt(r.queue_key), expiryHours: Number(r.hours) } : null;
 }
 
 /** SQL form of reportAuthorIneligibility: true when the reader did not sign the case's report. */
 function reportAuthorClause(caseId: SQL, email: string): SQL {
   if (!email) return sql`true`;
-  return sql`not exists (select 1 from ${cases} cs where cs.id = ${caseId}
-    and jsonb_typeof(cs.metadata->'report_author') = 'string'
-    and lower(regexp_replace(cs.metadata->>'report_author', '^\\s+|\\s+$', '', 'g')) = ${email})`;
+  return sql`coalesce((select lower(regexp_replace(cs.metadata->>'report_author', '^\\s+|\\s+$', '', 'g')) from ${cases} cs
+    where cs.id = ${caseId} and jsonb_typeof(cs.metadata->'report_author') = 'string'), '') <> ${email}`;
 }
 
 function rowsOf<T>(r: unknown): T[] {
@@ -139,20 +146,23 @@ function rowsOf<T>(r: unknown): T[] {
  * once, re-checking the slot count under the row lock in a fresh statement (so a claim
  * committed after the search began is seen).
  */
-async function takeCase(tx: Tx, a: { projectId: string; userId: string; email: string; now: Date; from: Position }): Promise<{ caseId: string; key: bigint } | null> {
+async function takeCase(tx: Tx, a: { projectId: string; userId: string; email: string; now: Date; from: Position; exclude: string[] }): Promise<Chosen | null> {
   for (const wrapped of [false, true]) {
     let after: Position | null = wrapped ? null : a.from;
     const upTo = wrapped ? a.from : null;
     for (;;) {
       const c = await firstEligible(tx, { ...a, after, upTo });
       if (!c) break;
+      // Also marks the case's expired claims as expired (they stopped counting already).
       const rows = rowsOf<{ ok: boolean }>(
-        await tx.execute(sql`select (cw.open_read_slots > ${othersClaims(sql`cw.case_id`, a.userId, a.now)}) as ok from ${caseWorkflows} cw where cw.case_id = ${c.caseId}`),
+        await tx.execute(sql`
+          with released as (
+            update ${assignments} set status = 'expired', closed_at = ${a.now.toISOString()}::timestamptz
+            where case_id = ${c.caseId} and status = 'open' and expires_at <= ${a.now.toISOString()}::timestamptz returning 1)
+          select (cw.open_read_slots > ${othersClaims(sql`cw.case_id`, a.userId, a.now)}) as ok, (select count(*) from released) as released
+          from ${caseWorkflows} cw where cw.case_id = ${c.caseId}`),
       );
-      if (rows[0]?.ok) {
-        await releaseExpiredAssignments({ db: tx, at: a.now, caseId: c.caseId });
-        return c;
-      }
+      if (rows[0]?.ok) return c;
       after = { key: c.key, caseId: c.caseId };
     }
   }
@@ -168,10 +178,18 @@ export async function nextCaseForReader({ projectId, userId, at, db, signal }: {
   const now = new Date(toIso(at));
   return (db ?? getDb()).transaction(async (tx) => {
     checkSignal(signal);
-    await requireRole(tx, projectId, userId, 'reader');
-    // The reader's queue row is their lock: their concurrent requests run one after another.
-    await tx.insert(readerQueues).values({ projectId, userId }).onConflictDoNothing();
-    const [queue] = await tx.select().from(readerQueues).where(and(eq(readerQueues.projectId, projectId), eq(readerQueues.userId, userId))).for('update');
+    const [me] = await tx
+      .select({ email: users.email })
+      .from(projectMembers)
+      .innerJoin(users, eq(users.id, projectMembers.userId))
+      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, 'reader')));
+    if (!me) throw new WorkflowError('forbidden', 'you are not a reader in this project');
+    // The reader's queue row is their lock (the upsert takes it): their concurrent requests run one after another.
+    const [queue] = await tx
+      .insert(readerQueues)
+      .values({ projectId, userId, updatedAt: now })
+      .onConflictDoUpdate({ target: [readerQueues.projectId, readerQueues.userId], set: { updatedAt: now } })
+      .returning();
     await releaseExpiredAssignments({ db: tx, at: now, projectId, userId });
 
     // Own open assignments (at most a current and a next): keep those still readable.
@@ -196,18 +214,17 @@ export async function nextCaseForReader({ projectId, userId, at, db, signal }: {
       reused = false;
     }
 
-    const [me] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
-    const email = (me?.email ?? '').trim().toLowerCase();
+    const email = me.email.trim().toLowerCase();
     let from: Position;
     if (queue.cursorKey !== null && queue.cursorCase) from = { key: queue.cursorKey, caseId: queue.cursorCase };
     else from = { key: (await fixedOrder(tx, projectId)) ? MIN_KEY : readerStartKey(projectId, userId), caseId: NIL_UUID };
 
+    // The reader's own open assignments (at most two) are never chosen again.
     const assign = async (slot: 'current' | 'next') => {
-      const c = await takeCase(tx, { projectId, userId, email, now, from });
+      const exclude = [current?.case_id, next?.case_id].filter((x): x is string => Boolean(x));
+      const c = await takeCase(tx, { projectId, userId, email, now, from, exclude });
       if (!c) return null;
-      const [wf] = await tx.select({ snapshot: caseWorkflows.snapshot }).from(caseWorkflows).where(eq(caseWorkflows.caseId, c.caseId));
-      const hours = (wf.snapshot as PersistedSnapshot).context.truthPolicy.assignmentExpiryHours;
-      const expiresAt = new Date(now.getTime() + hours * 3_600_000);
+      const expiresAt = new Date(now.getTime() + c.expiryHours * 3_600_000);
       const [row] = await tx.insert(assignments).values({ caseId: c.caseId, projectId, userId, role: 'reader', slot, orderKey: c.key, assignedAt: now, expiresAt }).returning();
       await writeAudit(tx, { actorId: userId, action: 'assignment.create', projectId, caseId: c.caseId, target: row.id, details: { role: 'reader', slot, orderKey: c.key.toString() } });
       from = { key: c.key, caseId: c.caseId };
@@ -220,6 +237,7 @@ export async function nextCaseForReader({ projectId, userId, at, db, signal }: {
     }
     if (!next) next = (await assign('next')) ?? undefined;
     await tx.update(readerQueues).set({ cursorKey: from.key, cursorCase: from.caseId, updatedAt: now }).where(and(eq(readerQueues.projectId, projectId), eq(readerQueues.userId, userId)));
+    const [nextCase] = next ? await tx.select({ images: cases.images }).from(cases).where(eq(cases.id, next.case_id)) : [];
     checkSignal(signal);
     const date = (d: string | Date | null) => (d === null ? null : new Date(d));
     return {
@@ -229,7 +247,7 @@ export async function nextCaseForReader({ projectId, userId, at, db, signal }: {
       assignedAt: date(current.assigned_at)!,
       expiresAt: date(current.expires_at),
       reused,
-      next: next ? { assignmentId: next.id, caseId: next.case_id, expiresAt: date(next.expires_at) } : null,
+      next: next ? { assignmentId: next.id, caseId: next.case_id, expiresAt: date(next.expires_at), images: nextCase?.images ?? [] } : null,
     };
   });
 }

@@ -24,8 +24,7 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
   const db = getDb();
   const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
   if (!c || c.withdrawnAt) throw new NotVisible();
-  const queue = await adjudicationQueueForUser({ projectId, userId });
-  const entry = queue.find((q) => q.caseId === caseId);
+  const [entry] = await adjudicationQueueForUser({ projectId, userId, caseId });
   if (!entry) throw new NotVisible();
   const wf = (await getCaseWorkflow({ caseId }))!;
   const ctx = wf.context;

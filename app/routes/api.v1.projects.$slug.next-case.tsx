@@ -10,13 +10,12 @@ export const action = apiRoute(async ({ request, params }) => {
   const a = await takeNextCase({ projectId: project.id, userId: user.id, signal: requestSignal(request) });
   if (!a) return jsonResponse({ assignment: null, case: null, reader_form: null, item_keys: [], next: null });
   const view = await getReaderCase({ projectId: project.id, caseId: a.caseId, userId: user.id });
-  // The reserved next case: its id and images only (to prefetch), nothing another reader wrote.
-  const next = a.next ? await getReaderCase({ projectId: project.id, caseId: a.next.caseId, userId: user.id }) : null;
   return jsonResponse({
     assignment: { id: a.assignmentId, expires_at: a.expiresAt?.toISOString() ?? null, reused: a.reused },
     case: { id: view.case.id, study_date: view.case.studyDate, modality: view.case.modality, body_part: view.case.bodyPart, images: view.case.images },
     reader_form: view.readerForm,
     item_keys: formItems(view.readerForm).map((i) => i.key),
-    next: next ? { case_id: next.case.id, images: next.case.images } : null,
+    // The reserved next case: its id and images only (to prefetch), nothing another reader wrote.
+    next: a.next ? { case_id: a.next.caseId, images: a.next.images } : null,
   });
 });
