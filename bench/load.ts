@@ -21,6 +21,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -198,6 +199,16 @@ async function reader(i: number, base: string, slug: string, token: string, sess
 
 type Server = { port: number; child: ChildProcess; peakRss: () => number; stop: () => Promise<void> };
 
+/** CPU time (user + system, ms) the server process has used so far. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function startServer(port: number, url: string): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: ROOT,
@@ -240,8 +251,11 @@ function pgbench(clients: number, seconds: number): number {
   return m ? Number(m[1]) : NaN;
 }
 
+let warmupReads = 0;
+
 async function main() {
   const started = performance.now();
+  const loadAtStart = os.loadavg()[0];
   log(`${CASES} cases, readers per case ${K}, concurrency ${LEVELS.join('/')}, ${SECONDS} s per level, ${INSTANCES} app instance(s), pool ${POOL} each`);
   if (!fs.existsSync(path.join(ROOT, 'build/index.js')) || process.env.BENCH_BUILD === '1') {
     log('building the app (remix build)…');
@@ -263,13 +277,24 @@ async function main() {
   const servers: Server[] = [];
   for (let i = 0; i < INSTANCES; i++) servers.push(await startServer(3900 + Math.floor(Math.random() * 90) * 10 + i, url));
 
+  // Warm-up, not measured: the first requests load route modules and warm the JIT.
+  const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 5);
+  if (WARMUP > 0) {
+    const junk: Sample = { next: [], page: [], submit: [], errors: {}, acknowledged: 0, reads: 0 };
+    const until = Date.now() + WARMUP * 1000;
+    await Promise.all(Array.from({ length: 4 }, (_, i) => reader(i, serverBase(servers, i), loaded.slug, loaded.tokens[i], loaded.sessionIds[i], until, junk)));
+    warmupReads = junk.acknowledged;
+  }
   const levels = [];
   for (const c of LEVELS) {
+    const cpu0 = servers.reduce((s, x) => s + cpuMs(x.child.pid), 0);
+    const load = os.loadavg()[0];
     const sample: Sample = { next: [], page: [], submit: [], errors: {}, acknowledged: 0, reads: 0 };
     const until = Date.now() + SECONDS * 1000;
     const t = performance.now();
     await Promise.all(Array.from({ length: c }, (_, i) => reader(i, serverBase(servers, i), loaded.slug, loaded.tokens[i], loaded.sessionIds[i], until, sample)));
     const secs = (performance.now() - t) / 1000;
+    const cpu = servers.reduce((s, x) => s + cpuMs(x.child.pid), 0) - cpu0;
     const [{ used }] = await admin`select count(*)::int as used from pg_stat_activity`;
     const free = Math.max(1, max_connections - used - 5);
     const clients = Math.min(c, free);
@@ -285,6 +310,8 @@ async function main() {
       acknowledged: sample.acknowledged,
       pgbench: { clients, capped: clients < c ? `capped at ${clients}: max_connections ${max_connections}, ${used} in use on this shared server` : null, tps: Math.round(tps) },
       ratio_to_pgbench: Math.round((readsPerS / tps) * 1000) / 1000,
+      server_cpu_ms_per_read: sample.acknowledged ? Math.round(cpu / sample.acknowledged) : null,
+      machine_load_avg_1m: Math.round(load * 10) / 10,
     });
     log(`c=${c}: ${readsPerS.toFixed(1)} reads/s, next p50 ${pct(sample.next, 50)} ms p99 ${pct(sample.next, 99)} ms; pgbench ${clients} clients ${Math.round(tps)} tps`);
   }
@@ -308,13 +335,14 @@ async function main() {
   const full = process.env.BENCH_FULL_VERIFY === '1';
   const v = await verifyAllCases({ db, caseIds: full ? undefined : touched, concurrency: 4 });
   const verifyMs = performance.now() - tv;
-  const acknowledged = levels.reduce((s, l) => s + l.acknowledged, 0);
+  const acknowledged = levels.reduce((s, l) => s + l.acknowledged, 0) + warmupReads;
   await admin.end();
   await h.close();
 
   const result = {
     bench: 'load',
     postgres: 'PostgreSQL 15 on 127.0.0.1 (shared by 8 engineers, 2 cores)',
+    machine: { cores: os.cpus().length, load_avg_1m_at_start: Math.round(loadAtStart * 10) / 10 },
     cases: CASES,
     scale_note: CASES < 1_000_000 ? `the 1,000,000-case project was not run: ${process.env.BENCH_SCALE_NOTE ?? 'this 2-core machine is shared by 8 engineers; run with BENCH_CASES=1000000'}` : null,
     readers_per_case: K,

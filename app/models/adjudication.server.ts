@@ -11,9 +11,9 @@ import { countedReads } from '../../workflows/machine.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
 import { NotVisible } from './reading.server.ts';
 
-export async function listAdjudicationQueue({ projectId, userId }: { projectId: string; userId: string }) {
-  const items = await adjudicationQueueForUser({ projectId, userId });
-  return items;
+/** One page of the adjudicator's queue (oldest first); `after` is the last item of the previous page. */
+export async function listAdjudicationQueue({ projectId, userId, limit = 50, after }: { projectId: string; userId: string; limit?: number; after?: { since: string; caseId: string } }) {
+  return adjudicationQueueForUser({ projectId, userId, limit, after });
 }
 
 export async function claimCase({ caseId, userId }: { caseId: string; userId: string }) {
