@@ -192,7 +192,8 @@ async function reader(i: number, base: string, slug: string, token: string, sess
       }
       out.reads++;
     } catch (e) {
-      err(`network ${(e as Error).message.slice(0, 40)}`);
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      err(`network ${cause?.code ?? cause?.message?.slice(0, 40) ?? (e as Error).message.slice(0, 40)}`);
     }
   }
 }

@@ -108,6 +108,11 @@ describe('adjudication queue', () => {
     }
     const q = await adjudicationQueueForUser({ projectId: f.projectId, userId: f.adjudicators[0] });
     expect(q.map((x) => x.caseId)).toEqual([c2, c1]);
+    // Keyset pages: one row at a time, in the same order.
+    const page1 = await adjudicationQueueForUser({ projectId: f.projectId, userId: f.adjudicators[0], limit: 1 });
+    const page2 = await adjudicationQueueForUser({ projectId: f.projectId, userId: f.adjudicators[0], limit: 1, after: { since: page1[0].since, caseId: page1[0].caseId } });
+    expect([...page1, ...page2].map((x) => x.caseId)).toEqual([c2, c1]);
+    expect(await adjudicationQueueForUser({ projectId: f.projectId, userId: f.adjudicators[0], caseId: c1 })).toMatchObject([{ caseId: c1 }]);
     expect(q[0]).toMatchObject({ since: at(11), votesNeeded: 1, openClaims: 0, disputes: [expect.objectContaining({ item: 'pneumothorax', rule: 'unanimous' })] });
     const claim = await claimAdjudication({ caseId: c2, userId: f.adjudicators[0], at: at(30) });
     expect(claim.reused).toBe(false);
