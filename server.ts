@@ -142,6 +142,10 @@ async function main() {
       for (const a of DEMO_ACCOUNTS) process.stdout.write(`  ${a.email.padEnd(26)} ${a.note}\n`);
     }
   });
+  // Behind a load balancer (idle timeout typically 60 s) the app must not close kept-alive
+  // connections first, or requests racing the close fail; headers must still arrive promptly.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   let closing = false;
   const shutdown = async (signal: string) => {
