@@ -17,6 +17,7 @@ import { installDb } from './db/index.ts';
 import { originAllowed } from './app/lib/origin.ts';
 import { seedDemo, DEMO_PASSWORD, DEMO_ACCOUNTS } from './db/seed/demo.ts';
 import { startScheduler } from './workflows/scheduler.ts';
+import { REQUEST_DEADLINE_MS } from './app/lib/deadline.ts';
 
 const MAX_BODY_BYTES = Number(process.env.MAX_BODY_BYTES ?? 10 * 1024 * 1024);
 
@@ -122,6 +123,14 @@ async function main() {
       );
   });
 
+  // The request deadline: the client gets an answer; work that takes requestSignal() stops.
+  app.use((_req, res, next) => {
+    res.setTimeout(REQUEST_DEADLINE_MS, () => {
+      if (!res.headersSent) res.status(503).set('Retry-After', '1').json({ error: { code: 'deadline', message: `the server did not answer within ${REQUEST_DEADLINE_MS} ms; nothing was changed by the unfinished part` } });
+    });
+    next();
+  });
+
   const build = (await import(path.join(BUILD, 'build/index.js'))) as ServerBuild;
   app.all('*', createRequestHandler({ build, mode: process.env.NODE_ENV }));
 
@@ -133,6 +142,10 @@ async function main() {
       for (const a of DEMO_ACCOUNTS) process.stdout.write(`  ${a.email.padEnd(26)} ${a.note}\n`);
     }
   });
+  // Behind a load balancer (idle timeout typically 60 s) the app must not close kept-alive
+  // connections first, or requests racing the close fail; headers must still arrive promptly.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -70,10 +70,41 @@ export type OpenOptions = {
   max?: number;
 };
 
+/**
+ * Connections per app instance (DATABASE_POOL_MAX, default 10). Size it so that instances ×
+ * pool stays below PostgreSQL's max_connections minus a few for admin and jobs; more
+ * connections than cores × 2–4 only queue inside PostgreSQL (README "Scaling").
+ */
+export function poolSize(): number {
+  const n = Number(process.env.DATABASE_POOL_MAX ?? 10);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`DATABASE_POOL_MAX must be a positive whole number, got "${process.env.DATABASE_POOL_MAX}"`);
+  return n;
+}
+
+function envMs(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be milliseconds (a whole number, 0 = no limit), got "${raw}"`);
+  return n;
+}
+
 export async function openDatabase(opts: OpenOptions = {}): Promise<DbHandle> {
   if (opts.url) {
     const url = parseDatabaseUrl(opts.url);
-    const client = postgres(opts.url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 5 });
+    const client = postgres(opts.url, {
+      max: opts.max ?? poolSize(),
+      onnotice: () => {},
+      connect_timeout: 5,
+      // Idle connections are closed after a minute; a pool never holds more than it needs.
+      idle_timeout: 60,
+      // A slow statement cannot hold a connection for long, nor a transaction left idle.
+      connection: {
+        statement_timeout: envMs('DATABASE_STATEMENT_TIMEOUT_MS', 30_000),
+        idle_in_transaction_session_timeout: envMs('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 15_000),
+        lock_timeout: envMs('DATABASE_LOCK_TIMEOUT_MS', 10_000),
+      },
+    });
     const db = drizzlePostgres({ client, schema }) as unknown as Db;
     return {
       db,

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -13,6 +14,7 @@ import {
   integer,
   jsonb,
   pgEnum,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
@@ -47,6 +49,8 @@ export const truthState = pgEnum('truth_state', [
 ]);
 export const assignmentStatus = pgEnum('assignment_status', ['open', 'completed', 'expired', 'cancelled']);
 export const assignmentRole = pgEnum('assignment_role', ['reader', 'adjudicator']);
+/** A reader's open assignments in a project: the case being read and the one reserved next. */
+export const assignmentSlot = pgEnum('assignment_slot', ['current', 'next']);
 export const scheduledStatus = pgEnum('scheduled_status', ['pending', 'fired', 'cancelled', 'failed']);
 export const splitKind = pgEnum('split_kind', ['train', 'validation', 'test', 'unassigned']);
 export const reviewKind = pgEnum('review_kind', ['discordance', 'exclusion']);
@@ -231,11 +235,17 @@ export const assignments = pgTable(
     caseId: uuid('case_id')
       .notNull()
       .references(() => cases.id),
+    /** The case's project, so a reader's open assignments are constrained per project. */
+    projectId: uuid('project_id').references(() => projects.id),
     userId: text('user_id')
       .notNull()
       .references(() => users.id),
     role: assignmentRole('role').notNull(),
     status: assignmentStatus('status').notNull().default('open'),
+    /** Reader assignments: current (being read) or next (reserved, prefetchable). */
+    slot: assignmentSlot('slot'),
+    /** Where the case sat in this reader's order when assigned (reproducible order). */
+    orderKey: bigint('order_key', { mode: 'bigint' }),
     assignedAt: ts('assigned_at').notNull().defaultNow(),
     expiresAt: ts('expires_at'),
     closedAt: ts('closed_at'),
@@ -243,9 +253,34 @@ export const assignments = pgTable(
   (t) => [
     // One open assignment per case, person and role.
     uniqueIndex('assignments_one_open').on(t.caseId, t.userId, t.role).where(sql`${t.status} = 'open'`),
+    // Per reader and project: at most one current case and one reserved next.
+    uniqueIndex('assignments_one_current').on(t.projectId, t.userId).where(sql`${t.status} = 'open' and ${t.role} = 'reader' and ${t.slot} = 'current'`),
+    uniqueIndex('assignments_one_next').on(t.projectId, t.userId).where(sql`${t.status} = 'open' and ${t.role} = 'reader' and ${t.slot} = 'next'`),
+    // Open claims on a case (slot counting) and expiry sweeps.
+    index('assignments_case_open_idx').on(t.caseId, t.role).where(sql`${t.status} = 'open'`),
+    index('assignments_open_expiry_idx').on(t.expiresAt).where(sql`${t.status} = 'open'`),
     index('assignments_user_idx').on(t.userId, t.status),
     check('assignments_closed_consistent', sql`(${t.status} = 'open') = (${t.closedAt} is null)`),
+    check('assignments_slot_readers', sql`${t.slot} is null or ${t.role} = 'reader'`),
   ],
+);
+
+/** Where each reader is in their order through a project's cases (their cursor). */
+export const readerQueues = pgTable(
+  'reader_queues',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    /** The order key and case last handed to this reader; the walk continues after it. */
+    cursorKey: bigint('cursor_key', { mode: 'bigint' }),
+    cursorCase: uuid('cursor_case'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
 );
 
 export const reads = pgTable(
@@ -321,6 +356,9 @@ export const evidence = pgTable(
   ],
 );
 
+/** Issues fixed-order queue keys (the project's import order). */
+export const caseQueueOrder = pgSequence('case_queue_order');
+
 export const caseWorkflows = pgTable(
   'case_workflows',
   {
@@ -334,9 +372,56 @@ export const caseWorkflows = pgTable(
     eventCount: integer('event_count').notNull(),
     headHash: text('head_hash').notNull(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    // Queue columns: derived from the snapshot by the runtime in each event's transaction, so
+    // queues are index scans that never read candidates' snapshots (workflows/queue-columns.ts).
+    projectId: uuid('project_id').references(() => projects.id),
+    /** The case's place in the project's order (seeded hash of project and case, or import order). */
+    queueKey: bigint('queue_key', { mode: 'bigint' }).notNull().default(sql`0`),
+    /** Reads still wanted in the current round (0 unless awaiting reads). */
+    openReadSlots: integer('open_read_slots').notNull().default(0),
+    /** Adjudicator votes still wanted in the current batch (0 unless in adjudication). */
+    openVoteSlots: integer('open_vote_slots').notNull().default(0),
+    voteBatch: integer('vote_batch').notNull().default(0),
+    /** When the current state was entered (ISO, from the snapshot): queues go oldest first. */
+    stateSince: text('state_since').notNull().default(''),
   },
-  (t) => [index('case_workflows_state_idx').on(t.state), check('case_workflows_count_positive', sql`${t.eventCount} >= 1`)],
+  (t) => [
+    index('case_workflows_state_idx').on(t.state),
+    index('case_workflows_reader_queue_idx').on(t.projectId, t.queueKey, t.caseId).where(sql`${t.openReadSlots} > 0`),
+    index('case_workflows_adjudication_queue_idx').on(t.projectId, t.stateSince, t.caseId).where(sql`${t.openVoteSlots} > 0`),
+    check('case_workflows_count_positive', sql`${t.eventCount} >= 1`),
+  ],
 );
+
+/**
+ * Who took part in a case's current round (read it, or voted as adjudicator): they are not
+ * eligible to read it again in that round. Kept by the runtime with each event.
+ */
+export const roundParticipants = pgTable(
+  'round_participants',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    role: assignmentRole('role').notNull(),
+    /** Adjudicators: the latest vote batch they voted in. */
+    voteBatch: integer('vote_batch'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.caseId, t.role] }), index('round_participants_case_idx').on(t.caseId)],
+);
+
+/** The chain head each case had when `verify` last passed it (`verify --since`). */
+export const caseVerifications = pgTable('case_verifications', {
+  caseId: uuid('case_id')
+    .primaryKey()
+    .references(() => cases.id),
+  eventCount: integer('event_count').notNull(),
+  headHash: text('head_hash').notNull(),
+  verifiedAt: ts('verified_at').notNull().defaultNow(),
+});
 
 export const workflowEvents = pgTable(
   'workflow_events',

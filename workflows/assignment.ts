@@ -1,22 +1,46 @@
 /**
- * Pull-based assignment (DESIGN.md "Assignment"): a reader asks for the next case and gets the
- * eligible case with the fewest reads in its current round (so reads spread evenly across
- * cases and readers); assignments expire per policy and return to the pool. Adjudicators pick
- * from a queue of disputed cases, oldest first. Every function locks the case_workflows row it
- * assigns, so slots are counted under the same lock as the events that fill them.
+ * Pull-based assignment (DESIGN.md "Assignment", "Scale"). Each reader walks the project's cases
+ * in their own reproducible order — a seeded permutation of the project (queue_key) entered at a
+ * point seeded by project and reader, or the import order for everyone when the policy says
+ * `caseOrder: fixed` — and gets the first case with an open read slot they may read. The choice
+ * is one indexed query (`… LIMIT 1 FOR UPDATE SKIP LOCKED`) over the queue columns the runtime
+ * keeps on case_workflows; candidates' snapshots are never read. A reader holds at most one
+ * current case and one reserved next case per project (partial unique indexes); both hold a read
+ * slot and expire per policy. Adjudicators pick from a queue of disputed cases, oldest first.
+ * See docs/decisions/assignment-0001-sql-queue.md.
  */
-import { and, eq, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { getDb } from '../db/index.ts';
 import { writeAudit } from '../db/audit.ts';
-import { assignments, caseWorkflows, cases, projectMembers, users } from '../db/schema.ts';
+import { assignments, caseWorkflows, cases, projectMembers, projectVersions, readerQueues, users } from '../db/schema.ts';
 import type { Dispute } from './agreement-rules.ts';
 import type { PersistedSnapshot } from './engine.ts';
 import { EventRefused, WorkflowError } from './errors.ts';
-import { activeVotes, adjudicatorsOfRound, countedReads, currentReads, neededReads, panelSize, readersOfRound, type CaseContext } from './machine.ts';
+import { activeVotes, adjudicatorsOfRound, countedReads, neededReads, panelSize, readersOfRound, type CaseContext } from './machine.ts';
+import { readerStartKey } from './queue-columns.ts';
 import { toIso } from './runtime.ts';
 
-export type AssignmentView = { assignmentId: string; caseId: string; role: 'reader' | 'adjudicator'; assignedAt: Date; expiresAt: Date | null; reused: boolean };
+export type AssignmentView = {
+  assignmentId: string;
+  caseId: string;
+  role: 'reader' | 'adjudicator';
+  assignedAt: Date;
+  expiresAt: Date | null;
+  reused: boolean;
+  /** Readers: the case reserved next for them (its images may be prefetched), if any. */
+  next?: { assignmentId: string; caseId: string; expiresAt: Date | null; images: string[] } | null;
+};
+
+/** Work for a client that has gone away is rolled back (a next-case request then assigns nothing). */
+export class RequestAborted extends WorkflowError {
+  constructor() {
+    super('conflict', 'the request was cancelled');
+  }
+}
+function checkSignal(signal: AbortSignal | undefined) {
+  if (signal?.aborted) throw new RequestAborted();
+}
 
 async function requireRole(tx: Tx, projectId: string, userId: string, role: 'reader' | 'adjudicator'): Promise<void> {
   const [m] = await tx.select().from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, role)));
@@ -24,11 +48,12 @@ async function requireRole(tx: Tx, projectId: string, userId: string, role: 'rea
 }
 
 /** Marks open assignments whose expiry has passed as expired (their slots return to the pool). */
-export async function releaseExpiredAssignments({ db, at, projectId, caseId }: { db?: Tx; at?: Date | string; projectId?: string; caseId?: string }): Promise<number> {
+export async function releaseExpiredAssignments({ db, at, projectId, caseId, userId }: { db?: Tx; at?: Date | string; projectId?: string; caseId?: string; userId?: string }): Promise<number> {
   const now = new Date(toIso(at));
   const conds = [eq(assignments.status, 'open'), lte(assignments.expiresAt, now)];
   if (caseId) conds.push(eq(assignments.caseId, caseId));
-  if (projectId) conds.push(inArray(assignments.caseId, (db ?? getDb()).select({ id: cases.id }).from(cases).where(eq(cases.projectId, projectId))));
+  if (projectId) conds.push(eq(assignments.projectId, projectId));
+  if (userId) conds.push(eq(assignments.userId, userId));
   const rows = await (db ?? getDb())
     .update(assignments)
     .set({ status: 'expired', closedAt: now })
@@ -49,7 +74,8 @@ export function readerIneligibility(state: string, ctx: CaseContext, userId: str
  * The case manifest's optional `report_author` metadata column names, by email, who signed the
  * case's original report; that reader is not eligible (DESIGN.md "Assignment"). Pure. Matching
  * ignores case and surrounding spaces; a case without the field (or a reader without an email)
- * is unaffected. See docs/decisions/workflow-0003-report-author.md.
+ * is unaffected. See docs/decisions/workflow-0003-report-author.md. The reader queue applies the
+ * same rule in SQL (`reportAuthorClause`).
  */
 export function reportAuthorIneligibility(reportAuthor: unknown, readerEmail: string | null | undefined): string | null {
   if (typeof reportAuthor !== 'string' || !readerEmail) return null;
@@ -62,78 +88,176 @@ export function openReaderSlots(ctx: CaseContext, openAssignmentsOfOthers: numbe
   return neededReads(ctx) - countedReads(ctx).length - openAssignmentsOfOthers;
 }
 
-type Candidate = { caseId: string; state: string; ctx: CaseContext; createdAt: Date; reportAuthor: string | null };
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const MIN_KEY = -(2n ** 63n);
+type Position = { key: bigint; caseId: string };
+
+/** Open reader assignments of others on the case that have not expired. */
+const othersClaims = (caseId: SQL, userId: string, now: Date) => sql`(
+  select count(*) from ${assignments} a
+  where a.case_id = ${caseId} and a.role = 'reader' and a.status = 'open'
+    and (a.expires_at is null or a.expires_at > ${now.toISOString()}::timestamptz) and a.user_id <> ${userId})`;
 
 /**
- * Returns the reader's open assignment in this project, or creates one on the eligible case with
- * the fewest reads; null when nothing is left for this reader.
+ * The first case strictly after `after` (and up to `upTo`, inclusive) in the project's order
+ * this reader may take now, locked (skipping rows other transactions hold).
  */
-export async function nextCaseForReader({ projectId, userId, at, db }: { projectId: string; userId: string; at?: Date | string; db?: Db }): Promise<AssignmentView | null> {
+type Chosen = { caseId: string; key: bigint; expiryHours: number };
+
+async function firstEligible(
+  tx: Tx,
+  a: { projectId: string; userId: string; email: string; now: Date; after: Position | null; upTo: Position | null; exclude: string[] },
+): Promise<Chosen | null> {
+  const pos = sql`(cw.queue_key, cw.case_id)`;
+  const tuple = (p: Position) => sql`(${p.key.toString()}::bigint, ${p.caseId}::uuid)`;
+  // The NOT EXISTS tests are written as per-row scalar subqueries: the planner then probes an
+  // index for each candidate it walks, where as anti-joins it materialised whole tables
+  // (cases: a sequential scan of the project per request).
+  const rows = await tx.execute(sql`
+    select cw.case_id, cw.queue_key::text as queue_key, (cw.snapshot->'context'->'truthPolicy'->>'assignmentExpiryHours')::int as hours
+    from ${caseWorkflows} cw
+    where cw.project_id = ${a.projectId} and cw.open_read_slots > 0
+      ${a.after ? sql`and ${pos} > ${tuple(a.after)}` : sql``}
+      ${a.upTo ? sql`and ${pos} <= ${tuple(a.upTo)}` : sql``}
+      ${a.exclude.length ? sql`and cw.case_id not in (${sql.join(a.exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
+      and (select true from round_participants rp where rp.user_id = ${a.userId} and rp.case_id = cw.case_id limit 1) is null
+      and ${reportAuthorClause(sql`cw.case_id`, a.email)}
+      and cw.open_read_slots > ${othersClaims(sql`cw.case_id`, a.userId, a.now)}
+    order by cw.queue_key, cw.case_id
+    limit 1
+    for update of cw skip locked`);
+  const r = rowsOf<{ case_id: string; queue_key: string; hours: number }>(rows)[0];
+  return r ? { caseId: r.case_id, key: BigInt(r.queue_key), expiryHours: Number(r.hours) } : null;
+}
+
+/** SQL form of reportAuthorIneligibility: true when the reader did not sign the case's report. */
+function reportAuthorClause(caseId: SQL, email: string): SQL {
+  if (!email) return sql`true`;
+  return sql`coalesce((select lower(regexp_replace(cs.metadata->>'report_author', '^\\s+|\\s+$', '', 'g')) from ${cases} cs
+    where cs.id = ${caseId} and jsonb_typeof(cs.metadata->'report_author') = 'string'), '') <> ${email}`;
+}
+
+function rowsOf<T>(r: unknown): T[] {
+  return ((r as { rows?: T[] }).rows ?? (r as T[])) as T[];
+}
+
+/**
+ * Takes the next case for the reader after `from`, wrapping round to the start of the order
+ * once, re-checking the slot count under the row lock in a fresh statement (so a claim
+ * committed after the search began is seen).
+ */
+async function takeCase(tx: Tx, a: { projectId: string; userId: string; email: string; now: Date; from: Position; exclude: string[] }): Promise<Chosen | null> {
+  for (const wrapped of [false, true]) {
+    let after: Position | null = wrapped ? null : a.from;
+    const upTo = wrapped ? a.from : null;
+    for (;;) {
+      const c = await firstEligible(tx, { ...a, after, upTo });
+      if (!c) break;
+      // Also marks the case's expired claims as expired (they stopped counting already).
+      const rows = rowsOf<{ ok: boolean }>(
+        await tx.execute(sql`
+          with released as (
+            update ${assignments} set status = 'expired', closed_at = ${a.now.toISOString()}::timestamptz
+            where case_id = ${c.caseId} and status = 'open' and expires_at <= ${a.now.toISOString()}::timestamptz returning 1)
+          select (cw.open_read_slots > ${othersClaims(sql`cw.case_id`, a.userId, a.now)}) as ok, (select count(*) from released) as released
+          from ${caseWorkflows} cw where cw.case_id = ${c.caseId}`),
+      );
+      if (rows[0]?.ok) return c;
+      after = { key: c.key, caseId: c.caseId };
+    }
+  }
+  return null;
+}
+
+/**
+ * Returns the reader's current case in this project — the open one, else the reserved next one
+ * promoted, else a new one — and makes sure one more is reserved next; null when nothing is
+ * left for this reader. Aborting `signal` (the client went away) rolls everything back.
+ */
+export async function nextCaseForReader({ projectId, userId, at, db, signal }: { projectId: string; userId: string; at?: Date | string; db?: Db; signal?: AbortSignal }): Promise<AssignmentView | null> {
   const now = new Date(toIso(at));
   return (db ?? getDb()).transaction(async (tx) => {
-    await requireRole(tx, projectId, userId, 'reader');
-    await releaseExpiredAssignments({ db: tx, at: now, projectId });
-    const mine = await tx
-      .select({ a: assignments, state: caseWorkflows.state })
-      .from(assignments)
-      .innerJoin(cases, eq(cases.id, assignments.caseId))
-      .innerJoin(caseWorkflows, eq(caseWorkflows.caseId, assignments.caseId))
-      .where(and(eq(cases.projectId, projectId), eq(assignments.userId, userId), eq(assignments.role, 'reader'), eq(assignments.status, 'open')))
-      .orderBy(assignments.assignedAt);
-    const live = mine.find((m) => m.state === 'awaitingReads');
-    if (live) return { assignmentId: live.a.id, caseId: live.a.caseId, role: 'reader', assignedAt: live.a.assignedAt, expiresAt: live.a.expiresAt, reused: true };
+    checkSignal(signal);
+    const [me] = await tx
+      .select({ email: users.email })
+      .from(projectMembers)
+      .innerJoin(users, eq(users.id, projectMembers.userId))
+      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, 'reader')));
+    if (!me) throw new WorkflowError('forbidden', 'you are not a reader in this project');
+    // The reader's queue row is their lock (the upsert takes it): their concurrent requests run one after another.
+    const [queue] = await tx
+      .insert(readerQueues)
+      .values({ projectId, userId, updatedAt: now })
+      .onConflictDoUpdate({ target: [readerQueues.projectId, readerQueues.userId], set: { updatedAt: now } })
+      .returning();
+    await releaseExpiredAssignments({ db: tx, at: now, projectId, userId });
 
-    const [me] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
-    const rows = await tx
-      .select({
-        caseId: caseWorkflows.caseId,
-        state: caseWorkflows.state,
-        snapshot: caseWorkflows.snapshot,
-        createdAt: cases.createdAt,
-        reportAuthor: sql<string | null>`${cases.metadata}->>'report_author'`,
-      })
-      .from(caseWorkflows)
-      .innerJoin(cases, eq(cases.id, caseWorkflows.caseId))
-      .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt), eq(caseWorkflows.state, 'awaitingReads')));
-    const open = await tx
-      .select({ caseId: assignments.caseId, userId: assignments.userId })
-      .from(assignments)
-      .innerJoin(cases, eq(cases.id, assignments.caseId))
-      .where(and(eq(cases.projectId, projectId), eq(assignments.role, 'reader'), eq(assignments.status, 'open'), ne(assignments.userId, userId)));
-    const openBy = new Map<string, number>();
-    for (const o of open) openBy.set(o.caseId, (openBy.get(o.caseId) ?? 0) + 1);
-    const candidates: Candidate[] = rows
-      .map((r) => ({ caseId: r.caseId, state: r.state, ctx: (r.snapshot as PersistedSnapshot).context, createdAt: r.createdAt, reportAuthor: r.reportAuthor }))
-      .filter(
-        (c) =>
-          readerIneligibility(c.state, c.ctx, userId) === null &&
-          reportAuthorIneligibility(c.reportAuthor, me?.email) === null &&
-          openReaderSlots(c.ctx, openBy.get(c.caseId) ?? 0) > 0,
-      )
-      .sort(
-        (a, b) =>
-          currentReads(a.ctx).length + (openBy.get(a.caseId) ?? 0) - (currentReads(b.ctx).length + (openBy.get(b.caseId) ?? 0)) ||
-          a.createdAt.getTime() - b.createdAt.getTime() ||
-          a.caseId.localeCompare(b.caseId),
-      );
-    for (const c of candidates) {
-      // Re-check under the case lock; skip cases another transaction is advancing right now.
-      const [locked] = await tx.select().from(caseWorkflows).where(eq(caseWorkflows.caseId, c.caseId)).for('update', { skipLocked: true });
-      if (!locked) continue;
-      const ctx = (locked.snapshot as PersistedSnapshot).context;
-      if (readerIneligibility(locked.state, ctx, userId)) continue;
-      const others = await tx
-        .select({ id: assignments.id })
-        .from(assignments)
-        .where(and(eq(assignments.caseId, c.caseId), eq(assignments.role, 'reader'), eq(assignments.status, 'open'), ne(assignments.userId, userId)));
-      if (openReaderSlots(ctx, others.length) <= 0) continue;
-      const expiresAt = new Date(now.getTime() + ctx.truthPolicy.assignmentExpiryHours * 3_600_000);
-      const [a] = await tx.insert(assignments).values({ caseId: c.caseId, userId, role: 'reader', assignedAt: now, expiresAt }).returning();
-      await writeAudit(tx, { actorId: userId, action: 'assignment.create', projectId, caseId: c.caseId, target: a.id, details: { role: 'reader' } });
-      return { assignmentId: a.id, caseId: c.caseId, role: 'reader' as const, assignedAt: a.assignedAt, expiresAt: a.expiresAt, reused: false };
+    // Own open assignments (at most a current and a next): keep those still readable.
+    const mine = rowsOf<{ id: string; case_id: string; slot: 'current' | 'next' | null; assigned_at: string | Date; expires_at: string | Date | null; readable: boolean }>(
+      await tx.execute(sql`
+        select a.id, a.case_id, a.slot, a.assigned_at, a.expires_at,
+          (cw.open_read_slots > 0 and not exists (select 1 from round_participants rp where rp.user_id = a.user_id and rp.case_id = a.case_id)) as readable
+        from ${assignments} a join ${caseWorkflows} cw on cw.case_id = a.case_id
+        where a.project_id = ${projectId} and a.user_id = ${userId} and a.role = 'reader' and a.status = 'open'
+        order by a.assigned_at, a.id`),
+    );
+    const stale = mine.filter((m) => !m.readable).map((m) => m.id);
+    if (stale.length) await tx.update(assignments).set({ status: 'cancelled', closedAt: now }).where(inArray(assignments.id, stale));
+    const live = mine.filter((m) => m.readable);
+    let current = live.find((m) => m.slot !== 'next');
+    let next = live.find((m) => m !== current && m.slot === 'next');
+    let reused = Boolean(current);
+    if (!current && next) {
+      await tx.update(assignments).set({ slot: 'current' }).where(eq(assignments.id, next.id));
+      current = next;
+      next = undefined;
+      reused = false;
     }
-    return null;
+
+    const email = me.email.trim().toLowerCase();
+    let from: Position;
+    if (queue.cursorKey !== null && queue.cursorCase) from = { key: queue.cursorKey, caseId: queue.cursorCase };
+    else from = { key: (await fixedOrder(tx, projectId)) ? MIN_KEY : readerStartKey(projectId, userId), caseId: NIL_UUID };
+
+    // The reader's own open assignments (at most two) are never chosen again.
+    const assign = async (slot: 'current' | 'next') => {
+      const exclude = [current?.case_id, next?.case_id].filter((x): x is string => Boolean(x));
+      const c = await takeCase(tx, { projectId, userId, email, now, from, exclude });
+      if (!c) return null;
+      const expiresAt = new Date(now.getTime() + c.expiryHours * 3_600_000);
+      const [row] = await tx.insert(assignments).values({ caseId: c.caseId, projectId, userId, role: 'reader', slot, orderKey: c.key, assignedAt: now, expiresAt }).returning();
+      await writeAudit(tx, { actorId: userId, action: 'assignment.create', projectId, caseId: c.caseId, target: row.id, details: { role: 'reader', slot, orderKey: c.key.toString() } });
+      from = { key: c.key, caseId: c.caseId };
+      return { id: row.id, case_id: c.caseId, slot, assigned_at: row.assignedAt, expires_at: row.expiresAt, readable: true };
+    };
+    if (!current) current = (await assign('current')) ?? undefined;
+    if (!current) {
+      checkSignal(signal);
+      return null;
+    }
+    if (!next) next = (await assign('next')) ?? undefined;
+    await tx.update(readerQueues).set({ cursorKey: from.key, cursorCase: from.caseId, updatedAt: now }).where(and(eq(readerQueues.projectId, projectId), eq(readerQueues.userId, userId)));
+    const [nextCase] = next ? await tx.select({ images: cases.images }).from(cases).where(eq(cases.id, next.case_id)) : [];
+    checkSignal(signal);
+    const date = (d: string | Date | null) => (d === null ? null : new Date(d));
+    return {
+      assignmentId: current.id,
+      caseId: current.case_id,
+      role: 'reader' as const,
+      assignedAt: date(current.assigned_at)!,
+      expiresAt: date(current.expires_at),
+      reused,
+      next: next ? { assignmentId: next.id, caseId: next.case_id, expiresAt: date(next.expires_at), images: nextCase?.images ?? [] } : null,
+    };
   });
+}
+
+/** Whether the project's current version asks for one fixed order (import order) for everyone. */
+async function fixedOrder(tx: Tx, projectId: string): Promise<boolean> {
+  const rows = rowsOf<{ order: string | null }>(
+    await tx.execute(sql`select ${projectVersions.truthPolicy}->>'caseOrder' as "order" from ${projectVersions} where ${projectVersions.projectId} = ${projectId} order by ${projectVersions.version} desc limit 1`),
+  );
+  return rows[0]?.order === 'fixed';
 }
 
 export type AdjudicationQueueItem = {
@@ -148,32 +272,57 @@ export type AdjudicationQueueItem = {
 };
 
 /**
- * Disputed cases this adjudicator may take, oldest first: never a case they read in this round
- * or already voted on, nor one whose panel is fully claimed by others.
+ * Disputed cases this adjudicator may take, oldest first, one page (`limit` rows after `after`):
+ * never a case they read in this round or already voted on in the current batch, nor one whose
+ * panel is fully claimed by others. Only the page's rows are read.
  */
-export async function adjudicationQueueForUser({ projectId, userId, db, limit = 100 }: { projectId: string; userId: string; db?: Tx; limit?: number }): Promise<AdjudicationQueueItem[]> {
-  const d = db ?? getDb();
-  const rows = await d
-    .select({ caseId: caseWorkflows.caseId, snapshot: caseWorkflows.snapshot })
-    .from(caseWorkflows)
-    .innerJoin(cases, eq(cases.id, caseWorkflows.caseId))
-    .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt), eq(caseWorkflows.state, 'adjudication')));
-  if (!rows.length) return [];
-  const claims = await d
-    .select({ caseId: assignments.caseId, userId: assignments.userId, expiresAt: assignments.expiresAt })
-    .from(assignments)
-    .where(and(inArray(assignments.caseId, rows.map((r) => r.caseId)), eq(assignments.role, 'adjudicator'), eq(assignments.status, 'open')));
-  const out: AdjudicationQueueItem[] = [];
-  for (const r of rows) {
-    const ctx = (r.snapshot as PersistedSnapshot).context;
-    if (readersOfRound(ctx).has(userId) || activeVotes(ctx).some((v) => v.adjudicatorId === userId)) continue;
-    const votesNeeded = panelSize(ctx) - activeVotes(ctx).length;
-    const caseClaims = claims.filter((c) => c.caseId === r.caseId);
-    const claimedByMe = caseClaims.some((c) => c.userId === userId);
-    if (!claimedByMe && caseClaims.length >= votesNeeded) continue;
-    out.push({ caseId: r.caseId, since: ctx.since, disputes: ctx.evaluation?.disputes ?? [], votesNeeded, openClaims: caseClaims.length, claimedByMe });
-  }
-  return out.sort((a, b) => a.since.localeCompare(b.since) || a.caseId.localeCompare(b.caseId)).slice(0, limit);
+export async function adjudicationQueueForUser({
+  projectId,
+  userId,
+  db,
+  limit = 100,
+  after,
+  caseId,
+}: {
+  projectId: string;
+  userId: string;
+  db?: Tx;
+  limit?: number;
+  /** Keyset pagination: the last item of the previous page. */
+  after?: { since: string; caseId: string };
+  /** Only this case (is it in this adjudicator's queue?). */
+  caseId?: string;
+}): Promise<AdjudicationQueueItem[]> {
+  // Expired claims still count here; claiming a case releases them (claimAdjudication).
+  const claims = (extra: SQL) => sql`(
+    select count(*)::int from ${assignments} a
+    where a.case_id = cw.case_id and a.role = 'adjudicator' and a.status = 'open' ${extra})`;
+  const rows = rowsOf<{ case_id: string; since: string; votes_needed: number; open_claims: number; mine: number; disputes: Dispute[] | null }>(
+    await (db ?? getDb()).execute(sql`
+      select q.*, cw2.snapshot->'context'->'evaluation'->'disputes' as disputes
+      from (
+        select cw.case_id, cw.state_since as since, cw.open_vote_slots as votes_needed,
+          ${claims(sql``)} as open_claims, ${claims(sql`and a.user_id = ${userId}`)} as mine
+        from ${caseWorkflows} cw
+        where cw.project_id = ${projectId} and cw.open_vote_slots > 0
+          ${after ? sql`and (cw.state_since, cw.case_id) > (${after.since}, ${after.caseId}::uuid)` : sql``}
+          ${caseId ? sql`and cw.case_id = ${caseId}::uuid` : sql``}
+          and not exists (select 1 from round_participants rp where rp.user_id = ${userId} and rp.case_id = cw.case_id
+                          and (rp.role = 'reader' or rp.vote_batch = cw.vote_batch))
+          and (${claims(sql`and a.user_id = ${userId}`)} > 0 or ${claims(sql``)} < cw.open_vote_slots)
+        order by cw.state_since, cw.case_id
+        limit ${Math.max(1, Math.min(limit, 500))}
+      ) q join ${caseWorkflows} cw2 on cw2.case_id = q.case_id
+      order by q.since, q.case_id`),
+  );
+  return rows.map((r) => ({
+    caseId: r.case_id,
+    since: r.since,
+    disputes: r.disputes ?? [],
+    votesNeeded: Number(r.votes_needed),
+    openClaims: Number(r.open_claims),
+    claimedByMe: Number(r.mine) > 0,
+  }));
 }
 
 /** Claims a disputed case for this adjudicator (an open adjudicator assignment); returns the existing claim if any. */
@@ -196,7 +345,7 @@ export async function claimAdjudication({ caseId, userId, at, db }: { caseId: st
     if (mine) return { assignmentId: mine.id, caseId, role: 'adjudicator' as const, assignedAt: mine.assignedAt, expiresAt: mine.expiresAt, reused: true };
     if (open.length >= panelSize(ctx) - activeVotes(ctx).length) throw new EventRefused(row.state, 'the case is already claimed by enough adjudicators');
     const expiresAt = new Date(now.getTime() + ctx.truthPolicy.assignmentExpiryHours * 3_600_000);
-    const [a] = await tx.insert(assignments).values({ caseId, userId, role: 'adjudicator', assignedAt: now, expiresAt }).returning();
+    const [a] = await tx.insert(assignments).values({ caseId, projectId: c.projectId, userId, role: 'adjudicator', assignedAt: now, expiresAt }).returning();
     await writeAudit(tx, { actorId: userId, action: 'assignment.create', projectId: c.projectId, caseId, target: a.id, details: { role: 'adjudicator' } });
     return { assignmentId: a.id, caseId, role: 'adjudicator' as const, assignedAt: a.assignedAt, expiresAt: a.expiresAt, reused: false };
   });

@@ -138,6 +138,8 @@ export const truthPolicySchema = z.object({
   /** Informed truthing: the adjudicator sees the evidence. */
   informedTruthing: z.boolean().default(false),
   assignmentExpiryHours: z.number().int().min(1).default(72),
+  /** The order readers meet cases: each reader's own seeded random order (absent) or import order for everyone. */
+  caseOrder: z.enum(['random', 'fixed']).optional(),
 });
 export type TruthPolicy = z.infer<typeof truthPolicySchema>;
 

@@ -6,11 +6,11 @@
  * Refusals and failures roll the whole transaction back: nothing changes.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { getDb } from '../db/index.ts';
 import { writeAudit } from '../db/audit.ts';
-import { assignments, caseWorkflows, cases, findings, projectMembers, projectVersions, workflowEvents } from '../db/schema.ts';
+import { assignments, caseWorkflows, cases, findings, projectMembers, projectVersions, roundParticipants, workflowEvents } from '../db/schema.ts';
 import { policyProblems } from './agreement-rules.ts';
 import { caseCommandSchema, REQUIRED_ROLE, type CaseCommand, type SystemCommand } from './commands.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
@@ -33,6 +33,7 @@ import { EventRefused, WorkflowError } from './errors.ts';
 import { eventHash, GENESIS_HASH } from './hash-chain.ts';
 import type { CaseContext, CaseEvent, CaseInput, Effect } from './machine.ts';
 import { describeValueErrors, readValuesSchema } from './read-schema.ts';
+import { caseOrderKey, queueColumns, roundParticipantsOf } from './queue-columns.ts';
 
 export type SendResult = {
   status: 'applied' | 'duplicate';
@@ -68,6 +69,24 @@ export function toIso(at: Date | string | undefined): string {
 }
 
 type Locked = typeof caseWorkflows.$inferSelect;
+
+/** Brings round_participants from the round before an event to the round after it. */
+async function syncRoundParticipants(tx: Tx, caseId: string, before: CaseContext, after: CaseContext): Promise<void> {
+  const key = (p: { userId: string; role: string }) => `${p.role}\u0000${p.userId}`;
+  const old = new Map(roundParticipantsOf(before).map((p) => [key(p), p]));
+  const now = roundParticipantsOf(after);
+  const gone = [...old.values()].filter((p) => !now.some((n) => key(n) === key(p)));
+  for (const role of ['reader', 'adjudicator'] as const) {
+    const users = gone.filter((p) => p.role === role).map((p) => p.userId);
+    if (users.length) await tx.delete(roundParticipants).where(and(eq(roundParticipants.caseId, caseId), eq(roundParticipants.role, role), inArray(roundParticipants.userId, users)));
+  }
+  const changed = now.filter((p) => old.get(key(p))?.voteBatch !== p.voteBatch || !old.has(key(p)));
+  if (changed.length)
+    await tx
+      .insert(roundParticipants)
+      .values(changed.map((p) => ({ caseId, ...p })))
+      .onConflictDoUpdate({ target: [roundParticipants.userId, roundParticipants.caseId, roundParticipants.role], set: { voteBatch: sql`excluded.vote_batch` } });
+}
 
 async function lockWorkflow(tx: Tx, caseId: string): Promise<Locked> {
   const [row] = await tx.select().from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId)).for('update');
@@ -338,8 +357,9 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
     });
     await tx
       .update(caseWorkflows)
-      .set({ snapshot: result.snapshot, state: to, machineVersion: version, eventCount: seq, headHash: head, updatedAt: atDate })
+      .set({ snapshot: result.snapshot, state: to, machineVersion: version, eventCount: seq, headHash: head, updatedAt: atDate, projectId: c.projectId, ...queueColumns(to, result.snapshot.context) })
       .where(eq(caseWorkflows.caseId, args.caseId));
+    await syncRoundParticipants(tx, args.caseId, snapshot.context, result.snapshot.context);
     return {
       status: 'applied' as const,
       seq,
@@ -405,7 +425,19 @@ export async function startCaseWorkflow(args: StartCaseWorkflowArgs): Promise<{ 
   const clientRequestId = `start:${caseId}`;
   const head = await appendEvent({ tx, caseId, seq: 1, prevHash: GENESIS_HASH, type: START_EVENT, payload, actorId: args.actorId ?? null, occurredAt: at, machineVersion: registry.current, clientRequestId });
   const state = stateName(snapshot);
-  await tx.insert(caseWorkflows).values({ caseId, machineVersion: registry.current, snapshot, state, eventCount: 1, headHash: head, updatedAt: new Date(at) });
+  const queueKey = def.data.truthPolicy.caseOrder === 'fixed' ? sql`nextval('case_queue_order')` : caseOrderKey(c.projectId, caseId);
+  await tx.insert(caseWorkflows).values({
+    caseId,
+    machineVersion: registry.current,
+    snapshot,
+    state,
+    eventCount: 1,
+    headHash: head,
+    updatedAt: new Date(at),
+    projectId: c.projectId,
+    queueKey,
+    ...queueColumns(state, snapshot.context),
+  });
   const ectx: EffectContext = { caseId, projectId: c.projectId, projectVersion: c.projectVersion, seq: 1, at: new Date(at), actorId: args.actorId ?? null, clientRequestId, readExtras: {} };
   for (const e of effects) await applyEffect(tx, e, ectx);
   await writeAudit(tx, { actorId: args.actorId ?? null, action: `workflow.${START_EVENT}`, projectId: c.projectId, caseId, details: { seq: 1, machineVersion: registry.current } });

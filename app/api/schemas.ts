@@ -135,6 +135,10 @@ export const nextCaseSchema = z.object({
   case: readerCaseSchema.nullable(),
   reader_form: readerFormSchema.nullable().describe('The form to answer; values are keyed by item key (field, or finding/field).'),
   item_keys: z.array(z.string()),
+  next: z
+    .object({ case_id: uuid, images: z.array(z.string()) })
+    .nullable()
+    .describe('The case reserved for you after this one (it holds your read slot and expires like any assignment): its images may be prefetched.'),
 });
 
 const readValues = z.record(z.string(), z.unknown());

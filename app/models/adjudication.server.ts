@@ -11,9 +11,9 @@ import { countedReads, lateAmendments } from '../../workflows/machine.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
 import { NotVisible } from './reading.server.ts';
 
-export async function listAdjudicationQueue({ projectId, userId }: { projectId: string; userId: string }) {
-  const items = await adjudicationQueueForUser({ projectId, userId });
-  return items;
+/** One page of the adjudicator's queue (oldest first); `after` is the last item of the previous page. */
+export async function listAdjudicationQueue({ projectId, userId, limit = 50, after }: { projectId: string; userId: string; limit?: number; after?: { since: string; caseId: string } }) {
+  return adjudicationQueueForUser({ projectId, userId, limit, after });
 }
 
 export async function claimCase({ caseId, userId }: { caseId: string; userId: string }) {
@@ -24,8 +24,7 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
   const db = getDb();
   const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
   if (!c || c.withdrawnAt) throw new NotVisible();
-  const queue = await adjudicationQueueForUser({ projectId, userId });
-  const entry = queue.find((q) => q.caseId === caseId);
+  const [entry] = await adjudicationQueueForUser({ projectId, userId, caseId });
   if (!entry) throw new NotVisible();
   const wf = (await getCaseWorkflow({ caseId }))!;
   const ctx = wf.context;

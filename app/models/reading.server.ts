@@ -171,8 +171,9 @@ export async function amendReaderRead(args: { projectId: string; caseId: string;
   );
 }
 
-export async function takeNextCase({ projectId, userId }: { projectId: string; userId: string }) {
-  return nextCaseForReader({ projectId, userId });
+/** The reader's current case (and the one reserved next); `signal` aborted → nothing is assigned. */
+export async function takeNextCase({ projectId, userId, signal }: { projectId: string; userId: string; signal?: AbortSignal }) {
+  return nextCaseForReader({ projectId, userId, signal });
 }
 
 /** Cases of the project by id, for checks that several ids all belong to it. */

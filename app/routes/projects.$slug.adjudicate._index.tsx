@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Form, useLoaderData } from '@remix-run/react';
+import { Form, Link, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { claimCase, listAdjudicationQueue } from '~/models/adjudication.server.ts';
@@ -13,10 +13,19 @@ import { ProjectNav } from '~/components/project-nav.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Adjudication — Truthline' }];
 
+const PAGE = 50;
+// Keyset page: the waiting-since time and case id of the last row shown (a bad value shows page 1).
+const afterSchema = z.object({ since: z.string().datetime(), case: z.string().uuid() });
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project, roles } = await requireProjectRole(request, params.slug, 'adjudicator');
-  const queue = await listAdjudicationQueue({ projectId: project.id, userId: user.id });
-  return json({ project: { slug: project.slug, name: project.name }, roles, queue });
+  const q = new URL(request.url).searchParams;
+  const a = afterSchema.safeParse({ since: q.get('since'), case: q.get('case') });
+  const after = a.success ? { since: a.data.since, caseId: a.data.case } : undefined;
+  const queue = await listAdjudicationQueue({ projectId: project.id, userId: user.id, limit: PAGE, after });
+  const last = queue[queue.length - 1];
+  const nextPage = queue.length === PAGE && last ? `?${new URLSearchParams({ since: last.since, case: last.caseId })}` : null;
+  return json({ project: { slug: project.slug, name: project.name }, roles, queue, nextPage, paged: Boolean(after) });
 }
 
 const claimSchema = z.object({ caseId: z.string().uuid('Choose a case from the queue') });
@@ -38,12 +47,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function AdjudicationQueue() {
-  const { project, roles, queue } = useLoaderData<typeof loader>();
+  const { project, roles, queue, nextPage, paged } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>{project.name}</h1>
       <ProjectNav slug={project.slug} roles={roles} />
-      <h2>Disputed cases ({queue.length})</h2>
+      <h2>Disputed cases{nextPage || paged ? '' : ` (${queue.length})`}</h2>
       <p className="muted">Oldest first. You never see cases you read yourself.</p>
       {queue.length === 0 ? (
         <div className="empty">No disputed case is waiting for you.</div>
@@ -85,6 +94,11 @@ export default function AdjudicationQueue() {
           </tbody>
         </table>
       )}
+      {nextPage || paged ? (
+        <p>
+          {paged ? <Link to=".">← First page</Link> : null} {nextPage ? <Link to={nextPage}>Next {PAGE} →</Link> : null}
+        </p>
+      ) : null}
     </>
   );
 }

@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } fr
 import { randomUUID } from 'node:crypto';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
+import { requestSignal } from '~/lib/deadline.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { amendReaderRead, getReaderCase, submitReaderRead, takeNextCase } from '~/models/reading.server.ts';
 import { parseReadForm, describeAnswer } from '~/lib/reader-form.ts';
@@ -62,7 +63,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const r = await submitReaderRead({ projectId: project.id, caseId, userId: user.id, clientRequestId: env.data.clientRequestId, read, ip: clientIp(request) });
     const saved = r.status === 'duplicate' ? 'This read was already saved (the form was sent twice); it is recorded once.' : 'Read saved.';
     if (env.data.next === '0') return redirectWithFlash(base, { kind: 'success', message: saved });
-    const next = await takeNextCase({ projectId: project.id, userId: user.id });
+    const next = await takeNextCase({ projectId: project.id, userId: user.id, signal: requestSignal(request) });
     if (!next) return redirectWithFlash(base, { kind: 'success', message: `${saved} No more cases are waiting for you.` });
     return redirectWithFlash(`${base}/${next.caseId}`, { kind: 'success', message: `${saved} Here is your next case.` });
   } catch (e) {

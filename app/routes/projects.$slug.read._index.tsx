@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
+import { requestSignal } from '~/lib/deadline.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { getReaderProgress, listMyReads, takeNextCase } from '~/models/reading.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
@@ -24,7 +25,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'reader');
   const base = `/projects/${project.slug}/read`;
   try {
-    const next = await takeNextCase({ projectId: project.id, userId: user.id });
+    const next = await takeNextCase({ projectId: project.id, userId: user.id, signal: requestSignal(request) });
     if (!next) return redirectWithFlash(base, { kind: 'info', message: 'No case is waiting for you right now. Well done — check back later.' });
     return redirect(`${base}/${next.caseId}`);
   } catch (e) {
