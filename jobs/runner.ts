@@ -35,8 +35,9 @@ export class JobFailed extends Error {
   constructor(
     message: string,
     readonly result?: unknown,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { cause });
   }
 }
 
@@ -50,7 +51,9 @@ export type JobContext = {
 };
 export type JobHandler = (ctx: JobContext) => Promise<unknown>;
 
-const handlers = new Map<string, JobHandler>();
+// On globalThis: the Remix server bundle and server.ts each load their own copy of this module.
+const HANDLERS = Symbol.for('truthline.jobHandlers');
+const handlers: Map<string, JobHandler> = ((globalThis as Record<symbol, unknown>)[HANDLERS] ??= new Map()) as Map<string, JobHandler>;
 export function registerJob(kind: string, handler: JobHandler): void {
   handlers.set(kind, handler);
 }
@@ -102,8 +105,30 @@ async function finish(db: Db, id: string, set: Partial<typeof jobs.$inferInsert>
 /** Takes one queued job (if any) and runs it to the end. Returns the job's final row, or null. */
 export async function runNextJob({ db, worker = `w-${process.pid}` }: { db?: Db; worker?: string } = {}): Promise<JobRow | null> {
   const d = db ?? getDb();
-  const job = await d.transaction(async (tx) => {
-    const [row] = await tx.select().from(jobs).where(eq(jobs.status, 'queued')).orderBy(asc(jobs.createdAt), asc(jobs.id)).limit(1).for('update', { skipLocked: true });
+  const job = await claim(d, worker, null);
+  return job ? (await execute(d, job)).job : null;
+}
+
+/**
+ * Runs one queued job now, in this call (the CLI and the HTTP API, which answer when the work is
+ * done). Returns the final row and the handler's error, if any, as thrown.
+ */
+export async function runJobNow({ jobId, db, worker = `now-${process.pid}` }: { jobId: string; db?: Db; worker?: string }): Promise<{ job: JobRow; error: unknown }> {
+  const d = db ?? getDb();
+  const job = await claim(d, worker, jobId);
+  if (!job) throw new Error(`job ${jobId} is not queued`);
+  return execute(d, job);
+}
+
+async function claim(d: Db, worker: string, jobId: string | null): Promise<JobRow | null> {
+  return d.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(jobs)
+      .where(jobId ? and(eq(jobs.status, 'queued'), eq(jobs.id, jobId)) : eq(jobs.status, 'queued'))
+      .orderBy(asc(jobs.createdAt), asc(jobs.id))
+      .limit(1)
+      .for('update', { skipLocked: true });
     if (!row) return null;
     const [r] = await tx
       .update(jobs)
@@ -112,11 +137,15 @@ export async function runNextJob({ db, worker = `w-${process.pid}` }: { db?: Db;
       .returning();
     return r;
   });
-  if (!job) return null;
+}
+
+async function execute(d: Db, job: JobRow): Promise<{ job: JobRow; error: unknown }> {
+  const reload = async () => (await d.select().from(jobs).where(eq(jobs.id, job.id)))[0];
   const handler = handlers.get(job.kind);
   if (!handler) {
-    await finish(d, job.id, { status: 'failed', error: `no handler for job kind "${job.kind}"` });
-    return (await d.select().from(jobs).where(eq(jobs.id, job.id)))[0];
+    const error = new Error(`no handler for job kind "${job.kind}"`);
+    await finish(d, job.id, { status: 'failed', error: error.message, phase: 'failed' });
+    return { job: await reload(), error };
   }
   let succeededInside = false;
   const ctx: JobContext = {
@@ -142,15 +171,17 @@ export async function runNextJob({ db, worker = `w-${process.pid}` }: { db?: Db;
       succeededInside = true;
     },
   };
+  let error: unknown = null;
   try {
     const result = await handler(ctx);
     if (!succeededInside) await finish(d, job.id, { status: 'succeeded', result: (result ?? null) as never, phase: 'done' });
   } catch (e) {
+    error = e;
     if (e instanceof JobCancelled) await finish(d, job.id, { status: 'cancelled', phase: 'cancelled; nothing was written' });
     else if (e instanceof JobFailed) await finish(d, job.id, { status: 'failed', error: e.message, result: (e.result ?? null) as never, phase: 'failed' });
     else await finish(d, job.id, { status: 'failed', error: `internal error: ${e instanceof Error ? e.message : String(e)}`.slice(0, 2000), phase: 'failed' });
   }
-  return (await d.select().from(jobs).where(eq(jobs.id, job.id)))[0];
+  return { job: await reload(), error };
 }
 
 /**
