@@ -46,6 +46,11 @@ export type JobContext = {
   job: JobRow;
   /** Records progress, checks for cancellation and yields to other work. */
   progress(p: { done: number; total?: number | null; phase?: string }): Promise<void>;
+  /**
+   * Opens the publish step: locks the job row in the caller's transaction (so no instance takes
+   * it for orphaned meanwhile) and throws JobCancelled when a cancel was asked for.
+   */
+  lockIn(tx: Tx): Promise<void>;
   /** Marks the job succeeded inside the caller's transaction (the publish step). */
   succeedIn(tx: Tx, result: unknown): Promise<void>;
 };
@@ -160,6 +165,10 @@ async function execute(d: Db, job: JobRow): Promise<{ job: JobRow; error: unknow
       if (row?.cancel) throw new JobCancelled();
       await yieldToLoop();
     },
+    async lockIn(tx) {
+      const [row] = await tx.select({ cancel: jobs.cancelRequested }).from(jobs).where(eq(jobs.id, job.id)).for('update');
+      if (row?.cancel) throw new JobCancelled();
+    },
     async succeedIn(tx, result) {
       const [row] = await tx.select({ cancel: jobs.cancelRequested }).from(jobs).where(eq(jobs.id, job.id)).for('update');
       if (row?.cancel) throw new JobCancelled();
@@ -221,6 +230,12 @@ export async function recoverOrphanedJobs({ db, staleMs = STALE_MS }: { db?: Db;
 
 export type JobRunner = { stop(): Promise<void>; kick(): void; worker: string };
 
+const RUNNER = Symbol.for('truthline.jobRunner');
+/** Polls at once after a job was queued (when this process runs a job runner). */
+export function kickJobs(): void {
+  ((globalThis as Record<symbol, unknown>)[RUNNER] as JobRunner | undefined)?.kick();
+}
+
 /**
  * Polls for queued jobs every `intervalMs` and runs them one at a time per instance (the machine
  * has few cores; a second instance takes the next job). `kick()` polls at once (after enqueue).
@@ -259,7 +274,7 @@ export function startJobRunner({
     timer.unref?.();
   };
   tick();
-  return {
+  const runner: JobRunner = {
     worker,
     kick() {
       if (!running) {
@@ -271,8 +286,11 @@ export function startJobRunner({
       stopped = true;
       if (timer) clearTimeout(timer);
       if (running) await running;
+      (globalThis as Record<symbol, unknown>)[RUNNER] = undefined;
     },
   };
+  (globalThis as Record<symbol, unknown>)[RUNNER] = runner;
+  return runner;
 }
 
 let startStale: number | undefined;

@@ -27,7 +27,7 @@ import { parseCsv, CsvError, type CsvRow } from '../../cli/lib/csv.ts';
 import { csvRows } from '../lib/csv-stream.ts';
 import { caseStarter } from '../../workflows/start-rows.ts';
 import { pinnedDefinition } from '../../workflows/runtime.ts';
-import { enqueueJob, JobFailed, registerJob, runJobNow, type JobContext } from '../../jobs/runner.ts';
+import { enqueueJob, getJob, JobFailed, registerJob, runJobNow, type JobContext } from '../../jobs/runner.ts';
 import { deleteInput, inputSize, readInput, readInputText, storeInput } from '../../jobs/inputs.ts';
 import { publishStaged, stageRows, toDbRow } from '../../jobs/staging.ts';
 import { getCurrentVersion } from './projects.server.ts';
@@ -586,6 +586,7 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
   await ctx.progress({ done: chars, phase: `publishing ${sum.cases.toLocaleString('en')} cases` });
   try {
     await db.transaction(async (tx) => {
+      await ctx.lockIn(tx);
       const fresh = [...checker.patients.entries()].filter(([, x]) => x.isNew && x.cases > 0);
       for (let i = 0; i < fresh.length; i += 5000) {
         await tx.insert(patients).values(fresh.slice(i, i + 5000).map(([pid, x]) => ({ id: x.id, projectId: p.projectId, pseudonym: pid, split: checker.finalSplit(pid), createdAt: new Date(at) })));
@@ -676,6 +677,30 @@ export async function startManifestJob({
   return enqueueJob({ kind: dryRun ? 'cases.check' : 'cases.import', projectId, createdBy: actorId, params, db });
 }
 
+/** The form a check job was started from (the pasted text when small), to show it again beside the result. */
+export async function manifestJobForm({ projectId, jobId }: { projectId: string; jobId: string }): Promise<{ text: string; format: string; assign: boolean; ratio: string } | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(jobId)) return null;
+  const job = await getJob({ jobId, projectId });
+  if (!job || !job.kind.startsWith('cases.')) return null;
+  const p = job.params as ManifestJobParams;
+  let text = '';
+  if (!p.fileName) {
+    const { chars } = await inputSize({ inputId: p.inputId });
+    if (chars > 0 && chars <= 200_000) text = await readInputText({ inputId: p.inputId });
+  }
+  return { text, format: p.format ?? 'auto', assign: Boolean(p.assignSplits), ratio: p.assignSplits ? p.assignSplits.join('/') : '70/10/20' };
+}
+
+/** Queues the import of a file a `cases.check` job of this project found without problems; null otherwise. */
+export async function importCheckedManifest({ projectId, checkJobId, actorId, ip = null }: { projectId: string; checkJobId: string; actorId: string; ip?: string | null }) {
+  if (!/^[0-9a-f-]{36}$/i.test(checkJobId)) return null;
+  const check = await getJob({ jobId: checkJobId, projectId });
+  const r = check?.result as ManifestJobResult | null | undefined;
+  if (!check || check.kind !== 'cases.check' || check.status !== 'succeeded' || !r || r.problemCount > 0) return null;
+  const p = check.params as ManifestJobParams;
+  return startManifestJob({ projectId, inputId: p.inputId, format: p.format, fileName: p.fileName, assignSplits: p.assignSplits, actorId, ip, dryRun: false });
+}
+
 /**
  * Validates and imports a manifest now (CLI, HTTP API, tests): all or nothing. Throws
  * ImportFailed (with every error) and writes nothing when any row is wrong. Runs as a job in
@@ -683,7 +708,14 @@ export async function startManifestJob({
  */
 export async function importManifest(args: ImportArgs): Promise<ImportResult> {
   const db = args.db ?? getDb();
-  const format = args.format ?? detectFormat(args.text, args.fileName);
+  return importStream({ ...args, source: [args.text], format: args.format ?? detectFormat(args.text, args.fileName), db });
+}
+
+/** The same from a stream (the CLI reads a file of any size this way, never whole). */
+export async function importStream(
+  args: Omit<ImportArgs, 'text'> & { source: AsyncIterable<string | Uint8Array> | Iterable<string> },
+): Promise<ImportResult> {
+  const db = args.db ?? getDb();
   const job = await enqueueJob({
     kind: 'cases.import',
     projectId: args.projectId,
@@ -691,8 +723,8 @@ export async function importManifest(args: ImportArgs): Promise<ImportResult> {
     db,
     params: {
       projectId: args.projectId,
-      inputId: (await storeInput({ source: [args.text], db })).inputId,
-      format,
+      inputId: (await storeInput({ source: args.source, db })).inputId,
+      format: args.format ?? null,
       fileName: args.fileName ?? null,
       assignSplits: args.assignSplits ?? null,
       actorId: args.actorId,
