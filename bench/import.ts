@@ -60,6 +60,7 @@ async function setUp(): Promise<string> {
   return p.id;
 }
 
+let serverLog = '';
 async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const buildDir = path.join(ROOT, '.cache', 'bench-build');
   if (!fs.existsSync(path.join(buildDir, 'index.js')) || process.env.BENCH_REBUILD === '1') {
@@ -72,6 +73,7 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (b: Buffer) => {
       log += b.toString();
+      serverLog = log.slice(-4000);
       const m = log.match(/listening on (http:\/\/[^\s]+)/);
       if (m) resolve(m[1]);
     };
@@ -121,10 +123,18 @@ async function main() {
       return new URL(loc, url).searchParams.get('job')!;
     };
     type Job = { status: string; done: number; total: number | null; startedAt: string; finishedAt: string | null; finished: boolean; error: string | null; result: { total: number; problemCount: number } };
+    const loginErrors: string[] = [];
     const waitJob = async (id: string, during: number[]) => {
       let done = false;
       const pinger = (async () => {
-        while (!done) during.push(await timeLogin());
+        while (!done) {
+          try {
+            during.push(await timeLogin());
+          } catch (e) {
+            loginErrors.push(String((e as Error).cause ?? e));
+            await new Promise((res) => setTimeout(res, 100));
+          }
+        }
       })();
       let job: Job;
       for (;;) {
@@ -177,8 +187,10 @@ async function main() {
       loginIdleMs: summary(idle),
       loginDuringCheckMs: summary(duringCheck),
       loginDuringImportMs: summary(duringImport),
+      loginErrors: loginErrors.length,
       p99RatioImportToIdle: +(quantile(duringImport, 0.99) / quantile(idle, 0.99)).toFixed(1),
     };
+    if (loginErrors.length) process.stderr.write(`login errors: ${loginErrors.slice(0, 5).join('; ')}\nserver log (end):\n${serverLog}\n`);
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
     child.kill('SIGTERM');
@@ -186,6 +198,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stderr.write(`bench:import failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.stderr.write(`bench:import failed: ${e instanceof Error ? e.stack : String(e)}\nserver log (end):\n${serverLog}\n`);
   process.exit(1);
 });

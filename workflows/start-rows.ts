@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { policyProblems } from './agreement-rules.ts';
 import type { ProjectDefinition } from './definition.ts';
-import { defaultRegistry, START_EVENT, startSnapshot, stateName, type MachineRegistry } from './engine.ts';
+import { canonicalJson, sha256Hex } from './canonical-json.ts';
+import { defaultRegistry, START_EVENT, startSnapshot, stateName, type MachineRegistry, type PersistedSnapshot } from './engine.ts';
 import { WorkflowError } from './errors.ts';
-import { eventHash, GENESIS_HASH } from './hash-chain.ts';
-import type { CaseInput } from './machine.ts';
+import { GENESIS_HASH } from './hash-chain.ts';
+import type { CaseInput, Effect } from './machine.ts';
 
 export type StartRows = {
   findings: { id: string; caseId: string; key: string; label: string; createdAt: Date }[];
@@ -53,33 +54,44 @@ export function caseStarter({
   if (problems.length) throw new WorkflowError('invalid', `project version ${projectVersion}: ${problems.join('; ')}`);
   const defFindings = [...definition.readerForm.findings].sort((a, b) => a.key.localeCompare(b.key));
   const atDate = new Date(at);
+  // The machine is pure and treats ids as opaque values: start it once on placeholder ids, then
+  // put each case's ids into the serialised snapshot and payload (the verify replay checks this).
+  const CASE = '00000000-0000-4000-8000-00000000ca5e';
+  const FINDING = defFindings.map((_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, 'f')}`);
+  const templateInput: CaseInput = {
+    caseId: CASE,
+    projectId,
+    projectVersion,
+    readerForm: definition.readerForm,
+    truthPolicy: definition.truthPolicy,
+    referenceStandard: definition.referenceStandard,
+    mapping: definition.mapping,
+    findings: defFindings.map((f, i) => ({ id: FINDING[i], key: f.key })),
+    startedAt: at,
+  };
+  const template = startSnapshot(registry, templateInput);
+  const snapshotText = JSON.stringify(template.snapshot);
+  const payloadText = JSON.stringify({ input: templateInput });
+  const chainedText = canonicalJson({ case: CASE, seq: 1, type: START_EVENT, payload: JSON.parse(payloadText), actor: actorId, time: at, prev: GENESIS_HASH });
+  const state = stateName(template.snapshot);
+  const fill = (text: string, caseId: string, ids: string[]) => {
+    let out = text.split(CASE).join(caseId);
+    FINDING.forEach((f, i) => (out = out.split(f).join(ids[i])));
+    return out;
+  };
+  for (const e of template.effects) if (e.type !== 'schedule') throw new WorkflowError('invalid', `starting a case emitted ${e.type}, which a batch start does not write`);
+  const schedules = template.effects.filter((e, i, all) => e.type === 'schedule' && all.findIndex((x) => x.type === 'schedule' && x.eventType === e.eventType) === i) as Extract<Effect, { type: 'schedule' }>[];
   return ({ caseId, studyDate }) => {
-    const findings = defFindings.map((f) => ({ id: randomUUID(), caseId, key: f.key, label: f.label, createdAt: atDate }));
-    const input: CaseInput = {
-      caseId,
-      projectId,
-      projectVersion,
-      readerForm: definition.readerForm,
-      truthPolicy: definition.truthPolicy,
-      referenceStandard: definition.referenceStandard,
-      mapping: definition.mapping,
-      findings: findings.map((r) => ({ id: r.id, key: r.key })),
-      startedAt: at,
-    };
-    const { snapshot, effects } = startSnapshot(registry, input);
-    const payload = JSON.parse(JSON.stringify({ input })) as Record<string, unknown>;
-    const clientRequestId = `start:${caseId}`;
-    const hash = eventHash({ caseId, seq: 1, type: START_EVENT, payload, actorId, occurredAt: at, prevHash: GENESIS_HASH });
-    const scheduled: StartRows['scheduled'] = [];
-    for (const e of effects) {
-      if (e.type !== 'schedule') throw new WorkflowError('invalid', `starting a case emitted ${e.type}, which a batch start does not write`);
-      if (scheduled.some((s) => s.eventType === e.eventType)) continue;
-      scheduled.push({ caseId, dueAt: new Date(Date.parse(`${studyDate}T00:00:00Z`) + e.dayAfterStudy * 86_400_000), eventType: e.eventType, payload: {}, createdAt: atDate });
-    }
+    const ids = defFindings.map(() => randomUUID());
+    const findings = defFindings.map((f, i) => ({ id: ids[i], caseId, key: f.key, label: f.label, createdAt: atDate }));
+    const snapshot = JSON.parse(fill(snapshotText, caseId, ids)) as PersistedSnapshot;
+    const payload = JSON.parse(fill(payloadText, caseId, ids)) as Record<string, unknown>;
+    const hash = sha256Hex(fill(chainedText, caseId, ids));
+    const scheduled: StartRows['scheduled'] = schedules.map((e) => ({ caseId, dueAt: new Date(Date.parse(`${studyDate}T00:00:00Z`) + e.dayAfterStudy * 86_400_000), eventType: e.eventType, payload: {}, createdAt: atDate }));
     return {
       findings,
-      event: { caseId, seq: 1, type: START_EVENT, payload, actorId, occurredAt: at, machineVersion: registry.current, hash, prevHash: GENESIS_HASH, clientRequestId },
-      workflow: { caseId, machineVersion: registry.current, snapshot, state: stateName(snapshot), eventCount: 1, headHash: hash, updatedAt: atDate },
+      event: { caseId, seq: 1, type: START_EVENT, payload, actorId, occurredAt: at, machineVersion: registry.current, hash, prevHash: GENESIS_HASH, clientRequestId: `start:${caseId}` },
+      workflow: { caseId, machineVersion: registry.current, snapshot, state, eventCount: 1, headHash: hash, updatedAt: atDate },
       scheduled,
       audit: { actorId, action: `workflow.${START_EVENT}`, projectId, caseId, details: { seq: 1, machineVersion: registry.current }, at: atDate },
     };
