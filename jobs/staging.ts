@@ -5,7 +5,7 @@
  * caller's final transaction, so the whole output appears at once and a cancelled or failed job
  * leaves nothing visible.
  */
-import { getTableColumns, getTableName, sql, type Table } from 'drizzle-orm';
+import { getTableColumns, getTableName, sql, type SQL, type Table } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { jobStaging } from '../db/schema.ts';
 
@@ -30,18 +30,38 @@ export async function stageRows(tx: Tx, jobId: string, firstSeq: number, rows: R
  * Copies the staged `key` part of every staged row of a job into `table` (an object or an array
  * of objects per staged row). Only the columns given are written; the rest take their defaults.
  */
-export async function publishStaged(tx: Tx, { jobId, key, table, columns, many = false }: { jobId: string; key: string; table: Table; columns: string[]; many?: boolean }): Promise<void> {
+export async function publishStaged(
+  tx: Tx,
+  {
+    jobId,
+    key,
+    table,
+    columns,
+    many = false,
+    computed = {},
+  }: {
+    jobId: string;
+    key: string;
+    table: Table;
+    columns: string[];
+    many?: boolean;
+    /** Columns computed in SQL from the staged row `s` and the populated record `r`. */
+    computed?: Record<string, SQL>;
+  },
+): Promise<void> {
   const cols = getTableColumns(table);
   const names = columns.map((c) => {
     const col = cols[c];
     if (!col) throw new Error(`${getTableName(table)} has no column ${c}`);
     return sql.identifier(col.name);
   });
-  const list = sql.join(names, sql`, `);
-  const rList = sql.join(
-    names.map((n) => sql`r.${n}`),
-    sql`, `,
-  );
+  const extra = Object.keys(computed).map((c) => {
+    const col = cols[c];
+    if (!col) throw new Error(`${getTableName(table)} has no column ${c}`);
+    return sql.identifier(col.name);
+  });
+  const list = sql.join([...names, ...extra], sql`, `);
+  const rList = sql.join([...names.map((n) => sql`r.${n}`), ...Object.values(computed)], sql`, `);
   if (!/^[a-z_]+$/.test(key)) throw new Error(`bad staging key ${key}`);
   const k = sql.raw(`'${key}'`);
   const t = sql.identifier(getTableName(table));

@@ -32,7 +32,18 @@ export type StartRows = {
   audit: { actorId: string | null; action: string; projectId: string; caseId: string; details: Record<string, unknown>; at: Date };
 };
 
-export type CaseStarter = (c: { caseId: string; studyDate: string }) => StartRows;
+export type CaseStarter = ((c: { caseId: string; studyDate: string }) => StartRows) & {
+  /**
+   * The serialised start snapshot and event payload with placeholder ids, for writers that fill
+   * them in SQL (`replace(text, token, id)`) rather than send every case's copy.
+   */
+  template: { caseToken: string; findingTokens: string[]; snapshotText: string; payloadText: string };
+  /** Everything but the snapshot and the payload (filled from the template). */
+  lean(c: { caseId: string; studyDate: string }): Omit<StartRows, 'event' | 'workflow'> & {
+    event: Omit<StartRows['event'], 'payload'>;
+    workflow: Omit<StartRows['workflow'], 'snapshot'>;
+  };
+};
 
 /** Checks the pinned definition once and returns a function that builds each case's start rows. */
 export function caseStarter({
@@ -81,7 +92,19 @@ export function caseStarter({
   };
   for (const e of template.effects) if (e.type !== 'schedule') throw new WorkflowError('invalid', `starting a case emitted ${e.type}, which a batch start does not write`);
   const schedules = template.effects.filter((e, i, all) => e.type === 'schedule' && all.findIndex((x) => x.type === 'schedule' && x.eventType === e.eventType) === i) as Extract<Effect, { type: 'schedule' }>[];
-  return ({ caseId, studyDate }) => {
+  const lean: CaseStarter['lean'] = ({ caseId, studyDate }) => {
+    const ids = defFindings.map(() => randomUUID());
+    const findings = defFindings.map((f, i) => ({ id: ids[i], caseId, key: f.key, label: f.label, createdAt: atDate }));
+    const hash = sha256Hex(fill(chainedText, caseId, ids));
+    return {
+      findings,
+      event: { caseId, seq: 1, type: START_EVENT, actorId, occurredAt: at, machineVersion: registry.current, hash, prevHash: GENESIS_HASH, clientRequestId: `start:${caseId}` },
+      workflow: { caseId, machineVersion: registry.current, state, eventCount: 1, headHash: hash, updatedAt: atDate },
+      scheduled: schedules.map((e) => ({ caseId, dueAt: new Date(Date.parse(`${studyDate}T00:00:00Z`) + e.dayAfterStudy * 86_400_000), eventType: e.eventType, payload: {}, createdAt: atDate })),
+      audit: { actorId, action: `workflow.${START_EVENT}`, projectId, caseId, details: { seq: 1, machineVersion: registry.current }, at: atDate },
+    };
+  };
+  const full = ({ caseId, studyDate }: { caseId: string; studyDate: string }): StartRows => {
     const ids = defFindings.map(() => randomUUID());
     const findings = defFindings.map((f, i) => ({ id: ids[i], caseId, key: f.key, label: f.label, createdAt: atDate }));
     const snapshot = JSON.parse(fill(snapshotText, caseId, ids)) as PersistedSnapshot;
@@ -96,4 +119,5 @@ export function caseStarter({
       audit: { actorId, action: `workflow.${START_EVENT}`, projectId, caseId, details: { seq: 1, machineVersion: registry.current }, at: atDate },
     };
   };
+  return Object.assign(full, { lean, template: { caseToken: CASE, findingTokens: FINDING, snapshotText, payloadText } });
 }

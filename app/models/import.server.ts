@@ -18,7 +18,7 @@
  * (`assignSplits`, e.g. 70/10/20) from a hash of project + patient pseudonym.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { writeAudit } from '../../db/audit.ts';
@@ -539,7 +539,7 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
       const units = valid.map((r) => {
         const caseId = randomUUID();
         if (caseIds.length < KEEP_CASE_IDS) caseIds.push(caseId);
-        const s = start({ caseId, studyDate: r.studyDate });
+        const s = start.lean({ caseId, studyDate: r.studyDate });
         return {
           case: toDbRow(cases, {
             id: caseId,
@@ -556,6 +556,7 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
             createdAt: new Date(at),
           }),
           findings: s.findings.map((f) => toDbRow(findings, f)),
+          fids: s.findings.map((f) => f.id),
           event: toDbRow(workflowEvents, s.event),
           workflow: toDbRow(caseWorkflows, s.workflow),
           scheduled: s.scheduled.map((x) => toDbRow(scheduledEvents, x)),
@@ -599,13 +600,23 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
       const jobId = ctx.job.id;
       await publishStaged(tx, { jobId, key: 'case', table: cases, columns: ['id', 'projectId', 'patientId', 'projectVersion', 'externalId', 'studyInstanceUid', 'studyDate', 'modality', 'bodyPart', 'metadata', 'images', 'createdAt'] });
       await publishStaged(tx, { jobId, key: 'findings', many: true, table: findings, columns: ['id', 'caseId', 'key', 'label', 'createdAt'] });
+      // The start payload and snapshot are the same for every case but its ids: filled in here.
+      const fill = (text: string) =>
+        sql`(${start!.template.findingTokens.reduce((acc, tok, i) => sql`replace(${acc}, ${tok}::text, s.row -> 'fids' ->> ${sql.raw(String(i))})`, sql`replace(${text}::text, ${start!.template.caseToken}::text, r.case_id::text)`)})::jsonb`;
       await publishStaged(tx, {
         jobId,
         key: 'event',
         table: workflowEvents,
-        columns: ['caseId', 'seq', 'type', 'payload', 'actorId', 'occurredAt', 'machineVersion', 'hash', 'prevHash', 'clientRequestId'],
+        columns: ['caseId', 'seq', 'type', 'actorId', 'occurredAt', 'machineVersion', 'hash', 'prevHash', 'clientRequestId'],
+        computed: { payload: fill(start!.template.payloadText) },
       });
-      await publishStaged(tx, { jobId, key: 'workflow', table: caseWorkflows, columns: ['caseId', 'machineVersion', 'snapshot', 'state', 'eventCount', 'headHash', 'updatedAt'] });
+      await publishStaged(tx, {
+        jobId,
+        key: 'workflow',
+        table: caseWorkflows,
+        columns: ['caseId', 'machineVersion', 'state', 'eventCount', 'headHash', 'updatedAt'],
+        computed: { snapshot: fill(start!.template.snapshotText) },
+      });
       await publishStaged(tx, { jobId, key: 'scheduled', many: true, table: scheduledEvents, columns: ['caseId', 'dueAt', 'eventType', 'payload', 'createdAt'] });
       await publishStaged(tx, { jobId, key: 'audit', table: auditLog, columns: ['actorId', 'action', 'projectId', 'caseId', 'details', 'at'] });
       await writeAudit(tx, {
