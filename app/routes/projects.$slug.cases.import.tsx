@@ -110,6 +110,7 @@ export default function ImportCases() {
         project definition.
       </p>
       <FormErrors errors={fieldErrors} />
+      {job ? <JobProgress key={job.id} slug={project.slug} job={job} /> : null}
       <section className="panel">
         <Form method="post" encType="multipart/form-data" className="stack" style={{ maxWidth: '48rem' }}>
           <div>
@@ -160,7 +161,6 @@ export default function ImportCases() {
           </div>
         </Form>
       </section>
-      {job ? <JobProgress key={job.id} slug={project.slug} job={job} /> : null}
       {job?.status === 'succeeded' && !isCheck && pv ? (
         <div className="flash flash-success" role="status">
           {pv.total.toLocaleString('en')} case{pv.total === 1 ? '' : 's'} imported on version {pv.version} ({pv.patients.new} new patient
