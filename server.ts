@@ -18,6 +18,8 @@ import { originAllowed } from './app/lib/origin.ts';
 import { seedDemo, DEMO_PASSWORD, DEMO_ACCOUNTS } from './db/seed/demo.ts';
 import { startScheduler } from './workflows/scheduler.ts';
 import { REQUEST_DEADLINE_MS } from './app/lib/deadline.ts';
+import { setStaleAtStart, STALE_MS, startJobRunner } from './jobs/runner.ts';
+import './app/jobs.server.ts';
 
 const MAX_BODY_BYTES = Number(process.env.MAX_BODY_BYTES ?? 10 * 1024 * 1024);
 
@@ -67,6 +69,11 @@ async function main() {
 
   // Scheduled events (follow-up windows) fire from stored due times, also those missed while down.
   const scheduler = startScheduler({ intervalMs: Number(process.env.SCHEDULER_INTERVAL_MS ?? 30_000) });
+
+  // Background jobs (imports, exports, releases) from the jobs table; the embedded database
+  // belongs to this process alone, so a job still marked running was cut off by the last stop.
+  setStaleAtStart(handle.kind === 'pglite' ? 0 : STALE_MS);
+  const jobRunner = startJobRunner({ intervalMs: Number(process.env.JOBS_INTERVAL_MS ?? 2_000) });
 
   let dbUp = true;
   const probe = setInterval(async () => {
@@ -156,6 +163,8 @@ async function main() {
     server.close();
     server.closeAllConnections?.();
     await scheduler.stop();
+    // A running job is not waited for: it is queued again at the next start (jobs/runner.ts).
+    await Promise.race([jobRunner.stop(), new Promise((r) => setTimeout(r, 2000))]);
     await handle.close();
     process.exit(0);
   };

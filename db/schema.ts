@@ -585,3 +585,63 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_project_idx').on(t.projectId, t.at), index('audit_log_case_idx').on(t.caseId)],
 );
+
+// ── background jobs ─────────────────────────────────────────────────────────
+export const jobStatus = pgEnum('job_status', ['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+
+/** Long work (imports, exports, releases): taken FOR UPDATE SKIP LOCKED by any server instance. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').notNull(),
+    projectId: uuid('project_id').references(() => projects.id),
+    createdBy: text('created_by').references(() => users.id),
+    status: jobStatus('status').notNull().default('queued'),
+    params: jsonb('params').notNull().default({}),
+    /** Progress: `done` of `total` units (rows, cases); `phase` says what is being done. */
+    done: integer('done').notNull().default(0),
+    total: integer('total'),
+    phase: text('phase').notNull().default(''),
+    result: jsonb('result'),
+    error: text('error'),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+    attempts: integer('attempts').notNull().default(0),
+    /** The instance running it; a running job whose heartbeat is stale was orphaned by a stop. */
+    worker: text('worker'),
+    heartbeatAt: ts('heartbeat_at'),
+    createdAt: createdAt(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    index('jobs_queue_idx').on(t.createdAt).where(sql`${t.status} = 'queued'`),
+    index('jobs_project_idx').on(t.projectId, t.createdAt),
+    check('jobs_done_nonnegative', sql`${t.done} >= 0`),
+  ],
+);
+
+/** An uploaded file, stored in pieces so a job can stream it (and still has it after a restart). */
+export const jobInputs = pgTable(
+  'job_inputs',
+  {
+    inputId: uuid('input_id').notNull(),
+    seq: integer('seq').notNull(),
+    chunk: text('chunk').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.inputId, t.seq] })],
+);
+
+/** Rows a job prepared, invisible until its one short final step copies them into place. */
+export const jobStaging = pgTable(
+  'job_staging',
+  {
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    row: jsonb('row').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
+);

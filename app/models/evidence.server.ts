@@ -11,9 +11,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, evidence, findings, projects } from '../../db/schema.ts';
+import { caseWorkflows, cases, evidence, findings, projects, projectVersions } from '../../db/schema.ts';
 import { parseCsv, CsvError } from '../../cli/lib/csv.ts';
-import { evidenceKindSchema, type EvidenceKind } from '../../workflows/definition.ts';
+import { evidenceKindSchema, mappingSchema, type EvidenceKind, type Mapping } from '../../workflows/definition.ts';
 import { isoDateSchema } from '../../workflows/commands.ts';
 import { sendCaseEvent, type SendResult } from '../../workflows/runtime.ts';
 import { WorkflowError } from '../../workflows/errors.ts';
@@ -90,21 +90,46 @@ export type EvidenceImportResult = { recorded: number; duplicates: number; cases
  * Imports an evidence CSV into a project, all or nothing. Re-importing the same rows is a no-op
  * (each row's client request id is a digest of its content).
  */
-export async function importEvidence({ projectId, text, actorId, ip, db, at }: { projectId: string; text: string; actorId: string; ip?: string | null; db?: Db; at?: Date | string }): Promise<EvidenceImportResult> {
+export type EvidenceCheck = {
+  rows: EvidenceRow[];
+  errors: EvidenceImportError[];
+  byRef: Map<string, { id: string }>;
+  cases: number;
+};
+
+/**
+ * Checks every row of an evidence file against the project: the case exists and runs a
+ * workflow, the finding is one of the case's, the result is not dated before the study, and a
+ * result code is one the case's mapping knows for that kind of evidence (the message lists them).
+ */
+export async function checkEvidence({ projectId, text, db }: { projectId: string; text: string; db?: Db }): Promise<EvidenceCheck> {
   const d = db ?? getDb();
   const parsed = parseEvidenceCsv(text);
   const errors = [...parsed.errors];
   const refs = [...new Set(parsed.rows.map((r) => r.caseRef))];
-  const found = refs.length
-    ? await d
-        .select({ id: cases.id, externalId: cases.externalId, withdrawnAt: cases.withdrawnAt, state: caseWorkflows.state })
+  const found: { id: string; externalId: string | null; state: string | null; studyDate: string; projectVersion: number }[] = [];
+  for (let i = 0; i < refs.length; i += 1000) {
+    found.push(
+      ...(await d
+        .select({ id: cases.id, externalId: cases.externalId, state: caseWorkflows.state, studyDate: cases.studyDate, projectVersion: cases.projectVersion })
         .from(cases)
         .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
-        .where(and(eq(cases.projectId, projectId), inArray(cases.externalId, refs)))
-    : [];
+        .where(and(eq(cases.projectId, projectId), inArray(cases.externalId, refs.slice(i, i + 1000))))),
+    );
+  }
   const byRef = new Map(found.map((c) => [c.externalId!, c]));
   const caseIds = found.map((c) => c.id);
-  const fRows = caseIds.length ? await d.select({ caseId: findings.caseId, key: findings.key }).from(findings).where(inArray(findings.caseId, caseIds)) : [];
+  const fRows: { caseId: string; key: string }[] = [];
+  for (let i = 0; i < caseIds.length; i += 1000) fRows.push(...(await d.select({ caseId: findings.caseId, key: findings.key }).from(findings).where(inArray(findings.caseId, caseIds.slice(i, i + 1000)))));
+  const versions = [...new Set(found.map((c) => c.projectVersion))];
+  const mappings = new Map<number, Mapping>();
+  if (versions.length) {
+    const pvs = await d.select({ version: projectVersions.version, mapping: projectVersions.mapping }).from(projectVersions).where(and(eq(projectVersions.projectId, projectId), inArray(projectVersions.version, versions)));
+    for (const pv of pvs) {
+      const m = mappingSchema.safeParse(pv.mapping);
+      if (m.success) mappings.set(pv.version, m.data);
+    }
+  }
   for (const r of parsed.rows) {
     const c = byRef.get(r.caseRef);
     if (!c) {
@@ -116,8 +141,31 @@ export async function importEvidence({ projectId, text, actorId, ip, db, at }: {
       const keys = fRows.filter((f) => f.caseId === c.id).map((f) => f.key);
       errors.push({ line: r.line, field: 'finding', message: `"${r.finding}" is not a finding of this case (${keys.join(', ') || 'it has none: leave finding empty'})` });
     }
+    if (r.date < c.studyDate) errors.push({ line: r.line, field: 'date', message: `${r.date} is before the case's study date (${c.studyDate}): a result cannot precede its study` });
+    const m = mappings.get(c.projectVersion);
+    if (r.resultCode && m && m.rules.length) {
+      const known = [...new Set(m.rules.filter((x) => x.kind === r.kind).flatMap((x) => x.resultCodes))];
+      if (!known.includes(r.resultCode)) {
+        errors.push({
+          line: r.line,
+          field: 'result_code',
+          message: `"${r.resultCode}" is not a ${r.kind} result code in this project's mapping (${known.length ? `known: ${known.join(', ')}` : `it maps no ${r.kind} codes`}); put free text in the text column`,
+        });
+      }
+    }
   }
-  if (errors.length) throw new EvidenceImportFailed(errors.sort((a, b) => a.line - b.line));
+  return { rows: parsed.rows, errors: errors.sort((a, b) => a.line - b.line), byRef, cases: new Set(parsed.rows.map((r) => r.caseRef)).size };
+}
+
+/**
+ * Imports an evidence CSV into a project, all or nothing. Re-importing the same rows is a no-op
+ * (each row's client request id is a digest of its content).
+ */
+export async function importEvidence({ projectId, text, actorId, ip, db, at }: { projectId: string; text: string; actorId: string; ip?: string | null; db?: Db; at?: Date | string }): Promise<EvidenceImportResult> {
+  const d = db ?? getDb();
+  const { rows, errors, byRef } = await checkEvidence({ projectId, text, db: d });
+  const parsed = { rows };
+  if (errors.length) throw new EvidenceImportFailed(errors);
 
   let recorded = 0;
   let duplicates = 0;

@@ -4,25 +4,32 @@
  * (`;`-separated image references) + optional study_instance_uid + any other columns, which are
  * kept as case metadata.
  *
- * Two steps, both pure up to the final write:
- *   previewManifest({ projectId, text, format }) — parses and validates EVERY row against the file
- *     and the database (duplicate case ids, a patient's split) and returns the rows and all errors.
- *   importManifest({ projectId, actorId, text, format }) — validates again and, only when there
- *     is no error, writes patients, cases and their workflows in ONE transaction. All or nothing.
+ * One checker (`ManifestChecker`) validates rows batch by batch against the file so far and the
+ * database (duplicate case ids, a patient's split); it serves the page's quick preview
+ * (`previewManifest`) and the background job (`cases.check` previews a stored upload of any size,
+ * `cases.import` imports it). The import streams the stored file, checks and stages 2,000 rows
+ * per short transaction, then — only when no row is wrong — publishes patients, cases, findings
+ * and started workflows in ONE final transaction of a few INSERT … SELECT statements. All or
+ * nothing; the definition is read once; nothing is visible before the final step.
  *
  * Errors name the row (the CSV line, or the JSON item number) and the field.
  * Splits are per patient, never per case: all rows of a patient must agree with each other and
  * with the patient's existing split; patients without one may be assigned deterministically
  * (`assignSplits`, e.g. 70/10/20) from a hash of project + patient pseudonym.
  */
-import { createHash } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { writeAudit } from '../../db/audit.ts';
-import { cases, patients } from '../../db/schema.ts';
-import { parseCsv, CsvError } from '../../cli/lib/csv.ts';
-import { startCaseWorkflow } from '../../workflows/runtime.ts';
+import { auditLog, caseWorkflows, cases, findings, patients, scheduledEvents, workflowEvents } from '../../db/schema.ts';
+import { parseCsv, CsvError, type CsvRow } from '../../cli/lib/csv.ts';
+import { csvRows } from '../lib/csv-stream.ts';
+import { caseStarter } from '../../workflows/start-rows.ts';
+import { pinnedDefinition } from '../../workflows/runtime.ts';
+import { enqueueJob, getJob, JobFailed, registerJob, runJobNow, type JobContext } from '../../jobs/runner.ts';
+import { deleteInput, inputSize, readInput, readInputText, storeInput } from '../../jobs/inputs.ts';
+import { publishStaged, stageRows, toDbRow } from '../../jobs/staging.ts';
 import { getCurrentVersion } from './projects.server.ts';
 
 export const SPLITS = ['train', 'validation', 'test', 'unassigned'] as const;
@@ -59,7 +66,11 @@ export type ManifestPreview = {
 };
 
 export class ImportFailed extends Error {
-  constructor(readonly preview: ManifestPreview) {
+  constructor(
+    readonly preview: ManifestPreview,
+    /** The job's result (counts, the first problems) when it ran as a job. */
+    readonly jobResult?: unknown,
+  ) {
     super(`${preview.errors.length} problem(s): ${preview.errors.slice(0, 3).map((e) => formatError(e, preview.rowWord)).join('; ')}`);
   }
 }
@@ -88,6 +99,33 @@ function validDate(s: string): boolean {
 
 type RawRow = { row: number; values: Record<string, unknown> };
 
+/** The header's column names, or null (with errors) when it is unusable. */
+function checkHeader(first: CsvRow, errors: ImportError[]): string[] | null {
+  const before = errors.length;
+  const header = first.fields.map((h) => h.trim().toLowerCase());
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length) errors.push({ row: first.line, field: null, message: `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${first.fields.join(',')})` });
+  const dup = header.find((h, i) => header.indexOf(h) !== i);
+  if (dup) errors.push({ row: first.line, field: dup, message: 'this column appears twice in the header' });
+  const empty = header.findIndex((h) => h === '');
+  if (empty >= 0) errors.push({ row: first.line, field: null, message: `column ${empty + 1} has no name` });
+  return errors.length > before ? null : header;
+}
+
+function csvValues(header: string[], rows: CsvRow[], errors: ImportError[]): RawRow[] {
+  const out: RawRow[] = [];
+  for (const r of rows) {
+    if (r.fields.length !== header.length) {
+      errors.push({ row: r.line, field: null, message: `${r.fields.length} field(s), but the header has ${header.length}` });
+      continue;
+    }
+    const values: Record<string, unknown> = {};
+    header.forEach((h, i) => (values[h] = r.fields[i]));
+    out.push({ row: r.line, values });
+  }
+  return out;
+}
+
 function rawRows(text: string, format: ManifestFormat, errors: ImportError[]): RawRow[] {
   if (format === 'csv') {
     let parsed;
@@ -104,24 +142,9 @@ function rawRows(text: string, format: ManifestFormat, errors: ImportError[]): R
       errors.push({ row: 0, field: null, message: `the file is empty (expected a header: ${MANIFEST_COLUMNS.join(',')})` });
       return [];
     }
-    const header = parsed[0].fields.map((h) => h.trim().toLowerCase());
-    const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
-    if (missing.length) errors.push({ row: parsed[0].line, field: null, message: `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${parsed[0].fields.join(',')})` });
-    const dup = header.find((h, i) => header.indexOf(h) !== i);
-    if (dup) errors.push({ row: parsed[0].line, field: dup, message: 'this column appears twice in the header' });
-    const empty = header.findIndex((h) => h === '');
-    if (empty >= 0) errors.push({ row: parsed[0].line, field: null, message: `column ${empty + 1} has no name` });
-    if (errors.length) return [];
-    const out: RawRow[] = [];
-    for (const r of parsed.slice(1)) {
-      if (r.fields.length !== header.length) {
-        errors.push({ row: r.line, field: null, message: `${r.fields.length} field(s), but the header has ${header.length}` });
-        continue;
-      }
-      const values: Record<string, unknown> = {};
-      header.forEach((h, i) => (values[h] = r.fields[i]));
-      out.push({ row: r.line, values });
-    }
+    const header = checkHeader(parsed[0], errors);
+    if (!header) return [];
+    const out = csvValues(header, parsed.slice(1), errors);
     if (out.length === 0 && errors.length === 0) errors.push({ row: parsed[0].line, field: null, message: 'no rows after the header' });
     return out;
   }
@@ -258,124 +281,271 @@ export type PreviewArgs = {
   db?: Db;
 };
 
+type PatientState = {
+  /** The patients row: existing, or made up now for a new patient. */
+  id: string;
+  isNew: boolean;
+  existing: Split | null;
+  given: { split: Split; row: number } | null;
+  cases: number;
+};
+
+/** At most this many errors are kept (all are counted). */
+export const KEEP_ERRORS = 1000;
+
+/**
+ * Validates a manifest batch by batch, remembering what it needs from earlier rows (case ids,
+ * patients and their splits). Every row is checked against the others even when its own fields
+ * are wrong, so one pass reports every problem.
+ */
+export class ManifestChecker {
+  readonly errors: ImportError[] = [];
+  errorCount = 0;
+  rows = 0;
+  readonly seenCase = new Map<string, number>();
+  readonly patients = new Map<string, PatientState>();
+  constructor(
+    readonly db: Tx,
+    readonly projectId: string,
+    readonly rowWord: 'line' | 'item',
+    readonly assignSplits: [number, number, number] | null,
+  ) {}
+
+  error(e: ImportError): void {
+    this.errorCount++;
+    if (this.errors.length < KEEP_ERRORS) this.errors.push(e);
+  }
+
+  /** Checks one batch; returns its rows whose own fields are valid (the others have errors). */
+  async check(raw: RawRow[]): Promise<ManifestRow[]> {
+    this.rows += raw.length;
+    const own: ImportError[] = [];
+    const parsed = raw.map((r) => parseRow(r, own));
+    for (const e of own) this.error(e);
+    const newCaseIds: string[] = [];
+    const newPatientIds: string[] = [];
+    for (const r of parsed) {
+      if (!r.caseId || !r.patientId) continue;
+      const first = this.seenCase.get(r.caseId);
+      if (first !== undefined) this.error({ row: r.row, field: 'case_id', message: `"${r.caseId}" already appears at ${this.rowWord} ${first}` });
+      else {
+        this.seenCase.set(r.caseId, r.row);
+        newCaseIds.push(r.caseId);
+      }
+      if (!this.patients.has(r.patientId) && !newPatientIds.includes(r.patientId)) newPatientIds.push(r.patientId);
+    }
+    const existingCases = new Set<string>();
+    for (let i = 0; i < newCaseIds.length; i += 1000) {
+      const found = await this.db
+        .select({ externalId: cases.externalId })
+        .from(cases)
+        .where(and(eq(cases.projectId, this.projectId), inArray(cases.externalId, newCaseIds.slice(i, i + 1000))));
+      for (const f of found) if (f.externalId) existingCases.add(f.externalId);
+    }
+    for (let i = 0; i < newPatientIds.length; i += 1000) {
+      const found = await this.db
+        .select({ id: patients.id, pseudonym: patients.pseudonym, split: patients.split })
+        .from(patients)
+        .where(and(eq(patients.projectId, this.projectId), inArray(patients.pseudonym, newPatientIds.slice(i, i + 1000))));
+      for (const f of found) this.patients.set(f.pseudonym, { id: f.id, isNew: false, existing: f.split, given: null, cases: 0 });
+    }
+    for (const pid of newPatientIds) if (!this.patients.has(pid)) this.patients.set(pid, { id: randomUUID(), isNew: true, existing: null, given: null, cases: 0 });
+    for (const r of parsed) {
+      if (!r.caseId || !r.patientId) continue;
+      const p = this.patients.get(r.patientId)!;
+      if (existingCases.has(r.caseId)) this.error({ row: r.row, field: 'case_id', message: `case "${r.caseId}" is already in this project` });
+      if (r.split) {
+        if (p.given && p.given.split !== r.split) {
+          this.error({ row: r.row, field: 'split', message: `patient "${r.patientId}" is in ${p.given.split} at ${this.rowWord} ${p.given.row}: splits are per patient, so all of a patient's cases share one split` });
+        } else if (!p.given) {
+          p.given = { split: r.split, row: r.row };
+          if (p.existing && p.existing !== 'unassigned' && p.existing !== r.split) {
+            this.error({ row: r.row, field: 'split', message: `patient "${r.patientId}" is already in ${p.existing}; a patient's cases all share one split` });
+          }
+        } else if (p.existing && p.existing !== 'unassigned' && p.existing !== r.split) {
+          this.error({ row: r.row, field: 'split', message: `patient "${r.patientId}" is already in ${p.existing}; a patient's cases all share one split` });
+        }
+      }
+    }
+    const valid = parsed.filter((r) => !r.bad).map(({ bad: _bad, ...r }) => r);
+    for (const r of valid) this.patients.get(r.patientId)!.cases++;
+    return valid;
+  }
+
+  /** The split a patient ends up in. */
+  finalSplit(pid: string): Split {
+    const p = this.patients.get(pid);
+    if (!p) return 'unassigned';
+    let s: Split = p.given?.split ?? (p.existing && p.existing !== 'unassigned' ? p.existing : 'unassigned');
+    if (s === 'unassigned' && this.assignSplits) s = splitForPatient(this.projectId, pid, this.assignSplits);
+    return s;
+  }
+
+  summary(): { patients: { total: number; new: number }; splitCounts: Record<Split, number>; cases: number } {
+    const splitCounts: Record<Split, number> = { train: 0, validation: 0, test: 0, unassigned: 0 };
+    let total = 0;
+    let fresh = 0;
+    let n = 0;
+    for (const [pid, p] of this.patients) {
+      if (!p.cases) continue;
+      total++;
+      if (p.isNew) fresh++;
+      splitCounts[this.finalSplit(pid)] += p.cases;
+      n += p.cases;
+    }
+    return { patients: { total, new: fresh }, splitCounts, cases: n };
+  }
+
+  sortedErrors(): ImportError[] {
+    return [...this.errors].sort((a, b) => a.row - b.row);
+  }
+}
+
 /** Validates every row (file and database) and returns the preview with all errors. Writes nothing. */
 export async function previewManifest(args: PreviewArgs): Promise<ManifestPreview> {
   const db = args.db ?? getDb();
   const format = args.format ?? detectFormat(args.text, args.fileName);
   const rowWord = format === 'csv' ? 'line' : 'item';
-  const errors: ImportError[] = [];
-  const raw = rawRows(args.text, format, errors);
-  if (raw.length > MAX_ROWS) errors.push({ row: 0, field: null, message: `${raw.length} rows; import at most ${MAX_ROWS} at a time` });
-  // Every row is checked against the others even when its own fields are wrong, so one pass reports all.
-  const all = raw.map((r) => parseRow(r, errors));
-  // Within the file: a case id once; a patient's split consistent.
-  const seenCase = new Map<string, number>();
-  const patientSplit = new Map<string, { split: Split; row: number }>();
-  for (const r of all) {
-    if (!r.caseId || !r.patientId) continue;
-    const first = seenCase.get(r.caseId);
-    if (first !== undefined) errors.push({ row: r.row, field: 'case_id', message: `"${r.caseId}" already appears at ${rowWord} ${first}` });
-    else seenCase.set(r.caseId, r.row);
-    if (r.split) {
-      const p = patientSplit.get(r.patientId);
-      if (p && p.split !== r.split) {
-        errors.push({ row: r.row, field: 'split', message: `patient "${r.patientId}" is in ${p.split} at ${rowWord} ${p.row}: splits are per patient, so all of a patient's cases share one split` });
-      } else if (!p) patientSplit.set(r.patientId, { split: r.split, row: r.row });
-    }
-  }
-  // Against the database: existing case ids and the patients' recorded splits.
-  const existingCases = new Set<string>();
-  const existingPatients = new Map<string, Split>();
-  const caseIds = [...seenCase.keys()];
-  const patientIds = [...new Set(all.filter((r) => r.patientId).map((r) => r.patientId))];
-  for (let i = 0; i < caseIds.length; i += 1000) {
-    const chunk = caseIds.slice(i, i + 1000);
-    const found = await db.select({ externalId: cases.externalId }).from(cases).where(and(eq(cases.projectId, args.projectId), inArray(cases.externalId, chunk)));
-    for (const f of found) if (f.externalId) existingCases.add(f.externalId);
-  }
-  for (let i = 0; i < patientIds.length; i += 1000) {
-    const chunk = patientIds.slice(i, i + 1000);
-    const found = await db.select({ pseudonym: patients.pseudonym, split: patients.split }).from(patients).where(and(eq(patients.projectId, args.projectId), inArray(patients.pseudonym, chunk)));
-    for (const f of found) existingPatients.set(f.pseudonym, f.split);
-  }
-  for (const r of all) {
-    if (existingCases.has(r.caseId)) errors.push({ row: r.row, field: 'case_id', message: `case "${r.caseId}" is already in this project` });
-    const have = existingPatients.get(r.patientId);
-    if (r.split && have && have !== 'unassigned' && have !== r.split) {
-      errors.push({ row: r.row, field: 'split', message: `patient "${r.patientId}" is already in ${have}; a patient's cases all share one split` });
-    }
-  }
-  // The split each patient ends up in.
-  const finalOf = new Map<string, Split>();
-  for (const pid of patientIds) {
-    const have = existingPatients.get(pid);
-    const given = patientSplit.get(pid)?.split;
-    let s: Split = given ?? (have && have !== 'unassigned' ? have : 'unassigned');
-    if (s === 'unassigned' && have && have !== 'unassigned') s = have;
-    if (s === 'unassigned' && args.assignSplits) s = splitForPatient(args.projectId, pid, args.assignSplits);
-    finalOf.set(pid, s);
-  }
-  const splitCounts: Record<Split, number> = { train: 0, validation: 0, test: 0, unassigned: 0 };
-  const out = all.filter((r) => !r.bad).map(({ bad: _bad, ...r }) => {
-    const finalSplit = finalOf.get(r.patientId) ?? 'unassigned';
-    splitCounts[finalSplit]++;
-    return { ...r, finalSplit, newPatient: !existingPatients.has(r.patientId) };
-  });
-  errors.sort((a, b) => a.row - b.row);
+  const fileErrors: ImportError[] = [];
+  const raw = rawRows(args.text, format, fileErrors);
+  if (raw.length > MAX_ROWS) fileErrors.push({ row: 0, field: null, message: `${raw.length} rows; upload a file this large as a file (it is checked in the background)` });
+  const checker = new ManifestChecker(db, args.projectId, rowWord, args.assignSplits ?? null);
+  for (const e of fileErrors) checker.error(e);
+  const rows: ManifestRow[] = [];
+  for (let i = 0; i < raw.length; i += BATCH) rows.push(...(await checker.check(raw.slice(i, i + BATCH))));
+  const sum = checker.summary();
   return {
     format,
     rowWord,
-    rows: out,
-    errors,
-    patients: { total: new Set(out.map((r) => r.patientId)).size, new: new Set(out.filter((r) => r.newPatient).map((r) => r.patientId)).size },
-    splitCounts,
+    rows: rows.map((r) => ({ ...r, finalSplit: checker.finalSplit(r.patientId), newPatient: checker.patients.get(r.patientId)?.isNew ?? true })),
+    errors: checker.sortedErrors(),
+    patients: sum.patients,
+    splitCounts: sum.splitCounts,
   };
 }
 
 export type ImportArgs = PreviewArgs & { actorId: string | null; ip?: string | null; at?: Date };
 export type ImportResult = { cases: number; patients: { total: number; new: number }; version: number; splitCounts: Record<Split, number>; caseIds: string[] };
 
-/**
- * Validates and imports a manifest: all or nothing. Throws ImportFailed (with every error) and
- * writes nothing when any row is wrong. Each case is pinned to the project's current version
- * and its workflow is started in the same transaction.
- */
-export async function importManifest(args: ImportArgs): Promise<ImportResult> {
-  const db = args.db ?? getDb();
-  const preview = await previewManifest({ ...args, db });
-  if (preview.errors.length) throw new ImportFailed(preview);
-  const version = await getCurrentVersion({ projectId: args.projectId });
-  if (!version) throw new ImportFailed({ ...preview, errors: [{ row: 0, field: null, message: 'the project has no version: define its reader form first' }] });
-  const at = args.at ?? new Date();
+/** Rows checked and staged per short transaction. */
+export const BATCH = 2000;
+/** Case ids returned by an import (the page and API show a few; tests read them). */
+const KEEP_CASE_IDS = 20_000;
+const SAMPLE_ROWS = 100;
+
+export type ManifestJobParams = {
+  projectId: string;
+  inputId: string;
+  format: ManifestFormat | null;
+  fileName: string | null;
+  assignSplits: [number, number, number] | null;
+  actorId: string | null;
+  ip: string | null;
+  /** cases.check: validate only. */
+  dryRun?: boolean;
+  at?: string;
+};
+
+/** What a finished check or import job leaves for the page. */
+export type ManifestJobResult = {
+  format: ManifestFormat;
+  rowWord: 'line' | 'item';
+  total: number;
+  patients: { total: number; new: number };
+  splitCounts: Record<Split, number>;
+  version: number | null;
+  problems: { row: number; field: string | null; message: string; text: string }[];
+  problemCount: number;
+  rows: (ManifestRow & { finalSplit: Split; newPatient: boolean })[];
+  caseIds?: string[];
+  inputId: string;
+};
+
+/** Parsed rows of a stored manifest, in batches; CSV is streamed, JSON parsed whole. */
+async function* storedRows(p: ManifestJobParams, db: Db, format: ManifestFormat, checker: ManifestChecker, onChars: (n: number) => void): AsyncGenerator<RawRow[]> {
+  const errors: ImportError[] = [];
+  if (format === 'json') {
+    const text = await readInputText({ inputId: p.inputId, db });
+    onChars(text.length);
+    const raw = rawRows(text, 'json', errors);
+    for (const e of errors) checker.error(e);
+    for (let i = 0; i < raw.length; i += BATCH) yield raw.slice(i, i + BATCH);
+    return;
+  }
+  async function* counted() {
+    for await (const piece of readInput({ inputId: p.inputId, db })) {
+      onChars(piece.length);
+      yield piece;
+    }
+  }
+  let header: string[] | null | undefined;
+  let headerLine = 0;
+  let any = false;
+  let pending: RawRow[] = [];
   try {
-    return await db.transaction(async (tx) => {
-      const patientRow = new Map<string, string>();
-      const finalSplit = new Map(preview.rows.map((r) => [r.patientId, r.finalSplit]));
-      const pids = [...new Set(preview.rows.map((r) => r.patientId))];
-      for (let i = 0; i < pids.length; i += 1000) {
-        const found = await tx
-          .select({ id: patients.id, pseudonym: patients.pseudonym, split: patients.split })
-          .from(patients)
-          .where(and(eq(patients.projectId, args.projectId), inArray(patients.pseudonym, pids.slice(i, i + 1000))));
-        for (const f of found) {
-          patientRow.set(f.pseudonym, f.id);
-          const want = finalSplit.get(f.pseudonym)!;
-          if (f.split === 'unassigned' && want !== 'unassigned') await tx.update(patients).set({ split: want }).where(eq(patients.id, f.id));
-        }
+    for await (const rows of csvRows(counted())) {
+      let body = rows;
+      if (header === undefined) {
+        headerLine = rows[0].line;
+        header = checkHeader(rows[0], errors);
+        body = rows.slice(1);
       }
-      for (const r of preview.rows) {
-        if (patientRow.has(r.patientId)) continue;
-        const [p] = await tx.insert(patients).values({ projectId: args.projectId, pseudonym: r.patientId, split: r.finalSplit }).returning({ id: patients.id });
-        patientRow.set(r.patientId, p.id);
+      if (header === null) break;
+      pending.push(...csvValues(header, body, errors));
+      for (const e of errors.splice(0)) checker.error(e);
+      while (pending.length >= BATCH) {
+        any = true;
+        yield pending.splice(0, BATCH);
       }
-      const caseIds: string[] = [];
-      for (const r of preview.rows) {
-        const [c] = await tx
-          .insert(cases)
-          .values({
-            projectId: args.projectId,
-            patientId: patientRow.get(r.patientId)!,
-            projectVersion: version.version,
+    }
+  } catch (e) {
+    if (!(e instanceof CsvError)) throw e;
+    errors.push({ row: e.line, field: null, message: e.message });
+  }
+  for (const e of errors.splice(0)) checker.error(e);
+  if (header === undefined) checker.error({ row: 0, field: null, message: `the file is empty (expected a header: ${MANIFEST_COLUMNS.join(',')})` });
+  if (pending.length) {
+    any = true;
+    yield pending;
+  }
+  if (header && !any && checker.errorCount === 0) checker.error({ row: headerLine, field: null, message: 'no rows after the header' });
+}
+
+/**
+ * The work of `cases.check` and `cases.import`: streams the stored file, checks every row and
+ * (import, while no row is wrong) stages the rows of each batch; then publishes them in one
+ * transaction. Throws ImportFailed with the errors; writes nothing visible unless it succeeds.
+ */
+async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
+  const p = ctx.job.params as ManifestJobParams;
+  const db = ctx.db;
+  const { chars } = await inputSize({ inputId: p.inputId, db });
+  const format: ManifestFormat = p.format ?? (await sniffFormat(p, db));
+  const rowWord = format === 'csv' ? 'line' : 'item';
+  const checker = new ManifestChecker(db, p.projectId, rowWord, p.assignSplits);
+  const version = await getCurrentVersion({ projectId: p.projectId });
+  const at = p.at ?? new Date().toISOString();
+  if (!version && !p.dryRun) checker.error({ row: 0, field: null, message: 'the project has no version: define its reader form first' });
+  const start = version ? caseStarter({ projectId: p.projectId, projectVersion: version.version, definition: await pinnedDefinition(db, p.projectId, version.version), actorId: p.actorId, at }) : null;
+  const sample: ManifestRow[] = [];
+  const caseIds: string[] = [];
+  let consumed = 0;
+  let staged = 0;
+  await ctx.progress({ done: 0, total: chars, phase: p.dryRun ? 'checking' : 'checking and staging' });
+  for await (const raw of storedRows(p, db, format, checker, (n) => (consumed += n))) {
+    const valid = await checker.check(raw);
+    if (sample.length < SAMPLE_ROWS) sample.push(...valid.slice(0, SAMPLE_ROWS - sample.length));
+    if (!p.dryRun && start && checker.errorCount === 0 && valid.length) {
+      const units = valid.map((r) => {
+        const caseId = randomUUID();
+        if (caseIds.length < KEEP_CASE_IDS) caseIds.push(caseId);
+        const s = start.lean({ caseId, studyDate: r.studyDate });
+        return {
+          case: toDbRow(cases, {
+            id: caseId,
+            projectId: p.projectId,
+            patientId: checker.patients.get(r.patientId)!.id,
+            projectVersion: version!.version,
             externalId: r.caseId,
             studyInstanceUid: r.studyInstanceUid,
             studyDate: r.studyDate,
@@ -383,25 +553,199 @@ export async function importManifest(args: ImportArgs): Promise<ImportResult> {
             bodyPart: r.bodyPart,
             metadata: r.metadata,
             images: r.images,
-          })
-          .returning({ id: cases.id });
-        await startCaseWorkflow({ tx, caseId: c.id, actorId: args.actorId, at });
-        caseIds.push(c.id);
-      }
-      await writeAudit(tx, {
-        actorId: args.actorId,
-        action: 'cases.import',
-        projectId: args.projectId,
-        ip: args.ip ?? null,
-        details: { cases: caseIds.length, patients: preview.patients, version: version.version, format: preview.format, splits: preview.splitCounts },
+            createdAt: new Date(at),
+          }),
+          findings: s.findings.map((f) => toDbRow(findings, f)),
+          fids: s.findings.map((f) => f.id),
+          event: toDbRow(workflowEvents, s.event),
+          workflow: toDbRow(caseWorkflows, s.workflow),
+          scheduled: s.scheduled.map((x) => toDbRow(scheduledEvents, x)),
+          audit: toDbRow(auditLog, s.audit),
+        };
       });
-      return { cases: caseIds.length, patients: preview.patients, version: version.version, splitCounts: preview.splitCounts, caseIds };
+      await stageRows(db, ctx.job.id, staged, units);
+      staged += units.length;
+    }
+    await ctx.progress({ done: Math.min(consumed, chars), phase: `${checker.rows.toLocaleString('en')} rows checked${checker.errorCount ? `, ${checker.errorCount} problem(s)` : ''}` });
+  }
+  const sum = checker.summary();
+  const result: ManifestJobResult = {
+    format,
+    rowWord,
+    total: sum.cases,
+    patients: sum.patients,
+    splitCounts: sum.splitCounts,
+    version: version?.version ?? null,
+    problems: checker.sortedErrors().slice(0, 200).map((e) => ({ ...e, text: formatError(e, rowWord) })),
+    problemCount: checker.errorCount,
+    rows: sample.map((r) => ({ ...r, finalSplit: checker.finalSplit(r.patientId), newPatient: checker.patients.get(r.patientId)?.isNew ?? true })),
+    inputId: p.inputId,
+  };
+  const failed = (errors: ImportError[]) => new ImportFailed({ format, rowWord, rows: [], errors, patients: sum.patients, splitCounts: sum.splitCounts }, result);
+  if (checker.errorCount) throw failed(checker.sortedErrors());
+  if (p.dryRun) return result;
+  await ctx.progress({ done: chars, phase: `publishing ${sum.cases.toLocaleString('en')} cases` });
+  try {
+    await db.transaction(async (tx) => {
+      await ctx.lockIn(tx);
+      const fresh = [...checker.patients.entries()].filter(([, x]) => x.isNew && x.cases > 0);
+      for (let i = 0; i < fresh.length; i += 5000) {
+        await tx.insert(patients).values(fresh.slice(i, i + 5000).map(([pid, x]) => ({ id: x.id, projectId: p.projectId, pseudonym: pid, split: checker.finalSplit(pid), createdAt: new Date(at) })));
+      }
+      for (const [pid, x] of checker.patients) {
+        if (!x.isNew && x.cases > 0 && x.existing === 'unassigned' && checker.finalSplit(pid) !== 'unassigned') {
+          await tx.update(patients).set({ split: checker.finalSplit(pid) }).where(eq(patients.id, x.id));
+        }
+      }
+      const jobId = ctx.job.id;
+      await publishStaged(tx, { jobId, key: 'case', table: cases, columns: ['id', 'projectId', 'patientId', 'projectVersion', 'externalId', 'studyInstanceUid', 'studyDate', 'modality', 'bodyPart', 'metadata', 'images', 'createdAt'] });
+      await publishStaged(tx, { jobId, key: 'findings', many: true, table: findings, columns: ['id', 'caseId', 'key', 'label', 'createdAt'] });
+      // The start payload and snapshot are the same for every case but its ids: filled in here.
+      const fill = (text: string) =>
+        sql`(${start!.template.findingTokens.reduce((acc, tok, i) => sql`replace(${acc}, ${tok}::text, s.row -> 'fids' ->> ${sql.raw(String(i))})`, sql`replace(${text}::text, ${start!.template.caseToken}::text, r.case_id::text)`)})::jsonb`;
+      await publishStaged(tx, {
+        jobId,
+        key: 'event',
+        table: workflowEvents,
+        columns: ['caseId', 'seq', 'type', 'actorId', 'occurredAt', 'machineVersion', 'hash', 'prevHash', 'clientRequestId'],
+        computed: { payload: fill(start!.template.payloadText) },
+      });
+      await publishStaged(tx, {
+        jobId,
+        key: 'workflow',
+        table: caseWorkflows,
+        columns: ['caseId', 'machineVersion', 'state', 'eventCount', 'headHash', 'updatedAt'],
+        computed: { snapshot: fill(start!.template.snapshotText) },
+      });
+      await publishStaged(tx, { jobId, key: 'scheduled', many: true, table: scheduledEvents, columns: ['caseId', 'dueAt', 'eventType', 'payload', 'createdAt'] });
+      await publishStaged(tx, { jobId, key: 'audit', table: auditLog, columns: ['actorId', 'action', 'projectId', 'caseId', 'details', 'at'] });
+      await writeAudit(tx, {
+        actorId: p.actorId,
+        action: 'cases.import',
+        projectId: p.projectId,
+        ip: p.ip,
+        details: { cases: sum.cases, patients: sum.patients, version: version!.version, format, splits: sum.splitCounts, job: jobId },
+      });
+      await ctx.succeedIn(tx, { ...result, caseIds: caseIds.slice(0, 50) });
     });
   } catch (e) {
     // A concurrent import of the same case id: the unique key refuses it and nothing is written.
     if (e instanceof Error && /cases_project_external_key|patients_project_pseudonym_key/.test(`${e.message} ${(e as { cause?: Error }).cause?.message ?? ''}`)) {
-      throw new ImportFailed({ ...preview, errors: [{ row: 0, field: 'case_id', message: 'another import added some of these cases or patients meanwhile; preview again' }] });
+      throw failed([{ row: 0, field: 'case_id', message: 'another import added some of these cases or patients meanwhile; check again' }]);
     }
     throw e;
   }
+  await deleteInput({ inputId: p.inputId, db });
+  return { ...result, caseIds };
+}
+
+async function sniffFormat(p: ManifestJobParams, db: Db): Promise<ManifestFormat> {
+  if (p.fileName) {
+    if (/\.json$/i.test(p.fileName)) return 'json';
+    if (/\.csv$/i.test(p.fileName)) return 'csv';
+  }
+  for await (const piece of readInput({ inputId: p.inputId, db })) return detectFormat(piece.slice(0, 1000));
+  return 'csv';
+}
+
+async function handleManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
+  try {
+    return await runManifestJob(ctx);
+  } catch (e) {
+    if (e instanceof ImportFailed) throw new JobFailed(e.message, e.jobResult, e);
+    throw e;
+  }
+}
+registerJob('cases.check', handleManifestJob);
+registerJob('cases.import', handleManifestJob);
+
+/** Stores an upload and queues its check (dryRun) or import; the page shows the job's progress. */
+export async function startManifestJob({
+  projectId,
+  source,
+  inputId,
+  format = null,
+  fileName = null,
+  assignSplits = null,
+  actorId,
+  ip = null,
+  dryRun,
+  db,
+}: {
+  projectId: string;
+  source?: AsyncIterable<string | Uint8Array> | Iterable<string>;
+  inputId?: string;
+  format?: ManifestFormat | null;
+  fileName?: string | null;
+  assignSplits?: [number, number, number] | null;
+  actorId: string | null;
+  ip?: string | null;
+  dryRun: boolean;
+  db?: Db;
+}) {
+  const id = inputId ?? (await storeInput({ source: source ?? [], db })).inputId;
+  const params: ManifestJobParams = { projectId, inputId: id, format, fileName, assignSplits, actorId, ip, dryRun };
+  return enqueueJob({ kind: dryRun ? 'cases.check' : 'cases.import', projectId, createdBy: actorId, params, db });
+}
+
+/** The form a check job was started from (the pasted text when small), to show it again beside the result. */
+export async function manifestJobForm({ projectId, jobId }: { projectId: string; jobId: string }): Promise<{ text: string; format: string; assign: boolean; ratio: string } | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(jobId)) return null;
+  const job = await getJob({ jobId, projectId });
+  if (!job || !job.kind.startsWith('cases.')) return null;
+  const p = job.params as ManifestJobParams;
+  let text = '';
+  if (!p.fileName) {
+    const { chars } = await inputSize({ inputId: p.inputId });
+    if (chars > 0 && chars <= 200_000) text = await readInputText({ inputId: p.inputId });
+  }
+  return { text, format: p.format ?? 'auto', assign: Boolean(p.assignSplits), ratio: p.assignSplits ? p.assignSplits.join('/') : '70/10/20' };
+}
+
+/** Queues the import of a file a `cases.check` job of this project found without problems; null otherwise. */
+export async function importCheckedManifest({ projectId, checkJobId, actorId, ip = null }: { projectId: string; checkJobId: string; actorId: string; ip?: string | null }) {
+  if (!/^[0-9a-f-]{36}$/i.test(checkJobId)) return null;
+  const check = await getJob({ jobId: checkJobId, projectId });
+  const r = check?.result as ManifestJobResult | null | undefined;
+  if (!check || check.kind !== 'cases.check' || check.status !== 'succeeded' || !r || r.problemCount > 0) return null;
+  const p = check.params as ManifestJobParams;
+  return startManifestJob({ projectId, inputId: p.inputId, format: p.format, fileName: p.fileName, assignSplits: p.assignSplits, actorId, ip, dryRun: false });
+}
+
+/**
+ * Validates and imports a manifest now (CLI, HTTP API, tests): all or nothing. Throws
+ * ImportFailed (with every error) and writes nothing when any row is wrong. Runs as a job in
+ * this call, so it is listed with the project's jobs like the page's imports.
+ */
+export async function importManifest(args: ImportArgs): Promise<ImportResult> {
+  const db = args.db ?? getDb();
+  return importStream({ ...args, source: [args.text], format: args.format ?? detectFormat(args.text, args.fileName), db });
+}
+
+/** The same from a stream (the CLI reads a file of any size this way, never whole). */
+export async function importStream(
+  args: Omit<ImportArgs, 'text'> & { source: AsyncIterable<string | Uint8Array> | Iterable<string> },
+): Promise<ImportResult> {
+  const db = args.db ?? getDb();
+  const job = await enqueueJob({
+    kind: 'cases.import',
+    projectId: args.projectId,
+    createdBy: args.actorId,
+    db,
+    params: {
+      projectId: args.projectId,
+      inputId: (await storeInput({ source: args.source, db })).inputId,
+      format: args.format ?? null,
+      fileName: args.fileName ?? null,
+      assignSplits: args.assignSplits ?? null,
+      actorId: args.actorId,
+      ip: args.ip ?? null,
+      ...(args.at ? { at: args.at.toISOString() } : {}),
+    } satisfies ManifestJobParams,
+  });
+  const { job: done, error } = await runJobNow({ jobId: job.id, db });
+  if (error instanceof JobFailed && error.cause instanceof ImportFailed) throw error.cause;
+  if (error) throw error;
+  const r = done.result as ManifestJobResult & { caseIds: string[] };
+  return { cases: r.total, patients: r.patients, version: r.version!, splitCounts: r.splitCounts, caseIds: r.caseIds };
 }

@@ -1,94 +1,99 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { json, redirect, unstable_composeUploadHandlers, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { formatError, importManifest, ImportFailed, parseSplitRatio, previewManifest, type ManifestFormat } from '~/models/import.server.ts';
+import { importCheckedManifest, manifestJobForm, parseSplitRatio, startManifestJob, type ManifestFormat, type ManifestJobResult } from '~/models/import.server.ts';
+import { projectJob } from '~/models/jobs.server.ts';
+import { storeInput } from '../../jobs/inputs.ts';
+import { kickJobs } from '../../jobs/runner.ts';
+import { JobProgress } from '~/components/job-progress.tsx';
 import { getCurrentVersion } from '~/models/projects.server.ts';
 import { importFormSchema, MANIFEST_COLUMNS } from '~/forms/lead.ts';
 import { parseForm, type FieldErrors } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
-import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { FormErrors } from '~/components/field.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Import cases — Truthline' }];
 
-const SHOW_ROWS = 100;
-const SHOW_ERRORS = 200;
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, roles } = await requireProjectRole(request, params.slug, 'lead');
   const v = await getCurrentVersion({ projectId: project.id });
-  return json({ project: { slug: project.slug, name: project.name }, roles, version: v?.version ?? null });
+  const jobId = new URL(request.url).searchParams.get('job');
+  const job = jobId ? await projectJob({ projectId: project.id, jobId }) : null;
+  if (jobId && (!job || !job.kind.startsWith('cases.'))) throw new Response('No such import in this project.', { status: 404 });
+  const echo = job ? await manifestJobForm({ projectId: project.id, jobId: job.id }) : null;
+  return json({ project: { slug: project.slug, name: project.name }, roles, version: v?.version ?? null, job, echo });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'lead');
-  const fd = await request.formData();
+  // The file goes to the database piece by piece as it arrives (never held whole); other fields stay small.
+  let fileName: string | null = null;
+  let fileChars = 0;
+  const multipart = /^multipart\/form-data/i.test(request.headers.get('content-type') ?? '');
+  const fd = !multipart
+    ? await request.formData()
+    : await unstable_parseMultipartFormData(
+        request,
+        unstable_composeUploadHandlers(async ({ name, filename, data }) => {
+          if (name !== 'file' || !filename) return undefined;
+          const stored = await storeInput({ source: data });
+          fileName = filename;
+          fileChars = stored.chars;
+          return stored.inputId;
+        }, unstable_createMemoryUploadHandler({ maxPartSize: 10 * 1024 * 1024 }))
+      );
   const p = parseForm(importFormSchema, fd);
   if (!p.ok) return validationFailed(p.errors);
-  let text = p.data.text;
-  let fileName: string | null = null;
-  const file = fd.get('file');
-  if (file && typeof file !== 'string' && file.size > 0) {
-    if (file.size > 10 * 1024 * 1024) return validationFailed({ file: ['The file is larger than 10 MB: split it'] });
-    text = await file.text();
-    fileName = file.name;
-  }
-  if (!text.trim()) return validationFailed({ file: ['Choose a manifest file or paste its contents'] });
-  const format: ManifestFormat | undefined = p.data.format === 'auto' ? undefined : p.data.format;
+  const format: ManifestFormat | null = p.data.format === 'auto' ? null : p.data.format;
   const assignSplits = p.data.assign ? parseSplitRatio(p.data.ratio) : null;
-  const echo = { text, format: p.data.format, assign: Boolean(p.data.assign), ratio: p.data.ratio };
+  const ip = clientIp(request);
+  const base = `/projects/${project.slug}/cases/import`;
   if (p.data.intent === 'import') {
-    try {
-      const r = await importManifest({ projectId: project.id, text, format, fileName, assignSplits, actorId: user.id, ip: clientIp(request) });
-      const splits = Object.entries(r.splitCounts)
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${n} ${s}`)
-        .join(', ');
-      return redirectWithFlash(`/projects/${project.slug}/cases`, {
-        kind: 'success',
-        message: `${r.cases} case${r.cases === 1 ? '' : 's'} imported on version ${r.version} (${r.patients.new} new patient${r.patients.new === 1 ? '' : 's'}; ${splits}). Their workflows have started.`,
+    const job = await importCheckedManifest({
+      projectId: project.id,
+      checkJobId: String(fd.get('check') ?? ''),
+      actorId: user.id,
+      ip,
+    });
+    if (!job)
+      return validationFailed({
+        file: ['Check the manifest first: only a checked file without problems can be imported'],
       });
-    } catch (e) {
-      if (e instanceof ImportFailed) return json(previewPayload(e.preview, echo, true), { status: 400 });
-      throw e;
-    }
+    kickJobs();
+    return redirect(`${base}?job=${job.id}`);
   }
-  const preview = await previewManifest({ projectId: project.id, text, format, fileName, assignSplits });
-  return json(previewPayload(preview, echo, false), { status: preview.errors.length ? 400 : 200 });
+  const inputId = fd.get('file');
+  let stored: string | null = typeof inputId === 'string' && inputId && fileChars > 0 ? inputId : null;
+  if (!stored && p.data.text.trim()) stored = (await storeInput({ source: [p.data.text] })).inputId;
+  if (!stored)
+    return validationFailed({
+      file: ['Choose a manifest file or paste its contents'],
+    });
+  const job = await startManifestJob({
+    projectId: project.id,
+    inputId: stored,
+    format,
+    fileName,
+    assignSplits,
+    actorId: user.id,
+    ip,
+    dryRun: true,
+  });
+  kickJobs();
+  return redirect(`${base}?job=${job.id}`);
 }
-
-function previewPayload(preview: Awaited<ReturnType<typeof previewManifest>>, echo: { text: string; format: string; assign: boolean; ratio: string }, failedImport: boolean) {
-  return {
-    ok: preview.errors.length === 0,
-    failedImport,
-    errors: null as Record<string, string[]> | null,
-    preview: {
-      format: preview.format,
-      rowWord: preview.rowWord,
-      total: preview.rows.length,
-      rows: preview.rows.slice(0, SHOW_ROWS),
-      problems: preview.errors.slice(0, SHOW_ERRORS).map((e) => ({ ...e, text: formatError(e, preview.rowWord) })),
-      problemCount: preview.errors.length,
-      patients: preview.patients,
-      splitCounts: preview.splitCounts,
-    },
-    echo,
-  };
-}
-
-type PreviewPayload = ReturnType<typeof previewPayload>;
 
 export default function ImportCases() {
-  const { project, roles, version } = useLoaderData<typeof loader>();
-  const data = useActionData<typeof action>() as unknown as PreviewPayload | { ok: false; errors: FieldErrors } | undefined;
+  const { project, roles, version, job, echo } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>() as unknown as { ok: false; errors: FieldErrors } | undefined;
   const nav = useNavigation();
   const busy = nav.state === 'submitting';
   const fieldErrors = data && 'errors' in data && data.errors ? data.errors : null;
-  const pv = data && 'preview' in data ? data.preview : null;
-  const echo = data && 'echo' in data ? data.echo : null;
+  const pv = job?.finished && job.result ? (job.result as ManifestJobResult) : null;
+  const isCheck = job?.kind === 'cases.check';
   return (
     <>
       <h1>{project.name}</h1>
@@ -99,11 +104,13 @@ export default function ImportCases() {
       <h2>Import a case manifest</h2>
       <p className="muted">
         CSV with a header, or JSON (an array of objects with the same fields). Columns: <code>{MANIFEST_COLUMNS.join(',')}</code> — <code>images</code> holds
-        <code>;</code>-separated references (a URL or path to a PNG/JPEG, or <code>dicomweb:&lt;server&gt;/studies/&lt;uid&gt;[/series/&lt;uid&gt;]</code>); an optional
-        <code> study_instance_uid</code>; any other column is kept as case metadata. Nothing is written until every row is valid. New cases start on version{' '}
-        {version ?? '—'} of the project definition.
+        <code>;</code>-separated references (a URL or path to a PNG/JPEG, or <code>dicomweb:&lt;server&gt;/studies/&lt;uid&gt;[/series/&lt;uid&gt;]</code>
+        ); an optional
+        <code> study_instance_uid</code>; any other column is kept as case metadata. Nothing is written until every row is valid. New cases start on version {version ?? '—'} of the
+        project definition.
       </p>
       <FormErrors errors={fieldErrors} />
+      {job ? <JobProgress key={job.id} slug={project.slug} job={job} /> : null}
       <section className="panel">
         <Form method="post" encType="multipart/form-data" className="stack" style={{ maxWidth: '48rem' }}>
           <div>
@@ -117,7 +124,15 @@ export default function ImportCases() {
           </div>
           <div>
             <label htmlFor="f-text">…or paste it here</label>
-            <textarea id="f-text" name="text" rows={8} defaultValue={echo?.text ?? ''} key={echo?.text ?? ''} spellCheck={false} style={{ fontFamily: 'ui-monospace, monospace' }} />
+            <textarea
+              id="f-text"
+              name="text"
+              rows={8}
+              defaultValue={echo?.text ?? ''}
+              key={echo?.text ?? ''}
+              spellCheck={false}
+              style={{ fontFamily: 'ui-monospace, monospace' }}
+            />
           </div>
           <div className="row">
             <div>
@@ -146,12 +161,23 @@ export default function ImportCases() {
           </div>
         </Form>
       </section>
-      {pv ? (
+      {job?.status === 'succeeded' && !isCheck && pv ? (
+        <div className="flash flash-success" role="status">
+          {pv.total.toLocaleString('en')} case{pv.total === 1 ? '' : 's'} imported on version {pv.version} ({pv.patients.new} new patient
+          {pv.patients.new === 1 ? '' : 's'};{' '}
+          {Object.entries(pv.splitCounts)
+            .filter(([, n]) => n > 0)
+            .map(([s, n]) => `${n} ${s}`)
+            .join(', ')}
+          ). Their workflows have started. <Link to={`/projects/${project.slug}/cases`}>See the cases</Link>
+        </div>
+      ) : null}
+      {pv && (isCheck || pv.problemCount > 0) ? (
         <section aria-labelledby="preview-h">
           <h2 id="preview-h">Preview</h2>
           {pv.problemCount > 0 ? (
             <div className="flash flash-error" role="alert">
-              {data && 'failedImport' in data && data.failedImport ? 'Nothing was imported. ' : ''}
+              {!isCheck ? 'Nothing was imported. ' : ''}
               {pv.problemCount} problem{pv.problemCount === 1 ? '' : 's'} in {pv.format.toUpperCase()} — fix {pv.problemCount === 1 ? 'it' : 'them'} and check again. Nothing is
               written until every row is valid.
               <ul>
@@ -164,22 +190,21 @@ export default function ImportCases() {
           ) : (
             <div className="flash flash-info" role="status">
               All {pv.total} row{pv.total === 1 ? '' : 's'} are valid: {pv.total} case{pv.total === 1 ? '' : 's'} of {pv.patients.total} patient
-              {pv.patients.total === 1 ? '' : 's'} ({pv.patients.new} new). Splits: {Object.entries(pv.splitCounts)
+              {pv.patients.total === 1 ? '' : 's'} ({pv.patients.new} new). Splits:{' '}
+              {Object.entries(pv.splitCounts)
                 .filter(([, n]) => n > 0)
                 .map(([s, n]) => `${s} ${n}`)
                 .join(', ')}
               .
             </div>
           )}
-          {pv.problemCount === 0 && echo ? (
+          {pv.problemCount === 0 && isCheck && job ? (
             <Form method="post" encType="multipart/form-data" className="row" style={{ marginBottom: '1rem' }}>
-              <textarea name="text" defaultValue={echo.text} hidden readOnly aria-hidden="true" tabIndex={-1} />
-              <input type="hidden" name="format" value={echo.format} />
-              {echo.assign ? <input type="hidden" name="assign" value="on" /> : null}
-              <input type="hidden" name="ratio" value={echo.ratio} />
+              <input type="hidden" name="check" value={job.id} />
               <button type="submit" name="intent" value="import" disabled={busy}>
-                {busy ? 'Importing…' : `Import ${pv.total} case${pv.total === 1 ? '' : 's'}`}
+                {busy ? 'Starting…' : `Import ${pv.total.toLocaleString('en')} case${pv.total === 1 ? '' : 's'}`}
               </button>
+              <span className="hint">Runs in the background; nothing is visible until every case is in.</span>
             </Form>
           ) : null}
           {pv.rows.length ? (
@@ -214,13 +239,21 @@ export default function ImportCases() {
                       {r.split === '' && r.finalSplit !== 'unassigned' ? <span className="hint"> (assigned)</span> : null}
                     </td>
                     <td>{r.images.length}</td>
-                    <td className="hint">{Object.entries(r.metadata).map(([k, v]) => `${k}=${String(v)}`).join(', ')}</td>
+                    <td className="hint">
+                      {Object.entries(r.metadata)
+                        .map(([k, v]) => `${k}=${String(v)}`)
+                        .join(', ')}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           ) : null}
-          {pv.total > pv.rows.length ? <p className="muted">Showing the first {pv.rows.length} of {pv.total} valid rows.</p> : null}
+          {pv.total > pv.rows.length ? (
+            <p className="muted">
+              Showing the first {pv.rows.length} of {pv.total.toLocaleString('en')} rows.
+            </p>
+          ) : null}
         </section>
       ) : null}
     </>

@@ -1,16 +1,17 @@
 /**
  * `truthline import cases --project SLUG FILE [--format csv|json] [--assign-splits 70/10/20]`
  *
- * Validates every row first and imports all or nothing (app/models/import.server.ts): a bad file
+ * Streams the file, validates every row and imports all or nothing (app/models/import.server.ts): a bad file
  * prints one line per problem, "FILE:LINE: field: message", exits 1 and writes nothing.
  * `import evidence` is cli/commands/import-evidence.ts (the evidence workflow, issue 7).
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { withDatabase } from './db-open.ts';
 import { eq } from 'drizzle-orm';
 import { projects } from '../../db/schema.ts';
-import { importManifest, ImportFailed, parseSplitRatio } from '../../app/models/import.server.ts';
+import { importStream, ImportFailed, parseSplitRatio } from '../../app/models/import.server.ts';
 
 const USAGE = 'usage: truthline import cases --project SLUG FILE [--format csv|json] [--assign-splits TRAIN/VALIDATION/TEST]';
 
@@ -46,9 +47,8 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const file = positionals[0];
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    await access(file);
   } catch (e) {
     process.stderr.write(`truthline import: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 2;
@@ -61,7 +61,9 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
     try {
-      const r = await importManifest({ projectId: project.id, text, format: values.format as 'csv' | 'json' | undefined, fileName: file, assignSplits: ratio, actorId: null, ip: 'cli' });
+      // Streamed: files of a million rows are never held whole.
+      const source = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+      const r = await importStream({ projectId: project.id, source, format: values.format as 'csv' | 'json' | undefined, fileName: file, assignSplits: ratio, actorId: null, ip: 'cli' });
       const splits = Object.entries(r.splitCounts)
         .filter(([, n]) => n > 0)
         .map(([s, n]) => `${s} ${n}`)

@@ -19,5 +19,14 @@ export const entries: Record<string, Spec> = {
   'projects.$slug.reviews.tsx': { path: p('/reviews'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'exclusion' }) },
   'projects.$slug.settings.tsx': { path: p('/settings'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'details' }) },
   'projects.new.tsx': { path: () => '/projects/new', loader: signedIn, action: signedIn },
+  'projects.$slug.jobs._index.tsx': { path: p('/jobs'), params: slug, loader: leadOnly },
+  // No job in the world: the lead passes the access check and then finds none (404).
+  'projects.$slug.jobs.$jobId.tsx': {
+    path: (w) => `/projects/${w.project.slug}/jobs/00000000-0000-4000-8000-000000000000`,
+    params: (w) => ({ slug: w.project.slug, jobId: '00000000-0000-4000-8000-000000000000' }),
+    loader: { ...leadOnly, lead: 'notfound' },
+    action: { ...leadOnly, lead: 'notfound' },
+    form: () => ({ intent: 'cancel' }),
+  },
   'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly },
 };

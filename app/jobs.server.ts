@@ -1,0 +1,11 @@
+/** Every job kind the app runs: importing this module registers their handlers with the runner. */
+import './models/import.server.ts';
+
+export const JOB_LABEL: Record<string, string> = {
+  'cases.check': 'Check a case manifest',
+  'cases.import': 'Import cases',
+  'evidence.check': 'Check an evidence file',
+  'evidence.import': 'Import evidence',
+  'export.build': 'Build an export',
+  'release.build': 'Make a release',
+};
