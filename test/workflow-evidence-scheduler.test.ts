@@ -13,7 +13,7 @@ import { scheduledEvents, truthLabels, workflowEvents } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
 import { fireDueScheduledEvents, startScheduler } from '../workflows/scheduler.ts';
 import { verifyAllCases } from '../workflows/verify.ts';
-import { provenanceOfCase } from '../workflows/prov-load.ts';
+import { provenanceOfCase } from '../app/models/provenance.server.ts';
 import type { ProvDocument } from '../workflows/prov.ts';
 
 let t: TestDb;

@@ -12,7 +12,7 @@ import { writeAudit } from '../db/audit.ts';
 import { assignments, caseWorkflows, cases, projectMembers, users } from '../db/schema.ts';
 import type { Dispute } from './agreement-rules.ts';
 import type { PersistedSnapshot } from './engine.ts';
-import { EventRefused, WorkflowError } from './errors.ts';
+import { EventRefused, AppError } from '../domain/errors.ts';
 import { activeVotes, adjudicatorsOfRound, countedReads, currentReads, neededReads, panelSize, readersOfRound, type CaseContext } from './machine.ts';
 import { toIso } from './runtime.ts';
 
@@ -20,7 +20,7 @@ export type AssignmentView = { assignmentId: string; caseId: string; role: 'read
 
 async function requireRole(tx: Tx, projectId: string, userId: string, role: 'reader' | 'adjudicator'): Promise<void> {
   const [m] = await tx.select().from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, role)));
-  if (!m) throw new WorkflowError('forbidden', `you are not a ${role} in this project`);
+  if (!m) throw new AppError('forbidden', `you are not a ${role} in this project`);
 }
 
 /** Marks open assignments whose expiry has passed as expired (their slots return to the pool). */
@@ -181,10 +181,10 @@ export async function claimAdjudication({ caseId, userId, at, db }: { caseId: st
   const now = new Date(toIso(at));
   return (db ?? getDb()).transaction(async (tx) => {
     const [c] = await tx.select({ projectId: cases.projectId, withdrawnAt: cases.withdrawnAt }).from(cases).where(eq(cases.id, caseId));
-    if (!c) throw new WorkflowError('not_found', `no case ${caseId}`);
+    if (!c) throw new AppError('not_found', `no case ${caseId}`);
     await requireRole(tx, c.projectId, userId, 'adjudicator');
     const [row] = await tx.select().from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId)).for('update');
-    if (!row) throw new WorkflowError('not_found', `case ${caseId} has no workflow`);
+    if (!row) throw new AppError('not_found', `case ${caseId} has no workflow`);
     if (c.withdrawnAt) throw new EventRefused(row.state, 'the case has been withdrawn');
     if (row.state !== 'adjudication') throw new EventRefused(row.state, `the case is in ${row.state}, not in adjudication`);
     const ctx = (row.snapshot as PersistedSnapshot).context;

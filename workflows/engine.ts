@@ -12,6 +12,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { caseMachine, evidenceSubjects, MACHINE_VERSION, whyNot, type CaseContext, type CaseEvent, type CaseInput, type Effect } from './machine.ts';
 import { caseMachineV1, MACHINE_VERSION_V1 } from './machine-v1.ts';
 import type { ProjectDefinition } from './definition.ts';
+import { DEFAULT_EVIDENCE_PRECEDENCE } from '../domain/vocabulary.ts';
 
 export const START_EVENT = 'case.start';
 export const MIGRATE_EVENT = 'workflow.migrate';
@@ -35,7 +36,7 @@ export const migrateV1toV2: Migration = {
   to: MACHINE_VERSION,
   data: (def) => ({ mapping: def.mapping }),
   migrate(snapshot, data) {
-    const mapping = (data?.mapping ?? { rules: [], precedence: ['pathology', 'surgery', 'follow_up', 'report'] }) as CaseContext['mapping'];
+    const mapping = (data?.mapping ?? { rules: [], precedence: [...DEFAULT_EVIDENCE_PRECEDENCE] }) as CaseContext['mapping'];
     const ctx = { ...snapshot.context, mapping, evidence: [], subjectTruth: [], windowClosedAt: null } as CaseContext;
     if (stateName(snapshot) === 'decided' && ctx.decision) ctx.subjectTruth = evidenceSubjects(ctx, ctx.decision.values);
     return { ...snapshot, context: ctx };

@@ -6,6 +6,7 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { getDb } from '../../db/index.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
 import { caseWorkflows, cases, findings, patients, reads, truthLabels } from '../../db/schema.ts';
 import type { PersistedSnapshot } from '../../workflows/engine.ts';
 import { decodeCursor, encodeCursor } from './http.server.ts';
@@ -151,7 +152,7 @@ export async function readsOfCase({ caseId, viewerId, scope, mask }: { caseId: s
 
 /** The case row with patient and workflow state, or null when it is not in the project. */
 export async function caseInProject({ projectId, caseId }: { projectId: string; caseId: string | undefined }) {
-  if (!caseId || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(caseId)) return null;
+  if (!isUuid(caseId)) return null;
   const [row] = await getDb()
     .select({ c: cases, patient: patients.pseudonym, split: patients.split, state: caseWorkflows.state, snapshot: caseWorkflows.snapshot })
     .from(cases)

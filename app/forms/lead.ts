@@ -1,8 +1,10 @@
 /** Forms of the lead's pages (one schema per form, shared by client and server), and constants their components need. */
 import { z } from 'zod';
+import { DISCORDANCE_OUTCOMES, uuidField } from '../../domain/vocabulary.ts';
 
+export { TRUTH_STATES } from '../../domain/vocabulary.ts';
+/** Workflow states for filters and labels: the case machine's states, to be imported from domain/workflow-states.ts once it exists. */
 export const WORKFLOW_STATES = ['awaitingReads', 'evaluating', 'adjudication', 'exclusionReview', 'decided', 'discordant', 'excluded'] as const;
-export const TRUTH_STATES = ['pending', 'verified', 'unverified', 'lost_to_follow_up', 'discordant', 'excluded'] as const;
 export const STATE_LABEL: Record<string, string> = {
   awaitingReads: 'Awaiting reads',
   evaluating: 'Evaluating',
@@ -35,7 +37,7 @@ export const importFormSchema = z.object({
 
 export const exclusionSchema = z.object({
   intent: z.literal('exclusion'),
-  caseId: z.string().uuid('Unknown case'),
+  caseId: uuidField('Unknown case'),
   decision: z.enum(['exclude', 'keep'], { message: 'Choose whether to exclude the case' }),
   reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
 });
@@ -82,8 +84,8 @@ export const projectDetailsSchema = z.object({
 
 export const discordanceSchema = z.object({
   intent: z.literal('discordance'),
-  reviewId: z.string().uuid('Unknown review'),
-  outcome: z.enum(['concordant', 'truth_changed', 'resample', 'excision_pending', 'upgraded'], { message: 'Choose an outcome' }),
+  reviewId: uuidField('Unknown review'),
+  outcome: z.enum(DISCORDANCE_OUTCOMES, { message: 'Choose an outcome' }),
   value: z.enum(['', 'positive', 'negative']).default(''),
   reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
 });

@@ -1,9 +1,9 @@
-import { WorkflowError } from '../../workflows/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 import { NotVisible } from '../models/reading.server.ts';
 
 /** Workflow refusals become a message on the page (nothing changed); anything else is rethrown. */
 export function workflowMessage(e: unknown): string | null {
-  if (e instanceof WorkflowError) return e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.';
+  if (e instanceof AppError) return e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.';
   return null;
 }
 

@@ -16,7 +16,7 @@ import { parseCsv, CsvError } from '../../cli/lib/csv.ts';
 import { evidenceKindSchema, type EvidenceKind } from '../../workflows/definition.ts';
 import { isoDateSchema } from '../../workflows/commands.ts';
 import { sendCaseEvent, type SendResult } from '../../workflows/runtime.ts';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { DiscordanceOutcome } from '../../workflows/evidence-mapping.ts';
 
 export const EVIDENCE_COLUMNS = ['case_id', 'finding', 'kind', 'date', 'result_code', 'text'] as const;
@@ -145,7 +145,7 @@ export async function importEvidence({ projectId, text, actorId, ip, db, at }: {
         if (res.status === 'duplicate') duplicates++;
         else recorded++;
       } catch (e) {
-        if (e instanceof WorkflowError) throw new EvidenceImportFailed([{ line: r.line, field: e.code === 'forbidden' ? null : 'case_id', message: e.message }]);
+        if (e instanceof AppError) throw new EvidenceImportFailed([{ line: r.line, field: e.code === 'forbidden' ? null : 'case_id', message: e.message }]);
         throw e;
       }
     }

@@ -9,7 +9,7 @@ import { getDb } from '../../db/index.ts';
 import { assignments, caseWorkflows, cases, reads, truthLabels } from '../../db/schema.ts';
 import { nextCaseForReader } from '../../workflows/assignment.ts';
 import { sendCaseEvent, getCaseWorkflow, type SendResult } from '../../workflows/runtime.ts';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
 
 const UNDECIDED = ['awaitingReads', 'evaluating', 'adjudication'];
@@ -131,7 +131,7 @@ export type ReadInput = { values: ReadValues | null; cannotAssessReason?: string
 export async function submitReaderRead(args: { projectId: string; caseId: string; userId: string; clientRequestId: string; read: ReadInput; ip?: string }): Promise<SendResult> {
   const db = getDb();
   const [c] = await db.select({ id: cases.id }).from(cases).where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
-  if (!c) throw new WorkflowError('not_found', 'no such case in this project');
+  if (!c) throw new AppError('not_found', 'no such case in this project');
   const [a] = await db
     .select({ id: assignments.id })
     .from(assignments)
@@ -139,7 +139,7 @@ export async function submitReaderRead(args: { projectId: string; caseId: string
   if (!a) {
     // A repeat of a read already recorded is acknowledged by the runtime (idempotency), not refused.
     const [dup] = await db.select({ id: reads.id }).from(reads).where(eq(reads.clientRequestId, args.clientRequestId));
-    if (!dup) throw new WorkflowError('refused', 'this case is not assigned to you (the assignment may have expired): ask for the next case');
+    if (!dup) throw new AppError('refused', 'this case is not assigned to you (the assignment may have expired): ask for the next case');
   }
   return sendCaseEvent({ caseId: args.caseId, actorId: args.userId, clientRequestId: args.clientRequestId, ip: args.ip, event: { type: 'read.submit', ...args.read } });
 }
@@ -147,7 +147,7 @@ export async function submitReaderRead(args: { projectId: string; caseId: string
 export async function amendReaderRead(args: { projectId: string; caseId: string; userId: string; clientRequestId: string; supersedesReadId: string; reason: string; read: ReadInput; ip?: string }) {
   const db = getDb();
   const [c] = await db.select({ id: cases.id }).from(cases).where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
-  if (!c) throw new WorkflowError('not_found', 'no such case in this project');
+  if (!c) throw new AppError('not_found', 'no such case in this project');
   return sendCaseEvent({
     caseId: args.caseId,
     actorId: args.userId,

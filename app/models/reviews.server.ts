@@ -10,10 +10,8 @@ import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, patients, reviews, users } from '../../db/schema.ts';
 import { sendCaseEvent } from '../../workflows/runtime.ts';
 import { REQUIRED_ROLE, type CaseCommand } from '../../workflows/commands.ts';
+import type { DiscordanceOutcome } from '../../domain/vocabulary.ts';
 
-/** Coded outcomes of a discordance review (DESIGN.md "Discordance"). */
-export const DISCORDANCE_OUTCOMES = ['concordant', 'truth_changed', 'resample', 'excision_pending', 'upgraded'] as const;
-export type DiscordanceOutcome = (typeof DISCORDANCE_OUTCOMES)[number];
 
 export class ReviewError extends Error {}
 

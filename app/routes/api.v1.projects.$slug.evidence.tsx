@@ -12,8 +12,7 @@ import { ApiError, apiRoute, jsonResponse, parseBody, readJson } from '~/api/htt
 import { evidenceInputSchema } from '~/api/schemas.ts';
 import { recordEvidence } from '~/models/evidence.server.ts';
 import { clientIp } from '~/request.server.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../domain/vocabulary.ts';
 
 /** The importer's case id first (as in the evidence file), then the opaque id. Withdrawn cases have no importer's id. */
 async function resolveCase(projectId: string, ref: string): Promise<string | null> {
@@ -23,7 +22,7 @@ async function resolveCase(projectId: string, ref: string): Promise<string | nul
     .from(cases)
     .where(and(eq(cases.projectId, projectId), eq(cases.externalId, ref), isNull(cases.withdrawnAt)));
   if (byExternal) return byExternal.id;
-  if (!UUID.test(ref)) return null;
+  if (!isUuid(ref)) return null;
   const [byId] = await db
     .select({ id: cases.id })
     .from(cases)

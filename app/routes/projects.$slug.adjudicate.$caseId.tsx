@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { randomUUID } from 'node:crypto';
 import { useRef, useState } from 'react';
 import { z } from 'zod';
+import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { decideAdjudication, getAdjudicationCase, requestAnotherRead } from '~/models/adjudication.server.ts';
 import { parseReadForm, describeAnswer } from '~/lib/reader-form.ts';
@@ -25,7 +26,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 const decisionSchema = z.object({
   intent: z.enum(['decide', 'more']),
-  clientRequestId: z.string().uuid('The form is out of date: reload the page'),
+  clientRequestId: uuidField('The form is out of date: reload the page'),
   mode: z.enum(['pick', 'enter']).optional(),
   pickReadId: z.string().optional(),
   rationale: z.string().trim().min(1, 'A rationale is required: say why').max(4000),

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node';
 import { Form, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
+import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { claimCase, listAdjudicationQueue } from '~/models/adjudication.server.ts';
 import { casesInProject } from '~/models/reading.server.ts';
@@ -19,7 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({ project: { slug: project.slug, name: project.name }, roles, queue });
 }
 
-const claimSchema = z.object({ caseId: z.string().uuid('Choose a case from the queue') });
+const claimSchema = z.object({ caseId: uuidField('Choose a case from the queue') });
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'adjudicator');

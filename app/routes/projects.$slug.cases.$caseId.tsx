@@ -15,7 +15,7 @@ import { Field, FormErrors } from '~/components/field.tsx';
 import { StateBadge, TruthBadge } from '~/components/case-badges.tsx';
 import { formatValues } from '~/components/values.ts';
 import { leadLinks } from '~/components/lead-links.ts';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 
 export const links = leadLinks;
 
@@ -70,7 +70,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     await reopenCase({ caseId: row.c.id, actorId: user.id, reason: p.data.reason, ip: clientIp(request) });
     return redirectWithFlash(back, { kind: 'success', message: 'Case reopened: a new round of reads starts.' });
   } catch (e) {
-    if (e instanceof WorkflowError || e instanceof ReviewError) return validationFailed({ _form: [e.message] }, { intent });
+    if (e instanceof AppError || e instanceof ReviewError) return validationFailed({ _form: [e.message] }, { intent });
     throw e;
   }
 }

@@ -14,7 +14,7 @@ import { notFound, validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { Field, FormErrors } from '~/components/field.tsx';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Withdraw a case — Truthline' }];
 
@@ -39,7 +39,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await withdrawCase({ caseId: data.case.id, actorId: user.id, reason: p.data.reason, ip: request.headers.get('x-truthline-client-ip') });
   } catch (e) {
-    if (e instanceof WorkflowError) return validationFailed({ _form: [e.message] });
+    if (e instanceof AppError) return validationFailed({ _form: [e.message] });
     throw e;
   }
   return redirectWithFlash(`/projects/${project.slug}/cases`, { kind: 'success', message: 'The case was withdrawn; its identifying data were purged.' });

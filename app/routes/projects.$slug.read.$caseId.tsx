@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } fr
 import { randomUUID } from 'node:crypto';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
+import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { amendReaderRead, getReaderCase, submitReaderRead, takeNextCase } from '~/models/reading.server.ts';
 import { parseReadForm, describeAnswer } from '~/lib/reader-form.ts';
@@ -27,7 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 const envelope = z.object({
   intent: z.enum(['read', 'amend']),
-  clientRequestId: z.string().uuid('The form is out of date: reload the page'),
+  clientRequestId: uuidField('The form is out of date: reload the page'),
   openedAt: z.coerce.number().int().positive(),
   supersedesReadId: z.string().optional(),
   reason: z.string().trim().optional(),

@@ -3,7 +3,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { closeDiscordance, DISCORDANCE_OUTCOMES, discordanceCommand, listReviews, listWithdrawn, resolveExclusion, ReviewError } from '~/models/reviews.server.ts';
+import { closeDiscordance, discordanceCommand, listReviews, listWithdrawn, resolveExclusion, ReviewError } from '~/models/reviews.server.ts';
 import { getCase } from '~/models/cases.server.ts';
 import { discordanceSchema, exclusionSchema } from '~/forms/lead.ts';
 import { parseForm } from '~/lib/forms.ts';
@@ -14,7 +14,8 @@ import { FormErrors } from '~/components/field.tsx';
 import { Pagination } from '~/components/pagination.tsx';
 import { StateBadge } from '~/components/case-badges.tsx';
 import { leadLinks } from '~/components/lead-links.ts';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { AppError } from '../../domain/errors.ts';
+import { DISCORDANCE_OUTCOME_LABELS, DISCORDANCE_OUTCOMES } from '../../domain/vocabulary.ts';
 
 export const links = leadLinks;
 export const meta: MetaFunction = () => [{ title: 'Reviews — Truthline' }];
@@ -44,7 +45,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       await closeDiscordance({ reviewId: q.data.reviewId, projectId: project.id, actorId: user.id, outcome: q.data.outcome, value: q.data.value ? q.data.value === 'positive' : undefined, reason: q.data.reason, ip: clientIp(request) });
     } catch (e) {
-      if (e instanceof ReviewError || e instanceof WorkflowError) return validationFailed({ _form: [e.message] }, { caseId: q.data.reviewId });
+      if (e instanceof ReviewError || e instanceof AppError) return validationFailed({ _form: [e.message] }, { caseId: q.data.reviewId });
       throw e;
     }
     return redirectWithFlash(`/projects/${project.slug}/reviews`, { kind: 'success', message: `Discordance closed: ${q.data.outcome.replace(/_/g, ' ')}.` });
@@ -56,7 +57,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await resolveExclusion({ caseId: c.c.id, actorId: user.id, exclude: p.data.decision === 'exclude', reason: p.data.reason, ip: clientIp(request) });
   } catch (e) {
-    if (e instanceof ReviewError || e instanceof WorkflowError) return validationFailed({ _form: [e.message] }, { caseId: p.data.caseId });
+    if (e instanceof ReviewError || e instanceof AppError) return validationFailed({ _form: [e.message] }, { caseId: p.data.caseId });
     throw e;
   }
   return redirectWithFlash(`/projects/${project.slug}/reviews`, {
@@ -182,7 +183,7 @@ export default function Reviews() {
                             </option>
                             {outcomes.map((o) => (
                               <option key={o} value={o}>
-                                {o.replace(/_/g, ' ')}
+                                {DISCORDANCE_OUTCOME_LABELS[o]}
                               </option>
                             ))}
                           </select>
