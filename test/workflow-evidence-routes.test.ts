@@ -64,7 +64,7 @@ describe('evidence page', () => {
     expect(c.withdrawnAt).not.toBeNull();
     expect(c.externalId).toBeNull();
     const again = await invoke(evidenceRoute.action as never, request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2025-02-01', resultCode: 'benign' } }), { slug, caseId });
-    expect(again.status).toBe(400);
+    expect(again.status).toBe(409);
     expect((await again.json()).errors._form[0]).toMatch(/withdrawn/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AppError, EventRefused } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
 import { ERROR_STATUS, type ApiErrorCode } from './schemas.ts';
 
 export class ApiError extends Error {
@@ -145,7 +146,7 @@ export function decodeCursor(s: string | undefined): Cursor | null {
   if (s === undefined || s === '') return null;
   try {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0])) && /^[0-9a-f-]{36}$/i.test(v[1])) return { t: v[0], id: v[1] };
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0])) && isUuid(v[1])) return { t: v[0], id: v[1] };
   } catch {
     /* fall through */
   }

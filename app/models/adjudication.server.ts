@@ -9,7 +9,8 @@ import { adjudicationQueueForUser, claimAdjudication } from '../../workflows/ass
 import { getCaseWorkflow, sendCaseEvent } from '../../workflows/runtime.ts';
 import { countedReads } from '../../workflows/machine.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
-import { NotVisible } from './reading.server.ts';
+import { notVisible } from './reading.server.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
 
 export async function listAdjudicationQueue({ projectId, userId }: { projectId: string; userId: string }) {
   const items = await adjudicationQueueForUser({ projectId, userId });
@@ -21,12 +22,13 @@ export async function claimCase({ caseId, userId }: { caseId: string; userId: st
 }
 
 export async function getAdjudicationCase({ projectId, caseId, userId }: { projectId: string; caseId: string; userId: string }) {
+  if (!isUuid(caseId)) throw notVisible();
   const db = getDb();
   const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
-  if (!c || c.withdrawnAt) throw new NotVisible();
+  if (!c || c.withdrawnAt) throw notVisible();
   const queue = await adjudicationQueueForUser({ projectId, userId });
   const entry = queue.find((q) => q.caseId === caseId);
-  if (!entry) throw new NotVisible();
+  if (!entry) throw notVisible();
   const wf = (await getCaseWorkflow({ caseId }))!;
   const ctx = wf.context;
   const counted = countedReads(ctx);

@@ -17,6 +17,7 @@ import { evidenceKindSchema, type EvidenceKind } from '../../workflows/definitio
 import { isoDateSchema } from '../../workflows/commands.ts';
 import { sendCaseEvent, type SendResult } from '../../workflows/runtime.ts';
 import { AppError } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
 import type { DiscordanceOutcome } from '../../workflows/evidence-mapping.ts';
 
 export const EVIDENCE_COLUMNS = ['case_id', 'finding', 'kind', 'date', 'result_code', 'text'] as const;
@@ -224,6 +225,7 @@ export async function withdrawCase(args: { caseId: string; actorId: string; reas
 
 /** What the evidence page shows for one case of a project (null when it is not in the project). */
 export async function evidencePageData({ projectId, caseId, db }: { projectId: string; caseId: string; db?: Db }) {
+  if (!isUuid(caseId)) return null;
   const d = db ?? getDb();
   const [c] = await d
     .select({ id: cases.id, externalId: cases.externalId, studyDate: cases.studyDate, withdrawnAt: cases.withdrawnAt, projectVersion: cases.projectVersion, state: caseWorkflows.state })

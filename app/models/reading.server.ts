@@ -11,6 +11,7 @@ import { nextCaseForReader } from '../../workflows/assignment.ts';
 import { sendCaseEvent, getCaseWorkflow, type SendResult } from '../../workflows/runtime.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
 
 const UNDECIDED = ['awaitingReads', 'evaluating', 'adjudication'];
 
@@ -68,18 +69,20 @@ export async function listMyReads({ projectId, userId, limit = 25, offset = 0 }:
   };
 }
 
-export class NotVisible extends Error {}
+/** A case the person may not see is reported exactly like one that does not exist. */
+export const notVisible = () => new AppError('not_found', 'There is no such case in your queue.');
 
 /**
- * One case as its reader may see it. Throws NotVisible when the reader has neither an open
+ * One case as its reader may see it. Throws notVisible() when the reader has neither an open
  * assignment nor a read on it (so ids cannot be probed).
  */
 export async function getReaderCase({ projectId, caseId, userId }: { projectId: string; caseId: string; userId: string }) {
+  if (!isUuid(caseId)) throw notVisible();
   const db = getDb();
   const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
-  if (!c) throw new NotVisible();
+  if (!c) throw notVisible();
   const wf = await getCaseWorkflow({ caseId });
-  if (!wf) throw new NotVisible();
+  if (!wf) throw notVisible();
   const [assignment] = await db
     .select()
     .from(assignments)
@@ -89,7 +92,7 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
     .from(reads)
     .where(and(eq(reads.caseId, caseId), eq(reads.authorId, userId), eq(reads.source, 'reader')))
     .orderBy(desc(reads.createdAt));
-  if (!assignment && mine.length === 0) throw new NotVisible();
+  if (!assignment && mine.length === 0) throw notVisible();
   const ctx = wf.context;
   const current = mine.find((r) => ctx.reads.some((e) => e.id === r.id && e.round === ctx.round && !e.supersededBy)) ?? null;
   const decided = !UNDECIDED.includes(wf.state);

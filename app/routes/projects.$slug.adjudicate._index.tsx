@@ -9,7 +9,7 @@ import { casesInProject } from '~/models/reading.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { parseForm } from '~/lib/forms.ts';
-import { workflowMessage } from '~/lib/workflow-errors.server.ts';
+import { errorMessage } from '~/lib/errors.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Adjudication — Truthline' }];
@@ -31,9 +31,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await claimCase({ caseId: p.data.caseId, userId: user.id });
   } catch (e) {
-    const msg = workflowMessage(e);
-    if (msg) return redirectWithFlash(base, { kind: 'error', message: msg });
-    throw e;
+    return redirectWithFlash(base, { kind: 'error', message: errorMessage(e) });
   }
   return redirect(`${base}/${p.data.caseId}`);
 }

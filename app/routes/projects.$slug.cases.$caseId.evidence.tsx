@@ -16,13 +16,12 @@ import { notFound, validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { Field, FormErrors } from '~/components/field.tsx';
-import { AppError } from '../../domain/errors.ts';
+import { formError } from '~/lib/errors.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Evidence — Truthline' }];
 
 async function load(projectId: string, caseId: string | undefined) {
-  if (!caseId) notFound();
-  const data = await evidencePageData({ projectId, caseId }).catch(() => null);
+  const data = caseId ? await evidencePageData({ projectId, caseId }) : null;
   if (!data) notFound('There is no such case in this project.');
   return data;
 }
@@ -66,8 +65,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const msg = r.state === 'discordant' ? 'Evidence recorded. It contradicts the current truth: a discordance review is open.' : 'Evidence recorded.';
     return redirectWithFlash(`/projects/${project.slug}/cases/${data.case.id}/evidence`, { kind: r.state === 'discordant' ? 'info' : 'success', message: msg });
   } catch (e) {
-    if (e instanceof AppError) return validationFailed({ _form: [e.message] });
-    throw e;
+    return formError(e);
   }
 }
 

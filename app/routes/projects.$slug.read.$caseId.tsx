@@ -9,7 +9,7 @@ import { requireProjectRole } from '~/permissions.server.ts';
 import { amendReaderRead, getReaderCase, submitReaderRead, takeNextCase } from '~/models/reading.server.ts';
 import { parseReadForm, describeAnswer } from '~/lib/reader-form.ts';
 import { validationFailed } from '~/lib/http.server.ts';
-import { hideInvisible, workflowMessage } from '~/lib/workflow-errors.server.ts';
+import { formError, notFoundAs404 } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
@@ -21,7 +21,7 @@ export const meta: MetaFunction = () => [{ title: 'Read a case — Truthline' }]
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'reader');
-  const view = await getReaderCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(hideInvisible);
+  const view = await getReaderCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(notFoundAs404);
   // A fresh id per page view: a double-submitted form records one read.
   return json({ project: { slug: project.slug, name: project.name }, view, clientRequestId: randomUUID(), openedAt: Date.now() });
 }
@@ -38,7 +38,7 @@ const envelope = z.object({
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'reader');
   const caseId = params.caseId ?? '';
-  const view = await getReaderCase({ projectId: project.id, caseId, userId: user.id }).catch(hideInvisible);
+  const view = await getReaderCase({ projectId: project.id, caseId, userId: user.id }).catch(notFoundAs404);
   const fd = await request.formData();
   const env = envelope.safeParse(Object.fromEntries([...fd.entries()].filter(([, v]) => typeof v === 'string')));
   if (!env.success) return validationFailed({ _form: env.error.issues.map((i) => i.message) });
@@ -64,9 +64,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!next) return redirectWithFlash(base, { kind: 'success', message: `${saved} No more cases are waiting for you.` });
     return redirectWithFlash(`${base}/${next.caseId}`, { kind: 'success', message: `${saved} Here is your next case.` });
   } catch (e) {
-    const msg = workflowMessage(e);
-    if (msg) return json({ ok: false as const, errors: { _form: [msg] } }, { status: 409 });
-    throw e;
+    return formError(e);
   }
 }
 

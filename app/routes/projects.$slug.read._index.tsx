@@ -4,7 +4,7 @@ import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { getReaderProgress, listMyReads, takeNextCase } from '~/models/reading.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
-import { workflowMessage } from '~/lib/workflow-errors.server.ts';
+import { errorMessage } from '~/lib/errors.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Reading queue — Truthline' }];
@@ -28,9 +28,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!next) return redirectWithFlash(base, { kind: 'info', message: 'No case is waiting for you right now. Well done — check back later.' });
     return redirect(`${base}/${next.caseId}`);
   } catch (e) {
-    const msg = workflowMessage(e);
-    if (msg) return redirectWithFlash(base, { kind: 'error', message: msg });
-    throw e;
+    return redirectWithFlash(base, { kind: 'error', message: errorMessage(e) });
   }
 }
 
