@@ -163,3 +163,5 @@ export default function Tokens() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -137,3 +137,5 @@ export default function AdminUsers() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

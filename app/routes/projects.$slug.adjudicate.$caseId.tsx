@@ -206,3 +206,5 @@ export default function AdjudicateCase() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -87,3 +87,5 @@ export default function AdjudicationQueue() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -244,3 +244,5 @@ export default function Agreement() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

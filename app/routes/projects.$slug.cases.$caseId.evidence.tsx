@@ -170,3 +170,5 @@ export default function Evidence() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

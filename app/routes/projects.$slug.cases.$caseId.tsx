@@ -360,3 +360,5 @@ function CaseDetail() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

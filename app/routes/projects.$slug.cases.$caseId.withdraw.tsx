@@ -81,3 +81,5 @@ export default function Withdraw() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

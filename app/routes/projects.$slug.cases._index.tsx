@@ -154,3 +154,5 @@ export default function Cases() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

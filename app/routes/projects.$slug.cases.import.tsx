@@ -226,3 +226,5 @@ export default function ImportCases() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -111,3 +111,5 @@ export default function Members() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

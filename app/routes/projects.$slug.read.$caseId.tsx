@@ -251,3 +251,5 @@ export default function ReadCase() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

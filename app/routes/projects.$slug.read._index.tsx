@@ -119,3 +119,5 @@ export default function ReadQueue() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

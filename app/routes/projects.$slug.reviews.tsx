@@ -281,3 +281,5 @@ export default function Reviews() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

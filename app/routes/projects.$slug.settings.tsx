@@ -227,3 +227,5 @@ export default function Settings() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -73,3 +73,5 @@ const TEMPLATE_DEFINITIONS_LABELS: Record<(typeof TEMPLATES)[number], string> = 
   binary_panel: 'Yes/no finding; the reader panel is the truth (e.g. pneumothorax)',
   birads_evidence: 'BI-RADS per breast; truth from pathology and follow-up',
 };
+
+export { ErrorBoundary } from '~/components/error-page.tsx';
