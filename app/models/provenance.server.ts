@@ -10,6 +10,7 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { auditLog, cases, evidence, extractionRules, findings, projectMembers, projectVersions, reads, reviews, truthLabels, users, workflowEvents } from '../../db/schema.ts';
 import { caseProvenance, type CaseProvInput, type ProvDocument } from '../../workflows/prov.ts';
+import { currentTruth } from './truth.server.ts';
 
 export type Person = { id: string; name: string; email: string } | null;
 
@@ -193,18 +194,13 @@ export async function getProvenance({ caseId, projectId, projectVersion, db }: {
   while (k < others.length) merged.push(others[k++]);
   timeline.splice(0, timeline.length, ...merged);
 
-  const latest = new Map<string, TimelineTruth>();
-  for (const t of truthViews) {
-    const k = t.findingKey ?? '';
-    const cur = latest.get(k);
-    if (!cur || t.version > cur.version) latest.set(k, t);
-  }
+  const current = new Set((await currentTruth({ caseIds: [caseId], db: d })).map((t) => t.id));
   return {
     pinnedVersion: pv ? { version: pv.version, note: pv.note, createdAt: pv.createdAt.toISOString(), createdBy: who(pv.createdBy) } : null,
     timeline,
     reads: readViews,
     truth: truthViews,
-    currentTruth: [...latest.values()].sort((a, b) => (a.findingKey ?? '').localeCompare(b.findingKey ?? '')),
+    currentTruth: truthViews.filter((t) => current.has(t.id)).sort((a, b) => (a.findingKey ?? '').localeCompare(b.findingKey ?? '')),
   };
 }
 

@@ -12,6 +12,7 @@ import { sendCaseEvent, getCaseWorkflow, type SendResult } from '../../workflows
 import { AppError } from '../../domain/errors.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
 import { isUuid } from '../../domain/vocabulary.ts';
+import { currentTruth } from './truth.server.ts';
 
 const UNDECIDED = ['awaitingReads', 'evaluating', 'adjudication'];
 
@@ -99,12 +100,7 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
   const policy = ctx.truthPolicy;
   let revealed: null | { truth: { findingKey: string | null; state: string; value: unknown }[] } = null;
   if (policy.blinding.revealAfterFinish && decided && mine.length > 0) {
-    const labels = await db.select().from(truthLabels).where(eq(truthLabels.caseId, caseId)).orderBy(desc(truthLabels.version));
-    const latest = new Map<string, (typeof labels)[number]>();
-    for (const l of labels) if (!latest.has(l.findingId ?? '')) latest.set(l.findingId ?? '', l);
-    revealed = {
-      truth: [...latest.values()].map((l) => ({ findingKey: ctx.findings.find((f) => f.id === l.findingId)?.key ?? null, state: l.state, value: l.value })),
-    };
+    revealed = { truth: (await currentTruth({ caseIds: [caseId] })).map((l) => ({ findingKey: l.findingKey, state: l.state, value: l.value })) };
   }
   return {
     case: {
