@@ -17,7 +17,7 @@ import { computeAgreement, getAgreementDashboard, projectAgreement } from '../ap
 import { exportTruth, truthRecords, CSV_COLUMNS } from '../app/models/export.server.ts';
 import { createRelease } from '../app/models/releases.server.ts';
 import { categoricalAgreement, extendReport, fromColumns } from '../stats/index.ts';
-import { parseCsv } from '../cli/lib/csv.ts';
+import { parseCsv } from '../formats/csv.ts';
 import * as casesRoute from '../app/routes/projects.$slug.cases._index.tsx';
 import * as caseRoute from '../app/routes/projects.$slug.cases.$caseId.tsx';
 import * as reviewsRoute from '../app/routes/projects.$slug.reviews.tsx';

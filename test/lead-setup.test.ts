@@ -8,7 +8,7 @@ import { cases, projectMembers, projectVersions } from '../db/schema.ts';
 import { createProject, editVersionInPlace, listVersions, parseDefinition, saveNewVersion } from '../app/models/project-setup.server.ts';
 import { AppError } from '../domain/errors.ts';
 import { importManifest } from '../app/models/import.server.ts';
-import { mammographyDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition } from '../seed/demo-projects.ts';
 import * as settingsRoute from '../app/routes/projects.$slug.settings.tsx';
 import * as newRoute from '../app/routes/projects.new.tsx';
 

@@ -5,7 +5,7 @@ import { createTestDb, type TestDb } from './db.ts';
 import { invoke, request } from './fixtures/app.ts';
 import { makeCase, makeProject, makeUser, addMember } from './fixtures/base.ts';
 import { sessionCookie } from './fixtures/app.ts';
-import { mammographyDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition } from '../seed/demo-projects.ts';
 import { cases, evidence, workflowEvents } from '../db/schema.ts';
 import { startCaseWorkflow } from '../workflows/runtime.ts';
 import * as evidenceRoute from '../app/routes/projects.$slug.cases.$caseId.evidence.tsx';

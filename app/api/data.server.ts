@@ -3,7 +3,7 @@
  * and reads as a given person may see them. Blinding decisions come from
  * app/models/reading.server.ts (getReaderCase), the same code the reader pages use.
  */
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { getDb } from '../../db/index.ts';
 import { isUuid } from '../../domain/vocabulary.ts';

@@ -12,7 +12,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, findings, projects } from '../../db/schema.ts';
-import { parseCsv, CsvError } from '../../cli/lib/csv.ts';
+import { parseCsv, CsvError } from '../../formats/csv.ts';
 import { evidenceKindSchema, type EvidenceKind } from '../../workflows/definition.ts';
 import { isoDateSchema } from '../../workflows/commands.ts';
 import { sendCaseEvent, type SendResult } from '../../workflows/runtime.ts';

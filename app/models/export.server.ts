@@ -15,10 +15,10 @@
  *   exportTruth({ projectId, format })  → { body, contentType, extension, records }
  *   truthRecords({ projectId })          → TruthRecord[]
  */
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, evidence, findings, patients, projects, reads, truthLabels, workflowEvents } from '../../db/schema.ts';
+import { caseWorkflows, cases, evidence, findings, patients, projects, reads, workflowEvents } from '../../db/schema.ts';
 import { currentTruth } from './truth.server.ts';
 
 export const EXPORT_FORMATS = ['csv', 'jsonl', 'prov'] as const;

@@ -21,7 +21,7 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { writeAudit } from '../../db/audit.ts';
 import { cases, patients } from '../../db/schema.ts';
-import { parseCsv, CsvError } from '../../cli/lib/csv.ts';
+import { parseCsv, CsvError } from '../../formats/csv.ts';
 import { startCaseWorkflow } from '../../workflows/runtime.ts';
 import { getCurrentVersion } from './projects.server.ts';
 

@@ -15,7 +15,7 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { writeAudit } from '../../db/audit.ts';
 import { cases, projectMembers, projects, projectVersions, reads, users } from '../../db/schema.ts';
-import { mammographyDefinition, pneumothoraxDefinition } from '../../db/seed/demo-projects.ts';
+import { mammographyDefinition, pneumothoraxDefinition } from '../../seed/demo-projects.ts';
 import { policyProblems } from '../../workflows/agreement-rules.ts';
 import { canonicalJson } from '../../workflows/canonical-json.ts';
 import { AppError } from '../../domain/errors.ts';

@@ -6,7 +6,7 @@
  */
 import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { getDb } from '../../db/index.ts';
-import { assignments, caseWorkflows, cases, reads, truthLabels } from '../../db/schema.ts';
+import { assignments, caseWorkflows, cases, reads, } from '../../db/schema.ts';
 import { nextCaseForReader } from '../../workflows/assignment.ts';
 import { sendCaseEvent, getCaseWorkflow, type SendResult } from '../../workflows/runtime.ts';
 import { AppError } from '../../domain/errors.ts';

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CsvError, parseCsv } from '../lib/csv.ts';
+import { CsvError, parseCsv } from '../../formats/csv.ts';
 import { csvCell, extractionRecord, extractLabel, parseRulesText, RulesError, type CompiledRules } from '../lib/extract.ts';
 
 export const OPTIONS = {

@@ -1,6 +1,6 @@
 /** The two demo projects of issue 2: their reader forms, reference standards and policies. */
-import type { ProjectDefinition } from '../../workflows/definition.ts';
-import { DEFAULT_EVIDENCE_PRECEDENCE } from '../../domain/vocabulary.ts';
+import type { ProjectDefinition } from '../workflows/definition.ts';
+import { DEFAULT_EVIDENCE_PRECEDENCE } from '../domain/vocabulary.ts';
 
 export const pneumothoraxDefinition: ProjectDefinition = {
   readerForm: {
