@@ -13,6 +13,7 @@ export const commands: Record<string, Command> = {
   export: { summary: 'export --project SLUG --format csv|jsonl|prov', load: () => import('./commands/export.ts') },
   release: { summary: 'release --project SLUG', load: () => import('./commands/release.ts') },
   agreement: { summary: 'agreement FILE [options]: statistics on a ratings CSV', load: () => import('./commands/agreement.ts') },
+  mrmc: { summary: 'mrmc FILE [options]: ROC/MRMC reader-study analysis (OR, DBM) of a long CSV', load: () => import('./commands/mrmc.ts') },
   extract: { summary: 'extract --rules FILE REPORTS', load: () => import('./commands/extract.ts') },
   verify: { summary: 'replay every case, check invariants and hash chains', load: () => import('./commands/verify.ts') },
 };
