@@ -15,7 +15,7 @@ const BUILD = path.resolve(ROOT, process.env.TRUTHLINE_BUILD_DIR ?? '.');
 import { LockedError } from './db/lock.ts';
 import { installDb } from './db/index.ts';
 import { originAllowed } from './app/lib/origin.ts';
-import { seedDemo, DEMO_PASSWORD, DEMO_ACCOUNTS } from './db/seed/demo.ts';
+import { seedDemo, DEMO_PASSWORD, DEMO_ACCOUNTS } from './seed/demo.ts';
 import { startScheduler } from './workflows/scheduler.ts';
 import { REQUEST_DEADLINE_MS } from './app/lib/deadline.ts';
 import { setStaleAtStart, STALE_MS, startJobRunner } from './jobs/runner.ts';

@@ -6,15 +6,14 @@ import { and, eq, or } from 'drizzle-orm';
 import { getDb } from '../db/index.ts';
 import { projectMembers, projects } from '../db/schema.ts';
 import { requireUser, type SessionUser } from './auth.server.ts';
+import { isUuid, type ProjectRole } from '../domain/vocabulary.ts';
 
-export type ProjectRole = 'reader' | 'adjudicator' | 'lead';
+export type { ProjectRole };
 export type ProjectAccess = {
   user: SessionUser;
   project: typeof projects.$inferSelect;
   roles: ProjectRole[];
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function getProjectRoles(args: { projectId: string; userId: string }): Promise<ProjectRole[]> {
   const rows = await getDb()
@@ -30,7 +29,7 @@ export async function findProject(ref: string) {
   const [p] = await db
     .select()
     .from(projects)
-    .where(UUID.test(ref) ? or(eq(projects.id, ref), eq(projects.slug, ref)) : eq(projects.slug, ref));
+    .where(isUuid(ref) ? or(eq(projects.id, ref), eq(projects.slug, ref)) : eq(projects.slug, ref));
   return p ?? null;
 }
 

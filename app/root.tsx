@@ -6,9 +6,7 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
-  isRouteErrorResponse,
   useLoaderData,
-  useRouteError,
   useRouteLoaderData,
 } from '@remix-run/react';
 import styles from './styles.css';
@@ -16,6 +14,7 @@ import { getOptionalUser } from './auth.server.ts';
 import { getFlash } from './flash.server.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { FlashMessage } from './components/flash-message.tsx';
+import { ErrorPage } from './components/error-page.tsx';
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
@@ -63,41 +62,14 @@ export default function App() {
   );
 }
 
+/** Failures of the root itself (its loader or layout): the header from whatever root data there is, then the error. */
 export function ErrorBoundary() {
-  const error = useRouteError();
-  // The root loader still ran for errors thrown below it: keep the signed-in header.
   const root = useRouteLoaderData<typeof loader>('root');
-  let title = 'Something went wrong';
-  let detail = 'An unexpected error stopped this page. Nothing was changed. Try again, and if it keeps happening tell your administrator.';
-  let status = 500;
-  if (isRouteErrorResponse(error)) {
-    status = error.status;
-    if (status === 403) {
-      title = 'You do not have access to this page';
-      detail = typeof error.data === 'string' && error.data ? error.data : 'Your role in this project does not allow it. Ask the project lead if you need access.';
-    } else if (status === 404) {
-      title = 'Not found';
-      detail = typeof error.data === 'string' && error.data ? error.data : 'There is nothing at this address, or it is not visible to you.';
-    } else if (status === 400) {
-      title = 'The request was not valid';
-      detail = typeof error.data === 'string' ? error.data : detail;
-    } else if (status === 409) {
-      title = 'That change conflicts with the current state';
-      detail = typeof error.data === 'string' ? error.data : detail;
-    }
-  }
   return (
     <>
       <AppHeader user={root?.user ?? null} />
       <main id="main" className="page">
-        <section className="error-page" role="alert">
-          <p className="error-code">Error {status}</p>
-          <h1>{title}</h1>
-          <p>{detail}</p>
-          <p>
-            <a href="/">Go to your projects</a>
-          </p>
-        </section>
+        <ErrorPage />
       </main>
     </>
   );

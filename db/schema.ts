@@ -23,46 +23,35 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import {
+  ASSIGNMENT_ROLES,
+  ASSIGNMENT_SLOTS,
+  ASSIGNMENT_STATUSES,
+  EVIDENCE_KINDS,
+  PROJECT_ROLES,
+  READ_SOURCES,
+  REVIEW_KINDS,
+  REVIEW_OUTCOMES,
+  SCHEDULED_STATUSES,
+  SPLITS,
+  TRUTH_STATES,
+} from '../domain/vocabulary.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => ts('created_at').notNull().defaultNow();
 
-export const projectRole = pgEnum('project_role', ['reader', 'adjudicator', 'lead']);
-export const readSource = pgEnum('read_source', [
-  'reader',
-  'adjudicator',
-  'report',
-  'pathology',
-  'surgery',
-  'follow_up',
-  'import',
-  'model',
-]);
-export const evidenceKind = pgEnum('evidence_kind', ['report', 'pathology', 'surgery', 'follow_up']);
-export const truthState = pgEnum('truth_state', [
-  'pending',
-  'verified',
-  'unverified',
-  'lost_to_follow_up',
-  'discordant',
-  'excluded',
-]);
-export const assignmentStatus = pgEnum('assignment_status', ['open', 'completed', 'expired', 'cancelled']);
-export const assignmentRole = pgEnum('assignment_role', ['reader', 'adjudicator']);
+export const projectRole = pgEnum('project_role', PROJECT_ROLES);
+export const readSource = pgEnum('read_source', READ_SOURCES);
+export const evidenceKind = pgEnum('evidence_kind', EVIDENCE_KINDS);
+export const truthState = pgEnum('truth_state', TRUTH_STATES);
+export const assignmentStatus = pgEnum('assignment_status', ASSIGNMENT_STATUSES);
+export const assignmentRole = pgEnum('assignment_role', ASSIGNMENT_ROLES);
 /** A reader's open assignments in a project: the case being read and the one reserved next. */
-export const assignmentSlot = pgEnum('assignment_slot', ['current', 'next']);
-export const scheduledStatus = pgEnum('scheduled_status', ['pending', 'fired', 'cancelled', 'failed']);
-export const splitKind = pgEnum('split_kind', ['train', 'validation', 'test', 'unassigned']);
-export const reviewKind = pgEnum('review_kind', ['discordance', 'exclusion']);
-export const reviewOutcome = pgEnum('review_outcome', [
-  'concordant',
-  'truth_changed',
-  'resample',
-  'excision_pending',
-  'upgraded',
-  'excluded',
-  'not_excluded',
-]);
+export const assignmentSlot = pgEnum('assignment_slot', ASSIGNMENT_SLOTS);
+export const scheduledStatus = pgEnum('scheduled_status', SCHEDULED_STATUSES);
+export const splitKind = pgEnum('split_kind', SPLITS);
+export const reviewKind = pgEnum('review_kind', REVIEW_KINDS);
+export const reviewOutcome = pgEnum('review_outcome', REVIEW_OUTCOMES);
 
 // ── accounts ────────────────────────────────────────────────────────────────
 export const users = pgTable(

@@ -10,7 +10,7 @@ import { createTestDb, type TestDb } from './db.ts';
 import { apiToken, makeWorld } from './fixtures/app.ts';
 import { addMember, makeProject, makeUser } from './fixtures/base.ts';
 import { auditLog, caseWorkflows, cases, evidence, patients, reads, workflowEvents } from '../db/schema.ts';
-import { mammographyDefinition, pneumothoraxDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition, pneumothoraxDefinition } from '../seed/demo-projects.ts';
 import { CSV_COLUMNS } from '../app/models/export.server.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
 import { validate as validateStatsReport } from '../stats/schema.ts';

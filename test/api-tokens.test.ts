@@ -9,7 +9,8 @@ import { createTestDb, type TestDb } from './db.ts';
 import { makeWorld, request } from './fixtures/app.ts';
 import { addMember, makeProject } from './fixtures/base.ts';
 import { apiTokens, auditLog, users } from '../db/schema.ts';
-import { authenticateToken, createToken, hashToken, listTokens, revokeToken, TokenError } from '../app/models/tokens.server.ts';
+import { authenticateToken, createToken, hashToken, listTokens, revokeToken } from '../app/models/tokens.server.ts';
+import { AppError } from '../domain/errors.ts';
 import { apiRequest, call, expectContract } from './api-support.ts';
 import * as projectsRoute from '../app/routes/api.v1.projects.tsx';
 import * as truthRoute from '../app/routes/api.v1.projects.$slug.truth.tsx';
@@ -40,7 +41,7 @@ describe('personal access tokens', () => {
     expect(row.projectIds).toEqual([w.project.id]);
     const audit = await t.db.select().from(auditLog).where(eq(auditLog.target, r.id));
     expect(audit.map((a) => a.action)).toEqual(['api_token.create']);
-    await expect(createToken({ userId: w.users.lead.id, name: 'x', projects: [w.other.slug] })).rejects.toThrow(TokenError);
+    await expect(createToken({ userId: w.users.lead.id, name: 'x', projects: [w.other.slug] })).rejects.toThrow(AppError);
     await expect(createToken({ userId: w.users.lead.id, name: 'x', projects: [] })).rejects.toThrow(/at least one project/);
     await expect(createToken({ userId: w.users.lead.id, name: ' ', projects: [w.project.slug] })).rejects.toThrow(/name/);
   });

@@ -17,7 +17,7 @@ import { computeAgreement, getAgreementDashboard, projectAgreement } from '../ap
 import { exportTruth, truthRecords, CSV_COLUMNS } from '../app/models/export.server.ts';
 import { createRelease } from '../app/models/releases.server.ts';
 import { categoricalAgreement, extendReport, fromColumns } from '../stats/index.ts';
-import { parseCsv } from '../cli/lib/csv.ts';
+import { parseCsv } from '../formats/csv.ts';
 import * as casesRoute from '../app/routes/projects.$slug.cases._index.tsx';
 import * as caseRoute from '../app/routes/projects.$slug.cases.$caseId.tsx';
 import * as reviewsRoute from '../app/routes/projects.$slug.reviews.tsx';
@@ -60,8 +60,8 @@ beforeAll(async () => {
   await send(f.caseIds[20], R[0], { type: 'read.submit', values: null, cannotAssessReason: 'motion' }, 1);
   await send(f.caseIds[20], R[1], { type: 'read.submit', values: null, cannotAssessReason: 'cropped' }, 2);
   await send(f.caseIds[21], R[2], { type: 'read.submit', values: yes }, 1);
-  // 5 is withdrawn (purged identifiers).
-  await t.db.update(cases).set({ withdrawnAt: new Date(at(10)), externalId: null, studyInstanceUid: null }).where(eq(cases.id, f.caseIds[5]));
+  // 5 is withdrawn through the workflow (which purges its identifiers).
+  await send(f.caseIds[5], f.lead, { type: 'case.withdraw', reason: 'consent withdrawn' }, 10);
 }, 300_000);
 afterAll(async () => t?.dispose());
 
@@ -116,15 +116,14 @@ describe('reviews', () => {
     expect((await bad.json()).errors.reason[0]).toMatch(/Say why/);
     const list = await (await invoke(reviewsRoute.loader as never, request(`/projects/${slug}/reviews`, { cookie }), { slug })).json();
     expect(list.exclusions.rows.map((r: { caseId: string }) => r.caseId)).toEqual([f.caseIds[20]]);
-    // The evidence workflow (issue 7) provides discordance.close when it is there.
-    expect([null, 'discordance.close']).toContain(list.discordanceCommand);
     const ok = await invoke(reviewsRoute.action as never, request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'image unreadable' } }), { slug });
     expect(ok.status).toBe(302);
     expect(ok.headers.get('Set-Cookie')).toContain('truthline_flash');
     const after = await listCases({ projectId: f.projectId, filters: filters({ excluded: 'yes' }) });
     expect(after.rows.map((r) => r.id)).toEqual([f.caseIds[20]]);
     const again = await invoke(reviewsRoute.action as never, request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'twice' } }), { slug });
-    expect(again.status).toBe(400);
+    // Already decided: a refusal by the case's state, not bad input.
+    expect(again.status).toBe(409);
   });
 });
 

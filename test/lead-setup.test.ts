@@ -5,9 +5,10 @@ import { createTestDb, type TestDb } from './db.ts';
 import { makeUser } from './fixtures/base.ts';
 import { invoke, request, sessionCookie } from './fixtures/app.ts';
 import { cases, projectMembers, projectVersions } from '../db/schema.ts';
-import { createProject, editVersionInPlace, listVersions, parseDefinition, saveNewVersion, SetupError } from '../app/models/project-setup.server.ts';
+import { createProject, editVersionInPlace, listVersions, parseDefinition, saveNewVersion } from '../app/models/project-setup.server.ts';
+import { AppError } from '../domain/errors.ts';
 import { importManifest } from '../app/models/import.server.ts';
-import { mammographyDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition } from '../seed/demo-projects.ts';
 import * as settingsRoute from '../app/routes/projects.$slug.settings.tsx';
 import * as newRoute from '../app/routes/projects.new.tsx';
 
@@ -30,7 +31,7 @@ describe('project setup', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('Location')).toBe('/projects/breast-study/settings');
     const again = await invoke(newRoute.action as never, request('/projects/new', { cookie, form: { name: 'Breast study', slug: 'breast-study', template: 'birads_evidence' } }), {});
-    expect(again.status).toBe(400);
+    expect(again.status).toBe(409);
     expect((await again.json()).errors.slug[0]).toMatch(/taken/);
     const bad = await invoke(newRoute.action as never, request('/projects/new', { cookie, form: { name: 'x', slug: 'Bad Slug', template: 'nope' } }), {});
     expect(Object.keys((await bad.json()).errors).sort()).toEqual(['name', 'slug', 'template']);
@@ -66,7 +67,7 @@ describe('project setup', () => {
     await expect(editVersionInPlace({ projectId: p.id, version: 1, definition: changed, note: '', actorId: userId })).rejects.toThrow(/only descriptions/);
     const v2 = await saveNewVersion({ projectId: p.id, definition: changed, note: 'three readers', actorId: userId });
     expect(v2).toBe(2);
-    await expect(saveNewVersion({ projectId: p.id, definition: changed, note: 'three readers', actorId: userId })).rejects.toBeInstanceOf(SetupError);
+    await expect(saveNewVersion({ projectId: p.id, definition: changed, note: 'three readers', actorId: userId })).rejects.toBeInstanceOf(AppError);
     await importManifest({ projectId: p.id, text: 'case_id,patient_id,study_date\nV2,P2,2025-01-02\n', actorId: userId });
     const rows = await t.db.select({ ext: cases.externalId, v: cases.projectVersion }).from(cases).where(eq(cases.projectId, p.id)).orderBy(cases.externalId);
     expect(rows).toEqual([{ ext: 'V1', v: 1 }, { ext: 'V2', v: 2 }]);

@@ -10,7 +10,7 @@ import { at, buildProject, pneumothoraxDefinition, rid } from './fixtures/workfl
 import { openDatabase, type DbHandle } from '../db/client.ts';
 import { assignments, auditLog, reads, workflowEvents } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
-import { EventRefused } from '../workflows/errors.ts';
+import { EventRefused } from '../domain/errors.ts';
 import { nextCaseForReader } from '../workflows/assignment.ts';
 import { verifyAllCases } from '../workflows/verify.ts';
 

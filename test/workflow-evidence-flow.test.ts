@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { createTestDb, type TestDb } from './db.ts';
 import { at, buildProject, rid, type Fixture } from './fixtures/workflow.ts';
-import { mammographyDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition } from '../seed/demo-projects.ts';
 import { projectDefinitionSchema } from '../workflows/definition.ts';
 import { cases, evidence, findings, reads, reviews, scheduledEvents, truthLabels, workflowEvents } from '../db/schema.ts';
 import { sendCaseEvent, getCaseWorkflow } from '../workflows/runtime.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
 import { createTestDb, type TestDb } from './db.ts';
 import { buildProject, type Fixture } from './fixtures/workflow.ts';
-import { mammographyDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition } from '../seed/demo-projects.ts';
 import { cases, evidence, workflowEvents } from '../db/schema.ts';
 import { EvidenceImportFailed, formatEvidenceError, importEvidence, parseEvidenceCsv } from '../app/models/evidence.server.ts';
 

@@ -5,7 +5,7 @@ import { createTestDb, type TestDb } from './db.ts';
 import { invoke, request } from './fixtures/app.ts';
 import { makeCase, makeProject, makeUser, addMember } from './fixtures/base.ts';
 import { sessionCookie } from './fixtures/app.ts';
-import { mammographyDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition } from '../seed/demo-projects.ts';
 import { cases, evidence, workflowEvents } from '../db/schema.ts';
 import { startCaseWorkflow } from '../workflows/runtime.ts';
 import * as evidenceRoute from '../app/routes/projects.$slug.cases.$caseId.evidence.tsx';
@@ -64,7 +64,7 @@ describe('evidence page', () => {
     expect(c.withdrawnAt).not.toBeNull();
     expect(c.externalId).toBeNull();
     const again = await invoke(evidenceRoute.action as never, request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2025-02-01', resultCode: 'benign' } }), { slug, caseId });
-    expect(again.status).toBe(400);
+    expect(again.status).toBe(409);
     expect((await again.json()).errors._form[0]).toMatch(/withdrawn/);
   });
 });

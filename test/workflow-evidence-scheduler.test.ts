@@ -8,12 +8,12 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { createTestDb, onPostgres, type TestDb } from './db.ts';
 import { at, buildProject, rid, type Fixture } from './fixtures/workflow.ts';
 import { openDatabase, type DbHandle } from '../db/client.ts';
-import { mammographyDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition } from '../seed/demo-projects.ts';
 import { scheduledEvents, truthLabels, workflowEvents } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
 import { fireDueScheduledEvents, startScheduler } from '../workflows/scheduler.ts';
 import { verifyAllCases } from '../workflows/verify.ts';
-import { provenanceOfCase } from '../workflows/prov-load.ts';
+import { provenanceOfCase } from '../app/models/provenance.server.ts';
 import type { ProvDocument } from '../workflows/prov.ts';
 
 let t: TestDb;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
 import { createTestDb, type TestDb } from './db.ts';
 import { buildProject, type Fixture } from './fixtures/workflow.ts';
-import { mammographyDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition } from '../seed/demo-projects.ts';
 import { cases, evidence, patients } from '../db/schema.ts';
 import { FhirImportFailed, formatFhirError, importFhirEvidence, previewFhirImport } from '../app/models/fhir-import.server.ts';
 import { compileRules } from '../reports/index.ts';

@@ -11,7 +11,7 @@ import { createTestDb, type TestDb } from './db.ts';
 import { at, buildProject, pneumothoraxDefinition, rid } from './fixtures/workflow.ts';
 import { reads, workflowEvents } from '../db/schema.ts';
 import { getCaseWorkflow, sendCaseEvent } from '../workflows/runtime.ts';
-import { WorkflowError } from '../workflows/errors.ts';
+import { AppError } from '../domain/errors.ts';
 import { countedReads, neededReads } from '../workflows/machine.ts';
 import { verifyCase } from '../workflows/verify.ts';
 import type { CaseCommand } from '../workflows/commands.ts';
@@ -74,7 +74,7 @@ describe('engine invariants over random runs (database)', () => {
               if (r.status === 'applied') accepted++;
               last = id;
             } catch (e) {
-              if (!(e instanceof WorkflowError)) throw e;
+              if (!(e instanceof AppError)) throw e;
             }
             const after = (await getCaseWorkflow({ caseId: c }))!;
             expect(countedReads(after.context).length).toBeLessThanOrEqual(neededReads(after.context));

@@ -4,7 +4,7 @@ import { createTestDb, type TestDb } from './db.ts';
 import { at, biradsDefinition, buildProject, multiLabelDefinition, pneumothoraxDefinition, rid, type Fixture } from './fixtures/workflow.ts';
 import { auditLog, caseWorkflows, reads, reviews, truthLabels, workflowEvents } from '../db/schema.ts';
 import { sendCaseEvent, getCaseWorkflow } from '../workflows/runtime.ts';
-import { EventRefused, WorkflowError } from '../workflows/errors.ts';
+import { EventRefused, AppError } from '../domain/errors.ts';
 import { verifyAllCases, verifyCase } from '../workflows/verify.ts';
 import type { CaseCommand } from '../workflows/commands.ts';
 
@@ -163,7 +163,7 @@ describe('idempotency, refusals, atomicity', () => {
     expect(err).toBeInstanceOf(EventRefused);
     expect(err.message).toMatch(/already read/);
     await expect(send(c, f.lead, { type: 'case.reopen', reason: 'x' })).rejects.toThrow(/does not accept case.reopen/);
-    await expect(send(c, f.readers[1], { type: 'read.submit', values: { pneumothorax: 'yes' } as never })).rejects.toBeInstanceOf(WorkflowError);
+    await expect(send(c, f.readers[1], { type: 'read.submit', values: { pneumothorax: 'yes' } as never })).rejects.toBeInstanceOf(AppError);
     await expect(send(c, f.readers[1], { type: 'read.submit', values: { pneumothorax: true, extra: 1 } as never })).rejects.toMatchObject({ code: 'invalid' });
     expect(await counts(c)).toEqual(before);
   });

@@ -16,7 +16,7 @@ import { writeAudit } from '../db/audit.ts';
 import { assignments, caseWorkflows, cases, projectMembers, projectVersions, readerQueues, users } from '../db/schema.ts';
 import type { Dispute } from './agreement-rules.ts';
 import type { PersistedSnapshot } from './engine.ts';
-import { EventRefused, WorkflowError } from './errors.ts';
+import { AppError, EventRefused } from '../domain/errors.ts';
 import { activeVotes, adjudicatorsOfRound, countedReads, neededReads, panelSize, readersOfRound, type CaseContext } from './machine.ts';
 import { readerStartKey } from './queue-columns.ts';
 import { toIso } from './runtime.ts';
@@ -33,7 +33,7 @@ export type AssignmentView = {
 };
 
 /** Work for a client that has gone away is rolled back (a next-case request then assigns nothing). */
-export class RequestAborted extends WorkflowError {
+export class RequestAborted extends AppError {
   constructor() {
     super('conflict', 'the request was cancelled');
   }
@@ -44,7 +44,7 @@ function checkSignal(signal: AbortSignal | undefined) {
 
 async function requireRole(tx: Tx, projectId: string, userId: string, role: 'reader' | 'adjudicator'): Promise<void> {
   const [m] = await tx.select().from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, role)));
-  if (!m) throw new WorkflowError('forbidden', `you are not a ${role} in this project`);
+  if (!m) throw new AppError('forbidden', `you are not a ${role} in this project`);
 }
 
 /** Marks open assignments whose expiry has passed as expired (their slots return to the pool). */
@@ -183,7 +183,7 @@ export async function nextCaseForReader({ projectId, userId, at, db, signal }: {
       .from(projectMembers)
       .innerJoin(users, eq(users.id, projectMembers.userId))
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, 'reader')));
-    if (!me) throw new WorkflowError('forbidden', 'you are not a reader in this project');
+    if (!me) throw new AppError('forbidden', 'you are not a reader in this project');
     // The reader's queue row is their lock (the upsert takes it): their concurrent requests run one after another.
     const [queue] = await tx
       .insert(readerQueues)
@@ -330,10 +330,10 @@ export async function claimAdjudication({ caseId, userId, at, db }: { caseId: st
   const now = new Date(toIso(at));
   return (db ?? getDb()).transaction(async (tx) => {
     const [c] = await tx.select({ projectId: cases.projectId, withdrawnAt: cases.withdrawnAt }).from(cases).where(eq(cases.id, caseId));
-    if (!c) throw new WorkflowError('not_found', `no case ${caseId}`);
+    if (!c) throw new AppError('not_found', `no case ${caseId}`);
     await requireRole(tx, c.projectId, userId, 'adjudicator');
     const [row] = await tx.select().from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId)).for('update');
-    if (!row) throw new WorkflowError('not_found', `case ${caseId} has no workflow`);
+    if (!row) throw new AppError('not_found', `case ${caseId} has no workflow`);
     if (c.withdrawnAt) throw new EventRefused(row.state, 'the case has been withdrawn');
     if (row.state !== 'adjudication') throw new EventRefused(row.state, `the case is in ${row.state}, not in adjudication`);
     const ctx = (row.snapshot as PersistedSnapshot).context;

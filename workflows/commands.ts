@@ -5,6 +5,7 @@
  * confidence and time spent — so that identifying text can be purged without breaking the chain.
  */
 import { z } from 'zod';
+import { uuidSchema } from '../domain/vocabulary.ts';
 import { evidenceKindSchema, type EvidenceKind, type ReadValues } from './definition.ts';
 import { DISCORDANCE_OUTCOMES, type DiscordanceOutcome } from './evidence-mapping.ts';
 
@@ -51,7 +52,7 @@ export const caseCommandSchema = z.discriminatedUnion('type', [
     text: z.string().max(20000).optional(),
     /** How the value was obtained; default { method: 'manual' }. */
     extraction: z.record(z.string(), z.unknown()).optional(),
-    extractionRuleId: z.string().uuid().optional(),
+    extractionRuleId: uuidSchema.optional(),
   }),
   z.object({
     type: z.literal('discordance.close'),

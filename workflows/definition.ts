@@ -4,6 +4,7 @@
  * One zod schema each: the lead's editor, the seed, the API and the workflows all parse with these.
  */
 import { z } from 'zod';
+import { DEFAULT_EVIDENCE_PRECEDENCE, evidenceKindSchema, WINDOW_CLOSE_STATES, type EvidenceKind } from '../domain/vocabulary.ts';
 
 const key = z
   .string()
@@ -73,8 +74,7 @@ export const referenceStandardSchema = z.object({
 });
 export type ReferenceStandard = z.infer<typeof referenceStandardSchema>;
 
-export const evidenceKindSchema = z.enum(['report', 'pathology', 'surgery', 'follow_up']);
-export type EvidenceKind = z.infer<typeof evidenceKindSchema>;
+export { evidenceKindSchema, type EvidenceKind };
 
 export const mappingRuleSchema = z.object({
   kind: evidenceKindSchema,
@@ -87,9 +87,9 @@ export const mappingRuleSchema = z.object({
 export const mappingSchema = z.object({
   rules: z.array(mappingRuleSchema).default([]),
   /** Which evidence wins when several verify: earlier in the list wins. */
-  precedence: z.array(evidenceKindSchema).default(['pathology', 'surgery', 'follow_up', 'report']),
+  precedence: z.array(evidenceKindSchema).default([...DEFAULT_EVIDENCE_PRECEDENCE]),
   /**
-   * Optional (issue 7): what the readers' consensus leads one to expect, for radiologic–pathologic
+   * Optional: what the readers' consensus leads one to expect, for radiologic–pathologic
    * discordance. When the first verifying evidence of a subject contradicts the expectation of its
    * consensus (BI-RADS 5 with a benign core biopsy), a discordance review opens instead of truth.
    */
@@ -126,7 +126,7 @@ export const truthPolicySchema = z.object({
   /** Cannot-assess reads on one case before the lead is asked to confirm exclusion. */
   cannotAssessLimit: z.number().int().min(1).default(2),
   followUpWindow: z
-    .object({ startDays: z.number().int().min(0), endDays: z.number().int().min(1), onClose: z.enum(['unverified', 'lost_to_follow_up']).default('unverified') })
+    .object({ startDays: z.number().int().min(0), endDays: z.number().int().min(1), onClose: z.enum(WINDOW_CLOSE_STATES).default('unverified') })
     .optional(),
   blinding: z
     .object({

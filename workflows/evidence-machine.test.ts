@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { defaultRegistry, replay, sameSnapshot, startSnapshot, step, stateName, toPayload, type PersistedSnapshot, type RecordedEvent } from './engine.ts';
 import type { CaseEvent, CaseInput, Effect } from './machine.ts';
-import { mammographyDefinition } from '../db/seed/demo-projects.ts';
+import { mammographyDefinition } from '../seed/demo-projects.ts';
 import { projectDefinitionSchema } from './definition.ts';
 
 const def = projectDefinitionSchema.parse({

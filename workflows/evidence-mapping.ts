@@ -15,11 +15,12 @@
  */
 import type { EvidenceKind, Mapping, ReadValues, ReferenceStandard, TruthPolicy } from './definition.ts';
 import { itemKey } from './definition.ts';
+import { DISCORDANCE_OUTCOMES, type DiscordanceOutcome, type TruthState } from '../domain/vocabulary.ts';
 
 /** Version of the rules below; recorded on every truth version they write. */
 export const EVIDENCE_RULES_VERSION = 'evidence-rules@1';
 
-export type TruthState = 'pending' | 'verified' | 'unverified' | 'lost_to_follow_up' | 'discordant' | 'excluded';
+export type { TruthState };
 
 export type EvidenceEntry = {
   id: string;
@@ -151,8 +152,7 @@ export function closeWindow(s: SubjectTruth, onClose: FollowUpWindow['onClose'])
   return { next: { ...s, state: onClose }, changed: true };
 }
 
-export const DISCORDANCE_OUTCOMES = ['concordant', 'truth_changed', 'resample', 'excision_pending', 'upgraded'] as const;
-export type DiscordanceOutcome = (typeof DISCORDANCE_OUTCOMES)[number];
+export { DISCORDANCE_OUTCOMES, type DiscordanceOutcome };
 
 /**
  * A lead closes a discordance review (decision workflow-0002):

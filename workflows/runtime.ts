@@ -29,7 +29,7 @@ import {
   type MachineRegistry,
   type PersistedSnapshot,
 } from './engine.ts';
-import { EventRefused, WorkflowError } from './errors.ts';
+import { EventRefused, AppError } from '../domain/errors.ts';
 import { eventHash, GENESIS_HASH } from './hash-chain.ts';
 import type { CaseContext, CaseEvent, CaseInput, Effect } from './machine.ts';
 import { describeValueErrors, readValuesSchema } from './read-schema.ts';
@@ -64,7 +64,7 @@ export type SendCaseEventArgs = {
 
 export function toIso(at: Date | string | undefined): string {
   const d = at === undefined ? new Date() : new Date(at);
-  if (Number.isNaN(d.getTime())) throw new WorkflowError('invalid', `not a valid time: ${String(at)}`);
+  if (Number.isNaN(d.getTime())) throw new AppError('invalid', `not a valid time: ${String(at)}`);
   return d.toISOString();
 }
 
@@ -90,7 +90,7 @@ async function syncRoundParticipants(tx: Tx, caseId: string, before: CaseContext
 
 async function lockWorkflow(tx: Tx, caseId: string): Promise<Locked> {
   const [row] = await tx.select().from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId)).for('update');
-  if (!row) throw new WorkflowError('not_found', `case ${caseId} has no workflow`);
+  if (!row) throw new AppError('not_found', `case ${caseId} has no workflow`);
   return row;
 }
 
@@ -125,12 +125,12 @@ async function appendEvent(a: AppendArgs): Promise<string> {
 }
 
 async function requireRole(tx: Tx, projectId: string, userId: string | null, role: 'reader' | 'adjudicator' | 'lead'): Promise<void> {
-  if (!userId) throw new WorkflowError('forbidden', `this event needs a ${role}`);
+  if (!userId) throw new AppError('forbidden', `this event needs a ${role}`);
   const [m] = await tx
     .select({ role: projectMembers.role })
     .from(projectMembers)
     .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, role)));
-  if (!m) throw new WorkflowError('forbidden', `you are not a ${role} in this project`);
+  if (!m) throw new AppError('forbidden', `you are not a ${role} in this project`);
 }
 
 /** Whole days from the study date to a date (both YYYY-MM-DD). */
@@ -155,11 +155,11 @@ function toMachineEvent(
 ): { event: CaseEvent; readId?: string; evidenceId?: string } {
   const checkValues = (values: ReadValues | null, cannotAssessReason: string | undefined) => {
     if (values === null) {
-      if (!cannotAssessReason) throw new WorkflowError('invalid', 'a cannot-assess read needs a reason');
+      if (!cannotAssessReason) throw new AppError('invalid', 'a cannot-assess read needs a reason');
       return;
     }
     const r = readValuesSchema(ctx.readerForm).safeParse(values);
-    if (!r.success) throw new WorkflowError('invalid', describeValueErrors(r.error));
+    if (!r.success) throw new AppError('invalid', describeValueErrors(r.error));
   };
   const readId = randomUUID();
   switch (cmd.type) {
@@ -173,7 +173,7 @@ function toMachineEvent(
       if (cmd.values !== undefined) {
         // Shape only here: which items must be answered is the machine's rule (whyNot).
         const r = readValuesSchema(ctx.readerForm, { partial: true }).safeParse(cmd.values);
-        if (!r.success) throw new WorkflowError('invalid', describeValueErrors(r.error));
+        if (!r.success) throw new AppError('invalid', describeValueErrors(r.error));
       }
       return {
         event: {
@@ -195,11 +195,11 @@ function toMachineEvent(
     case 'case.reopen':
       return { event: { type: cmd.type, reason: cmd.reason, at, actorId } };
     case 'evidence.record': {
-      if (!cmd.resultCode && !cmd.text?.trim()) throw new WorkflowError('invalid', 'evidence needs a result code or text');
+      if (!cmd.resultCode && !cmd.text?.trim()) throw new AppError('invalid', 'evidence needs a result code or text');
       let findingId: string | null = null;
       if (cmd.finding) {
         const f = ctx.findings.find((x) => x.key === cmd.finding);
-        if (!f) throw new WorkflowError('invalid', `finding "${cmd.finding}" is not one of this case's findings (${ctx.findings.map((x) => x.key).join(', ') || 'none'})`);
+        if (!f) throw new AppError('invalid', `finding "${cmd.finding}" is not one of this case's findings (${ctx.findings.map((x) => x.key).join(', ') || 'none'})`);
         findingId = f.id;
       }
       const evidenceId = randomUUID();
@@ -222,7 +222,7 @@ function toMachineEvent(
       let findingId = cmd.findingId;
       if (findingId === undefined) {
         const open = (ctx.subjectTruth ?? []).filter((x) => x.open);
-        if (open.length !== 1) throw new WorkflowError('invalid', open.length ? 'several discordances are open on this case: say which finding (findingId)' : 'there is no open discordance on this case');
+        if (open.length !== 1) throw new AppError('invalid', open.length ? 'several discordances are open on this case: say which finding (findingId)' : 'there is no open discordance on this case');
         findingId = open[0].findingId;
       }
       return { event: { type: cmd.type, findingId, outcome: cmd.outcome, ...(cmd.value !== undefined ? { value: cmd.value } : {}), reason: cmd.reason, at, actorId } };
@@ -243,19 +243,19 @@ function reasonOf(cmd: CaseCommand | SystemCommand): string | null {
 /** The case's pinned project definition, parsed. */
 export async function pinnedDefinition(tx: Tx, projectId: string, version: number) {
   const [pv] = await tx.select().from(projectVersions).where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)));
-  if (!pv) throw new WorkflowError('not_found', `project version ${version} of the case's project does not exist`);
+  if (!pv) throw new AppError('not_found', `project version ${version} of the case's project does not exist`);
   const def = projectDefinitionSchema.safeParse({ readerForm: pv.readerForm, referenceStandard: pv.referenceStandard, mapping: pv.mapping, truthPolicy: pv.truthPolicy });
-  if (!def.success) throw new WorkflowError('invalid', `project version ${pv.version}: ${describeValueErrors(def.error)}`);
+  if (!def.success) throw new AppError('invalid', `project version ${pv.version}: ${describeValueErrors(def.error)}`);
   return def.data;
 }
 
 /**
- * Sends one event to a case for an acting user. Returns what happened; throws WorkflowError
+ * Sends one event to a case for an acting user. Returns what happened; throws AppError
  * (EventRefused when the case does not accept it) and then nothing has changed.
  */
 export async function sendCaseEvent(args: SendCaseEventArgs): Promise<SendResult> {
   const parsed = caseCommandSchema.safeParse(args.event);
-  if (!parsed.success) throw new WorkflowError('invalid', describeValueErrors(parsed.error));
+  if (!parsed.success) throw new AppError('invalid', describeValueErrors(parsed.error));
   return send(args, parsed.data as CaseCommand, false);
 }
 
@@ -266,14 +266,14 @@ export type SendSystemEventArgs = Omit<SendCaseEventArgs, 'event' | 'actorId' | 
  * user commands — `caseCommandSchema` does not contain it. `db` may be a transaction (savepoint).
  */
 export async function sendSystemEvent(args: SendSystemEventArgs): Promise<SendResult> {
-  if (args.event?.type !== 'window.close') throw new WorkflowError('invalid', 'not a system event');
+  if (args.event?.type !== 'window.close') throw new AppError('invalid', 'not a system event');
   return send({ ...args, db: args.db as Db | undefined, actorId: null, event: args.event as never }, args.event, true);
 }
 
 async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, system: boolean): Promise<SendResult> {
   const db = args.db ?? getDb();
   const registry = args.registry ?? defaultRegistry;
-  if (!args.clientRequestId || args.clientRequestId.length > 200) throw new WorkflowError('invalid', 'a client request id (1–200 characters) is required');
+  if (!args.clientRequestId || args.clientRequestId.length > 200) throw new AppError('invalid', 'a client request id (1–200 characters) is required');
   const at = toIso(args.at);
   const handle = args.effectHandler ?? applyEffect;
 
@@ -285,7 +285,7 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
       .from(workflowEvents)
       .where(eq(workflowEvents.clientRequestId, args.clientRequestId));
     if (dup) {
-      if (dup.caseId !== args.caseId) throw new WorkflowError('conflict', 'this client request id was already used for another case');
+      if (dup.caseId !== args.caseId) throw new AppError('conflict', 'this client request id was already used for another case');
       const { readId, evidenceId } = dup.payload as { readId?: string; evidenceId?: string };
       return { status: 'duplicate' as const, seq: dup.seq, state: row.state, ...(readId ? { readId } : {}), ...(evidenceId ? { evidenceId } : {}), effects: [] };
     }
@@ -295,7 +295,7 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
       .where(eq(cases.id, args.caseId));
     if (c.withdrawnAt) throw new EventRefused(row.state, 'the case has been withdrawn');
     if (system) {
-      if (args.actorId) throw new WorkflowError('forbidden', 'system events have no actor');
+      if (args.actorId) throw new AppError('forbidden', 'system events have no actor');
     } else await requireRole(tx, c.projectId, args.actorId, REQUIRED_ROLE[(cmd as CaseCommand).type]);
 
     let snapshot = row.snapshot as PersistedSnapshot;
@@ -391,16 +391,16 @@ export async function startCaseWorkflow(args: StartCaseWorkflowArgs): Promise<{ 
   const [existing] = await tx.select({ state: caseWorkflows.state }).from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId));
   if (existing) return { state: existing.state, created: false };
   const [c] = await tx.select().from(cases).where(eq(cases.id, caseId));
-  if (!c) throw new WorkflowError('not_found', `no case ${caseId}`);
+  if (!c) throw new AppError('not_found', `no case ${caseId}`);
   const [pv] = await tx
     .select()
     .from(projectVersions)
     .where(and(eq(projectVersions.projectId, c.projectId), eq(projectVersions.version, c.projectVersion)));
-  if (!pv) throw new WorkflowError('not_found', `project version ${c.projectVersion} of the case's project does not exist`);
+  if (!pv) throw new AppError('not_found', `project version ${c.projectVersion} of the case's project does not exist`);
   const def = projectDefinitionSchema.safeParse({ readerForm: pv.readerForm, referenceStandard: pv.referenceStandard, mapping: pv.mapping, truthPolicy: pv.truthPolicy });
-  if (!def.success) throw new WorkflowError('invalid', `project version ${pv.version}: ${describeValueErrors(def.error)}`);
+  if (!def.success) throw new AppError('invalid', `project version ${pv.version}: ${describeValueErrors(def.error)}`);
   const problems = policyProblems(def.data.readerForm, def.data.truthPolicy);
-  if (problems.length) throw new WorkflowError('invalid', `project version ${pv.version}: ${problems.join('; ')}`);
+  if (problems.length) throw new AppError('invalid', `project version ${pv.version}: ${problems.join('; ')}`);
 
   let rows = await tx.select({ id: findings.id, key: findings.key }).from(findings).where(eq(findings.caseId, caseId));
   const missing = def.data.readerForm.findings.filter((f) => !rows.some((r) => r.key === f.key));

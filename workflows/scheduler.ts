@@ -14,7 +14,7 @@ import { and, asc, eq, lte } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { getDb } from '../db/index.ts';
 import { scheduledEvents } from '../db/schema.ts';
-import { EventRefused } from './errors.ts';
+import { EventRefused } from '../domain/errors.ts';
 import { sendSystemEvent } from './runtime.ts';
 
 export type FireReport = { fired: number; cancelled: number; failed: number; retrying: number; ids: string[] };

@@ -9,7 +9,7 @@ import { policyProblems } from './agreement-rules.ts';
 import type { ProjectDefinition } from './definition.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { defaultRegistry, START_EVENT, startSnapshot, stateName, type MachineRegistry, type PersistedSnapshot } from './engine.ts';
-import { WorkflowError } from './errors.ts';
+import { AppError } from '../domain/errors.ts';
 import { GENESIS_HASH } from './hash-chain.ts';
 import type { CaseInput, Effect } from './machine.ts';
 
@@ -62,7 +62,7 @@ export function caseStarter({
   registry?: MachineRegistry;
 }): CaseStarter {
   const problems = policyProblems(definition.readerForm, definition.truthPolicy);
-  if (problems.length) throw new WorkflowError('invalid', `project version ${projectVersion}: ${problems.join('; ')}`);
+  if (problems.length) throw new AppError('invalid', `project version ${projectVersion}: ${problems.join('; ')}`);
   const defFindings = [...definition.readerForm.findings].sort((a, b) => a.key.localeCompare(b.key));
   const atDate = new Date(at);
   // The machine is pure and treats ids as opaque values: start it once on placeholder ids, then
@@ -90,7 +90,7 @@ export function caseStarter({
     FINDING.forEach((f, i) => (out = out.split(f).join(ids[i])));
     return out;
   };
-  for (const e of template.effects) if (e.type !== 'schedule') throw new WorkflowError('invalid', `starting a case emitted ${e.type}, which a batch start does not write`);
+  for (const e of template.effects) if (e.type !== 'schedule') throw new AppError('invalid', `starting a case emitted ${e.type}, which a batch start does not write`);
   const schedules = template.effects.filter((e, i, all) => e.type === 'schedule' && all.findIndex((x) => x.type === 'schedule' && x.eventType === e.eventType) === i) as Extract<Effect, { type: 'schedule' }>[];
   const lean: CaseStarter['lean'] = ({ caseId, studyDate }) => {
     const ids = defFindings.map(() => randomUUID());

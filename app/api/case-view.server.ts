@@ -5,7 +5,8 @@
  * when the project reveals them after finishing and the case is decided.
  */
 import type { z } from 'zod';
-import { getReaderCase, NotVisible } from '../models/reading.server.ts';
+import { getReaderCase } from '../models/reading.server.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { ApiProjectAccess } from './auth.server.ts';
 import { caseInProject, readsOfCase, truthOfCases } from './data.server.ts';
 import { ApiError } from './http.server.ts';
@@ -32,7 +33,7 @@ export async function caseView({ access, caseId }: { access: ApiProjectAccess; c
   try {
     view = await getReaderCase({ projectId: access.project.id, caseId: c.id, userId: access.user.id });
   } catch (e) {
-    if (e instanceof NotVisible) throw notFound;
+    if (e instanceof AppError && e.code === 'not_found') throw notFound;
     throw e;
   }
   const revealed = view.revealed !== null;

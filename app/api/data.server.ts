@@ -3,9 +3,11 @@
  * and reads as a given person may see them. Blinding decisions come from
  * app/models/reading.server.ts (getReaderCase), the same code the reader pages use.
  */
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { getDb } from '../../db/index.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
+import { currentTruth, truthHistory } from '../models/truth.server.ts';
 import { caseWorkflows, cases, findings, patients, reads, truthLabels } from '../../db/schema.ts';
 import type { PersistedSnapshot } from '../../workflows/engine.ts';
 import { decodeCursor, encodeCursor } from './http.server.ts';
@@ -83,19 +85,8 @@ export function truthJson(l: typeof truthLabels.$inferSelect, findingKey: string
 export async function truthOfCases({ caseIds, history }: { caseIds: string[]; history: boolean }): Promise<Map<string, TruthJson[]>> {
   const out = new Map<string, TruthJson[]>(caseIds.map((id) => [id, []]));
   if (!caseIds.length) return out;
-  const db = getDb();
-  const [labels, fs] = await Promise.all([
-    db.select().from(truthLabels).where(inArray(truthLabels.caseId, caseIds)).orderBy(asc(truthLabels.caseId), asc(truthLabels.findingId), desc(truthLabels.version)),
-    db.select({ id: findings.id, key: findings.key }).from(findings).where(inArray(findings.caseId, caseIds)),
-  ]);
-  const keyOf = new Map(fs.map((f) => [f.id, f.key]));
-  const seen = new Set<string>();
-  for (const l of labels) {
-    const subject = `${l.caseId}/${l.findingId ?? ''}`;
-    if (!history && seen.has(subject)) continue;
-    seen.add(subject);
-    out.get(l.caseId)!.push(truthJson(l, l.findingId ? (keyOf.get(l.findingId) ?? null) : null));
-  }
+  const labels = history ? await truthHistory({ caseIds }) : await currentTruth({ caseIds });
+  for (const l of labels) out.get(l.caseId)!.push(truthJson(l, l.findingKey));
   for (const list of out.values()) list.sort((a, b) => (a.finding ?? '').localeCompare(b.finding ?? '') || a.version - b.version);
   return out;
 }
@@ -151,7 +142,7 @@ export async function readsOfCase({ caseId, viewerId, scope, mask }: { caseId: s
 
 /** The case row with patient and workflow state, or null when it is not in the project. */
 export async function caseInProject({ projectId, caseId }: { projectId: string; caseId: string | undefined }) {
-  if (!caseId || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(caseId)) return null;
+  if (!isUuid(caseId)) return null;
   const [row] = await getDb()
     .select({ c: cases, patient: patients.pseudonym, split: patients.split, state: caseWorkflows.state, snapshot: caseWorkflows.snapshot })
     .from(cases)

@@ -4,7 +4,8 @@
  * query parsing and opaque cursors.
  */
 import { z } from 'zod';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { AppError, EventRefused } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
 import { ERROR_STATUS, type ApiErrorCode } from './schemas.ts';
 
 export class ApiError extends Error {
@@ -31,19 +32,21 @@ export function errorResponse(e: ApiError): Response {
   return jsonResponse({ error: { code: e.code, message: e.message, details: e.details ?? null } }, e.status, headers);
 }
 
-/** Maps the workflow runtime's typed failures to API errors. */
-export function fromWorkflowError(e: WorkflowError): ApiError {
+/** Maps the models' and the runtime's typed failures to API errors. */
+export function fromAppError(e: AppError): ApiError {
   switch (e.code) {
     case 'not_found':
       return new ApiError('not_found', e.message);
     case 'forbidden':
       return new ApiError('forbidden', e.message);
     case 'invalid':
-      return new ApiError('validation_failed', e.message);
+      return new ApiError('validation_failed', e.message, e.field ? { field: e.field } : null);
     case 'refused':
-      return new ApiError('state_conflict', e.message, 'state' in e ? { state: (e as WorkflowError & { state: string }).state } : null);
+      return new ApiError('state_conflict', e.message, e instanceof EventRefused ? { state: e.state } : null);
     case 'conflict':
       return new ApiError('idempotency_conflict', e.message);
+    case 'unavailable':
+      return new ApiError('unavailable', e.message);
   }
 }
 
@@ -64,7 +67,7 @@ export function apiRoute(handler: Handler) {
       return await handler({ request: args.request, params: args.params });
     } catch (e) {
       if (e instanceof ApiError) return errorResponse(e);
-      if (e instanceof WorkflowError) return errorResponse(fromWorkflowError(e));
+      if (e instanceof AppError) return errorResponse(fromAppError(e));
       if (e instanceof Response) {
         const code: ApiErrorCode = e.status === 401 ? 'unauthorized' : e.status === 403 ? 'forbidden' : e.status === 404 ? 'not_found' : e.status === 413 ? 'payload_too_large' : 'bad_request';
         return errorResponse(new ApiError(code, (await e.text().catch(() => '')) || 'request refused'));
@@ -143,7 +146,7 @@ export function decodeCursor(s: string | undefined): Cursor | null {
   if (s === undefined || s === '') return null;
   try {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0])) && /^[0-9a-f-]{36}$/i.test(v[1])) return { t: v[0], id: v[1] };
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0])) && isUuid(v[1])) return { t: v[0], id: v[1] };
   } catch {
     /* fall through */
   }

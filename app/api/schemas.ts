@@ -5,6 +5,7 @@
  * snake_case, as in the file formats of DESIGN.md ("JSON forms carry the same fields").
  */
 import { z } from 'zod';
+import { evidenceKindSchema, projectRoleSchema, splitSchema, truthStateSchema, uuidSchema } from '../../domain/vocabulary.ts';
 import { readerFormSchema } from '../../workflows/definition.ts';
 import type { TruthRecord } from '../models/export.server.ts';
 
@@ -28,6 +29,7 @@ export const ERROR_STATUS = {
   validation_failed: 422,
   invalid_rows: 422,
   internal: 500,
+  unavailable: 503,
 } as const;
 export type ApiErrorCode = keyof typeof ERROR_STATUS;
 const ERROR_CODES = Object.keys(ERROR_STATUS) as [ApiErrorCode, ...ApiErrorCode[]];
@@ -45,7 +47,7 @@ export const errorSchema = z
 // ── common ─────────────────────────────────────────────────────────────────────
 
 const isoDateTime = z.string().describe('ISO 8601 date-time (UTC).');
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+const uuid = uuidSchema;
 export const nextCursor = z.string().nullable().describe('Opaque: pass as ?cursor= for the next page; null on the last page.');
 
 export const pageQuery = z.object({
@@ -53,8 +55,8 @@ export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, 1–200.'),
 });
 
-export const roleSchema = z.enum(['reader', 'adjudicator', 'lead']);
-export const splitSchema = z.enum(['train', 'validation', 'test', 'unassigned']);
+export const roleSchema = projectRoleSchema;
+export { splitSchema };
 
 // ── projects ───────────────────────────────────────────────────────────────────
 
@@ -175,7 +177,7 @@ export const truthLabelSchema = z.object({
   id: uuid,
   finding: z.string().nullable().describe('Finding key, or null for a case-level truth.'),
   version: z.number().int(),
-  state: z.enum(['pending', 'verified', 'unverified', 'lost_to_follow_up', 'discordant', 'excluded']),
+  state: truthStateSchema,
   value: z.unknown(),
   method: z.string(),
   derived_from_reads: z.array(z.string()),
@@ -227,7 +229,7 @@ export const evidenceInputSchema = z
       .describe('Unique per result you mean to record: a retry with the same id is acknowledged (200, repeat: true) and records nothing.'),
     case_id: z.string().trim().min(1).max(200).describe("The importer's case id (as in the evidence file), or the opaque case id this API uses."),
     finding: z.string().trim().min(1).max(40).nullable().optional().describe("A finding key of the case (e.g. \"left\"); absent/null = the whole case."),
-    kind: z.enum(['report', 'pathology', 'surgery', 'follow_up']),
+    kind: evidenceKindSchema,
     date: isoDate.describe('Date of the result (YYYY-MM-DD).'),
     result_code: z.string().trim().max(200).optional().describe('Coded result, mapped by the project’s reference standard (e.g. "malignant").'),
     text: z.string().max(20_000).optional().describe('Free text (report wording); stored with the evidence, never in the hash chain.'),

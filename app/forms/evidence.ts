@@ -1,13 +1,7 @@
-/** The lead's evidence and withdrawal forms (issue 7): one schema each, parsed on both sides. */
+/** The lead's evidence and withdrawal forms: one schema each, parsed on both sides. */
 import { z } from 'zod';
 
-export const EVIDENCE_KINDS = ['pathology', 'surgery', 'follow_up', 'report'] as const;
-export const KIND_LABELS: Record<(typeof EVIDENCE_KINDS)[number], string> = {
-  pathology: 'Pathology',
-  surgery: 'Surgery',
-  follow_up: 'Follow-up exam',
-  report: 'Radiology report',
-};
+import { evidenceKindSchema } from '../../domain/vocabulary.ts';
 
 const isoDate = z
   .string()
@@ -28,7 +22,7 @@ export const evidenceFormSchema = z
       .max(40)
       .optional()
       .transform((v) => v || null),
-    kind: z.enum(EVIDENCE_KINDS, { message: 'Choose the kind of evidence' }),
+    kind: z.enum(evidenceKindSchema.options, { message: 'Choose the kind of evidence' }),
     date: isoDate,
     resultCode: z
       .string()

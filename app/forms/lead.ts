@@ -1,10 +1,11 @@
 /** Forms of the lead's pages (one schema per form, shared by client and server), and constants their components need. */
 import { z } from 'zod';
+import { DISCORDANCE_OUTCOMES, uuidField } from '../../domain/vocabulary.ts';
 
 import { STATE_LABEL as WORKFLOW_STATE_LABEL, WORKFLOW_STATES } from '../../domain/workflow-states.ts';
 
 export { WORKFLOW_STATES };
-export const TRUTH_STATES = ['pending', 'verified', 'unverified', 'lost_to_follow_up', 'discordant', 'excluded'] as const;
+export { TRUTH_STATES } from '../../domain/vocabulary.ts';
 export const STATE_LABEL: Record<string, string> = { ...WORKFLOW_STATE_LABEL, none: 'Not started' };
 export const MANIFEST_COLUMNS = ['case_id', 'patient_id', 'study_date', 'modality', 'body_part', 'split', 'images'] as const;
 export const PART_LABEL: Record<'readerForm' | 'referenceStandard' | 'mapping' | 'truthPolicy', string> = {
@@ -28,7 +29,7 @@ export const importFormSchema = z.object({
 
 export const exclusionSchema = z.object({
   intent: z.literal('exclusion'),
-  caseId: z.string().uuid('Unknown case'),
+  caseId: uuidField('Unknown case'),
   decision: z.enum(['exclude', 'keep'], { message: 'Choose whether to exclude the case' }),
   reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
 });
@@ -75,8 +76,8 @@ export const projectDetailsSchema = z.object({
 
 export const discordanceSchema = z.object({
   intent: z.literal('discordance'),
-  reviewId: z.string().uuid('Unknown review'),
-  outcome: z.enum(['concordant', 'truth_changed', 'resample', 'excision_pending', 'upgraded'], { message: 'Choose an outcome' }),
+  reviewId: uuidField('Unknown review'),
+  outcome: z.enum(DISCORDANCE_OUTCOMES, { message: 'Choose an outcome' }),
   value: z.enum(['', 'positive', 'negative']).default(''),
   reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
 });

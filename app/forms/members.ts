@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { PROJECT_ROLES as ROLES } from '../../domain/vocabulary.ts';
 
-export const ROLES = ['reader', 'adjudicator', 'lead'] as const;
+export { ROLES };
 
 export const addMemberSchema = z.object({
   intent: z.literal('add'),

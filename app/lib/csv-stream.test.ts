@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvError, parseCsv } from '../../cli/lib/csv.ts';
+import { CsvError, parseCsv } from '../../formats/csv.ts';
 import { csvRows } from './csv-stream.ts';
 
 async function streamed(pieces: string[]) {

@@ -3,7 +3,7 @@
  * whole-text parser (cli/lib/csv.ts): it cuts the buffer after the last line end outside quotes,
  * parses that part whole and keeps the rest for the next piece. Memory: one piece plus one row.
  */
-import { CsvError, parseCsv, type CsvRow } from '../../cli/lib/csv.ts';
+import { CsvError, parseCsv, type CsvRow } from '../../formats/csv.ts';
 
 export async function* csvRows(source: AsyncIterable<string> | Iterable<string>, delimiter = ','): AsyncGenerator<CsvRow[]> {
   let buf = '';

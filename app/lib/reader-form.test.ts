@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseReadForm, fieldName } from './reader-form.ts';
-import { mammographyDefinition, pneumothoraxDefinition } from '../../db/seed/demo-projects.ts';
+import { mammographyDefinition, pneumothoraxDefinition } from '../../seed/demo-projects.ts';
 
 const fd = (entries: [string, string][]) => {
   const f = new FormData();

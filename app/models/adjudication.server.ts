@@ -9,7 +9,8 @@ import { adjudicationQueueForUser, claimAdjudication } from '../../workflows/ass
 import { getCaseWorkflow, sendCaseEvent } from '../../workflows/runtime.ts';
 import { countedReads, lateAmendments } from '../../workflows/machine.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
-import { NotVisible } from './reading.server.ts';
+import { notVisible } from './reading.server.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
 
 /** One page of the adjudicator's queue (oldest first); `after` is the last item of the previous page. */
 export async function listAdjudicationQueue({ projectId, userId, limit = 50, after }: { projectId: string; userId: string; limit?: number; after?: { since: string; caseId: string } }) {
@@ -21,11 +22,12 @@ export async function claimCase({ caseId, userId }: { caseId: string; userId: st
 }
 
 export async function getAdjudicationCase({ projectId, caseId, userId }: { projectId: string; caseId: string; userId: string }) {
+  if (!isUuid(caseId)) throw notVisible();
   const db = getDb();
   const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
-  if (!c || c.withdrawnAt) throw new NotVisible();
+  if (!c || c.withdrawnAt) throw notVisible();
   const [entry] = await adjudicationQueueForUser({ projectId, userId, caseId });
-  if (!entry) throw new NotVisible();
+  if (!entry) throw notVisible();
   const wf = (await getCaseWorkflow({ caseId }))!;
   const ctx = wf.context;
   const counted = countedReads(ctx);

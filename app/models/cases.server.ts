@@ -8,8 +8,8 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, patients, reviews, truthLabels } from '../../db/schema.ts';
 
-export { WORKFLOW_STATES, TRUTH_STATES, STATE_LABEL } from '../forms/lead.ts';
-import { WORKFLOW_STATES, TRUTH_STATES } from '../forms/lead.ts';
+import { WORKFLOW_STATES } from '../forms/lead.ts';
+import { isUuid, SPLITS, TRUTH_STATES } from '../../domain/vocabulary.ts';
 export const PAGE_SIZE = 25;
 
 const yes = z
@@ -20,7 +20,7 @@ const yes = z
 export const caseFilterSchema = z.object({
   state: z.enum(['', ...WORKFLOW_STATES]).catch('').default(''),
   truth: z.enum(['', ...TRUTH_STATES]).catch('').default(''),
-  split: z.enum(['', 'train', 'validation', 'test', 'unassigned']).catch('').default(''),
+  split: z.enum(['', ...SPLITS]).catch('').default(''),
   disputed: yes,
   discordant: yes,
   excluded: yes,
@@ -130,7 +130,7 @@ export async function listCases({ projectId, filters, pageSize = PAGE_SIZE, db }
 
 /** A case of this project (null when it is not one). */
 export async function getCase({ projectId, caseId, db }: { projectId: string; caseId: string; db?: Db }) {
-  if (!/^[0-9a-f-]{36}$/i.test(caseId)) return null;
+  if (!isUuid(caseId)) return null;
   const d = db ?? getDb();
   const [row] = await d
     .select({ c: cases, patient: patients.pseudonym, split: patients.split, state: caseWorkflows.state, eventCount: caseWorkflows.eventCount, headHash: caseWorkflows.headHash, machineVersion: caseWorkflows.machineVersion })

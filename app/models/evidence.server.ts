@@ -12,11 +12,12 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, findings, projects, projectVersions } from '../../db/schema.ts';
-import { parseCsv, CsvError } from '../../cli/lib/csv.ts';
+import { parseCsv, CsvError } from '../../formats/csv.ts';
 import { evidenceKindSchema, mappingSchema, type EvidenceKind, type Mapping } from '../../workflows/definition.ts';
 import { isoDateSchema } from '../../workflows/commands.ts';
 import { sendCaseEvent, type SendResult } from '../../workflows/runtime.ts';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { AppError } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
 import type { DiscordanceOutcome } from '../../workflows/evidence-mapping.ts';
 
 export const EVIDENCE_COLUMNS = ['case_id', 'finding', 'kind', 'date', 'result_code', 'text'] as const;
@@ -193,7 +194,7 @@ export async function importEvidence({ projectId, text, actorId, ip, db, at }: {
         if (res.status === 'duplicate') duplicates++;
         else recorded++;
       } catch (e) {
-        if (e instanceof WorkflowError) throw new EvidenceImportFailed([{ line: r.line, field: e.code === 'forbidden' ? null : 'case_id', message: e.message }]);
+        if (e instanceof AppError) throw new EvidenceImportFailed([{ line: r.line, field: e.code === 'forbidden' ? null : 'case_id', message: e.message }]);
         throw e;
       }
     }
@@ -272,6 +273,7 @@ export async function withdrawCase(args: { caseId: string; actorId: string; reas
 
 /** What the evidence page shows for one case of a project (null when it is not in the project). */
 export async function evidencePageData({ projectId, caseId, db }: { projectId: string; caseId: string; db?: Db }) {
+  if (!isUuid(caseId)) return null;
   const d = db ?? getDb();
   const [c] = await d
     .select({ id: cases.id, externalId: cases.externalId, studyDate: cases.studyDate, withdrawnAt: cases.withdrawnAt, projectVersion: cases.projectVersion, state: caseWorkflows.state })

@@ -15,10 +15,11 @@
  *   exportTruth({ projectId, format })  → { body, contentType, extension, records }
  *   truthRecords({ projectId })          → TruthRecord[]
  */
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, evidence, findings, patients, projects, reads, truthLabels, workflowEvents } from '../../db/schema.ts';
+import { caseWorkflows, cases, evidence, findings, patients, projects, reads, workflowEvents } from '../../db/schema.ts';
+import { currentTruth } from './truth.server.ts';
 
 export const EXPORT_FORMATS = ['csv', 'jsonl', 'prov'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -97,18 +98,7 @@ export async function truthRecords({ projectId, db }: { projectId: string; db?: 
     .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)))
     .orderBy(asc(cases.externalId), asc(cases.id));
   const caseIds = caseRows.map((r) => r.c.id);
-  const truth = await chunked(caseIds, (chunk) =>
-    d
-      .select({ t: truthLabels, finding: findings.key })
-      .from(truthLabels)
-      .leftJoin(findings, eq(findings.id, truthLabels.findingId))
-      .where(
-        and(
-          inArray(truthLabels.caseId, chunk),
-          sql`${truthLabels.version} = (select max(t2.version) from ${truthLabels} t2 where t2.case_id = ${truthLabels.caseId} and t2.finding_id is not distinct from ${truthLabels.findingId})`,
-        ),
-      ),
-  );
+  const truth = await chunked(caseIds, async (chunk) => (await currentTruth({ caseIds: chunk, db: d })).map(({ findingKey, ...t }) => ({ t, finding: findingKey })));
   const readIds = [...new Set(truth.flatMap((x) => x.t.derivedFromReads))];
   const evidenceIds = [...new Set(truth.flatMap((x) => x.t.derivedFromEvidence))];
   const readRows = await chunked(readIds, (chunk) => d.select().from(reads).where(inArray(reads.id, chunk)));

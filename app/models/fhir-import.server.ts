@@ -14,7 +14,7 @@ import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, patients, projectVersions } from '../../db/schema.ts';
 import { definitionOf } from './projects.server.ts';
 import { sendCaseEvent } from '../../workflows/runtime.ts';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { Mapping } from '../../workflows/definition.ts';
 import { parseFhir, formatFhirError, type FhirCode, type FhirError, type FhirEvidence } from '../../reports/fhir/parse.ts';
 import { extractLabel, extractReport, extractionRecord, type CompiledRules } from '../../reports/index.ts';
@@ -189,7 +189,7 @@ export async function importFhirEvidence({ projectId, text, rules, actorId, ip, 
         if (res.status === 'duplicate') duplicates++;
         else recorded++;
       } catch (e) {
-        if (e instanceof WorkflowError) throw new FhirImportFailed([{ line: 0, resource: r.resource, path: '', message: e.message }]);
+        if (e instanceof AppError) throw new FhirImportFailed([{ line: 0, resource: r.resource, path: '', message: e.message }]);
         throw e;
       }
     }

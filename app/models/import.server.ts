@@ -23,7 +23,7 @@ import type { Db, Tx } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { writeAudit } from '../../db/audit.ts';
 import { auditLog, caseWorkflows, cases, findings, patients, scheduledEvents, workflowEvents } from '../../db/schema.ts';
-import { parseCsv, CsvError, type CsvRow } from '../../cli/lib/csv.ts';
+import { parseCsv, CsvError, type CsvRow } from '../../formats/csv.ts';
 import { csvRows } from '../lib/csv-stream.ts';
 import { caseStarter } from '../../workflows/start-rows.ts';
 import { pinnedDefinition } from '../../workflows/runtime.ts';

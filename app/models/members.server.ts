@@ -2,9 +2,9 @@ import { and, eq } from 'drizzle-orm';
 import { getDb } from '../../db/index.ts';
 import { projectMembers, users } from '../../db/schema.ts';
 import { writeAudit } from '../../db/audit.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { ProjectRole } from '../permissions.server.ts';
 
-export class MemberError extends Error {}
 
 export async function listMembers({ projectId }: { projectId: string }) {
   const rows = await getDb()
@@ -26,12 +26,12 @@ export async function addMemberRole({ projectId, email, role, actorId }: { proje
   const db = getDb();
   return db.transaction(async (tx) => {
     const [u] = await tx.select().from(users).where(eq(users.email, email.toLowerCase()));
-    if (!u) throw new MemberError(`No account has the email ${email}. Ask an administrator to create it first.`);
+    if (!u) throw new AppError('invalid', `No account has the email ${email}. Ask an administrator to create it first.`);
     const [exists] = await tx
       .select()
       .from(projectMembers)
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, u.id), eq(projectMembers.role, role)));
-    if (exists) throw new MemberError(`${u.email} is already a ${role} in this project.`);
+    if (exists) throw new AppError('conflict', `${u.email} is already a ${role} in this project.`);
     await tx.insert(projectMembers).values({ projectId, userId: u.id, role });
     await writeAudit(tx, { actorId, action: 'member.add', projectId, target: u.id, details: { role } });
     return u;
@@ -43,7 +43,7 @@ export async function removeMemberRole({ projectId, userId, role, actorId }: { p
   await db.transaction(async (tx) => {
     if (role === 'lead') {
       const leads = await tx.select().from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'lead')));
-      if (leads.length <= 1 && leads[0]?.userId === userId) throw new MemberError('A project needs at least one lead: add another lead first.');
+      if (leads.length <= 1 && leads[0]?.userId === userId) throw new AppError('refused', 'A project needs at least one lead: add another lead first.');
     }
     await tx
       .delete(projectMembers)

@@ -15,19 +15,12 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { writeAudit } from '../../db/audit.ts';
 import { cases, projectMembers, projects, projectVersions, reads, users } from '../../db/schema.ts';
-import { mammographyDefinition, pneumothoraxDefinition } from '../../db/seed/demo-projects.ts';
+import { mammographyDefinition, pneumothoraxDefinition } from '../../seed/demo-projects.ts';
 import { policyProblems } from '../../workflows/agreement-rules.ts';
 import { canonicalJson } from '../../workflows/canonical-json.ts';
+import { AppError } from '../../domain/errors.ts';
 import { mappingSchema, projectDefinitionSchema, readerFormSchema, referenceStandardSchema, truthPolicySchema, type ProjectDefinition } from '../../workflows/definition.ts';
 
-export class SetupError extends Error {
-  constructor(
-    message: string,
-    readonly field: string = '_form',
-  ) {
-    super(message);
-  }
-}
 
 export const PARTS = ['readerForm', 'referenceStandard', 'mapping', 'truthPolicy'] as const;
 export type Part = (typeof PARTS)[number];
@@ -91,9 +84,9 @@ export function structureOf(def: ProjectDefinition): unknown {
 
 export async function createProject(args: { name: string; slug: string; description: string; licence: string; template: keyof typeof TEMPLATE_DEFINITIONS; actorId: string; ip?: string | null; db?: Db }) {
   const d = args.db ?? getDb();
-  if (args.slug === 'new') throw new SetupError('"new" is reserved: choose another address.', 'slug');
+  if (args.slug === 'new') throw new AppError('invalid', '"new" is reserved: choose another address.', { field: 'slug' });
   const [exists] = await d.select({ id: projects.id }).from(projects).where(eq(projects.slug, args.slug));
-  if (exists) throw new SetupError(`The address "${args.slug}" is taken: choose another.`, 'slug');
+  if (exists) throw new AppError('conflict', `The address "${args.slug}" is taken: choose another.`, { field: 'slug' });
   return d.transaction(async (tx) => {
     const [p] = await tx.insert(projects).values({ slug: args.slug, name: args.name, description: args.description, licence: args.licence, ownerId: args.actorId }).returning();
     await tx.insert(projectVersions).values({ projectId: p.id, version: 1, ...TEMPLATE_DEFINITIONS[args.template].definition, note: `Initial version (template: ${args.template})`, createdBy: args.actorId });
@@ -147,7 +140,7 @@ export async function saveNewVersion(args: { projectId: string; definition: Proj
     const [latest] = await tx.select().from(projectVersions).where(eq(projectVersions.projectId, args.projectId)).orderBy(desc(projectVersions.version)).limit(1);
     const current = latest ? { readerForm: latest.readerForm, referenceStandard: latest.referenceStandard, mapping: latest.mapping, truthPolicy: latest.truthPolicy } : null;
     if (current && canonicalJson(projectDefinitionSchema.parse(current)) === canonicalJson(projectDefinitionSchema.parse(args.definition)) && (args.note === '' || args.note === latest!.note)) {
-      throw new SetupError(`Nothing changed from version ${latest!.version}.`);
+      throw new AppError('invalid', `Nothing changed from version ${latest!.version}.`);
     }
     const version = (latest?.version ?? 0) + 1;
     await tx.insert(projectVersions).values({ projectId: args.projectId, version, ...args.definition, note: args.note, createdBy: args.actorId });
@@ -164,12 +157,12 @@ export async function editVersionInPlace(args: { projectId: string; version: num
   const d = args.db ?? getDb();
   return d.transaction(async (tx) => {
     const [v] = await tx.select().from(projectVersions).where(and(eq(projectVersions.projectId, args.projectId), eq(projectVersions.version, args.version))).for('update');
-    if (!v) throw new SetupError(`There is no version ${args.version}.`);
+    if (!v) throw new AppError('not_found', `There is no version ${args.version}.`);
     const [{ n }] = await tx.select({ n: count() }).from(cases).where(and(eq(cases.projectId, args.projectId), eq(cases.projectVersion, args.version)));
     const old = projectDefinitionSchema.parse({ readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy });
     const next = projectDefinitionSchema.parse(args.definition);
     if (n > 0 && canonicalJson(structureOf(old)) !== canonicalJson(structureOf(next))) {
-      throw new SetupError(`Version ${args.version} has ${n} case(s) pinned to it: only descriptions (labels, help, option descriptions, the note) can change in place. Save the change as a new version instead.`);
+      throw new AppError('refused', `Version ${args.version} has ${n} case(s) pinned to it: only descriptions (labels, help, option descriptions, the note) can change in place. Save the change as a new version instead.`);
     }
     await tx
       .update(projectVersions)

@@ -8,12 +8,14 @@
 import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { isDecided } from '../../domain/workflow-states.ts';
 import { getDb } from '../../db/index.ts';
-import { assignments, cases, reads, truthLabels } from '../../db/schema.ts';
+import { assignments, cases, reads } from '../../db/schema.ts';
 import { nextCaseForReader } from '../../workflows/assignment.ts';
 import { sendCaseEvent, getCaseWorkflow, type SendResult } from '../../workflows/runtime.ts';
-import { EventRefused, WorkflowError } from '../../workflows/errors.ts';
+import { AppError, EventRefused } from '../../domain/errors.ts';
 import { newestReadOf } from '../../workflows/machine.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
+import { currentTruth } from './truth.server.ts';
 
 export async function getReaderProgress({ projectId, userId }: { projectId: string; userId: string }) {
   const db = getDb();
@@ -66,18 +68,20 @@ export async function listMyReads({ projectId, userId, limit = 25, offset = 0 }:
   };
 }
 
-export class NotVisible extends Error {}
+/** A case the person may not see is reported exactly like one that does not exist. */
+export const notVisible = () => new AppError('not_found', 'There is no such case in your queue.');
 
 /**
- * One case as its reader may see it. Throws NotVisible when the reader has neither an open
+ * One case as its reader may see it. Throws notVisible() when the reader has neither an open
  * assignment nor a read on it (so ids cannot be probed).
  */
 export async function getReaderCase({ projectId, caseId, userId }: { projectId: string; caseId: string; userId: string }) {
+  if (!isUuid(caseId)) throw notVisible();
   const db = getDb();
   const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
-  if (!c) throw new NotVisible();
+  if (!c) throw notVisible();
   const wf = await getCaseWorkflow({ caseId });
-  if (!wf) throw new NotVisible();
+  if (!wf) throw notVisible();
   const [assignment] = await db
     .select()
     .from(assignments)
@@ -87,7 +91,7 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
     .from(reads)
     .where(and(eq(reads.caseId, caseId), eq(reads.authorId, userId), eq(reads.source, 'reader')))
     .orderBy(desc(reads.createdAt));
-  if (!assignment && mine.length === 0) throw new NotVisible();
+  if (!assignment && mine.length === 0) throw notVisible();
   const ctx = wf.context;
   // Their newest read of this round, late amendments included: what they last said.
   const newest = newestReadOf(ctx, userId);
@@ -95,12 +99,7 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
   const policy = ctx.truthPolicy;
   let revealed: null | { truth: { findingKey: string | null; state: string; value: unknown }[] } = null;
   if (policy.blinding.revealAfterFinish && isDecided(wf.state) && mine.length > 0) {
-    const labels = await db.select().from(truthLabels).where(eq(truthLabels.caseId, caseId)).orderBy(desc(truthLabels.version));
-    const latest = new Map<string, (typeof labels)[number]>();
-    for (const l of labels) if (!latest.has(l.findingId ?? '')) latest.set(l.findingId ?? '', l);
-    revealed = {
-      truth: [...latest.values()].map((l) => ({ findingKey: ctx.findings.find((f) => f.id === l.findingId)?.key ?? null, state: l.state, value: l.value })),
-    };
+    revealed = { truth: (await currentTruth({ caseIds: [caseId] })).map((l) => ({ findingKey: l.findingKey, state: l.state, value: l.value })) };
   }
   return {
     case: {
@@ -132,7 +131,7 @@ async function asReader<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof EventRefused) throw new WorkflowError('refused', /^the case (is )?in /.test(e.message) ? NOT_TAKING_READS : e.message);
+    if (e instanceof EventRefused) throw new AppError('refused', /^the case (is )?in /.test(e.message) ? NOT_TAKING_READS : e.message);
     throw e;
   }
 }
@@ -143,7 +142,7 @@ export type ReadInput = { values: ReadValues | null; cannotAssessReason?: string
 export async function submitReaderRead(args: { projectId: string; caseId: string; userId: string; clientRequestId: string; read: ReadInput; ip?: string }): Promise<SendResult> {
   const db = getDb();
   const [c] = await db.select({ id: cases.id }).from(cases).where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
-  if (!c) throw new WorkflowError('not_found', 'no such case in this project');
+  if (!c) throw new AppError('not_found', 'no such case in this project');
   const [a] = await db
     .select({ id: assignments.id })
     .from(assignments)
@@ -151,7 +150,7 @@ export async function submitReaderRead(args: { projectId: string; caseId: string
   if (!a) {
     // A repeat of a read already recorded is acknowledged by the runtime (idempotency), not refused.
     const [dup] = await db.select({ id: reads.id }).from(reads).where(eq(reads.clientRequestId, args.clientRequestId));
-    if (!dup) throw new WorkflowError('refused', NOT_TAKING_READS);
+    if (!dup) throw new AppError('refused', NOT_TAKING_READS);
   }
   return asReader(sendCaseEvent({ caseId: args.caseId, actorId: args.userId, clientRequestId: args.clientRequestId, ip: args.ip, event: { type: 'read.submit', ...args.read } }));
 }
@@ -159,7 +158,7 @@ export async function submitReaderRead(args: { projectId: string; caseId: string
 export async function amendReaderRead(args: { projectId: string; caseId: string; userId: string; clientRequestId: string; supersedesReadId: string; reason: string; read: ReadInput; ip?: string }) {
   const db = getDb();
   const [c] = await db.select({ id: cases.id }).from(cases).where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
-  if (!c) throw new WorkflowError('not_found', 'no such case in this project');
+  if (!c) throw new AppError('not_found', 'no such case in this project');
   return asReader(
     sendCaseEvent({
       caseId: args.caseId,

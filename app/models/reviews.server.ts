@@ -1,7 +1,7 @@
 /**
  * Review queues of the lead: exclusions to confirm (closed through the workflow command
- * `exclusion.resolve`), discordances (evidence contradicting truth, issue 7 — listed; closing
- * them needs the evidence workflow's command), and withdrawn cases.
+ * `exclusion.resolve`), discordances (evidence contradicting truth, closed through
+ * `discordance.close`), and withdrawn cases.
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, desc, eq, isNotNull, isNull } from 'drizzle-orm';
@@ -9,21 +9,12 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, patients, reviews, users } from '../../db/schema.ts';
 import { sendCaseEvent } from '../../workflows/runtime.ts';
-import { REQUIRED_ROLE, type CaseCommand } from '../../workflows/commands.ts';
+import type { CaseCommand } from '../../workflows/commands.ts';
+import { AppError } from '../../domain/errors.ts';
+import type { DiscordanceOutcome } from '../../domain/vocabulary.ts';
 
-/** Coded outcomes of a discordance review (DESIGN.md "Discordance"). */
-export const DISCORDANCE_OUTCOMES = ['concordant', 'truth_changed', 'resample', 'excision_pending', 'upgraded'] as const;
-export type DiscordanceOutcome = (typeof DISCORDANCE_OUTCOMES)[number];
-
-export class ReviewError extends Error {}
 
 export const REVIEW_PAGE_SIZE = 25;
-
-/** Whether the workflow offers a command that closes discordance reviews (issue 7). */
-export function discordanceCommand(): string | null {
-  const cmd = Object.keys(REQUIRED_ROLE).find((k) => /^(discordance|review)\.(close|resolve)$/.test(k));
-  return cmd ?? null;
-}
 
 export type ReviewRow = {
   id: string;
@@ -105,8 +96,8 @@ export async function listWithdrawn({ projectId, db }: { projectId: string; db?:
  */
 export async function resolveExclusion({ caseId, actorId, exclude, reason, ip, clientRequestId, db }: { caseId: string; actorId: string; exclude: boolean; reason: string; ip?: string | null; clientRequestId?: string; db?: Db }) {
   const [wf] = await (db ?? getDb()).select({ state: caseWorkflows.state }).from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId));
-  if (!wf) throw new ReviewError('This case has no workflow.');
-  if (wf.state !== 'exclusionReview') throw new ReviewError('This case has no exclusion waiting for a decision (someone may have decided it already).');
+  if (!wf) throw new AppError('not_found', 'This case has no workflow.');
+  if (wf.state !== 'exclusionReview') throw new AppError('refused', 'This case has no exclusion waiting for a decision (someone may have decided it already).');
   return sendCaseEvent({ caseId, event: { type: 'exclusion.resolve', exclude, reason }, actorId, clientRequestId: clientRequestId ?? `ui:${randomUUID()}`, ip, db });
 }
 
@@ -117,19 +108,17 @@ export async function reopenCase({ caseId, actorId, reason, ip, db }: { caseId: 
 
 /**
  * Closes an open discordance review with a coded outcome through the evidence workflow's
- * command (`discordance.close`, issue 7). `value` (true = positive) only with truth_changed.
+ * command (`discordance.close`). `value` (true = positive) only with truth_changed.
  */
 export async function closeDiscordance({ reviewId, projectId, actorId, outcome, value, reason, ip, db }: { reviewId: string; projectId: string; actorId: string; outcome: DiscordanceOutcome; value?: boolean; reason: string; ip?: string | null; db?: Db }) {
-  const cmd = discordanceCommand();
-  if (!cmd) throw new ReviewError('Closing discordances needs the evidence workflow, which is not available yet.');
   const d = db ?? getDb();
   const [r] = await d
     .select({ r: reviews })
     .from(reviews)
     .innerJoin(cases, eq(cases.id, reviews.caseId))
     .where(and(eq(reviews.id, reviewId), eq(cases.projectId, projectId), eq(reviews.kind, 'discordance')));
-  if (!r) throw new ReviewError('There is no such discordance in this project.');
-  if (r.r.closedAt) throw new ReviewError('This discordance is already closed.');
-  const event = { type: cmd, findingId: r.r.findingId, outcome, ...(outcome === 'truth_changed' && value !== undefined ? { value } : {}), reason } as unknown as CaseCommand;
+  if (!r) throw new AppError('not_found', 'There is no such discordance in this project.');
+  if (r.r.closedAt) throw new AppError('refused', 'This discordance is already closed.');
+  const event: CaseCommand = { type: 'discordance.close', findingId: r.r.findingId, outcome, ...(outcome === 'truth_changed' && value !== undefined ? { value } : {}), reason };
   return sendCaseEvent({ caseId: r.r.caseId, event, actorId, clientRequestId: `ui:${randomUUID()}`, ip, db });
 }

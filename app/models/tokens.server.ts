@@ -8,18 +8,14 @@ import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { getDb } from '../../db/index.ts';
 import { writeAudit } from '../../db/audit.ts';
 import { apiTokens, projectMembers, projects, users } from '../../db/schema.ts';
+import { AppError } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/vocabulary.ts';
 
 export const TOKEN_PREFIX = 'tl_';
 const TOKEN_RE = /^tl_[A-Za-z0-9_-]{43}$/;
 /** last_used_at is written at most this often per token (it is not an audit log). */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-export class TokenError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TokenError';
-  }
-}
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -40,9 +36,9 @@ export type TokenSummary = {
  */
 export async function createToken(args: { userId: string; name: string; projects: string[]; actorId?: string | null; ip?: string | null }): Promise<{ id: string; token: string; projects: { id: string; slug: string }[] }> {
   const name = args.name.trim();
-  if (!name || name.length > 100) throw new TokenError('Give the token a name of 1–100 characters.');
+  if (!name || name.length > 100) throw new AppError('invalid', 'Give the token a name of 1–100 characters.', { field: 'name' });
   const refs = [...new Set(args.projects.map((p) => p.trim()).filter(Boolean))];
-  if (!refs.length) throw new TokenError('Choose at least one project.');
+  if (!refs.length) throw new AppError('invalid', 'Choose at least one project.', { field: 'projects' });
   const db = getDb();
   const memberOf = await db
     .selectDistinct({ id: projects.id, slug: projects.slug })
@@ -52,7 +48,7 @@ export async function createToken(args: { userId: string; name: string; projects
   const scope: { id: string; slug: string }[] = [];
   for (const ref of refs) {
     const p = memberOf.find((m) => m.slug === ref || m.id === ref);
-    if (!p) throw new TokenError(`There is no project "${ref}" that you are a member of.`);
+    if (!p) throw new AppError('invalid', `There is no project "${ref}" that you are a member of.`);
     if (!scope.some((s) => s.id === p.id)) scope.push(p);
   }
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
@@ -90,7 +86,7 @@ export async function listTokens({ userId }: { userId: string }): Promise<TokenS
 
 /** Revokes one of the user's own tokens; false when there is no such (unrevoked) token of theirs. */
 export async function revokeToken({ userId, tokenId, ip }: { userId: string; tokenId: string; ip?: string | null }): Promise<boolean> {
-  if (!/^[0-9a-f-]{36}$/i.test(tokenId)) return false;
+  if (!isUuid(tokenId)) return false;
   return getDb().transaction(async (tx) => {
     const rows = await tx
       .update(apiTokens)

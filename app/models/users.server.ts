@@ -4,8 +4,8 @@ import { getDb } from '../../db/index.ts';
 import { users } from '../../db/schema.ts';
 import { generatePassword, hashPassword } from '../../db/password.ts';
 import { writeAudit } from '../../db/audit.ts';
+import { AppError } from '../../domain/errors.ts';
 
-export class UserExistsError extends Error {}
 
 /** Creates an account with a one-time password (returned once, stored only hashed). */
 export async function createUser({ email, name, isAdmin, actorId, ip }: { email: string; name?: string; isAdmin?: boolean; actorId?: string | null; ip?: string }) {
@@ -16,7 +16,7 @@ export async function createUser({ email, name, isAdmin, actorId, ip }: { email:
   const id = randomUUID();
   return db.transaction(async (tx) => {
     const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, normalized));
-    if (existing) throw new UserExistsError(`An account with the email ${normalized} already exists.`);
+    if (existing) throw new AppError('conflict', `An account with the email ${normalized} already exists.`, { field: 'email' });
     await tx.insert(users).values({ id, email: normalized, name: name ?? '', passwordHash, isAdmin: Boolean(isAdmin), mustChangePassword: true });
     await writeAudit(tx, { actorId: actorId ?? null, action: 'user.create', target: id, ip, details: { email: normalized, isAdmin: Boolean(isAdmin) } });
     return { id, email: normalized, password };

@@ -66,3 +66,5 @@ export default function Index() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -60,3 +60,5 @@ export default function Account() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

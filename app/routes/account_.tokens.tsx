@@ -4,7 +4,8 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requireUser } from '~/auth.server.ts';
 import { listProjectsForUser } from '~/models/projects.server.ts';
-import { createToken, listTokens, revokeToken, TokenError } from '~/models/tokens.server.ts';
+import { createToken, listTokens, revokeToken } from '~/models/tokens.server.ts';
+import { formError } from '~/lib/errors.server.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
@@ -53,8 +54,7 @@ export async function action({ request }: ActionFunctionArgs) {
     // Shown in this one answer only: it is not stored and cannot be shown again.
     return json({ ok: true as const, created: { name: p.data.name, token: t.token, projects: t.projects.map((x) => x.slug) } });
   } catch (e) {
-    if (e instanceof TokenError) return validationFailed({ _form: [e.message] });
-    throw e;
+    return formError(e);
   }
 }
 
@@ -163,3 +163,5 @@ export default function Tokens() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

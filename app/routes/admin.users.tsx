@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { endUserSessions, requireAdmin } from '~/auth.server.ts';
-import { createUser, listUsers, resetPassword, setUserActive, UserExistsError } from '~/models/users.server.ts';
+import { createUser, listUsers, resetPassword, setUserActive } from '~/models/users.server.ts';
+import { formError } from '~/lib/errors.server.ts';
 import { createUserSchema, userActionSchema } from '~/forms/admin-users.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
@@ -28,8 +29,7 @@ export async function action({ request }: ActionFunctionArgs) {
       const u = await createUser({ email: p.data.email, name: p.data.name, isAdmin: p.data.isAdmin === 'on', actorId: admin.id, ip });
       return json({ ok: true as const, intent: 'create', message: `Account created for ${u.email}.`, oneTime: { email: u.email, password: u.password } });
     } catch (e) {
-      if (e instanceof UserExistsError) return validationFailed({ email: [e.message] }, { intent: 'create' });
-      throw e;
+      return formError(e, { intent: 'create' });
     }
   }
   const p = parseForm(userActionSchema, fd);
@@ -137,3 +137,5 @@ export default function AdminUsers() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

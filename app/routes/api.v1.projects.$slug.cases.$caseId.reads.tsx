@@ -3,15 +3,13 @@
  * POST /api/v1/projects/:slug/cases/:caseId/reads — submit the reader's read: the reader page's
  *      rules (open assignment, reader form, workflow), idempotent by client_request_id.
  */
-import { and, eq } from 'drizzle-orm';
-import { getDb } from '../../db/index.ts';
-import { assignments, workflowEvents } from '../../db/schema.ts';
 import { requireApiProjectRole } from '~/api/auth.server.ts';
 import { ApiError, apiRoute, jsonResponse, parseBody, readJson } from '~/api/http.server.ts';
 import { caseInProject } from '~/api/data.server.ts';
 import { caseView } from '~/api/case-view.server.ts';
 import { submitReadSchema } from '~/api/schemas.ts';
 import { submitReaderRead } from '~/models/reading.server.ts';
+import { hasOpenReaderAssignment, priorRequest } from '~/models/requests.server.ts';
 import { clientIp } from '~/request.server.ts';
 
 export const loader = apiRoute(async ({ request, params }) => {
@@ -25,20 +23,12 @@ export const action = apiRoute(async ({ request, params }) => {
   const kase = await caseInProject({ projectId: project.id, caseId: params.caseId });
   if (!kase || kase.c.withdrawnAt) throw new ApiError('not_found', 'There is no such case in this project.');
   const body = parseBody(submitReadSchema, await readJson(request));
-  const db = getDb();
-  const [prior] = await db
-    .select({ caseId: workflowEvents.caseId, actorId: workflowEvents.actorId })
-    .from(workflowEvents)
-    .where(eq(workflowEvents.clientRequestId, body.client_request_id));
+  const prior = await priorRequest({ clientRequestId: body.client_request_id });
   if (prior && (prior.actorId !== user.id || prior.caseId !== kase.c.id)) {
     throw new ApiError('idempotency_conflict', 'This client_request_id was already used for another request. Use a new id for each read.');
   }
   if (!prior) {
-    const [open] = await db
-      .select({ id: assignments.id })
-      .from(assignments)
-      .where(and(eq(assignments.caseId, kase.c.id), eq(assignments.userId, user.id), eq(assignments.role, 'reader'), eq(assignments.status, 'open')));
-    if (!open) throw new ApiError('no_assignment', 'This case is not assigned to you (or the assignment expired). Ask for your next case: POST /api/v1/projects/{slug}/next-case.');
+    if (!(await hasOpenReaderAssignment({ caseId: kase.c.id, userId: user.id }))) throw new ApiError('no_assignment', 'This case is not assigned to you (or the assignment expired). Ask for your next case: POST /api/v1/projects/{slug}/next-case.');
   }
   const r = await submitReaderRead({
     projectId: project.id,

@@ -4,44 +4,21 @@
  * `evidence.record` event that writes the evidence row, truth versions and discordance reviews in
  * its transaction). Idempotent by client_request_id (the workflow's own idempotency key).
  */
-import { and, eq, isNull } from 'drizzle-orm';
-import { getDb } from '../../db/index.ts';
-import { cases, workflowEvents } from '../../db/schema.ts';
 import { requireApiProjectRole } from '~/api/auth.server.ts';
 import { ApiError, apiRoute, jsonResponse, parseBody, readJson } from '~/api/http.server.ts';
 import { evidenceInputSchema } from '~/api/schemas.ts';
 import { recordEvidence } from '~/models/evidence.server.ts';
 import { clientIp } from '~/request.server.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The importer's case id first (as in the evidence file), then the opaque id. Withdrawn cases have no importer's id. */
-async function resolveCase(projectId: string, ref: string): Promise<string | null> {
-  const db = getDb();
-  const [byExternal] = await db
-    .select({ id: cases.id })
-    .from(cases)
-    .where(and(eq(cases.projectId, projectId), eq(cases.externalId, ref), isNull(cases.withdrawnAt)));
-  if (byExternal) return byExternal.id;
-  if (!UUID.test(ref)) return null;
-  const [byId] = await db
-    .select({ id: cases.id })
-    .from(cases)
-    .where(and(eq(cases.projectId, projectId), eq(cases.id, ref)));
-  return byId?.id ?? null;
-}
+import { priorRequest, resolveCaseRef } from '~/models/requests.server.ts';
 
 export const action = apiRoute(async ({ request, params }) => {
   const { project, user } = await requireApiProjectRole(request, params.slug, 'lead');
   const body = parseBody(evidenceInputSchema, await readJson(request));
-  const caseId = await resolveCase(project.id, body.case_id);
+  const caseId = await resolveCaseRef({ projectId: project.id, ref: body.case_id });
   if (!caseId) throw new ApiError('not_found', `There is no case "${body.case_id}" in this project.`, { field: 'case_id' });
   // The workflow treats any earlier event with this id on the same case as the same request;
   // only an earlier evidence.record of this person on this case is a genuine repeat.
-  const [prior] = await getDb()
-    .select({ caseId: workflowEvents.caseId, actorId: workflowEvents.actorId, type: workflowEvents.type })
-    .from(workflowEvents)
-    .where(eq(workflowEvents.clientRequestId, body.client_request_id));
+  const prior = await priorRequest({ clientRequestId: body.client_request_id });
   if (prior && (prior.actorId !== user.id || prior.caseId !== caseId || prior.type !== 'evidence.record')) {
     throw new ApiError('idempotency_conflict', 'This client_request_id was already used for another request. Use a new id for each result.');
   }

@@ -54,3 +54,5 @@ export default function Login() {
     </section>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

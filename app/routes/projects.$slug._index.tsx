@@ -101,3 +101,5 @@ export default function ProjectOverview() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -4,11 +4,12 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { randomUUID } from 'node:crypto';
 import { useRef, useState } from 'react';
 import { z } from 'zod';
+import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { decideAdjudication, getAdjudicationCase, requestAnotherRead } from '~/models/adjudication.server.ts';
 import { parseReadForm, describeAnswer } from '~/lib/reader-form.ts';
 import { validationFailed } from '~/lib/http.server.ts';
-import { hideInvisible, workflowMessage } from '~/lib/workflow-errors.server.ts';
+import { formError, notFoundAs404 } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
@@ -19,13 +20,13 @@ export const meta: MetaFunction = () => [{ title: 'Adjudicate a case — Truthli
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'adjudicator');
-  const view = await getAdjudicationCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(hideInvisible);
+  const view = await getAdjudicationCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(notFoundAs404);
   return json({ project: { slug: project.slug, name: project.name }, view, clientRequestId: randomUUID() });
 }
 
 const decisionSchema = z.object({
   intent: z.enum(['decide', 'more']),
-  clientRequestId: z.string().uuid('The form is out of date: reload the page'),
+  clientRequestId: uuidField('The form is out of date: reload the page'),
   mode: z.enum(['pick', 'enter']).optional(),
   pickReadId: z.string().optional(),
   rationale: z.string().trim().min(1, 'A rationale is required: say why').max(4000),
@@ -34,7 +35,7 @@ const decisionSchema = z.object({
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'adjudicator');
   const caseId = params.caseId ?? '';
-  const view = await getAdjudicationCase({ projectId: project.id, caseId, userId: user.id }).catch(hideInvisible);
+  const view = await getAdjudicationCase({ projectId: project.id, caseId, userId: user.id }).catch(notFoundAs404);
   const fd = await request.formData();
   const p = decisionSchema.safeParse(Object.fromEntries([...fd.entries()].filter(([, v]) => typeof v === 'string')));
   if (!p.success) {
@@ -60,9 +61,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     return redirectWithFlash(base, { kind: 'success', message: 'Decision recorded with your rationale.' });
   } catch (e) {
-    const msg = workflowMessage(e);
-    if (msg) return json({ ok: false as const, errors: { _form: [msg] } }, { status: 409 });
-    throw e;
+    return formError(e);
   }
 }
 
@@ -239,3 +238,5 @@ export default function AdjudicateCase() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

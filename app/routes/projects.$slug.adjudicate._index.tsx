@@ -2,13 +2,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
+import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { claimCase, listAdjudicationQueue } from '~/models/adjudication.server.ts';
 import { casesInProject } from '~/models/reading.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { parseForm } from '~/lib/forms.ts';
-import { workflowMessage } from '~/lib/workflow-errors.server.ts';
+import { errorMessage } from '~/lib/errors.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Adjudication — Truthline' }];
@@ -28,7 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({ project: { slug: project.slug, name: project.name }, roles, queue, nextPage, paged: Boolean(after) });
 }
 
-const claimSchema = z.object({ caseId: z.string().uuid('Choose a case from the queue') });
+const claimSchema = z.object({ caseId: uuidField('Choose a case from the queue') });
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'adjudicator');
@@ -39,9 +40,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await claimCase({ caseId: p.data.caseId, userId: user.id });
   } catch (e) {
-    const msg = workflowMessage(e);
-    if (msg) return redirectWithFlash(base, { kind: 'error', message: msg });
-    throw e;
+    return redirectWithFlash(base, { kind: 'error', message: errorMessage(e) });
   }
   return redirect(`${base}/${p.data.caseId}`);
 }
@@ -102,3 +101,5 @@ export default function AdjudicationQueue() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -240,3 +240,5 @@ export default function Agreement() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -9,19 +9,19 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { evidencePageData, recordEvidence } from '~/models/evidence.server.ts';
 import { definitionOf, getProjectVersion } from '~/models/projects.server.ts';
-import { evidenceFormSchema, EVIDENCE_KINDS, KIND_LABELS } from '~/forms/evidence.ts';
+import { evidenceFormSchema } from '~/forms/evidence.ts';
+import { DEFAULT_EVIDENCE_PRECEDENCE, EVIDENCE_KIND_LABELS } from '../../domain/vocabulary.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { notFound, validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { Field, FormErrors } from '~/components/field.tsx';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { formError } from '~/lib/errors.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Evidence — Truthline' }];
 
 async function load(projectId: string, caseId: string | undefined) {
-  if (!caseId) notFound();
-  const data = await evidencePageData({ projectId, caseId }).catch(() => null);
+  const data = caseId ? await evidencePageData({ projectId, caseId }) : null;
   if (!data) notFound('There is no such case in this project.');
   return data;
 }
@@ -65,8 +65,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const msg = r.state === 'discordant' ? 'Evidence recorded. It contradicts the current truth: a discordance review is open.' : 'Evidence recorded.';
     return redirectWithFlash(`/projects/${project.slug}/cases/${data.case.id}/evidence`, { kind: r.state === 'discordant' ? 'info' : 'success', message: msg });
   } catch (e) {
-    if (e instanceof WorkflowError) return validationFailed({ _form: [e.message] });
-    throw e;
+    return formError(e);
   }
 }
 
@@ -107,7 +106,7 @@ export default function Evidence() {
             evidence.map((e) => (
               <tr key={e.id}>
                 <td>{e.date}</td>
-                <td>{KIND_LABELS[e.kind as keyof typeof KIND_LABELS] ?? e.kind}</td>
+                <td>{EVIDENCE_KIND_LABELS[e.kind as keyof typeof EVIDENCE_KIND_LABELS] ?? e.kind}</td>
                 <td>{e.finding ?? 'whole case'}</td>
                 <td>{e.resultCode ?? '—'}</td>
                 <td style={{ whiteSpace: 'pre-wrap' }}>{e.text ?? ''}</td>
@@ -137,9 +136,9 @@ export default function Evidence() {
             <Field name="kind" label="Kind" errors={errors}>
               {(a) => (
                 <select {...a} name="kind" defaultValue="pathology">
-                  {EVIDENCE_KINDS.map((k) => (
+                  {DEFAULT_EVIDENCE_PRECEDENCE.map((k) => (
                     <option key={k} value={k}>
-                      {KIND_LABELS[k]}
+                      {EVIDENCE_KIND_LABELS[k]}
                     </option>
                   ))}
                 </select>
@@ -171,3 +170,5 @@ export default function Evidence() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -5,7 +5,8 @@ import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { getCase } from '~/models/cases.server.ts';
 import { getProvenance, type Person } from '~/models/provenance.server.ts';
-import { reopenCase, resolveExclusion, ReviewError } from '~/models/reviews.server.ts';
+import { reopenCase, resolveExclusion } from '~/models/reviews.server.ts';
+import { formError } from '~/lib/errors.server.ts';
 import { exclusionSchema, reopenSchema } from '~/forms/lead.ts';
 import { parseForm } from '~/lib/forms.ts';
 import { notFound, validationFailed } from '~/lib/http.server.ts';
@@ -15,7 +16,6 @@ import { Field, FormErrors } from '~/components/field.tsx';
 import { StateBadge, TruthBadge } from '~/components/case-badges.tsx';
 import { formatValues } from '~/components/values.ts';
 import { leadLinks } from '~/components/lead-links.ts';
-import { WorkflowError } from '../../workflows/errors.ts';
 
 export const links = leadLinks;
 
@@ -70,8 +70,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     await reopenCase({ caseId: row.c.id, actorId: user.id, reason: p.data.reason, ip: clientIp(request) });
     return redirectWithFlash(back, { kind: 'success', message: 'Case reopened: a new round of reads starts.' });
   } catch (e) {
-    if (e instanceof WorkflowError || e instanceof ReviewError) return validationFailed({ _form: [e.message] }, { intent });
-    throw e;
+    return formError(e, { intent });
   }
 }
 
@@ -361,3 +360,5 @@ function CaseDetail() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

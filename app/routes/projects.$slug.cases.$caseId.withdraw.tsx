@@ -14,13 +14,12 @@ import { notFound, validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { Field, FormErrors } from '~/components/field.tsx';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { formError } from '~/lib/errors.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Withdraw a case — Truthline' }];
 
 async function load(projectId: string, caseId: string | undefined) {
-  if (!caseId) notFound();
-  const data = await evidencePageData({ projectId, caseId }).catch(() => null);
+  const data = caseId ? await evidencePageData({ projectId, caseId }) : null;
   if (!data) notFound('There is no such case in this project.');
   return data;
 }
@@ -39,8 +38,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await withdrawCase({ caseId: data.case.id, actorId: user.id, reason: p.data.reason, ip: request.headers.get('x-truthline-client-ip') });
   } catch (e) {
-    if (e instanceof WorkflowError) return validationFailed({ _form: [e.message] });
-    throw e;
+    return formError(e);
   }
   return redirectWithFlash(`/projects/${project.slug}/cases`, { kind: 'success', message: 'The case was withdrawn; its identifying data were purged.' });
 }
@@ -83,3 +81,5 @@ export default function Withdraw() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -3,7 +3,8 @@ import { json } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { filtersFromUrl, listCases, type CaseFilters } from '~/models/cases.server.ts';
-import { STATE_LABEL, TRUTH_STATES, WORKFLOW_STATES } from '~/forms/lead.ts';
+import { STATE_LABEL, WORKFLOW_STATES } from '~/forms/lead.ts';
+import { TRUTH_STATE_LABELS, TRUTH_STATES } from '../../domain/vocabulary.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { Pagination } from '~/components/pagination.tsx';
 import { StateBadge, TruthBadge } from '~/components/case-badges.tsx';
@@ -71,7 +72,7 @@ export default function Cases() {
               <option value="">any</option>
               {TRUTH_STATES.map((s) => (
                 <option key={s} value={s}>
-                  {s.replace(/_/g, ' ')}
+                  {TRUTH_STATE_LABELS[s]}
                 </option>
               ))}
             </select>
@@ -153,3 +154,5 @@ export default function Cases() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -259,3 +259,5 @@ export default function ImportCases() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

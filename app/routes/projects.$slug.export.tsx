@@ -73,3 +73,5 @@ export default function Export() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

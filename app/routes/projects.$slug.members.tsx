@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
-import { addMemberRole, listMembers, MemberError, removeMemberRole } from '~/models/members.server.ts';
+import { addMemberRole, listMembers, removeMemberRole } from '~/models/members.server.ts';
+import { formError } from '~/lib/errors.server.ts';
 import { addMemberSchema, removeRoleSchema, ROLES } from '~/forms/members.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
@@ -33,8 +34,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const u = await addMemberRole({ projectId: project.id, email: p.data.email, role: p.data.role, actorId: user.id });
     return redirectWithFlash(back, { kind: 'success', message: `${u.email} is now a ${p.data.role}.` });
   } catch (e) {
-    if (e instanceof MemberError) return validationFailed({ _form: [e.message] });
-    throw e;
+    return formError(e);
   }
 }
 
@@ -111,3 +111,5 @@ export default function Members() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -1,15 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { json, } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from '@remix-run/react';
 import { randomUUID } from 'node:crypto';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
 import { requestSignal } from '~/lib/deadline.ts';
+import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { amendReaderRead, getReaderCase, submitReaderRead, takeNextCase } from '~/models/reading.server.ts';
 import { parseReadForm, describeAnswer } from '~/lib/reader-form.ts';
 import { validationFailed } from '~/lib/http.server.ts';
-import { hideInvisible, workflowMessage } from '~/lib/workflow-errors.server.ts';
+import { formError, notFoundAs404 } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
@@ -21,14 +22,14 @@ export const meta: MetaFunction = () => [{ title: 'Read a case — Truthline' }]
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'reader');
-  const view = await getReaderCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(hideInvisible);
+  const view = await getReaderCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(notFoundAs404);
   // A fresh id per page view: a double-submitted form records one read.
   return json({ project: { slug: project.slug, name: project.name }, view, clientRequestId: randomUUID(), openedAt: Date.now() });
 }
 
 const envelope = z.object({
   intent: z.enum(['read', 'amend']),
-  clientRequestId: z.string().uuid('The form is out of date: reload the page'),
+  clientRequestId: uuidField('The form is out of date: reload the page'),
   openedAt: z.coerce.number().int().positive(),
   supersedesReadId: z.string().optional(),
   reason: z.string().trim().optional(),
@@ -41,7 +42,7 @@ const AMENDED = 'Your amendment is recorded and the earlier answer kept in the h
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'reader');
   const caseId = params.caseId ?? '';
-  const view = await getReaderCase({ projectId: project.id, caseId, userId: user.id }).catch(hideInvisible);
+  const view = await getReaderCase({ projectId: project.id, caseId, userId: user.id }).catch(notFoundAs404);
   const fd = await request.formData();
   const env = envelope.safeParse(Object.fromEntries([...fd.entries()].filter(([, v]) => typeof v === 'string')));
   if (!env.success) return validationFailed({ _form: env.error.issues.map((i) => i.message) });
@@ -67,9 +68,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!next) return redirectWithFlash(base, { kind: 'success', message: `${saved} No more cases are waiting for you.` });
     return redirectWithFlash(`${base}/${next.caseId}`, { kind: 'success', message: `${saved} Here is your next case.` });
   } catch (e) {
-    const msg = workflowMessage(e);
-    if (msg) return json({ ok: false as const, errors: { _form: [msg] } }, { status: 409 });
-    throw e;
+    return formError(e);
   }
 }
 
@@ -254,3 +253,5 @@ export default function ReadCase() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

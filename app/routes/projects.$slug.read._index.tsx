@@ -5,7 +5,7 @@ import { requestSignal } from '~/lib/deadline.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { getReaderProgress, listMyReads, takeNextCase } from '~/models/reading.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
-import { workflowMessage } from '~/lib/workflow-errors.server.ts';
+import { errorMessage } from '~/lib/errors.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Reading queue — Truthline' }];
@@ -29,9 +29,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!next) return redirectWithFlash(base, { kind: 'info', message: 'No case is waiting for you right now. Well done — check back later.' });
     return redirect(`${base}/${next.caseId}`);
   } catch (e) {
-    const msg = workflowMessage(e);
-    if (msg) return redirectWithFlash(base, { kind: 'error', message: msg });
-    throw e;
+    return redirectWithFlash(base, { kind: 'error', message: errorMessage(e) });
   }
 }
 
@@ -120,3 +118,5 @@ export default function ReadQueue() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -3,7 +3,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { closeDiscordance, DISCORDANCE_OUTCOMES, discordanceCommand, listReviews, listWithdrawn, resolveExclusion, ReviewError } from '~/models/reviews.server.ts';
+import { closeDiscordance, listReviews, listWithdrawn, resolveExclusion } from '~/models/reviews.server.ts';
 import { getCase } from '~/models/cases.server.ts';
 import { discordanceSchema, exclusionSchema } from '~/forms/lead.ts';
 import { parseForm } from '~/lib/forms.ts';
@@ -14,7 +14,8 @@ import { FormErrors } from '~/components/field.tsx';
 import { Pagination } from '~/components/pagination.tsx';
 import { StateBadge } from '~/components/case-badges.tsx';
 import { leadLinks } from '~/components/lead-links.ts';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { formError } from '~/lib/errors.server.ts';
+import { DISCORDANCE_OUTCOME_LABELS, DISCORDANCE_OUTCOMES } from '../../domain/vocabulary.ts';
 
 export const links = leadLinks;
 export const meta: MetaFunction = () => [{ title: 'Reviews — Truthline' }];
@@ -31,7 +32,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     listReviews({ projectId: project.id, kind: 'discordance', open: false, pageSize: 10 }),
     listWithdrawn({ projectId: project.id }),
   ]);
-  return json({ project: { slug: project.slug, name: project.name }, roles, outcomes: DISCORDANCE_OUTCOMES, exclusions, discordances, closed: [...closedExclusions.rows, ...closedDiscordances.rows].sort((a, b) => (b.closedAt ?? '').localeCompare(a.closedAt ?? '')).slice(0, 10), withdrawn, discordanceCommand: discordanceCommand() });
+  return json({ project: { slug: project.slug, name: project.name }, roles, outcomes: DISCORDANCE_OUTCOMES, exclusions, discordances, closed: [...closedExclusions.rows, ...closedDiscordances.rows].sort((a, b) => (b.closedAt ?? '').localeCompare(a.closedAt ?? '')).slice(0, 10), withdrawn });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -44,8 +45,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       await closeDiscordance({ reviewId: q.data.reviewId, projectId: project.id, actorId: user.id, outcome: q.data.outcome, value: q.data.value ? q.data.value === 'positive' : undefined, reason: q.data.reason, ip: clientIp(request) });
     } catch (e) {
-      if (e instanceof ReviewError || e instanceof WorkflowError) return validationFailed({ _form: [e.message] }, { caseId: q.data.reviewId });
-      throw e;
+      return formError(e, { caseId: q.data.reviewId });
     }
     return redirectWithFlash(`/projects/${project.slug}/reviews`, { kind: 'success', message: `Discordance closed: ${q.data.outcome.replace(/_/g, ' ')}.` });
   }
@@ -56,8 +56,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await resolveExclusion({ caseId: c.c.id, actorId: user.id, exclude: p.data.decision === 'exclude', reason: p.data.reason, ip: clientIp(request) });
   } catch (e) {
-    if (e instanceof ReviewError || e instanceof WorkflowError) return validationFailed({ _form: [e.message] }, { caseId: p.data.caseId });
-    throw e;
+    return formError(e, { caseId: p.data.caseId });
   }
   return redirectWithFlash(`/projects/${project.slug}/reviews`, {
     kind: 'success',
@@ -66,7 +65,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Reviews() {
-  const { project, roles, outcomes, exclusions, discordances, closed, withdrawn, discordanceCommand } = useLoaderData<typeof loader>();
+  const { project, roles, outcomes, exclusions, discordances, closed, withdrawn } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const errors = data && !data.ok ? data.errors : null;
   const errorCase = data && 'caseId' in data ? data.caseId : null;
@@ -143,7 +142,6 @@ export default function Reviews() {
         <p className="muted">
           Evidence that contradicts the current truth opens a discordance; the truth stays <em>discordant</em> until it is closed with a coded outcome (concordant, truth changed,
           resample, excision pending, upgraded).
-          {discordanceCommand ? null : ' Closing them belongs to the evidence workflow, which is not available yet: this list is read-only for now.'}
         </p>
         {discordances.rows.length === 0 ? (
           <div className="empty">No open discordance.</div>
@@ -156,7 +154,7 @@ export default function Reviews() {
                 <th>Why</th>
                 <th>Opened</th>
                 <th>State</th>
-                {discordanceCommand ? <th>Close</th> : null}
+                <th>Close</th>
               </tr>
             </thead>
             <tbody>
@@ -169,45 +167,43 @@ export default function Reviews() {
                   <td>{r.reason}</td>
                   <td>{r.openedAt.slice(0, 10)}</td>
                   <td>{r.state ? <StateBadge state={r.state} /> : null}</td>
-                  {discordanceCommand ? (
-                    <td>
-                      <Form method="post" className="stack" style={{ maxWidth: '20rem' }}>
-                        <input type="hidden" name="intent" value="discordance" />
-                        <input type="hidden" name="reviewId" value={r.id} />
-                        <div>
-                          <label htmlFor={`outcome-${r.id}`}>Outcome</label>
-                          <select id={`outcome-${r.id}`} name="outcome" defaultValue="">
-                            <option value="" disabled>
-                              choose…
+                  <td>
+                    <Form method="post" className="stack" style={{ maxWidth: '20rem' }}>
+                      <input type="hidden" name="intent" value="discordance" />
+                      <input type="hidden" name="reviewId" value={r.id} />
+                      <div>
+                        <label htmlFor={`outcome-${r.id}`}>Outcome</label>
+                        <select id={`outcome-${r.id}`} name="outcome" defaultValue="">
+                          <option value="" disabled>
+                            choose…
+                          </option>
+                          {outcomes.map((o) => (
+                            <option key={o} value={o}>
+                              {DISCORDANCE_OUTCOME_LABELS[o]}
                             </option>
-                            {outcomes.map((o) => (
-                              <option key={o} value={o}>
-                                {o.replace(/_/g, ' ')}
-                              </option>
-                            ))}
-                          </select>
-                          {errorCase === r.id && errors?.outcome ? <div className="field-error">{errors.outcome[0]}</div> : null}
-                        </div>
-                        <div>
-                          <label htmlFor={`value-${r.id}`}>New truth (truth changed only)</label>
-                          <select id={`value-${r.id}`} name="value" defaultValue="">
-                            <option value="">—</option>
-                            <option value="positive">positive</option>
-                            <option value="negative">negative</option>
-                          </select>
-                          {errorCase === r.id && errors?.value ? <div className="field-error">{errors.value[0]}</div> : null}
-                        </div>
-                        <div>
-                          <label htmlFor={`dreason-${r.id}`}>Reason</label>
-                          <input id={`dreason-${r.id}`} name="reason" type="text" required />
-                          {errorCase === r.id && errors?.reason ? <div className="field-error">{errors.reason[0]}</div> : null}
-                        </div>
-                        <div>
-                          <button type="submit">Close discordance</button>
-                        </div>
-                      </Form>
-                    </td>
-                  ) : null}
+                          ))}
+                        </select>
+                        {errorCase === r.id && errors?.outcome ? <div className="field-error">{errors.outcome[0]}</div> : null}
+                      </div>
+                      <div>
+                        <label htmlFor={`value-${r.id}`}>New truth (truth changed only)</label>
+                        <select id={`value-${r.id}`} name="value" defaultValue="">
+                          <option value="">—</option>
+                          <option value="positive">positive</option>
+                          <option value="negative">negative</option>
+                        </select>
+                        {errorCase === r.id && errors?.value ? <div className="field-error">{errors.value[0]}</div> : null}
+                      </div>
+                      <div>
+                        <label htmlFor={`dreason-${r.id}`}>Reason</label>
+                        <input id={`dreason-${r.id}`} name="reason" type="text" required />
+                        {errorCase === r.id && errors?.reason ? <div className="field-error">{errors.reason[0]}</div> : null}
+                      </div>
+                      <div>
+                        <button type="submit">Close discordance</button>
+                      </div>
+                    </Form>
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -285,3 +281,5 @@ export default function Reviews() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -4,7 +4,8 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { useState } from 'react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { editVersionInPlace, listVersions, parseDefinition, saveNewVersion, SetupError, updateProjectDetails } from '~/models/project-setup.server.ts';
+import { editVersionInPlace, listVersions, parseDefinition, saveNewVersion, updateProjectDetails } from '~/models/project-setup.server.ts';
+import { formError } from '~/lib/errors.server.ts';
 import { DEFINITION_PARTS as PARTS, PART_LABEL, projectDetailsSchema, versionFormSchema, type DefinitionPart as Part } from '~/forms/lead.ts';
 import { parseForm, type FieldErrors } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
@@ -56,8 +57,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const version = await saveNewVersion({ projectId: project.id, definition: def.definition, note: p.data.note, actorId: user.id, ip: clientIp(request) });
     return redirectWithFlash(`${base}?v=${version}`, { kind: 'success', message: `Version ${version} saved. Cases imported from now on start on it; existing cases stay on their version.` });
   } catch (e) {
-    if (e instanceof SetupError) return validationFailed({ _form: [e.message] }, { form: 'version', texts });
-    throw e;
+    return formError(e, { form: 'version', texts });
   }
 }
 
@@ -227,3 +227,5 @@ export default function Settings() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -3,7 +3,8 @@ import { json } from '@remix-run/node';
 import { Form, useActionData } from '@remix-run/react';
 import { requireUser } from '~/auth.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { createProject, SetupError, TEMPLATE_DEFINITIONS } from '~/models/project-setup.server.ts';
+import { createProject, TEMPLATE_DEFINITIONS } from '~/models/project-setup.server.ts';
+import { formError } from '~/lib/errors.server.ts';
 import { newProjectSchema, TEMPLATES } from '~/forms/lead.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
@@ -25,8 +26,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const project = await createProject({ ...p.data, actorId: user.id, ip: clientIp(request) });
     return redirectWithFlash(`/projects/${project.slug}/settings`, { kind: 'success', message: `Project “${project.name}” created; you are its lead. Review the reader form and truth policy, then import cases.` });
   } catch (e) {
-    if (e instanceof SetupError) return validationFailed({ [e.field]: [e.message] });
-    throw e;
+    return formError(e);
   }
 }
 
@@ -73,3 +73,5 @@ const TEMPLATE_DEFINITIONS_LABELS: Record<(typeof TEMPLATES)[number], string> = 
   binary_panel: 'Yes/no finding; the reader panel is the truth (e.g. pneumothorax)',
   birads_evidence: 'BI-RADS per breast; truth from pathology and follow-up',
 };
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { parseRatingsCsv, RatingsCsvError } from '../lib/ratings-csv.ts';
 import { categoricalAgreement, LEVELS, reportToJSON, type Level, type Report, type StatisticEntry } from '../../stats/index.ts';
 import { extendReport, inference, InputError, truthByCase, patientsByCase, type ExtendOptions, type Ratings } from '../../stats/index.ts';
-import { parseCsv, CsvError } from '../lib/csv.ts';
+import { parseCsv, CsvError } from '../../formats/csv.ts';
 
 export const OPTIONS = {
   level: { type: 'string', default: 'nominal' },

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from './extract.ts';
-import { parseCsv } from '../lib/csv.ts';
+import { parseCsv } from '../../formats/csv.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'extract-'));
 function file(name: string, text: string): string {

@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CsvError, parseCsv } from '../lib/csv.ts';
+import { CsvError, parseCsv } from '../../formats/csv.ts';
 import { extractionRecord, extractLabel, extractReport, parseRulesText, RulesError, type CompiledRules } from '../../reports/index.ts';
 
 /** One CSV cell (RFC 4180 quoting when needed). */

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseMrmcCsv } from '../lib/mrmc-csv.ts';
-import { CsvError } from '../lib/csv.ts';
+import { CsvError } from '../../formats/csv.ts';
 import { InputError } from '../../stats/accuracy/truth.ts';
 import { buildStudy, mrmc, type CovMethod, type Fom } from '../../stats/mrmc/index.ts';
 import { mrmcTable } from '../../stats/mrmc/table.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { withDatabase } from './db-open.ts';
 import { dataRoot, isEmptyDatabase } from '../../db/client.ts';
-import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../db/seed/demo.ts';
+import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../seed/demo.ts';
 
 export async function run(args: string[]): Promise<number> {
   const reset = args.includes('--reset');

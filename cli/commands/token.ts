@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { withDatabase } from './db-open.ts';
 import { users } from '../../db/schema.ts';
-import { createToken, TokenError } from '../../app/models/tokens.server.ts';
+import { createToken } from '../../app/models/tokens.server.ts';
+import { AppError } from '../../domain/errors.ts';
 
 const USAGE = 'usage: truthline token create --user EMAIL --project SLUG[,SLUG…] [--name NAME]';
 
@@ -41,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(`token for ${email} (projects: ${t.projects.map((p) => p.slug).join(', ')}); shown once, store it now:\n${t.token}\n`);
       return 0;
     } catch (e) {
-      if (e instanceof TokenError) {
+      if (e instanceof AppError) {
         process.stderr.write(`truthline token: ${e.message}\n`);
         return 1;
       }

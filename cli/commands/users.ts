@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { withDatabase } from './db-open.ts';
-import { createUser, UserExistsError } from '../../app/models/users.server.ts';
+import { createUser } from '../../app/models/users.server.ts';
+import { AppError } from '../../domain/errors.ts';
 
 const USAGE = 'usage: truthline users create --email E [--name N] [--admin]';
 
@@ -29,7 +30,7 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(`created ${u.email}${values.admin ? ' (administrator)' : ''}\none-time password (shown once; it must be changed at first sign-in): ${u.password}\n`);
       return 0;
     } catch (e) {
-      if (e instanceof UserExistsError) {
+      if (e instanceof AppError) {
         process.stderr.write(`truthline users: ${e.message}\n`);
         return 1;
       }

@@ -3,7 +3,7 @@
  * columns ignored); `modality` or `treatment` are accepted for `arm`, `reader` for `reader_id`,
  * `case` for `case_id` (the MRMC tools' names). truth: 1/0, true/false, positive/negative.
  */
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '../../formats/csv.ts';
 import { InputError } from '../../stats/accuracy/truth.ts';
 import type { StudyRow } from '../../stats/mrmc/study.ts';
 

@@ -9,7 +9,7 @@
  * same files and build the same Ratings (cli/lib/ratings-csv.test.ts checks them against each
  * other).
  */
-import { parseCsv, CsvError } from './csv.ts';
+import { parseCsv, CsvError } from '../../formats/csv.ts';
 import { fromColumns, fromInterned, RatingsError, type InternedColumns, type Level, type Ratings } from '../../stats/ratings.ts';
 
 export class RatingsCsvError extends Error {

@@ -11,7 +11,7 @@
  *           category position), krippendorff_alpha (interval; ratio too at ratio level).
  */
 import type { Ratings } from '../ratings.ts';
-import { caseCounts, completeCases, pairTable, raterMatrix, type CaseCounts } from '../ratings.ts';
+import { caseCounts, completeCases, pairTable, raterMatrix, } from '../ratings.ts';
 import { entry, type StatisticEntry, type Report, type ParamValue } from '../report.ts';
 import { weightMatrix, weightsToArray, type WeightSpec } from './weights.ts';
 import {

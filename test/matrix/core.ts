@@ -3,6 +3,8 @@ import { all, adminOnly, leadOnly, member, signedIn, slug, type Spec } from './t
 
 export const entries: Record<string, Spec> = {
   'root.tsx': { path: () => '/', loader: all('ok') },
+  // Any unknown address: a 404 rendered inside the layout.
+  '$.tsx': { path: () => '/no-such-page', loader: all('notfound') },
   '_index.tsx': { path: () => '/', loader: signedIn },
   'login.tsx': { path: () => '/login', loader: { ...all('ok') }, action: all('ok') },
   // Signing out sends everyone to the sign-in page.

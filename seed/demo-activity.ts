@@ -4,10 +4,10 @@
  * demo's events, hash chains and truth labels are exactly what real use produces. reader1 has
  * read nothing, so a visitor signing in as reader1 finds a full queue.
  */
-import type { Db } from '../client.ts';
-import { sendCaseEvent } from '../../workflows/runtime.ts';
-import { getCaseWorkflow } from '../../workflows/runtime.ts';
-import { countedReads } from '../../workflows/machine.ts';
+import type { Db } from '../db/client.ts';
+import { sendCaseEvent } from '../workflows/runtime.ts';
+import { getCaseWorkflow } from '../workflows/runtime.ts';
+import { countedReads } from '../workflows/machine.ts';
 import { rng } from './images.ts';
 
 export type DemoTruth = { project: string; index: number; studyDate: string; truth: { ptx?: 'none' | 'left' | 'right'; mass?: 'left' | 'right' | null } };

@@ -5,14 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../client.ts';
-import { cases, findings, patients, projectMembers, projects, projectVersions, users } from '../schema.ts';
-import { hashPassword } from '../password.ts';
-import { writeAudit } from '../audit.ts';
+import type { Db } from '../db/client.ts';
+import { cases, findings, patients, projectMembers, projects, projectVersions, users } from '../db/schema.ts';
+import { hashPassword } from '../db/password.ts';
+import { writeAudit } from '../db/audit.ts';
 import { chestRadiograph, mammogram, rng } from './images.ts';
 import { mammographyDefinition, pneumothoraxDefinition } from './demo-projects.ts';
-import { startCaseWorkflow } from '../../workflows/runtime.ts';
-import type { Tx } from '../client.ts';
+import { startCaseWorkflow } from '../workflows/runtime.ts';
+import type { Tx } from '../db/client.ts';
 import { simulateDemoActivity, type DemoTruth } from './demo-activity.ts';
 
 export const DEMO_PASSWORD = 'truthline-demo';

@@ -1,5 +1,6 @@
 /** The two demo projects of issue 2: their reader forms, reference standards and policies. */
-import type { ProjectDefinition } from '../../workflows/definition.ts';
+import type { ProjectDefinition } from '../workflows/definition.ts';
+import { DEFAULT_EVIDENCE_PRECEDENCE } from '../domain/vocabulary.ts';
 
 export const pneumothoraxDefinition: ProjectDefinition = {
   readerForm: {
@@ -25,7 +26,7 @@ export const pneumothoraxDefinition: ProjectDefinition = {
     source: 'panel',
     panelField: 'pneumothorax',
   },
-  mapping: { rules: [], precedence: ['pathology', 'surgery', 'follow_up', 'report'] },
+  mapping: { rules: [], precedence: [...DEFAULT_EVIDENCE_PRECEDENCE] },
   truthPolicy: {
     readersPerCase: 2,
     rules: {},
@@ -80,7 +81,7 @@ export const mammographyDefinition: ProjectDefinition = {
       { kind: 'pathology', resultCodes: ['benign'], value: false, requiresWindow: false },
       { kind: 'follow_up', resultCodes: ['negative'], value: false, requiresWindow: true },
     ],
-    precedence: ['pathology', 'surgery', 'follow_up', 'report'],
+    precedence: [...DEFAULT_EVIDENCE_PRECEDENCE],
   },
   truthPolicy: {
     readersPerCase: 2,
