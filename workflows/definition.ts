@@ -4,6 +4,7 @@
  * One zod schema each: the lead's editor, the seed, the API and the workflows all parse with these.
  */
 import { z } from 'zod';
+import { hangingProtocolSchema } from '../imaging/hanging-protocol.ts';
 
 const key = z
   .string()
@@ -56,6 +57,8 @@ export const readerFormSchema = z.object({
   fields: z.array(fieldSchema).min(1),
   confidence: z.boolean().default(false),
   comment: z.boolean().default(true),
+  /** How the case's images hang in the viewer (part of what readers see, so versioned with the form). */
+  hangingProtocol: hangingProtocolSchema.optional(),
 });
 export type ReaderForm = z.infer<typeof readerFormSchema>;
 

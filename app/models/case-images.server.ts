@@ -1,0 +1,58 @@
+/**
+ * Which images of a case a person may load. Every image byte — demo files, DICOM objects and
+ * DICOMweb responses — goes through here: a lead sees the cases of their project, a reader the
+ * cases assigned to them (or already read by them), an adjudicator the cases in their queue.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { dataRoot } from '../../db/client.ts';
+import { getCase } from './cases.server.ts';
+import { getReaderCase, NotVisible } from './reading.server.ts';
+import { getAdjudicationCase } from './adjudication.server.ts';
+import type { ProjectRole } from '../permissions.server.ts';
+import { contentTypeFor, parseImageRef } from '../../imaging/refs.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The case's image references, when this person may see the case; NotVisible otherwise. */
+export async function visibleCaseImages({ projectId, caseId, userId, roles }: { projectId: string; caseId: string; userId: string; roles: ProjectRole[] }): Promise<string[]> {
+  if (!UUID.test(caseId)) throw new NotVisible();
+  if (roles.includes('lead')) {
+    const row = await getCase({ projectId, caseId });
+    if (row && !row.c.withdrawnAt) return row.c.images;
+  }
+  const attempts: (() => Promise<{ case: { images: string[] } }>)[] = [];
+  if (roles.includes('reader')) attempts.push(() => getReaderCase({ projectId, caseId, userId }));
+  if (roles.includes('adjudicator')) attempts.push(() => getAdjudicationCase({ projectId, caseId, userId }));
+  for (const attempt of attempts) {
+    try {
+      return (await attempt()).case.images;
+    } catch (e) {
+      if (!(e instanceof NotVisible)) throw e;
+    }
+  }
+  throw new NotVisible();
+}
+
+/** The file behind image `index` of a visible case (a file under the data dir's demo-images). */
+export async function caseImageFile(args: { projectId: string; caseId: string; userId: string; roles: ProjectRole[]; index: string }) {
+  const images = await visibleCaseImages(args);
+  const i = /^[0-9]{1,4}$/.test(args.index) ? Number(args.index) : -1;
+  const ref = i >= 0 && i < images.length ? parseImageRef(images[i]) : null;
+  if (!ref || ref.kind !== 'local') throw new NotVisible();
+  const root = path.join(dataRoot(), 'demo-images');
+  const file = path.resolve(root, ref.path);
+  if (!file.startsWith(root + path.sep) || !fs.existsSync(file)) throw new NotVisible();
+  return { file, contentType: contentTypeFor(file), size: fs.statSync(file).size };
+}
+
+/** The case's studies (for the DICOMweb proxy: only these may be fetched through this case). */
+export async function caseStudies(args: { projectId: string; caseId: string; userId: string; roles: ProjectRole[] }): Promise<Set<string>> {
+  const images = await visibleCaseImages(args);
+  const studies = new Set<string>();
+  for (const im of images) {
+    const r = parseImageRef(im);
+    if (r?.kind === 'dicomweb') studies.add(r.study);
+  }
+  return studies;
+}
