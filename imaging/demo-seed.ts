@@ -32,10 +32,10 @@ export const MAMMO_PROTOCOL: HangingProtocolInput = {
   rows: 2,
   columns: 2,
   viewports: [
-    { label: 'R CC', match: { ImageLaterality: 'R', ViewPosition: 'CC' } },
-    { label: 'L CC', match: { ImageLaterality: 'L', ViewPosition: 'CC' } },
-    { label: 'R MLO', match: { ImageLaterality: 'R', ViewPosition: 'MLO' } },
-    { label: 'L MLO', match: { ImageLaterality: 'L', ViewPosition: 'MLO' } },
+    { label: 'R CC', match: { ImageLaterality: 'R', ViewPosition: 'CC' }, align: 'right' },
+    { label: 'L CC', match: { ImageLaterality: 'L', ViewPosition: 'CC' }, align: 'left' },
+    { label: 'R MLO', match: { ImageLaterality: 'R', ViewPosition: 'MLO' }, align: 'right' },
+    { label: 'L MLO', match: { ImageLaterality: 'L', ViewPosition: 'MLO' }, align: 'left' },
   ],
 };
 

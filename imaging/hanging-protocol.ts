@@ -13,6 +13,8 @@ export const viewportRuleSchema = z.object({
   match: z.partialRecord(z.enum(['Modality', 'ImageLaterality', 'Laterality', 'ViewPosition', 'BodyPartExamined', 'SeriesDescription']), attr).default({}),
   /** A stack viewport holds every matching image (a CT series); otherwise the first match. */
   stack: z.boolean().default(false),
+  /** Which edge of the viewport the image is pushed to: mammograms hang back to back (R right, L left). */
+  align: z.enum(['center', 'left', 'right']).default('center'),
 });
 
 export const hangingProtocolSchema = z
@@ -27,28 +29,3 @@ export const hangingProtocolSchema = z
 export type HangingProtocol = z.output<typeof hangingProtocolSchema>;
 export type HangingProtocolInput = z.input<typeof hangingProtocolSchema>;
 export type ViewportRule = z.output<typeof viewportRuleSchema>;
-
-export type ImageAttributes = Partial<Record<'Modality' | 'ImageLaterality' | 'Laterality' | 'ViewPosition' | 'BodyPartExamined' | 'SeriesDescription', string>>;
-
-/**
- * Places images (in manifest order) into the protocol's viewports: each image goes to the first
- * viewport whose rules it meets and that still has room; images matching nothing fill empty
- * viewports, and without a protocol everything shares one stack viewport.
- */
-export function hang(protocol: HangingProtocolInput | undefined, images: ImageAttributes[]): { label: string; stack: boolean; images: number[] }[] {
-  if (!protocol) return [{ label: '', stack: true, images: images.map((_, i) => i) }];
-  const rules = protocol.viewports.map((v) => viewportRuleSchema.parse(v));
-  const cells = rules.map((r) => ({ label: r.label, stack: r.stack, images: [] as number[] }));
-  const left: number[] = [];
-  images.forEach((im, i) => {
-    const k = rules.findIndex((r, j) => (r.stack || cells[j].images.length === 0) && Object.entries(r.match).every(([a, v]) => (im[a as keyof ImageAttributes] ?? '').toUpperCase() === v.toUpperCase()));
-    if (k >= 0) cells[k].images.push(i);
-    else left.push(i);
-  });
-  for (const i of left) {
-    const empty = cells.find((c) => c.images.length === 0);
-    if (empty) empty.images.push(i);
-    else cells[cells.length - 1].images.push(i);
-  }
-  return cells;
-}

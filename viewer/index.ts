@@ -13,7 +13,8 @@ import { init as coreInit, RenderingEngine, Enums, imageLoader, metaData, type T
 import { init as dicomInit, wadouri, wadors } from '@cornerstonejs/dicom-image-loader';
 import { init as toolsInit, addTool, ToolGroupManager, WindowLevelTool, PanTool, Enums as ToolEnums } from '@cornerstonejs/tools';
 import { registerWebLoader } from './web-loader.ts';
-import { hang, type HangingProtocol, type ImageAttributes } from '../imaging/hanging-protocol.ts';
+import type { HangingProtocol } from '../imaging/hanging-protocol.ts';
+import { hang, type ImageAttributes } from '../imaging/hang.ts';
 import type { ViewerImage } from '../imaging/refs.ts';
 import { presetsFor, type Preset } from './presets.ts';
 import { loadDicomWeb } from './dicomweb.ts';
@@ -51,6 +52,7 @@ type Cell = {
   id: string;
   label: string;
   stack: boolean;
+  align: 'center' | 'left' | 'right';
   imageIds: string[];
   el: HTMLDivElement;
   readout: HTMLDivElement;
@@ -166,7 +168,7 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
     box.setAttribute('aria-label', `${p.label || 'Image'}${lat || view ? ` (${[lat, view].filter(Boolean).join(' ')})` : ''}`);
     const readout = el('div', 'tv-readout', box);
     const position = el('div', 'tv-position', box);
-    return { id: `tl-vp-${n}-${i}`, label: p.label, stack: p.stack, imageIds: ids, el: vpEl, readout, position, presets: presetsFor(first.Modality), preset: 0 };
+    return { id: `tl-vp-${n}-${i}`, label: p.label, stack: p.stack, align: p.align, imageIds: ids, el: vpEl, readout, position, presets: presetsFor(first.Modality), preset: 0 };
   });
   engine.setViewports(cells.filter((c) => c.imageIds.length).map((c) => ({ viewportId: c.id, type: Enums.ViewportType.STACK, element: c.el, defaultOptions: { background: [0, 0, 0] as Types.Point3 } })));
 
@@ -196,6 +198,7 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
       if (!vp) return;
       tools.addViewport(c.id, engine.id);
       await vp.setStack(c.imageIds, 0);
+      fit(vp, c.align);
       vp.render();
       const onVoi = () => showReadout(c);
       c.el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
@@ -262,6 +265,7 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
     reset: () =>
       act((vp, c) => {
         vp.resetCamera();
+        fit(vp, c.align);
         vp.resetProperties();
         c.preset = 0;
         zoomedFlag = false;
@@ -303,6 +307,17 @@ function zoomAt(vp: Types.IStackViewport, canvasPoint: Types.Point2, factor: num
   const position = cam.position.map((v, i) => v + d[i]) as Types.Point3;
   vp.setCamera({ parallelScale: cam.parallelScale / f, focalPoint: focal, position });
   vp.render();
+}
+
+/** Fit to the viewport (Cornerstone's reset), then push the image to the protocol's edge. */
+function fit(vp: Types.IStackViewport, align: 'center' | 'left' | 'right') {
+  if (align === 'center') return;
+  const { dimensions, imageData } = vp.getImageData() ?? {};
+  if (!dimensions || !imageData) return;
+  const xs = [0, dimensions[0] - 1].map((i) => vp.worldToCanvas(imageData.indexToWorld!([i, 0, 0]) as Types.Point3)[0]);
+  const width = vp.canvas.clientWidth;
+  const dx = align === 'right' ? width - Math.max(...xs) : -Math.min(...xs);
+  panBy(vp, dx, 0);
 }
 
 function panBy(vp: Types.IStackViewport, dx: number, dy: number) {

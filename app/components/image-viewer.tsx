@@ -86,7 +86,7 @@ export function ImageViewer({ images, caseUrl, protocol, apiRef }: { images: str
           Reset
         </button>
         <button type="button" className="secondary" onClick={call((v) => v.fullscreen())} aria-label="Full screen (f)" disabled={!ready}>
-          ⛶
+          Full screen
         </button>
         <span className="tv-hint">Drag: pan · right-drag: window/level · wheel: zoom (stack: scroll, Ctrl+wheel zoom)</span>
       </div>
