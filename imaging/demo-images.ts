@@ -9,6 +9,16 @@ import { SOP_CLASS, uid, writePart10, type Attributes, type GreyImage } from './
 const clamp12 = (v: number) => (v < 0 ? 0 : v > 4095 ? 4095 : Math.round(v));
 
 export type DemoObject = { name: string; bytes: Buffer };
+
+// The demo reuses a few pixel variants per view and finding: generating every case's pixels made
+// the first start (and every browser test's server) several times slower.
+const VARIANTS = 4;
+const pixelCache = new Map<string, GreyImage>();
+function cached(key: string, make: () => GreyImage): GreyImage {
+  let im = pixelCache.get(key);
+  if (!im) pixelCache.set(key, (im = make()));
+  return im;
+}
 type Study = { studyUid: string; studyDate: string; accession: string; patientId: string; seed: number };
 
 function common(s: Study, modality: string, series: number, instance: number, extra: Record<string, unknown>): Attributes {
@@ -127,7 +137,7 @@ export function chestStudy(s: Study, ptx: 'none' | 'left' | 'right'): DemoObject
         WindowWidth: 3000,
         SeriesDescription: `Chest ${view}`,
       }),
-      chest(s.seed * 2 + i, view, view === 'PA' ? ptx : 'none'),
+      cached(`chest ${view} ${view === 'PA' ? ptx : 'none'} ${s.seed % VARIANTS}`, () => chest((s.seed % VARIANTS) * 2 + i + 1, view, view === 'PA' ? ptx : 'none')),
     ),
   }));
 }
@@ -155,7 +165,9 @@ export function mammoStudy(s: Study, massSide: 'left' | 'right' | null): DemoObj
         PresentationIntentType: 'FOR PRESENTATION',
         SeriesDescription: `${side} ${view}`,
       }),
-      mammo(s.seed * 4 + i, side, view, massSide === (side === 'L' ? 'left' : 'right')),
+      cached(`mammo ${side}${view} ${massSide === (side === 'L' ? 'left' : 'right')} ${s.seed % VARIANTS}`, () =>
+        mammo((s.seed % VARIANTS) * 4 + i + 1, side, view, massSide === (side === 'L' ? 'left' : 'right')),
+      ),
     ),
   }));
 }
@@ -178,7 +190,7 @@ export function ctStudy(s: Study, slices: number, nodule: boolean): DemoObject[]
         WindowWidth: 1500,
         SeriesDescription: 'Chest CT axial 5 mm',
       }),
-      ctSlice(s.seed * 100 + i, i / Math.max(1, slices - 1), nodule),
+      cached(`ct ${nodule} ${i}/${slices}`, () => ctSlice(1000 + i, i / Math.max(1, slices - 1), nodule)),
     ),
   }));
 }

@@ -9,7 +9,7 @@
  * the cursor (scrolls slices in a stack; Ctrl+wheel zooms there). The page never scrolls under
  * an image. Keyboard actions go through the handle and act on the active viewport.
  */
-import { init as coreInit, RenderingEngine, Enums, imageLoader, metaData, type Types } from '@cornerstonejs/core';
+import { init as coreInit, RenderingEngine, Enums, imageLoader, metaData, utilities, type Types } from '@cornerstonejs/core';
 import { init as dicomInit, wadouri, wadors } from '@cornerstonejs/dicom-image-loader';
 import { init as toolsInit, addTool, ToolGroupManager, WindowLevelTool, PanTool, Enums as ToolEnums } from '@cornerstonejs/tools';
 import { registerWebLoader } from './web-loader.ts';
@@ -185,9 +185,14 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
     const vp = vpOf(c);
     if (!vp) return;
     const { voiRange, invert } = vp.getProperties();
-    if (voiRange) c.readout.textContent = `W ${Math.round(voiRange.upper - voiRange.lower)} L ${Math.round((voiRange.upper + voiRange.lower) / 2)}${invert ? ' · inverted' : ''}`;
-    c.readout.dataset.window = voiRange ? String(voiRange.upper - voiRange.lower) : '';
-    c.readout.dataset.level = voiRange ? String((voiRange.upper + voiRange.lower) / 2) : '';
+    if (voiRange) {
+      // Shown as DICOM window width/centre; the exact range the display maps to black..white is kept for tests.
+      const { windowWidth, windowCenter } = utilities.windowLevel.toWindowLevel(voiRange.lower, voiRange.upper);
+      c.readout.textContent = `W ${Math.round(windowWidth)} L ${Math.round(windowCenter)}${invert ? ' · inverted' : ''}`;
+      c.readout.dataset.lower = String(voiRange.lower);
+      c.readout.dataset.upper = String(voiRange.upper);
+      c.readout.dataset.invert = String(Boolean(invert));
+    }
     c.position.textContent = c.imageIds.length > 1 ? `${vp.getCurrentImageIdIndex() + 1} / ${c.imageIds.length}` : '';
   };
 
