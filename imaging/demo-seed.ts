@@ -18,7 +18,7 @@ export type DemoStudy =
 export function writeDemoStudy(opts: { dir: string; slug: string; caseNo: string; studyUid: string; studyDate: string; accession: string; patientId: string; seed: number; study: DemoStudy }): string[] {
   const s = { studyUid: opts.studyUid, studyDate: opts.studyDate, accession: opts.accession, patientId: opts.patientId, seed: opts.seed };
   const st = opts.study;
-  const objects: DemoObject[] = st.kind === 'chest' ? chestStudy(s, st.pneumothorax) : st.kind === 'mammo' ? mammoStudy(s, st.mass) : ctStudy(s, 24, st.nodule);
+  const objects: DemoObject[] = st.kind === 'chest' ? chestStudy(s, st.pneumothorax) : st.kind === 'mammo' ? mammoStudy(s, st.mass) : ctStudy(s, 20, st.nodule);
   fs.mkdirSync(opts.dir, { recursive: true });
   return objects.map((o) => {
     const file = `${opts.slug}-${opts.caseNo}-${o.name}`;

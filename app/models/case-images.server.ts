@@ -56,3 +56,43 @@ export async function caseStudies(args: { projectId: string; caseId: string; use
   }
   return studies;
 }
+
+const UIDP = '[0-9]+(?:\\.[0-9]+)*';
+// WADO-RS / QIDO-RS paths below a study: metadata, instances, frames, rendered not included.
+const DICOMWEB_PATH = new RegExp(`^studies/(${UIDP})(?:/series(?:/${UIDP}(?:/instances(?:/${UIDP}(?:/frames/[0-9]+(?:,[0-9]+)*|/metadata)?)?|/metadata)?)?|/metadata|/instances)?$`);
+
+/** Where the configured PACS is (DICOMWEB_URL, optional DICOMWEB_USER / DICOMWEB_PASSWORD). */
+export function dicomWebConfig(): { url: string; authorization?: string } | null {
+  const url = process.env.DICOMWEB_URL?.replace(/\/+$/, '');
+  if (!url) return null;
+  const user = process.env.DICOMWEB_USER;
+  const authorization = user ? `Basic ${Buffer.from(`${user}:${process.env.DICOMWEB_PASSWORD ?? ''}`).toString('base64')}` : undefined;
+  return { url, authorization };
+}
+
+/**
+ * A DICOMweb request on behalf of a person looking at a case: only GETs below a study the case
+ * references, only for people who may see the case; the PACS's answer is passed through.
+ */
+export async function proxyCaseDicomWeb(args: { projectId: string; caseId: string; userId: string; roles: ProjectRole[]; path: string; search: string; accept: string | null }): Promise<Response> {
+  const m = DICOMWEB_PATH.exec(args.path);
+  const studies = await caseStudies(args);
+  if (!m || !studies.has(m[1])) throw new NotVisible();
+  const cfg = dicomWebConfig();
+  if (!cfg) return new Response('No PACS is configured on this installation (set DICOMWEB_URL).', { status: 503, headers: { 'Content-Type': 'text/plain' } });
+  const headers: Record<string, string> = { Accept: args.accept ?? 'application/dicom+json' };
+  if (cfg.authorization) headers.Authorization = cfg.authorization;
+  let upstream: Response;
+  try {
+    upstream = await fetch(`${cfg.url}/${args.path}${args.search}`, { headers, signal: AbortSignal.timeout(60_000) });
+  } catch (e) {
+    return new Response(`The PACS did not answer (${(e as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable'}).`, { status: 502, headers: { 'Content-Type': 'text/plain' } });
+  }
+  if (upstream.status === 404) throw new NotVisible();
+  const out = new Headers({ 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' });
+  for (const h of ['Content-Type', 'Content-Length']) {
+    const v = upstream.headers.get(h);
+    if (v) out.set(h, v);
+  }
+  return new Response(upstream.ok ? upstream.body : `The PACS answered ${upstream.status}.`, { status: upstream.ok ? 200 : 502, headers: out });
+}

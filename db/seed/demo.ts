@@ -84,7 +84,7 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
         modality: 'CT',
         bodyPart: 'CHEST',
         prefix: 'CT',
-        cases: 6,
+        cases: 4,
       },
     ];
     for (const [p, spec] of specs.entries()) {

@@ -30,7 +30,7 @@ export async function startServer(): Promise<Running> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 180_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 420_000);
     const onData = (b: Buffer) => {
       log += b.toString();
       const m = log.match(/listening on (http:\/\/[^\s]+)/);
@@ -76,7 +76,7 @@ export function useServerAndBrowser(): { srv: Running; browser: Browser } {
   beforeAll(async () => {
     ctx.srv = await startServer();
     ctx.browser = await launch();
-  }, 300_000);
+  }, 600_000);
   afterAll(async () => {
     await ctx.browser?.close();
     await ctx.srv?.stop();

@@ -164,12 +164,12 @@ describe.skipIf(!hasChromium)('Cornerstone3D viewer', () => {
     await page.waitForURL(`${ctx.srv.url}/`);
     await openNextCase(page, ctx.srv.url, 'chest-ct-nodule');
     const position = page.locator('.tv-cell[data-viewport="Axial"] .tv-position');
-    expect(await position.textContent()).toBe('1 / 24');
+    expect(await position.textContent()).toBe('1 / 20');
     expect((await readout(page, 'Axial')).text).toBe('W 1500 L -600');
     const box = (await page.locator('.tv-cell[data-viewport="Axial"]').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     for (let i = 0; i < 11; i++) await page.mouse.wheel(0, 100);
-    await expect.poll(() => position.textContent()).toBe('12 / 24');
+    await expect.poll(() => position.textContent()).toBe('12 / 20');
     expect(await page.evaluate(() => window.scrollY)).toBe(0);
     await page.keyboard.press('w'); // first CT preset: lung
     await page.keyboard.press('w'); // mediastinum

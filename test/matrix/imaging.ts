@@ -14,3 +14,9 @@ export const entries: Record<string, Spec> = {
     loader: noSuchImage,
   },
 };
+entries['projects.$slug.cases.$caseId.dicomweb.$.tsx'] = {
+  path: (w) => `/projects/${w.project.slug}/cases/${w.kase.id}/dicomweb/studies/1.2.3/metadata`,
+  params: (w) => ({ slug: w.project.slug, caseId: w.kase.id, '*': 'studies/1.2.3/metadata' }),
+  // The world's case references no study: nothing may be fetched through it.
+  loader: noSuchImage,
+};
