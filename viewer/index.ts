@@ -282,7 +282,7 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
         c.preset = (c.preset + 1) % (c.presets.length + 1);
         const p = c.presets[c.preset - 1];
         if (!p) vp.resetProperties();
-        else vp.setProperties({ voiRange: { lower: p.level - p.window / 2, upper: p.level + p.window / 2 } });
+        else vp.setProperties({ voiRange: utilities.windowLevel.toLowHighRange(p.window, p.level) });
       }),
     fullscreen: () => {
       if (document.fullscreenElement) void document.exitFullscreen();
