@@ -114,7 +114,8 @@ async function main() {
   });
 
   app.use('/build', express.static(path.join(BUILD, 'public/build'), { immutable: true, maxAge: '1y' }));
-  app.use('/demo-images', express.static(path.join(dataRoot(), 'demo-images'), { maxAge: '1h' }));
+  // The viewer bundle (npm run build); demo images are served only through the case's access-checked path.
+  app.use('/viewer', express.static(path.join(BUILD, 'public/viewer'), { maxAge: '1h' }));
   app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }));
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
 

@@ -9,7 +9,8 @@ import type { Db } from '../db/client.ts';
 import { cases, findings, patients, projectMembers, projects, projectVersions, users } from '../db/schema.ts';
 import { hashPassword } from '../db/password.ts';
 import { writeAudit } from '../db/audit.ts';
-import { chestRadiograph, mammogram, rng } from './images.ts';
+import { rng } from './images.ts';
+import { writeDemoStudy, withProtocol, MAMMO_PROTOCOL, CHEST_PROTOCOL, ctNoduleDefinition } from '../imaging/demo-seed.ts';
 import { mammographyDefinition, pneumothoraxDefinition } from './demo-projects.ts';
 import { startCaseWorkflow } from '../workflows/runtime.ts';
 import type { Tx } from '../db/client.ts';
@@ -60,8 +61,8 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
         slug: 'chest-pneumothorax',
         name: 'Chest radiograph — pneumothorax',
         description: 'Is there a pneumothorax? Two blinded readers; disagreements go to the adjudicator. The reader panel is the truth.',
-        definition: pneumothoraxDefinition,
-        modality: 'CR',
+        definition: withProtocol(pneumothoraxDefinition, CHEST_PROTOCOL),
+        modality: 'DX',
         bodyPart: 'CHEST',
         prefix: 'CXR',
       },
@@ -70,10 +71,20 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
         name: 'Screening mammography — BI-RADS',
         description:
           'BI-RADS per breast from two readers (adjudication beyond one category or across 3|4). Truth: malignant within 12 months, from pathology or a negative follow-up exam within 365 days.',
-        definition: mammographyDefinition,
+        definition: withProtocol(mammographyDefinition, MAMMO_PROTOCOL),
         modality: 'MG',
         bodyPart: 'BREAST',
         prefix: 'MG',
+      },
+      {
+        slug: 'chest-ct-nodule',
+        name: 'Chest CT — lung nodule',
+        description: 'Is there a lung nodule of 4 mm or more? A small CT demo: scroll the series with the wheel. Two blinded readers; disagreements go to the adjudicator.',
+        definition: ctNoduleDefinition(pneumothoraxDefinition),
+        modality: 'CT',
+        bodyPart: 'CHEST',
+        prefix: 'CT',
+        cases: 4,
       },
     ];
     for (const [p, spec] of specs.entries()) {
@@ -99,25 +110,23 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
           .returning();
         patientIds.push(pt.id);
       }
-      for (let i = 0; i < 45; i++) {
+      for (let i = 0; i < ((spec as { cases?: number }).cases ?? 45); i++) {
         const caseNo = String(i + 1).padStart(3, '0');
         const patientId = patientIds[i < 32 ? i : Math.floor(r() * 32)];
         const studyDate = isoDate(new Date(Date.UTC(2025, 0, 6)), Math.floor(i * 7 + r() * 5));
-        const images: string[] = [];
+        const studyInstanceUid = `1.2.826.0.1.3680043.10.1234.${p + 1}.${i + 1}`;
+        const study = { dir: imgDir, slug: spec.slug, caseNo, studyUid: studyInstanceUid, studyDate, accession: `${spec.prefix}-ACC-${caseNo}`, patientId: `${spec.prefix}-P${String((i % 32) + 1).padStart(3, '0')}` };
+        let images: string[];
         if (p === 0) {
           const ptx = r() < 0.35 ? (r() < 0.5 ? 'left' : 'right') : 'none';
           ptxChoice[i] = ptx;
-          const file = `${spec.slug}-${caseNo}.png`;
-          fs.writeFileSync(path.join(imgDir, file), chestRadiograph(7919 * (i + 1), ptx));
-          images.push(`/demo-images/${file}`);
-        } else {
+          images = writeDemoStudy({ ...study, seed: 7919 * (i + 1), study: { kind: 'chest', pneumothorax: ptx } });
+        } else if (p === 1) {
           const massSide = r() < 0.3 ? (r() < 0.5 ? 'left' : 'right') : null;
           massChoice[i] = massSide;
-          for (const side of ['right', 'left'] as const) {
-            const file = `${spec.slug}-${caseNo}-${side === 'left' ? 'L' : 'R'}CC.png`;
-            fs.writeFileSync(path.join(imgDir, file), mammogram(104729 * (i + 1) + (side === 'left' ? 1 : 0), side, massSide === side));
-            images.push(`/demo-images/${file}`);
-          }
+          images = writeDemoStudy({ ...study, seed: 104729 * (i + 1), study: { kind: 'mammo', mass: massSide } });
+        } else {
+          images = writeDemoStudy({ ...study, seed: 3571 * (i + 1), study: { kind: 'ct', nodule: r() < 0.5 } });
         }
         const [c] = await tx
           .insert(cases)
@@ -126,17 +135,17 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
             patientId,
             projectVersion: 1,
             externalId: `${spec.prefix}-ACC-${caseNo}`,
-            studyInstanceUid: `1.2.826.0.1.3680043.10.1234.${p + 1}.${i + 1}`,
+            studyInstanceUid,
             studyDate,
             modality: spec.modality,
             bodyPart: spec.bodyPart,
-            metadata: { site: i % 2 ? 'Site A' : 'Site B', view: p === 0 ? 'PA' : 'CC' },
+            metadata: { site: i % 2 ? 'Site A' : 'Site B', view: p === 0 ? 'PA + lateral' : p === 1 ? 'CC + MLO' : 'axial' },
             images,
           })
           .returning();
         for (const f of spec.definition.readerForm.findings) await tx.insert(findings).values({ caseId: c.id, key: f.key, label: f.label });
         await startCaseWorkflow({ tx: tx as unknown as Tx, caseId: c.id, actorId: lead, at: isoAt(studyDate, 0) });
-        truthByCase.set(c.id, { project: spec.slug, index: i, studyDate, truth: p === 0 ? { ptx: ptxOf(i) } : { mass: massOf(i) } });
+        if (p < 2) truthByCase.set(c.id, { project: spec.slug, index: i, studyDate, truth: p === 0 ? { ptx: ptxOf(i) } : { mass: massOf(i) } });
       }
     }
   });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_EVIDENCE_PRECEDENCE, evidenceKindSchema, WINDOW_CLOSE_STATES, type EvidenceKind } from '../domain/vocabulary.ts';
+import { hangingProtocolSchema } from '../imaging/hanging-protocol.ts';
 
 const key = z
   .string()
@@ -57,6 +58,8 @@ export const readerFormSchema = z.object({
   fields: z.array(fieldSchema).min(1),
   confidence: z.boolean().default(false),
   comment: z.boolean().default(true),
+  /** How the case's images hang in the viewer (part of what readers see, so versioned with the form). */
+  hangingProtocol: hangingProtocolSchema.optional(),
 });
 export type ReaderForm = z.infer<typeof readerFormSchema>;
 

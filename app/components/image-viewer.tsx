@@ -1,97 +1,94 @@
 /**
- * The case image viewer: several images, zoom, pan, brightness/contrast (8-bit PNG/JPEG, applied
- * as CSS filters), reset. Keyboard: [ ] previous/next image, + − zoom, arrows pan when zoomed,
- * 0 resets. Shortcuts never fire inside text inputs (see useReaderKeys).
+ * The case image viewer: the Cornerstone3D bundle (viewer/, built into /viewer/viewer.js) mounted
+ * on the client only. The server render shows an empty stage; the bundle loads after hydration.
+ * Keyboard (useReaderKeys): [ ] step, + − zoom, arrows pan, i invert, w window presets,
+ * f full screen, 0 reset. Never inside a text field.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { viewerImages, type ViewerImage } from '../../imaging/refs.ts';
+import type { HangingProtocol } from '../../imaging/hanging-protocol.ts';
 
-export type ViewerApi = { prev(): void; next(): void; zoom(f: number): void; pan(dx: number, dy: number): void; reset(): void; zoomed(): boolean };
+export type ViewerApi = {
+  prev(): void;
+  next(): void;
+  zoom(f: number): void;
+  pan(dx: number, dy: number): void;
+  reset(): void;
+  invert(): void;
+  nextPreset(): void;
+  fullscreen(): void;
+  zoomed(): boolean;
+};
+type ViewerModule = { mount(el: HTMLElement, images: ViewerImage[], protocol?: HangingProtocol): Promise<ViewerApi & { destroy(): void }> };
 
-export function ImageViewer({ images, apiRef }: { images: string[]; apiRef?: React.MutableRefObject<ViewerApi | null> }) {
-  const [index, setIndex] = useState(0);
-  const [scale, setScale] = useState(1);
-  const [offset, setOffset] = useState({ x: 0, y: 0 });
-  const [brightness, setBrightness] = useState(100);
-  const [contrast, setContrast] = useState(100);
-  const drag = useRef<{ x: number; y: number } | null>(null);
+const VIEWER_SRC = '/viewer/viewer.js';
 
-  const reset = useCallback(() => {
-    setScale(1);
-    setOffset({ x: 0, y: 0 });
-    setBrightness(100);
-    setContrast(100);
-  }, []);
-  const go = useCallback((d: number) => setIndex((i) => (images.length ? (i + d + images.length) % images.length : 0)), [images.length]);
-  const zoom = useCallback((f: number) => setScale((s) => Math.min(8, Math.max(1, s * f))), []);
-  const pan = useCallback((dx: number, dy: number) => setOffset((o) => ({ x: o.x + dx, y: o.y + dy })), []);
+export function ImageViewer({ images, caseUrl, protocol, apiRef }: { images: string[]; caseUrl: string; protocol?: HangingProtocol; apiRef?: React.MutableRefObject<ViewerApi | null> }) {
+  const stage = useRef<HTMLDivElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [ready, setReady] = useState(false);
+  const key = JSON.stringify([images, caseUrl, protocol ?? null]);
 
   useEffect(() => {
-    if (apiRef) apiRef.current = { prev: () => go(-1), next: () => go(1), zoom, pan, reset, zoomed: () => scale > 1 };
-  }, [apiRef, go, zoom, pan, reset, scale]);
-  useEffect(() => {
-    if (scale === 1) setOffset({ x: 0, y: 0 });
-  }, [scale]);
+    let cancelled = false;
+    let handle: (ViewerApi & { destroy(): void }) | null = null;
+    setError(null);
+    setReady(false);
+    (import(/* @vite-ignore */ VIEWER_SRC) as Promise<ViewerModule>)
+      .then((m) => m.mount(stage.current!, viewerImages(images, caseUrl), protocol))
+      .then((h) => {
+        if (cancelled) return h.destroy();
+        handle = h;
+        if (apiRef) apiRef.current = h;
+        setReady(true);
+      })
+      .catch((e: unknown) => {
+        if (!cancelled) setError(`The viewer could not start: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    return () => {
+      cancelled = true;
+      handle?.destroy();
+      if (apiRef) apiRef.current = null;
+    };
+    // `key` stands for images, caseUrl and protocol.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
 
-  if (images.length === 0) return <div className="empty">This case has no images.</div>;
-  const src = images[index];
-  const isDicomWeb = src.startsWith('dicomweb:');
+  const call = (f: (v: ViewerApi) => void) => () => apiRef?.current && f(apiRef.current);
   return (
-    <section className="viewer" aria-label="Images">
-      <div
-        className="viewer-stage"
-        onWheel={(e) => zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15)}
-        onMouseDown={(e) => (drag.current = { x: e.clientX, y: e.clientY })}
-        onMouseMove={(e) => {
-          if (!drag.current || scale === 1) return;
-          pan(e.clientX - drag.current.x, e.clientY - drag.current.y);
-          drag.current = { x: e.clientX, y: e.clientY };
-        }}
-        onMouseUp={() => (drag.current = null)}
-        onMouseLeave={() => (drag.current = null)}
-      >
-        {isDicomWeb ? (
-          <p className="muted" style={{ color: '#ccc', padding: '1rem' }}>
-            DICOMweb image ({src}): server-side rendering is not configured on this installation.
-          </p>
-        ) : (
-          <img
-            src={src}
-            alt={`Image ${index + 1} of ${images.length}`}
-            draggable={false}
-            style={{
-              transform: `translate(${offset.x}px, ${offset.y}px) scale(${scale})`,
-              filter: `brightness(${brightness}%) contrast(${contrast}%)`,
-            }}
-          />
-        )}
-      </div>
+    <section className="viewer" aria-label="Images" data-ready={ready ? 'true' : 'false'}>
+      <div className="viewer-stage tv-host" ref={stage} />
+      {error ? (
+        <div className="flash flash-error" role="alert">
+          {error}
+        </div>
+      ) : null}
       <div className="viewer-tools">
-        <span aria-live="polite">
-          Image {index + 1} / {images.length}
-        </span>
-        <button type="button" className="secondary" onClick={() => go(-1)} aria-label="Previous image ([)" disabled={images.length < 2}>
-          ‹ Prev
+        <button type="button" className="secondary" onClick={call((v) => v.prev())} aria-label="Previous image ([)" disabled={!ready}>
+          ‹
         </button>
-        <button type="button" className="secondary" onClick={() => go(1)} aria-label="Next image (])" disabled={images.length < 2}>
-          Next ›
+        <button type="button" className="secondary" onClick={call((v) => v.next())} aria-label="Next image (])" disabled={!ready}>
+          ›
         </button>
-        <button type="button" className="secondary" onClick={() => zoom(1.25)} aria-label="Zoom in (+)">
+        <button type="button" className="secondary" onClick={call((v) => v.zoom(1.25))} aria-label="Zoom in (+)" disabled={!ready}>
           +
         </button>
-        <button type="button" className="secondary" onClick={() => zoom(0.8)} aria-label="Zoom out (−)">
+        <button type="button" className="secondary" onClick={call((v) => v.zoom(0.8))} aria-label="Zoom out (−)" disabled={!ready}>
           −
         </button>
-        <label className="inline">
-          Brightness
-          <input type="range" min={20} max={300} value={brightness} onChange={(e) => setBrightness(Number(e.target.value))} />
-        </label>
-        <label className="inline">
-          Contrast
-          <input type="range" min={20} max={400} value={contrast} onChange={(e) => setContrast(Number(e.target.value))} />
-        </label>
-        <button type="button" className="secondary" onClick={reset} aria-label="Reset view (0)">
+        <button type="button" className="secondary" onClick={call((v) => v.nextPreset())} aria-label="Window preset (w)" disabled={!ready}>
+          Window
+        </button>
+        <button type="button" className="secondary" onClick={call((v) => v.invert())} aria-label="Invert (i)" disabled={!ready}>
+          Invert
+        </button>
+        <button type="button" className="secondary" onClick={call((v) => v.reset())} aria-label="Reset view (0)" disabled={!ready}>
           Reset
         </button>
+        <button type="button" className="secondary" onClick={call((v) => v.fullscreen())} aria-label="Full screen (f)" disabled={!ready}>
+          Full screen
+        </button>
+        <span className="tv-hint">Drag: pan · right-drag: window/level · wheel: zoom (stack: scroll, Ctrl+wheel zoom)</span>
       </div>
     </section>
   );

@@ -1,6 +1,7 @@
 /**
  * The reader keymap (DESIGN.md): 1–9 choose, Enter submits, n next case, [ ] previous/next image,
- * arrows pan when zoomed, + − zoom, 0 reset. No shortcut fires inside a text input.
+ * arrows pan when zoomed, + − zoom, i invert, w window presets, f full screen, 0 reset.
+ * No shortcut fires inside a text input.
  */
 import { useEffect, type RefObject } from 'react';
 import type { ViewerApi } from './image-viewer.tsx';
@@ -48,6 +49,9 @@ export function useReaderKeys(opts: { formRef: RefObject<HTMLFormElement>; viewe
       else if (v && (e.key === '+' || e.key === '=')) v.zoom(1.25);
       else if (v && e.key === '-') v.zoom(0.8);
       else if (v && e.key === '0') v.reset();
+      else if (v && e.key === 'i') v.invert();
+      else if (v && e.key === 'w') v.nextPreset();
+      else if (v && e.key === 'f') v.fullscreen();
       else if (v && v.zoomed() && e.key.startsWith('Arrow')) {
         e.preventDefault();
         const d = 40;

@@ -88,7 +88,7 @@ export function detectFormat(text: string, fileName?: string | null): ManifestFo
 }
 
 const IMAGE_URL = /^(https?:\/\/[^\s/]+\/[^\s]*|\/[^\s]*)\.(png|jpe?g)(\?[^\s]*)?$/i;
-const DICOMWEB = /^dicomweb:\S+\/studies\/[0-9]+(\.[0-9]+)*(\/series\/[0-9]+(\.[0-9]+)*)?$/;
+const DICOMWEB = /^dicomweb:(\S+\/)?studies\/[0-9]+(\.[0-9]+)*(\/series\/[0-9]+(\.[0-9]+)*(\/instances\/[0-9]+(\.[0-9]+)*)?)?$/;
 const UID = /^[0-9]+(\.[0-9]+)*$/;
 
 function validDate(s: string): boolean {
@@ -221,7 +221,7 @@ function parseRow(r: RawRow, errors: ImportError[]): ManifestRow & { bad: boolea
   }
   for (const [i, ref] of images.entries()) {
     if (!IMAGE_URL.test(ref) && !DICOMWEB.test(ref)) {
-      err('images', `reference ${i + 1} "${ref.length > 80 ? `${ref.slice(0, 80)}…` : ref}" is neither a URL or path to a .png/.jpg image nor dicomweb:<server>/studies/<uid>[/series/<uid>]`);
+      err('images', `reference ${i + 1} "${ref.length > 80 ? `${ref.slice(0, 80)}…` : ref}" is neither a URL or path to a .png/.jpg image nor dicomweb:studies/<uid>[/series/<uid>[/instances/<uid>]]`);
     }
   }
   const uid = field('study_instance_uid');

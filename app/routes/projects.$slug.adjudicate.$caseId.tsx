@@ -95,7 +95,7 @@ export default function AdjudicateCase() {
         </div>
       ) : null}
       <div className="reader-layout">
-        <ImageViewer images={view.case.images} apiRef={viewer} />
+        <ImageViewer images={view.case.images} caseUrl={`/projects/${project.slug}/cases/${view.case.id}`} protocol={view.readerForm.hangingProtocol} apiRef={viewer} />
         <div>
           <section className="panel" aria-label="Dispute">
             <h2 style={{ marginTop: 0 }}>What is disputed</h2>

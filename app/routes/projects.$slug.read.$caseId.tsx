@@ -111,7 +111,7 @@ export default function ReadCase() {
         {view.expiresAt ? <span>Assignment expires {new Date(view.expiresAt).toLocaleString()}</span> : null}
       </div>
       <div className="reader-layout">
-        <ImageViewer images={view.case.images} apiRef={viewer} />
+        <ImageViewer images={view.case.images} caseUrl={`/projects/${project.slug}/cases/${view.case.id}`} protocol={view.readerForm.hangingProtocol} apiRef={viewer} />
         <section className="panel" aria-label="Your read">
           {errors?._form ? (
             <div className="flash flash-error" role="alert">
@@ -244,7 +244,7 @@ export default function ReadCase() {
                 )}
               </div>
               <p className="keys">
-                <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images
+                <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images · <kbd>i</kbd> invert · <kbd>w</kbd> window · <kbd>0</kbd> reset
               </p>
             </Form>
           ) : null}

@@ -20,6 +20,8 @@ export async function startServer(): Promise<Running> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-browser-'));
   // Inside the repository: the server bundle resolves its packages from ./node_modules.
   const buildDir = path.join(ROOT, '.cache', `browser-build-${path.basename(dataDir)}`);
+  const viewer = spawnSync(process.execPath, ['scripts/build-viewer.mjs'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TRUTHLINE_BUILD_DIR: buildDir } });
+  if (viewer.status !== 0) throw new Error(`viewer build failed: ${viewer.stderr}`);
   const build = spawnSync('npx', ['remix', 'build'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir } });
   if (build.status !== 0) throw new Error(`remix build failed: ${build.stderr}`);
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir, PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
@@ -28,7 +30,7 @@ export async function startServer(): Promise<Running> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 180_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 420_000);
     const onData = (b: Buffer) => {
       log += b.toString();
       const m = log.match(/listening on (http:\/\/[^\s]+)/);
@@ -74,7 +76,7 @@ export function useServerAndBrowser(): { srv: Running; browser: Browser } {
   beforeAll(async () => {
     ctx.srv = await startServer();
     ctx.browser = await launch();
-  }, 300_000);
+  }, 600_000);
   afterAll(async () => {
     await ctx.browser?.close();
     await ctx.srv?.stop();

@@ -1,0 +1,335 @@
+/**
+ * The Truthline image viewer, on Cornerstone3D. Built by esbuild (scripts/build-viewer.ts) into
+ * public/viewer/ and loaded by the read pages on the client only:
+ *
+ *   const { mount } = await import('/viewer/viewer.js');
+ *   const handle = await mount(element, images, protocol);
+ *
+ * Mouse: left-drag pans, right-drag sets window/level (readout bottom left), the wheel zooms at
+ * the cursor (scrolls slices in a stack; Ctrl+wheel zooms there). The page never scrolls under
+ * an image. Keyboard actions go through the handle and act on the active viewport.
+ */
+import { init as coreInit, RenderingEngine, Enums, imageLoader, metaData, utilities, type Types } from '@cornerstonejs/core';
+import { init as dicomInit, wadouri, wadors } from '@cornerstonejs/dicom-image-loader';
+import { init as toolsInit, addTool, ToolGroupManager, WindowLevelTool, PanTool, Enums as ToolEnums } from '@cornerstonejs/tools';
+import { registerWebLoader } from './web-loader.ts';
+import type { HangingProtocol } from '../imaging/hanging-protocol.ts';
+import { hang, type ImageAttributes } from '../imaging/hang.ts';
+import type { ViewerImage } from '../imaging/refs.ts';
+import { presetsFor, type Preset } from './presets.ts';
+import { loadDicomWeb } from './dicomweb.ts';
+
+export type { ViewerImage, HangingProtocol };
+export type ViewerHandle = {
+  prev(): void;
+  next(): void;
+  zoom(factor: number): void;
+  pan(dx: number, dy: number): void;
+  reset(): void;
+  invert(): void;
+  nextPreset(): void;
+  fullscreen(): void;
+  zoomed(): boolean;
+  destroy(): void;
+};
+
+let initialised: Promise<void> | null = null;
+function initOnce(): Promise<void> {
+  initialised ??= (async () => {
+    coreInit();
+    dicomInit({ maxWebWorkers: 1 });
+    toolsInit();
+    registerWebLoader();
+    addTool(WindowLevelTool);
+    addTool(PanTool);
+  })();
+  return initialised;
+}
+
+let counter = 0;
+
+type Cell = {
+  id: string;
+  label: string;
+  stack: boolean;
+  align: 'center' | 'left' | 'right';
+  imageIds: string[];
+  el: HTMLDivElement;
+  readout: HTMLDivElement;
+  position: HTMLDivElement;
+  presets: Preset[];
+  preset: number;
+};
+
+function imageIdsFor(images: ViewerImage[]): Promise<string[][]> {
+  return Promise.all(
+    images.map(async (im) => {
+      if (im.kind === 'dicom') return [`wadouri:${new URL(im.url, location.href).href}`];
+      if (im.kind === 'web') return [`web:${new URL(im.url, location.href).href}`];
+      if (im.kind === 'dicomweb') return loadDicomWeb(im);
+      return [];
+    }),
+  );
+}
+
+/** Header attributes the hanging protocol and the labels use. */
+function attributesOf(imageId: string): ImageAttributes {
+  const out: ImageAttributes = {};
+  const put = (k: keyof ImageAttributes, v: unknown) => {
+    if (typeof v === 'string' && v.trim()) out[k] = v.trim();
+  };
+  if (imageId.startsWith('wadouri:')) {
+    const ds = wadouri.dataSetCacheManager.get(imageId.slice('wadouri:'.length).replace(/[?&]frame=\d+$/, ''));
+    if (ds) {
+      put('Modality', ds.string('x00080060'));
+      put('ImageLaterality', ds.string('x00200062'));
+      put('Laterality', ds.string('x00200060'));
+      put('ViewPosition', ds.string('x00185101'));
+      put('BodyPartExamined', ds.string('x00180015'));
+      put('SeriesDescription', ds.string('x0008103e'));
+    }
+  } else if (imageId.startsWith('wadors:')) {
+    const m = wadors.metaDataManager.get(imageId) as Record<string, { Value?: unknown[] }> | undefined;
+    const v = (tag: string) => m?.[tag]?.Value?.[0];
+    put('Modality', v('00080060'));
+    put('ImageLaterality', v('00200062'));
+    put('Laterality', v('00200060'));
+    put('ViewPosition', v('00185101'));
+    put('BodyPartExamined', v('00180015'));
+    put('SeriesDescription', v('0008103E'));
+  } else {
+    out.Modality = (metaData.get('generalSeriesModule', imageId) as { modality?: string } | undefined)?.modality;
+  }
+  return out;
+}
+
+const el = (tag: string, cls: string, parent: HTMLElement) => {
+  const e = document.createElement(tag) as HTMLDivElement;
+  e.className = cls;
+  parent.appendChild(e);
+  return e;
+};
+
+export async function mount(element: HTMLElement, images: ViewerImage[], protocol?: HangingProtocol): Promise<ViewerHandle> {
+  await initOnce();
+  const n = ++counter;
+  element.classList.add('tv-root');
+  element.replaceChildren();
+  const status = el('div', 'tv-status', element);
+  status.textContent = 'Loading images…';
+  status.setAttribute('role', 'status');
+
+  // Headers first: the protocol places images by their DICOM attributes.
+  const groups = await imageIdsFor(images);
+  const flat = groups.flat();
+  const failed: string[] = [];
+  await Promise.all(
+    flat.map((id) =>
+      imageLoader.loadAndCacheImage(id).catch((e: unknown) => {
+        failed.push(id);
+        console.error('image failed to load', id, e);
+      }),
+    ),
+  );
+  const usable = flat.filter((id) => !failed.includes(id));
+  const attrs = usable.map(attributesOf);
+  const placed = hang(protocol, attrs);
+  const rows = protocol?.rows ?? 1;
+  const columns = protocol?.columns ?? 1;
+
+  element.replaceChildren();
+  const grid = el('div', 'tv-grid', element);
+  grid.style.gridTemplateRows = `repeat(${rows}, minmax(0, 1fr))`;
+  grid.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
+  if (failed.length) {
+    const warn = el('div', 'tv-error', element);
+    warn.setAttribute('role', 'alert');
+    warn.textContent = `${failed.length} image${failed.length > 1 ? 's' : ''} could not be loaded.`;
+  }
+  if (usable.length === 0) {
+    const empty = el('div', 'tv-empty', grid);
+    empty.textContent = flat.length ? 'The images of this case could not be loaded.' : 'This case has no images.';
+  }
+
+  const engine = new RenderingEngine(`tl-engine-${n}`);
+  const cells: Cell[] = placed.map((p, i) => {
+    const box = el('div', 'tv-cell', grid);
+    const vpEl = el('div', 'tv-vp', box);
+    vpEl.oncontextmenu = (e) => e.preventDefault();
+    const ids = p.images.map((k) => usable[k]);
+    const first = ids[0] ? attrs[usable.indexOf(ids[0])] : {};
+    const lat = first.ImageLaterality ?? first.Laterality ?? '';
+    const view = first.ViewPosition ?? '';
+    const label = el('div', 'tv-label', box);
+    label.textContent = [p.label, [lat, view].filter(Boolean).join(' ')].filter((s, k, a) => s && a.indexOf(s) === k).join(' · ') || (first.Modality ?? '');
+    box.dataset.viewport = p.label || `viewport ${i + 1}`;
+    box.dataset.laterality = lat;
+    box.dataset.view = view;
+    box.setAttribute('aria-label', `${p.label || 'Image'}${lat || view ? ` (${[lat, view].filter(Boolean).join(' ')})` : ''}`);
+    const readout = el('div', 'tv-readout', box);
+    const position = el('div', 'tv-position', box);
+    return { id: `tl-vp-${n}-${i}`, label: p.label, stack: p.stack, align: p.align, imageIds: ids, el: vpEl, readout, position, presets: presetsFor(first.Modality), preset: 0 };
+  });
+  engine.setViewports(cells.filter((c) => c.imageIds.length).map((c) => ({ viewportId: c.id, type: Enums.ViewportType.STACK, element: c.el, defaultOptions: { background: [0, 0, 0] as Types.Point3 } })));
+
+  const toolGroupId = `tl-tools-${n}`;
+  const tools = ToolGroupManager.createToolGroup(toolGroupId)!;
+  tools.addTool(WindowLevelTool.toolName);
+  tools.addTool(PanTool.toolName);
+  tools.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }] });
+  tools.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
+
+  let active = cells.find((c) => c.imageIds.length) ?? cells[0];
+  const vpOf = (c: Cell) => (c.imageIds.length ? (engine.getViewport(c.id) as Types.IStackViewport) : null);
+  const showReadout = (c: Cell) => {
+    const vp = vpOf(c);
+    if (!vp) return;
+    const { voiRange, invert } = vp.getProperties();
+    if (voiRange) {
+      // Shown as DICOM window width/centre; the exact range the display maps to black..white is kept for tests.
+      const { windowWidth, windowCenter } = utilities.windowLevel.toWindowLevel(voiRange.lower, voiRange.upper);
+      c.readout.textContent = `W ${Math.round(windowWidth)} L ${Math.round(windowCenter)}${invert ? ' · inverted' : ''}`;
+      c.readout.dataset.lower = String(voiRange.lower);
+      c.readout.dataset.upper = String(voiRange.upper);
+      c.readout.dataset.invert = String(Boolean(invert));
+    }
+    c.position.textContent = c.imageIds.length > 1 ? `${vp.getCurrentImageIdIndex() + 1} / ${c.imageIds.length}` : '';
+  };
+
+  const cleanups: (() => void)[] = [];
+  await Promise.all(
+    cells.map(async (c) => {
+      const vp = vpOf(c);
+      if (!vp) return;
+      tools.addViewport(c.id, engine.id);
+      await vp.setStack(c.imageIds, 0);
+      fit(vp, c.align);
+      vp.render();
+      const onVoi = () => showReadout(c);
+      c.el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
+      c.el.addEventListener(Enums.Events.STACK_NEW_IMAGE, onVoi);
+      const activate = () => {
+        active = c;
+        for (const o of cells) o.el.parentElement!.classList.toggle('tv-active', o === c);
+      };
+      const onWheel = (e: WheelEvent) => {
+        e.preventDefault();
+        e.stopPropagation();
+        activate();
+        if (c.stack && c.imageIds.length > 1 && !e.ctrlKey) {
+          vp.scroll(e.deltaY > 0 ? 1 : -1);
+        } else {
+          const r = c.el.getBoundingClientRect();
+          zoomAt(vp, [e.clientX - r.left, e.clientY - r.top], e.deltaY < 0 ? 1.15 : 1 / 1.15);
+        }
+      };
+      // Capture: before the tools' listeners, and not passive so the page does not scroll.
+      c.el.addEventListener('wheel', onWheel, { passive: false, capture: true });
+      c.el.addEventListener('pointerdown', activate);
+      cleanups.push(() => c.el.removeEventListener('wheel', onWheel, { capture: true }));
+      showReadout(c);
+    }),
+  );
+  if (active) active.el.parentElement!.classList.add('tv-active');
+
+  const ro = new ResizeObserver(() => engine.resize(true, true));
+  ro.observe(grid);
+  cleanups.push(() => ro.disconnect());
+
+  const act = (f: (vp: Types.IStackViewport, c: Cell) => void) => {
+    const vp = active && vpOf(active);
+    if (vp) {
+      f(vp, active);
+      vp.render();
+      showReadout(active);
+    }
+  };
+  // [ and ] step through the active stack, else move the active viewport through the case's images.
+  const step = (d: number) =>
+    act((vp, c) => {
+      if (c.imageIds.length > 1) return vp.scroll(d, false, true);
+      const withImages = cells.filter((x) => x.imageIds.length);
+      const k = withImages.indexOf(c);
+      const next = withImages[(k + d + withImages.length) % withImages.length];
+      if (next && next !== c) {
+        active = next;
+        for (const o of cells) o.el.parentElement!.classList.toggle('tv-active', o === next);
+      }
+    });
+
+  let zoomedFlag = false;
+  return {
+    prev: () => step(-1),
+    next: () => step(1),
+    zoom: (f) =>
+      act((vp) => {
+        vp.setZoom(Math.min(20, Math.max(0.25, vp.getZoom() * f)));
+        zoomedFlag = true;
+      }),
+    pan: (dx, dy) => act((vp) => panBy(vp, dx, dy)),
+    reset: () =>
+      act((vp, c) => {
+        vp.resetCamera();
+        fit(vp, c.align);
+        vp.resetProperties();
+        c.preset = 0;
+        zoomedFlag = false;
+      }),
+    invert: () => act((vp) => vp.setProperties({ invert: !vp.getProperties().invert })),
+    nextPreset: () =>
+      act((vp, c) => {
+        if (!c.presets.length) return;
+        c.preset = (c.preset + 1) % (c.presets.length + 1);
+        const p = c.presets[c.preset - 1];
+        if (!p) vp.resetProperties();
+        else vp.setProperties({ voiRange: utilities.windowLevel.toLowHighRange(p.window, p.level) });
+      }),
+    fullscreen: () => {
+      if (document.fullscreenElement) void document.exitFullscreen();
+      else void element.requestFullscreen?.();
+    },
+    zoomed: () => zoomedFlag || cells.some((c) => {
+      const vp = vpOf(c);
+      return vp ? Math.abs(vp.getZoom() - 1) > 0.01 : false;
+    }),
+    destroy: () => {
+      for (const f of cleanups) f();
+      ToolGroupManager.destroyToolGroup(toolGroupId);
+      engine.destroy();
+      element.replaceChildren();
+    },
+  };
+}
+
+function zoomAt(vp: Types.IStackViewport, canvasPoint: Types.Point2, factor: number) {
+  const cam = vp.getCamera();
+  const zoom = vp.getZoom();
+  const f = Math.min(20, Math.max(0.25, zoom * factor)) / zoom;
+  if (!cam.focalPoint || !cam.position || !cam.parallelScale || f === 1) return;
+  const p = vp.canvasToWorld(canvasPoint);
+  const focal = cam.focalPoint.map((v, i) => p[i] + (v - p[i]) / f) as Types.Point3;
+  const d = focal.map((v, i) => v - cam.focalPoint![i]);
+  const position = cam.position.map((v, i) => v + d[i]) as Types.Point3;
+  vp.setCamera({ parallelScale: cam.parallelScale / f, focalPoint: focal, position });
+  vp.render();
+}
+
+/** Fit to the viewport (Cornerstone's reset), then push the image to the protocol's edge. */
+function fit(vp: Types.IStackViewport, align: 'center' | 'left' | 'right') {
+  if (align === 'center') return;
+  const { dimensions, imageData } = vp.getImageData() ?? {};
+  if (!dimensions || !imageData) return;
+  const xs = [0, dimensions[0] - 1].map((i) => vp.worldToCanvas(imageData.indexToWorld!([i, 0, 0]) as Types.Point3)[0]);
+  const width = vp.canvas.clientWidth;
+  const dx = align === 'right' ? width - Math.max(...xs) : -Math.min(...xs);
+  panBy(vp, dx, 0);
+}
+
+function panBy(vp: Types.IStackViewport, dx: number, dy: number) {
+  const cam = vp.getCamera();
+  if (!cam.focalPoint || !cam.position) return;
+  const a = vp.canvasToWorld([0, 0]);
+  const b = vp.canvasToWorld([dx, dy]);
+  const d = a.map((v, i) => v - b[i]);
+  vp.setCamera({ focalPoint: cam.focalPoint.map((v, i) => v + d[i]) as Types.Point3, position: cam.position.map((v, i) => v + d[i]) as Types.Point3 });
+}
