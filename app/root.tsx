@@ -16,6 +16,7 @@ import { getOptionalUser } from './auth.server.ts';
 import { getFlash } from './flash.server.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { FlashMessage } from './components/flash-message.tsx';
+import { useNonce } from './lib/nonce.ts';
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
@@ -33,6 +34,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
@@ -43,8 +45,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { WorkflowError } from '../../workflows/errors.ts';
 import { ERROR_STATUS, type ApiErrorCode } from './schemas.ts';
+import { badValueError, isConnectionError } from '../lib/db-errors.ts';
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
@@ -69,6 +70,11 @@ export function apiRoute(handler: Handler) {
         const code: ApiErrorCode = e.status === 401 ? 'unauthorized' : e.status === 403 ? 'forbidden' : e.status === 404 ? 'not_found' : e.status === 413 ? 'payload_too_large' : 'bad_request';
         return errorResponse(new ApiError(code, (await e.text().catch(() => '')) || 'request refused'));
       }
+      // The health probe notices a dead database seconds later; this request knows now.
+      if (isConnectionError(e)) return errorResponse(new ApiError('unavailable', 'Truthline cannot reach its database. No change was made; retry in a minute.'));
+      const bad = badValueError(e);
+      if (bad === 'malformed') return errorResponse(new ApiError('not_found', 'There is nothing at this address: an id in it is malformed.'));
+      if (bad === 'nul') return errorResponse(new ApiError('bad_request', 'A value you sent contains a NUL byte, which text cannot hold.'));
       console.error('API error', e);
       return jsonResponse({ error: { code: 'internal', message: 'Something went wrong on the server. The request may be retried.', details: null } }, 500);
     }
@@ -123,6 +129,16 @@ export function parseQuery<S extends z.ZodType>(schema: S, request: Request): z.
   const r = schema.safeParse(Object.fromEntries(url.searchParams.entries()));
   if (!r.success) throw new ApiError('bad_request', 'The query parameters are not valid.', issuesOf(r.error));
   return r.data;
+}
+
+/** The loader of an action-only endpoint: a GET is 405 JSON with `Allow`, not Remix's bare 400. */
+export function onlyMethods(...methods: string[]) {
+  return async (_args: { request: Request }): Promise<Response> => {
+    const e = new ApiError('method_not_allowed', `Use ${methods.join(' or ')} here.`);
+    const r = errorResponse(e);
+    r.headers.set('Allow', methods.join(', '));
+    return r;
+  };
 }
 
 export function requireMethod(request: Request, ...methods: string[]) {

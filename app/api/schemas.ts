@@ -28,6 +28,7 @@ export const ERROR_STATUS = {
   validation_failed: 422,
   invalid_rows: 422,
   internal: 500,
+  unavailable: 503,
 } as const;
 export type ApiErrorCode = keyof typeof ERROR_STATUS;
 const ERROR_CODES = Object.keys(ERROR_STATUS) as [ApiErrorCode, ...ApiErrorCode[]];

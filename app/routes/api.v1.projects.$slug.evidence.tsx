@@ -8,7 +8,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { getDb } from '../../db/index.ts';
 import { cases, workflowEvents } from '../../db/schema.ts';
 import { requireApiProjectRole } from '~/api/auth.server.ts';
-import { ApiError, apiRoute, jsonResponse, parseBody, readJson } from '~/api/http.server.ts';
+import { ApiError, apiRoute, onlyMethods, jsonResponse, parseBody, readJson } from '~/api/http.server.ts';
 import { evidenceInputSchema } from '~/api/schemas.ts';
 import { recordEvidence } from '~/models/evidence.server.ts';
 import { clientIp } from '~/request.server.ts';
@@ -30,6 +30,8 @@ async function resolveCase(projectId: string, ref: string): Promise<string | nul
     .where(and(eq(cases.projectId, projectId), eq(cases.id, ref)));
   return byId?.id ?? null;
 }
+
+export const loader = onlyMethods('POST');
 
 export const action = apiRoute(async ({ request, params }) => {
   const { project, user } = await requireApiProjectRole(request, params.slug, 'lead');
