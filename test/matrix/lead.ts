@@ -18,4 +18,5 @@ export const entries: Record<string, Spec> = {
   'projects.$slug.settings.tsx': { path: p('/settings'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'details' }) },
   'projects.new.tsx': { path: () => '/projects/new', loader: signedIn, action: signedIn },
   'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly },
+  'projects.$slug.export_.$format.tsx': { path: p('/export/csv'), params: (w) => ({ slug: w.project.slug, format: 'csv' }), loader: leadOnly },
 };
