@@ -1,7 +1,9 @@
 /** The lead's pages: cases and import, case page, reviews, agreement, export, setup, new project. */
-import { leadOnly, signedIn, slug, type Spec } from './types.ts';
+import { leadOnly, slug, type Expect, type Spec } from './types.ts';
 
 const p = (rest: string) => (w: Parameters<Spec['path']>[0]) => `/projects/${w.project.slug}${rest}`;
+
+const creators: Expect = { anonymous: 'login', admin: 'ok', lead: 'ok', otherLead: 'forbidden', reader: 'forbidden', adjudicator: 'forbidden' };
 
 export const entries: Record<string, Spec> = {
   'projects.$slug.cases._index.tsx': { path: p('/cases'), params: slug, loader: leadOnly },
@@ -16,7 +18,8 @@ export const entries: Record<string, Spec> = {
   'projects.$slug.agreement.tsx': { path: p('/agreement'), params: slug, loader: leadOnly, action: leadOnly },
   'projects.$slug.reviews.tsx': { path: p('/reviews'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'exclusion' }) },
   'projects.$slug.settings.tsx': { path: p('/settings'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'details' }) },
-  'projects.new.tsx': { path: () => '/projects/new', loader: signedIn, action: signedIn },
+  // Administrators and project creators (the lead of the world is one).
+  'projects.new.tsx': { path: () => '/projects/new', loader: creators, action: creators },
   'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly },
   'projects.$slug.export_.$format.tsx': { path: p('/export/csv'), params: (w) => ({ slug: w.project.slug, format: 'csv' }), loader: leadOnly },
 };
