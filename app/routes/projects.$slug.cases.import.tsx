@@ -11,6 +11,8 @@ import { validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { FormErrors } from '~/components/field.tsx';
+import { decodeTextFile, TextFileError } from '~/lib/text-file.ts';
+import { formulaCells } from '~/lib/csv-safety.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Import cases — Truthline' }];
 
@@ -33,7 +35,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const file = fd.get('file');
   if (file && typeof file !== 'string' && file.size > 0) {
     if (file.size > 10 * 1024 * 1024) return validationFailed({ file: ['The file is larger than 10 MB: split it'] });
-    text = await file.text();
+    try {
+      text = decodeTextFile(new Uint8Array(await file.arrayBuffer()), `The file ${file.name}`);
+    } catch (e) {
+      if (e instanceof TextFileError) return validationFailed({ file: [e.message] });
+      throw e;
+    }
     fileName = file.name;
   }
   if (!text.trim()) return validationFailed({ file: ['Choose a manifest file or paste its contents'] });
@@ -74,6 +81,7 @@ function previewPayload(preview: Awaited<ReturnType<typeof previewManifest>>, ec
       problemCount: preview.errors.length,
       patients: preview.patients,
       splitCounts: preview.splitCounts,
+      formulaCells: formulaCells(echo.text),
     },
     echo,
   };
@@ -171,6 +179,19 @@ export default function ImportCases() {
               .
             </div>
           )}
+          {pv.formulaCells.length > 0 ? (
+            <div className="flash flash-warning" role="status" data-testid="formula-warning">
+              Some cells start with =, +, -, @, a tab or a carriage return: a spreadsheet opening an export of them would run them as formulas. They are imported as
+              text, and every CSV Truthline writes prefixes them with a single quote. Check that they are meant:
+              <ul>
+                {pv.formulaCells.map((c) => (
+                  <li key={`${c.line}:${c.column}`}>
+                    line {c.line}, column {c.column}: <code>{c.value}</code>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           {pv.problemCount === 0 && echo ? (
             <Form method="post" encType="multipart/form-data" className="row" style={{ marginBottom: '1rem' }}>
               <textarea name="text" defaultValue={echo.text} hidden readOnly aria-hidden="true" tabIndex={-1} />

@@ -5,6 +5,7 @@
  * 2 = bad usage or bad input (the message names the file and line, or the JSON path in the rules).
  */
 import { readFile } from 'node:fs/promises';
+import { decodeTextFile } from '../../app/lib/text-file.ts';
 import { parseArgs } from 'node:util';
 import { CsvError, parseCsv } from '../lib/csv.ts';
 import { csvCell, extractionRecord, extractLabel, parseRulesText, RulesError, type CompiledRules } from '../lib/extract.ts';
@@ -56,7 +57,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
 
   const read = async (file: string): Promise<string | null> => {
     try {
-      return await readFile(file, 'utf8');
+      return decodeTextFile(await readFile(file), file);
     } catch (e) {
       fail(`truthline extract: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return null;

@@ -6,6 +6,7 @@
  * `import evidence` is cli/commands/import-evidence.ts (the evidence workflow, issue 7).
  */
 import { readFile } from 'node:fs/promises';
+import { decodeTextFile } from '../../app/lib/text-file.ts';
 import { parseArgs } from 'node:util';
 import { withDatabase } from './db-open.ts';
 import { eq } from 'drizzle-orm';
@@ -47,7 +48,7 @@ export async function run(args: string[]): Promise<number> {
   const file = positionals[0];
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = decodeTextFile(await readFile(file), file);
   } catch (e) {
     process.stderr.write(`truthline import: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 2;
