@@ -109,11 +109,33 @@ export async function readJson(request: Request, limit = DEFAULT_BODY_LIMIT): Pr
     }
   }
   const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (e) {
     throw new ApiError('invalid_json', `The body is not valid JSON: ${(e as Error).message}`);
   }
+  const at = nulPath(body, []);
+  if (at) throw new ApiError('bad_request', `The field ${at.join('.') || '(body)'} contains a NUL byte (\\u0000), which text cannot hold.`, [{ path: at, message: 'contains a NUL byte' }]);
+  return body;
+}
+
+/** Path of the first string (or key) holding a NUL byte. */
+function nulPath(v: unknown, path: (string | number)[]): (string | number)[] | null {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nulPath(v[i], [...path, i]);
+      if (p) return p;
+    }
+  } else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) return [...path, k];
+      const p = nulPath(x, [...path, k]);
+      if (p) return p;
+    }
+  }
+  return null;
 }
 
 /** Parses a body with a schema: 422 with one detail per problem. */
