@@ -134,7 +134,7 @@ describe('malformed input is a 4xx naming what is wrong', () => {
     ['next-case', nextCase],
     ['evidence', evidenceApi],
   ])('GET on the action-only %s endpoint is 405 JSON with Allow', async (_n, mod) => {
-    const r = await call((mod as { loader: never }).loader, apiRequest(`/api/v1/projects/${w.project.slug}/x`, { token: w.tokens.lead }), { slug: w.project.slug });
+    const r = await call((mod as unknown as { loader: never }).loader, apiRequest(`/api/v1/projects/${w.project.slug}/x`, { token: w.tokens.lead }), { slug: w.project.slug });
     expect(r.status).toBe(405);
     expect(r.body.error.code).toBe('method_not_allowed');
     expect(r.headers.get('Allow')).toBe('POST');
