@@ -16,7 +16,12 @@ import { getOptionalUser } from './auth.server.ts';
 import { getFlash } from './flash.server.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { FlashMessage } from './components/flash-message.tsx';
+import { z } from 'zod';
 import { useNonce } from './lib/nonce.ts';
+
+// zod probes for eval (new Function) to compile fast parsers; under the CSP that probe is a
+// violation report on every page. Interpreted parsing is plenty for forms.
+z.config({ jitless: true });
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
