@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const argv = process.argv.slice(2);
-const BUNDLED = new Set(['agreement']);
+const BUNDLED = new Set(['agreement', 'extract']);
 
 if (BUNDLED.has(argv[0]) && process.env.TRUTHLINE_CLI_CACHE !== '0') {
   let run = null;

@@ -9,10 +9,11 @@ export const commands: Record<string, Command> = {
   seed: { summary: 'seed [--reset]: the demo data', load: () => import('./commands/seed.ts') },
   users: { summary: 'users create --email E [--admin]: create an account', load: () => import('./commands/users.ts') },
   token: { summary: 'token create --user E --project SLUG: a personal API token', load: () => import('./commands/token.ts') },
-  import: { summary: 'import cases|evidence --project SLUG FILE', load: () => import('./commands/import.ts') },
+  import: { summary: 'import cases|evidence|fhir --project SLUG FILE', load: () => import('./commands/import.ts') },
   export: { summary: 'export --project SLUG --format csv|jsonl|prov', load: () => import('./commands/export.ts') },
   release: { summary: 'release --project SLUG', load: () => import('./commands/release.ts') },
   agreement: { summary: 'agreement FILE [options]: statistics on a ratings CSV', load: () => import('./commands/agreement.ts') },
+  mrmc: { summary: 'mrmc FILE [options]: ROC/MRMC reader-study analysis (OR, DBM) of a long CSV', load: () => import('./commands/mrmc.ts') },
   extract: { summary: 'extract --rules FILE REPORTS', load: () => import('./commands/extract.ts') },
   verify: { summary: 'replay every case, check invariants and hash chains', load: () => import('./commands/verify.ts') },
 };

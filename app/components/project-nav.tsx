@@ -11,6 +11,7 @@ export function ProjectNav({ slug, roles }: { slug: string; roles: Role[] }) {
     { to: `${base}/adjudicate`, label: 'Adjudicate', show: roles.includes('adjudicator') },
     { to: `${base}/cases`, label: 'Cases', show: roles.includes('lead') },
     { to: `${base}/reviews`, label: 'Reviews', show: roles.includes('lead') },
+    { to: `${base}/reports`, label: 'Reports', show: roles.includes('lead') },
     { to: `${base}/agreement`, label: 'Agreement', show: roles.includes('lead') },
     { to: `${base}/settings`, label: 'Setup', show: roles.includes('lead') },
     { to: `${base}/members`, label: 'Members', show: roles.includes('lead') },

@@ -7,6 +7,8 @@ import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { ForestChart, StackedBar } from '~/components/forest-chart.tsx';
 import { leadLinks } from '~/components/lead-links.ts';
+import { getAccuracy, type DiagnosticAccuracy } from '~/models/accuracy.server.ts';
+import { DiagnosticAccuracySection } from '~/components/diagnostic-accuracy.tsx';
 
 export const links = leadLinks;
 export const meta: MetaFunction = () => [{ title: 'Agreement — Truthline' }];
@@ -24,7 +26,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const dash = await getAgreementDashboard({ projectId: project.id, version });
   // The full stats/ entry lists stay in the cache (and the API); the page shows the headline.
   const slim = dash ? { ...dash, fields: dash.fields.map(({ statistics, ...f }) => ({ ...f, entries: statistics.length })) } : null;
-  return json({ project: { slug: project.slug, name: project.name }, roles, versions, dash: slim });
+  const accuracy = dash ? await getAccuracy({ projectId: project.id, version: dash.version }) : null;
+  return json({ project: { slug: project.slug, name: project.name }, roles, versions, dash: slim, accuracy });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -58,7 +61,7 @@ function ci(e: Estimate | null) {
 }
 
 export default function Agreement() {
-  const { project, roles, versions, dash } = useLoaderData<typeof loader>();
+  const { project, roles, versions, dash, accuracy } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>{project.name}</h1>
@@ -144,6 +147,7 @@ export default function Agreement() {
               </table>
             )}
           </section>
+          {accuracy ? <DiagnosticAccuracySection a={accuracy as unknown as DiagnosticAccuracy} /> : null}
           {dash.fields.map((f) => (
             <section key={f.key} aria-labelledby={`field-${f.key}`} className="panel" style={{ marginTop: '1rem' }}>
               <h3 id={`field-${f.key}`} style={{ marginTop: 0 }}>

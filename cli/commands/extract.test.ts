@@ -53,7 +53,7 @@ describe('extract command (in process)', () => {
     const r = await call(['--rules', rules, reports, '--format', 'jsonl']);
     expect(r.code).toBe(0);
     const rows = r.out.trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(rows[1]).toEqual({ id: 'c2', label: 'malignant', rule: 'birads-path', version: 3, matched: 'carcinoma', extraction: { method: 'rule', rule: 'birads-path', version: 3 } });
+    expect(rows[1]).toEqual({ id: 'c2', label: 'malignant', rule: 'birads-path', version: 3, matched: 'carcinoma', extraction: { method: 'rule', rule: 'birads-path', version: 3, triggers: 'truthline-context@1' } });
     expect(rows).toHaveLength(3);
   });
   it('--help says first label wins and how to join with evidence', async () => {
@@ -80,7 +80,67 @@ describe('extract command (in process)', () => {
   });
 });
 
+describe('extract command: findings', () => {
+  const findingRules = file(
+    'findings.json',
+    JSON.stringify({
+      name: 'chest',
+      version: 2,
+      findings: [
+        { finding: 'pneumothorax', phrases: ['pneumothorax'] },
+        { finding: 'effusion', phrases: ['pleural effusion'], patterns: ['effusions?'] },
+        { finding: 'pneumonia', phrases: ['pneumonia'] },
+      ],
+      triggers: { add: [{ phrase: 'excluded', kind: 'negated', direction: 'backward' }] },
+    }),
+  );
+  const chest = file('chest.csv', 'id,text\n' + 'a,"No pneumothorax. Small left pleural   effusion. Pneumonia cannot be excluded."\n' + 'b,"INDICATION: r/o pneumonia.\nFINDINGS: Pneumothorax has resolved."\n');
+  it('one row per report and finding with status, sentence and deciding trigger', async () => {
+    const r = await call(['--rules', findingRules, chest]);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(parseCsv(r.out).map((x) => x.fields)).toEqual([
+      ['id', 'finding', 'status', 'rule', 'version', 'matched', 'sentence', 'trigger'],
+      ['a', 'pneumothorax', 'negated', 'chest', '2', 'pneumothorax', 'No pneumothorax.', 'no (negated, gennegex)'],
+      ['a', 'effusion', 'present', 'chest', '2', 'pleural effusion', 'Small left pleural effusion.', ''],
+      // the project's trigger "excluded" does not override the longer shipped "cannot be excluded"
+      ['a', 'pneumonia', 'uncertain', 'chest', '2', 'Pneumonia', 'Pneumonia cannot be excluded.', 'cannot be excluded (uncertain, pycontext)'],
+      ['b', 'pneumothorax', 'negated', 'chest', '2', 'Pneumothorax', 'Pneumothorax has resolved.', 'has resolved (negated, truthline)'],
+      ['b', 'effusion', 'not_mentioned', 'chest', '2', '', '', ''],
+      ['b', 'pneumonia', 'uncertain', 'chest', '2', 'pneumonia', 'r/o pneumonia.', 'r/o (uncertain, gennegex)'],
+    ]);
+    const jsonl = await call(['--rules', findingRules, chest, '--format', 'jsonl']);
+    expect(JSON.parse(jsonl.out.split('\n')[0]).extraction).toEqual({ method: 'rule', rule: 'chest', version: 2, triggers: 'truthline-context@1+chest@2' });
+  });
+  it('a catastrophic-backtracking pattern runs in linear time on RE2', async () => {
+    const evil = file('evil.json', JSON.stringify({ name: 'x', version: 1, findings: [{ finding: 'a', patterns: ['(a+)+$'] }] }));
+    const long = file('long.csv', `id,text\n1,${'a'.repeat(50_000)}!\n`);
+    // On a backtracking engine this run would not end; the test's timeout would fail it.
+    const r = await call(['--rules', evil, long]);
+    expect(r.code).toBe(0);
+    expect(parseCsv(r.out)[1].fields[2]).toBe('not_mentioned');
+  });
+  it('rules errors name the JSON path', async () => {
+    const bad = file('badf.json', JSON.stringify({ name: 'x', version: 1, findings: [{ finding: 'a' }] }));
+    expect(await call(['--rules', bad, chest])).toMatchObject({ code: 2, err: expect.stringMatching(/badf\.json: findings\[0\]: give at least one phrase or pattern/) });
+    const badTrigger = file('badt.json', JSON.stringify({ name: 'x', version: 1, findings: [{ finding: 'a', phrases: ['a'] }], triggers: { add: [{ phrase: 'no', kind: 'nope', direction: 'forward' }] } }));
+    expect(await call(['--rules', badTrigger, chest])).toMatchObject({ code: 2, err: expect.stringMatching(/badt\.json: triggers\.add\[0\]\.kind: must be one of/) });
+  });
+});
+
 describe('extract command (subprocess)', () => {
+  it('a closed output pipe ends the run quietly', async () => {
+    const many = file('many.csv', 'id,text\n' + Array.from({ length: 20_000 }, (_, i) => `r${i},No pneumothorax. Small pleural effusion.`).join('\n') + '\n');
+    const findingRules = file('f2.json', JSON.stringify({ name: 'chest', version: 1, findings: [{ finding: 'pneumothorax', phrases: ['pneumothorax'] }] }));
+    const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
+      execFile('sh', ['-c', `node cli/bin.js extract --rules ${findingRules} ${many} | head -n 2`], { cwd: path.resolve(import.meta.dirname, '../..') }, (err, stdout, stderr) =>
+        resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
+      );
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[1]).toMatch(/^r0,pneumothorax,negated,/);
+  });
+
   it('node cli/bin.js extract --rules FILE REPORTS', async () => {
     const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
       execFile('node', ['cli/bin.js', 'extract', '--rules', rules, reports], { cwd: path.resolve(import.meta.dirname, '../..') }, (err, stdout, stderr) =>

@@ -1,14 +1,24 @@
 /**
  * `truthline extract --rules RULES.json REPORTS.csv [--format csv|jsonl]`
  *
- * Labels from report text by versioned rules (cli/lib/extract.ts). No database. Exit 0 = ok,
- * 2 = bad usage or bad input (the message names the file and line, or the JSON path in the rules).
+ * Finding statuses (or labels, in the older rules form) from report text by versioned rules
+ * (reports/). No database. Exit 0 = ok, 2 = bad usage or bad input (the message names the file
+ * and line, or the JSON path in the rules). A reader that closes the pipe early (`| head`) ends
+ * the run quietly.
  */
 import { readFile } from 'node:fs/promises';
 import { decodeTextFile } from '../../app/lib/text-file.ts';
 import { parseArgs } from 'node:util';
 import { CsvError, parseCsv } from '../lib/csv.ts';
-import { csvCell, extractionRecord, extractLabel, parseRulesText, RulesError, type CompiledRules } from '../lib/extract.ts';
+import { extractionRecord, extractLabel, extractReport, parseRulesText, RulesError, type CompiledRules } from '../../reports/index.ts';
+
+/** One CSV cell (RFC 4180 quoting when needed). */
+export function csvCell(v: string | number): string {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const FINDING_COLUMNS = ['id', 'finding', 'status', 'rule', 'version', 'matched', 'sentence', 'trigger'] as const;
 
 export const OPTIONS = {
   rules: { type: 'string' },
@@ -19,13 +29,18 @@ export const OPTIONS = {
 export const USAGE =
   'usage: truthline extract --rules RULES.json REPORTS.csv [--format csv|jsonl]\n' +
   '  REPORTS.csv: columns id,text (with header; other columns are ignored)\n' +
-  '  RULES.json:  {"name","version","labels":[{"label","patterns":[regex…],"negations"?:bool}],"default","sections"?:[…]}\n' +
-  '    patterns are case-insensitive regular expressions; the FIRST label in list order with a match\n' +
-  '    wins, else "default". negations: a match preceded in its sentence by a cue ("no", "without",\n' +
-  '    "negative for", "no evidence of", "free of", "rule out", …) does not count. sections: only text\n' +
-  '    after such a heading ("IMPRESSION:") up to the next ALL-CAPS heading is searched.\n' +
-  '  output: one row per report, id,label,rule,version,matched (matched = the matched text, or empty);\n' +
-  '    jsonl adds extraction {method:"rule",rule,version}.\n' +
+  '  RULES.json:  {"name","version","findings":[{"finding","phrases"?:[…],"patterns"?:[regex…]}],\n' +
+  '                "sections"?:[…],"triggers"?:{"add"?:[…],"remove"?:[…],"headings"?:[…]}}\n' +
+  '    phrases match whole words whatever the case and spacing; patterns are case-insensitive RE2\n' +
+  '    regular expressions (linear time). Each mention gets a status from the NegEx/ConText trigger\n' +
+  '    lists shipped in reports/triggers (negated, uncertain, historical, other experiencer).\n' +
+  '    sections: only text after such a heading ("IMPRESSION:") up to the next ALL-CAPS heading.\n' +
+  '  output: one row per report and finding: id,finding,status,rule,version,matched,sentence,trigger\n' +
+  '    status = present|negated|uncertain|historical|not_mentioned; trigger = what decided it;\n' +
+  '    jsonl adds extraction {method:"rule",rule,version,triggers}.\n' +
+  '  older form {"labels":[{"label","patterns","negations"?}],"default"}: the FIRST label in list order\n' +
+  '    with a counting match wins (with negations, only present or historical mentions count), else\n' +
+  '    "default"; output id,label,rule,version,matched.\n' +
   '  to load as evidence (import evidence: case_id,finding,kind,date,result_code,text): join on\n' +
   '    id = case_id, put label in result_code, and supply finding, kind (e.g. pathology) and date.\n';
 
@@ -34,10 +49,21 @@ export interface Io {
   err: (s: string) => void;
 }
 
+/** stdout that ends the process quietly when the reader has gone (EPIPE), not with a trace. */
 const processIo: Io = {
-  out: (s) => void process.stdout.write(s),
+  out: (s) => {
+    if (!epipeHandled) {
+      epipeHandled = true;
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+        throw e;
+      });
+    }
+    process.stdout.write(s);
+  },
   err: (s) => void process.stderr.write(s),
 };
+let epipeHandled = false;
 
 export async function run(args: string[], io: Io = processIo): Promise<number> {
   const fail = (msg: string): number => (io.err(`${msg}\n`), 2);
@@ -85,14 +111,30 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     throw e;
   }
 
-  const lines: string[] = [];
-  if (values.format === 'csv') lines.push('id,label,rule,version,matched');
-  for (const r of reports) {
-    const x = extractLabel(rules, r.text);
-    if (values.format === 'csv') lines.push([r.id, x.label, x.rule, x.version, x.matched].map(csvCell).join(','));
-    else lines.push(JSON.stringify({ id: r.id, ...x, extraction: extractionRecord(x) }));
+  // Output goes out in blocks so a large run never holds all rows at once.
+  let buf = '';
+  const emit = (line: string) => {
+    buf += line + '\n';
+    if (buf.length > 1 << 16) {
+      io.out(buf);
+      buf = '';
+    }
+  };
+  const csv = values.format === 'csv';
+  const record = extractionRecord(rules);
+  if (rules.labels) {
+    if (csv) emit('id,label,rule,version,matched');
+    for (const r of reports) {
+      const x = extractLabel(rules, r.text);
+      emit(csv ? [r.id, x.label, x.rule, x.version, x.matched].map(csvCell).join(',') : JSON.stringify({ id: r.id, ...x, extraction: record }));
+    }
+  } else {
+    if (csv) emit(FINDING_COLUMNS.join(','));
+    for (const r of reports) {
+      for (const x of extractReport(rules, r.id, r.text)) emit(csv ? FINDING_COLUMNS.map((c) => csvCell(x[c])).join(',') : JSON.stringify({ ...x, extraction: record }));
+    }
   }
-  io.out(lines.length ? lines.join('\n') + '\n' : '');
+  if (buf) io.out(buf);
   return 0;
 }
 

@@ -18,6 +18,7 @@ const USAGE = 'usage: truthline import cases --project SLUG FILE [--format csv|j
 export async function run(args: string[]): Promise<number> {
   const [kind, ...rest] = args;
   if (kind === 'evidence') return (await import('./import-evidence.ts')).run(rest);
+  if (kind === 'fhir') return (await import('./import-fhir.ts')).run(rest);
   if (kind !== 'cases') {
     process.stderr.write(`${USAGE}\n`);
     return 2;

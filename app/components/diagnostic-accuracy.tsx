@@ -1,0 +1,146 @@
+/**
+ * The dashboard's diagnostic-accuracy section: readers against the evidence-based reference
+ * (which reference each figure uses is said beside it), ROC curves, the MRMC result and the
+ * STARD flow diagram. Renders app/models/accuracy.server.ts's DiagnosticAccuracy.
+ */
+import type { DiagnosticAccuracy } from '~/models/accuracy.server.ts';
+import type { AccuracyVsReference, Est } from '../../stats/roc/reader-accuracy.ts';
+import { RocChart } from './roc-chart.tsx';
+import { StardDiagram } from './stard-diagram.tsx';
+
+const f3 = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3));
+const est = (e: Est) => (e.value === null ? '—' : `${f3(e.value)} (${f3(e.lower)}–${f3(e.upper)})`);
+const pv = (p: number | null) => (p === null || !Number.isFinite(p) ? '—' : p < 0.0001 ? '< 0.0001' : p.toFixed(4));
+
+function ReaderTable({ a, caption }: { a: AccuracyVsReference; caption: string }) {
+  return (
+    <table style={{ marginTop: '0.6rem' }}>
+      <caption className="hint" style={{ textAlign: 'left' }}>
+        {caption}
+      </caption>
+      <thead>
+        <tr>
+          <th>Reader</th>
+          <th className="num">Scored (pos/neg)</th>
+          <th className="num">Unverified</th>
+          <th className="num">AUC (DeLong 95% CI)</th>
+          <th className="num">Sensitivity</th>
+          <th className="num">Specificity</th>
+          <th className="num">Accuracy</th>
+          <th className="num">κ vs reference</th>
+        </tr>
+      </thead>
+      <tbody>
+        {a.readers.map((r) => (
+          <tr key={r.reader}>
+            <td>{r.reader}</td>
+            <td className="num">
+              {r.units} ({r.positives}/{r.negatives})
+            </td>
+            <td className="num">{r.unverified}</td>
+            <td className="num">{est(r.auc)}</td>
+            <td className="num">{est(r.sensitivity)}</td>
+            <td className="num">{est(r.specificity)}</td>
+            <td className="num">{est(r.accuracy)}</td>
+            <td className="num">{est(r.kappa)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
+  const unitLabel = a.field && a.stard.units !== a.stard.analysed ? 'case × finding units' : 'units';
+  const v = a.verified;
+  const m = a.mrmc;
+  return (
+    <section aria-labelledby="accuracy-h" className="panel" style={{ marginTop: '1rem' }}>
+      <h3 id="accuracy-h" style={{ marginTop: 0 }}>
+        Diagnostic accuracy against the reference standard
+      </h3>
+      <p className="muted">
+        Outcome: {a.outcome}. Reference: {a.reference === 'evidence' ? 'evidence (pathology, surgery, follow-up…), never the readers’ own reads' : 'the reader panel'}.
+        {a.field ? ` Index test: ${a.field.label} (scale ${a.field.scale.join(' < ')}${a.field.threshold ? `; positive call at ≥ ${a.field.threshold}` : ''}).` : ''}
+      </p>
+      {a.note ? <div className="empty">{a.note}</div> : null}
+      {v ? (
+        v.readers.length === 0 ? (
+          <div className="empty">No reads on units with a reference yet.</div>
+        ) : (
+          <>
+            <RocChart
+              title={`ROC curves against the verified reference, ${a.field?.label ?? ''}`}
+              readers={v.readers.filter((r) => r.curve.length).map((r) => ({ label: r.reader, points: r.curve, auc: r.auc.value }))}
+              average={v.averageCurve.length ? { label: 'Reader average', points: v.averageCurve, auc: v.meanAuc } : null}
+            />
+            <ReaderTable a={v} caption="Reference: verified cases only (default). Unverified ratings are counted, not scored. Wilson CIs; AUC with DeLong CI." />
+            {a.unverifiedNegative ? <ReaderTable a={a.unverifiedNegative} caption="Sensitivity analysis — reference: verified, with unverified cases counted as negative." /> : null}
+          </>
+        )
+      ) : null}
+      {a.reference === 'evidence' ? (
+        <>
+          <h4>Multi-reader multi-case analysis</h4>
+          <p className="hint">{a.mrmcNote}</p>
+          {m ? (
+            <table>
+              <thead>
+                <tr>
+                  <th>Arm</th>
+                  <th className="num">Reader-averaged AUC</th>
+                  <th className="num">95% CI (random readers & cases)</th>
+                  <th className="num">SE</th>
+                  <th className="num">Hillis df</th>
+                  <th className="num">95% CI (fixed readers)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {m.or.rrrc.arms.map((x, i) => (
+                  <tr key={x.arm}>
+                    <td>{x.arm}</td>
+                    <td className="num">{f3(x.estimate)}</td>
+                    <td className="num">
+                      {f3(x.ci[0])} – {f3(x.ci[1])}
+                    </td>
+                    <td className="num">{f3(x.se)}</td>
+                    <td className="num">{x.df === null ? '—' : x.df.toFixed(1)}</td>
+                    <td className="num">
+                      {f3(m.or.frrc.arms[i].ci[0])} – {f3(m.or.frrc.arms[i].ci[1])}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+              {m.or.rrrc.differences.length ? (
+                <tfoot>
+                  {m.or.rrrc.differences.map((d) => (
+                    <tr key={d.arms.join()}>
+                      <td>
+                        {d.arms[0]} − {d.arms[1]}
+                      </td>
+                      <td className="num">{f3(d.estimate)}</td>
+                      <td className="num">
+                        {f3(d.ci[0])} – {f3(d.ci[1])}
+                      </td>
+                      <td className="num">{f3(d.se)}</td>
+                      <td className="num">{d.df?.toFixed(1)}</td>
+                      <td className="num">p = {pv(d.p)}</td>
+                    </tr>
+                  ))}
+                </tfoot>
+              ) : null}
+            </table>
+          ) : null}
+          {m ? (
+            <p className="hint">
+              OR variance components (ANOVA estimates, not floored): Var(R) {f3(m.or.components.varR)}, Var(error) {f3(m.or.components.varError)}, Cov2 {f3(m.or.components.cov2)}
+              {m.or.components.varR < 0 ? ' — Var(R) estimated below zero: readers differ less than case sampling alone would make them.' : ''}. The same document: <code>npx truthline mrmc</code> on a long CSV. Plan a study from these figures on the <a href="sample-size">sample-size page</a>.
+            </p>
+          ) : null}
+        </>
+      ) : null}
+      <h4>STARD 2015 flow</h4>
+      <StardDiagram s={a.stard} unitLabel={unitLabel} />
+    </section>
+  );
+}
