@@ -8,13 +8,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { decodeTextFile } from '../../app/lib/text-file.ts';
+import { neutraliseCell } from '../../app/lib/csv-safety.ts';
 import { parseArgs } from 'node:util';
 import { CsvError, parseCsv } from '../lib/csv.ts';
 import { extractionRecord, extractLabel, extractReport, parseRulesText, RulesError, type CompiledRules } from '../../reports/index.ts';
 
-/** One CSV cell (RFC 4180 quoting when needed). */
+/** One CSV cell (RFC 4180 quoting when needed; formula-like text neutralised). */
 export function csvCell(v: string | number): string {
-  const s = String(v);
+  const s = neutraliseCell(String(v));
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -19,7 +19,7 @@ import { apiRoute, readJson } from '../../app/api/http.server.ts';
 import { decodeTextFile, TextFileError } from '../../app/lib/text-file.ts';
 import { formulaCells, neutraliseCell } from '../../app/lib/csv-safety.ts';
 import { csvCell } from '../../app/models/export.server.ts';
-import { csvCell as extractCsvCell } from '../../cli/lib/extract.ts';
+import { csvCell as extractCsvCell } from '../../cli/commands/extract.ts';
 import { startCaseWorkflow } from '../../workflows/runtime.ts';
 import { withdrawCase } from '../../app/models/evidence.server.ts';
 import * as home from '../../app/routes/_index.tsx';
