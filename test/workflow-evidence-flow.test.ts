@@ -226,29 +226,3 @@ describe('withdrawal', () => {
     expect((await verifyCase({ db: t.db, caseId: c2 })).join('\n')).toMatch(/does not match the chained digest/);
   });
 });
-
-describe('machine case@1 → case@2', () => {
-  it('a decided case@1 case is migrated (mapping from its pinned version, chained) and then takes evidence; verify passes', async () => {
-    const { caseMachineV1, MACHINE_VERSION_V1 } = await import('../workflows/machine-v1.ts');
-    const { defaultRegistry, MIGRATE_EVENT } = await import('../workflows/engine.ts');
-    const { startCaseWorkflow } = await import('../workflows/runtime.ts');
-    const v1 = { current: MACHINE_VERSION_V1, machines: { [MACHINE_VERSION_V1]: caseMachineV1 }, migrations: {} };
-    const [{ patientId }] = await t.db.select({ patientId: cases.patientId }).from(cases).where(eq(cases.projectId, f.projectId)).limit(1);
-    const c = await t.db.transaction(async (tx) => {
-      const [row] = await tx.insert(cases).values({ projectId: f.projectId, patientId, projectVersion: 1, externalId: 'old-v1', studyDate: '2024-01-15' }).returning({ id: cases.id });
-      await startCaseWorkflow({ tx, caseId: row.id, actorId: f.lead, at: at(0), registry: v1 });
-      return row.id;
-    });
-    for (const reader of f.readers.slice(0, 2)) {
-      await sendCaseEvent({ db: t.db, caseId: c, actorId: reader, event: { type: 'read.submit', values: { 'left/birads': '3', 'right/birads': '1' } }, clientRequestId: rid(), at: at(++minute), registry: v1 });
-    }
-    expect(await verifyCase({ db: t.db, caseId: c, registry: v1 })).toEqual([]);
-    const r = await send(c, f.lead, { type: 'evidence.record', finding: 'left', kind: 'pathology', date: '2024-03-01', resultCode: 'malignant' });
-    expect(r.state).toBe('decided');
-    const evs = await t.db.select().from(workflowEvents).where(eq(workflowEvents.caseId, c)).orderBy(asc(workflowEvents.seq));
-    const mig = evs.find((e) => e.type === MIGRATE_EVENT)!;
-    expect(mig.payload).toMatchObject({ from: 'case@1', to: 'case@2', data: { mapping: { rules: expect.any(Array) } } });
-    expect((await truth(c)).cur.left).toMatchObject({ state: 'verified', value: { malignant_12m: true } });
-    expect(await verifyCase({ db: t.db, caseId: c, registry: defaultRegistry })).toEqual([]);
-  });
-});

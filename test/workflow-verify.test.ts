@@ -5,7 +5,7 @@ import { installDb } from '../db/index.ts';
 import { at, biradsDefinition, buildProject, pneumothoraxDefinition, rid, type Fixture } from './fixtures/workflow.ts';
 import { caseWorkflows, reads, truthLabels, workflowEvents } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
-import { caseMachine, MACHINE_VERSION } from '../workflows/machine.ts';
+import { caseMachine, MACHINE_VERSION, whyNot } from '../workflows/machine.ts';
 import { defaultRegistry, MIGRATE_EVENT, type MachineRegistry } from '../workflows/engine.ts';
 import { verifyAllCases, verifyCase } from '../workflows/verify.ts';
 import type { CaseCommand } from '../workflows/commands.ts';
@@ -113,7 +113,7 @@ describe('machine versions', () => {
   const V2 = 'case@toy-2';
   const registry: MachineRegistry = {
     current: V2,
-    machines: { [MACHINE_VERSION]: caseMachine, [V2]: caseMachine },
+    machines: { [MACHINE_VERSION]: { machine: caseMachine, whyNot }, [V2]: { machine: caseMachine, whyNot } },
     migrations: { [MACHINE_VERSION]: { to: V2, migrate: (s) => ({ ...s, context: { ...s.context, toyFlag: 'migrated' } as never }) } },
   };
 
@@ -139,5 +139,34 @@ describe('machine versions', () => {
     // Old (un-migrated) cases keep working with the old registry.
     expect((await send(other, g.readers[0], { type: 'read.submit', values: { 'left/birads': '1', 'right/birads': '1' } })).status).toBe('applied');
     expect(await verifyCase({ db: t.db, caseId: other })).toEqual([]);
+  });
+
+  it('a case started under case@2 replays with case@2, migrates to case@3 at its next event, and then an amendment to agree leaves it in adjudication', async () => {
+    const v2 = { ...defaultRegistry, current: 'case@2' };
+    const g = await buildProject(t.db, { definition: biradsDefinition(), cases: 1 });
+    const [c] = g.caseIds;
+    // buildProject started it on the current version: restart the story on case@2 with a fresh case row.
+    const { cases } = await import('../db/schema.ts');
+    const { startCaseWorkflow } = await import('../workflows/runtime.ts');
+    const [orig] = await t.db.select().from(cases).where(eq(cases.id, c));
+    const old = await t.db.transaction(async (tx) => {
+      const [row] = await tx.insert(cases).values({ projectId: orig.projectId, patientId: orig.patientId, projectVersion: orig.projectVersion, externalId: 'started-on-case@2', studyDate: orig.studyDate }).returning({ id: cases.id });
+      await startCaseWorkflow({ tx, caseId: row.id, registry: v2 });
+      return row.id;
+    });
+    const r1 = await send(old, g.readers[0], { type: 'read.submit', values: { 'left/birads': '3', 'right/birads': '1' } }, v2);
+    expect((await send(old, g.readers[1], { type: 'read.submit', values: { 'left/birads': '4', 'right/birads': '1' } }, v2)).state).toBe('adjudication');
+    expect(await verifyCase({ db: t.db, caseId: old, registry: v2 })).toEqual([]);
+    const amended = await send(old, g.readers[0], { type: 'read.amend', supersedesReadId: r1.readId!, reason: 'agree', values: { 'left/birads': '4', 'right/birads': '1' } });
+    expect(amended.state).toBe('adjudication');
+    const evs = await t.db.select().from(workflowEvents).where(eq(workflowEvents.caseId, old)).orderBy(workflowEvents.seq);
+    expect(evs.map((e) => [e.type, e.machineVersion])).toEqual([
+      ['case.start', 'case@2'],
+      ['read.submit', 'case@2'],
+      ['read.submit', 'case@2'],
+      [MIGRATE_EVENT, 'case@3'],
+      ['read.amend', 'case@3'],
+    ]);
+    expect(await verifyCase({ db: t.db, caseId: old })).toEqual([]);
   });
 });

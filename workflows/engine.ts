@@ -2,15 +2,17 @@
  * Pure stepping and replay over versioned machines: the runtime and `verify` share these, so
  * a case replayed from its events goes through exactly the code that advanced it.
  *
- * Versioning: every event records the machine version that processed it. When the machine
- * changes, MACHINE_VERSION is bumped, the old machine stays in the registry and a migration
- * maps its persisted snapshots to the new shape; the runtime appends a `workflow.migrate`
+ * Versioning: every event records the machine version that processed it. Each version lives
+ * frozen in workflows/machines/<version>/ with the rules it was cut with; a change is a new
+ * version, the old one stays in the registry and a migration maps its persisted snapshots to
+ * the new shape; the runtime appends a `workflow.migrate`
  * event before the next event of an old case, and replay applies the same migration there.
  */
 import { createActor, initialTransition, transition, type AnyStateMachine } from 'xstate';
 import { canonicalJson } from './canonical-json.ts';
-import { caseMachine, evidenceSubjects, MACHINE_VERSION, whyNot, type CaseContext, type CaseEvent, type CaseInput, type Effect } from './machine.ts';
-import { caseMachineV1, MACHINE_VERSION_V1 } from './machine-v1.ts';
+import type { CaseContext, CaseEvent, CaseInput, Effect } from './machine.ts';
+import { caseV2 } from './machines/case@2/index.ts';
+import { caseV3 } from './machines/case@3/index.ts';
 import type { ProjectDefinition } from './definition.ts';
 
 export const START_EVENT = 'case.start';
@@ -30,37 +32,47 @@ export type Migration = {
   data?: (definition: ProjectDefinition) => Record<string, unknown>;
 };
 
-/** case@1 → case@2 (issue 7): the mapping joins the context; no evidence yet; decided evidence-standard cases get pending subjects. */
-export const migrateV1toV2: Migration = {
-  to: MACHINE_VERSION,
-  data: (def) => ({ mapping: def.mapping }),
-  migrate(snapshot, data) {
-    const mapping = (data?.mapping ?? { rules: [], precedence: ['pathology', 'surgery', 'follow_up', 'report'] }) as CaseContext['mapping'];
-    const ctx = { ...snapshot.context, mapping, evidence: [], subjectTruth: [], windowClosedAt: null } as CaseContext;
-    if (stateName(snapshot) === 'decided' && ctx.decision) ctx.subjectTruth = evidenceSubjects(ctx, ctx.decision.values);
-    return { ...snapshot, context: ctx };
-  },
+/**
+ * One frozen machine version (workflows/machines/<version>/): the machine and the refusal rule
+ * `step` asks before it, both with the rules they were cut with.
+ */
+export type MachineVersion = {
+  machine: AnyStateMachine;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each version has its own context and event types
+  whyNot(context: any, event: any): string | null;
 };
 
 export type MachineRegistry = {
   current: string;
-  machines: Record<string, AnyStateMachine>;
+  machines: Record<string, MachineVersion>;
   /** Keyed by the version migrated from. */
   migrations: Record<string, Migration>;
 };
 
+/**
+ * case@2 → case@3: same context shape (reads may now carry `late`), so the snapshot is kept as
+ * it is. From the migration on, amendments after a dispute no longer re-evaluate the case.
+ */
+export const migrateV2toV3: Migration = {
+  to: caseV3.version,
+  migrate: (snapshot) => snapshot,
+};
+
 export const defaultRegistry: MachineRegistry = {
-  current: MACHINE_VERSION,
-  machines: { [MACHINE_VERSION_V1]: caseMachineV1, [MACHINE_VERSION]: caseMachine },
-  migrations: { [MACHINE_VERSION_V1]: migrateV1toV2 },
+  current: caseV3.version,
+  machines: { [caseV2.version]: caseV2, [caseV3.version]: caseV3 },
+  migrations: { [caseV2.version]: migrateV2toV3 },
 };
 
 export class ReplayError extends Error {}
 
-function machineOf(registry: MachineRegistry, version: string): AnyStateMachine {
+function versionOf(registry: MachineRegistry, version: string): MachineVersion {
   const m = registry.machines[version];
   if (!m) throw new ReplayError(`unknown machine version ${version}`);
   return m;
+}
+function machineOf(registry: MachineRegistry, version: string): AnyStateMachine {
+  return versionOf(registry, version).machine;
 }
 
 export function stateName(snapshot: PersistedSnapshot): string {
@@ -93,7 +105,7 @@ export function acceptedEventTypes(machine: AnyStateMachine, state: string): str
 }
 
 export function step(registry: MachineRegistry, version: string, snapshot: PersistedSnapshot, event: CaseEvent): StepResult {
-  const machine = machineOf(registry, version);
+  const { machine, whyNot } = versionOf(registry, version);
   const state = stateName(snapshot);
   if (!acceptedEventTypes(machine, state).includes(event.type)) return { ok: false, reason: `the case is in ${state}, which does not accept ${event.type}` };
   const why = whyNot(snapshot.context, event);

@@ -221,7 +221,7 @@ describe('panel adjudication', () => {
 });
 
 describe('amendments and reopening', () => {
-  it('a reader replaces their own read until the truth is decided', () => {
+  it('a reader replaces their own read while the reads come in; after the decision an amendment is recorded, not counted', () => {
     const d = new Driver(inputFor());
     const r1 = d.read('u1', { ptx: true });
     expect(d.send({ type: 'read.amend', readId: id(), supersedesReadId: r1, values: { ptx: false }, reason: '', actorId: 'u1' })).toMatch(/reason/);
@@ -233,14 +233,37 @@ describe('amendments and reopening', () => {
     d.read('u2', { ptx: false });
     expect(d.state).toBe('decided');
     expect(d.truth()?.derivedFromReads[0]).toBe(a);
-    expect(d.send({ type: 'read.amend', readId: id(), supersedesReadId: a, values: { ptx: true }, reason: 'late', actorId: 'u1' })).toMatch(/does not accept read.amend/);
+    const late = id();
+    expect(d.send({ type: 'read.amend', readId: late, supersedesReadId: a, values: { ptx: true }, reason: 'late', actorId: 'u1' })).toBeNull();
+    expect(d.state).toBe('decided');
+    expect(d.truth()).toBeUndefined();
+    expect(d.effects).toContainEqual(expect.objectContaining({ type: 'read.record', readId: late, supersedesId: a, amendmentReason: 'late' }));
+    expect(countedReads(d.ctx).map((r) => r.id)).toContain(a);
+    expect(d.send({ type: 'read.amend', readId: id(), supersedesReadId: a, values: { ptx: true }, reason: 'again', actorId: 'u1' })).toMatch(/already been amended/);
   });
-  it('amending during adjudication re-evaluates', () => {
+  it('amending to agree during adjudication records the amendment and the case stays in adjudication', () => {
     const d = new Driver(inputFor());
     const r1 = d.read('u1', { ptx: true });
+    const r2 = d.read('u2', { ptx: false });
+    expect(d.state).toBe('adjudication');
+    const amended = id();
+    expect(d.send({ type: 'read.amend', readId: amended, supersedesReadId: r1, values: { ptx: false }, reason: 'typo', actorId: 'u1' })).toBeNull();
+    expect(d.state).toBe('adjudication');
+    expect(d.effects).toContainEqual(expect.objectContaining({ type: 'read.record', readId: amended, supersedesId: r1 }));
+    expect(d.effects).toContainEqual(expect.objectContaining({ type: 'note', action: 'workflow.late_amendment' }));
+    expect(d.ctx.evaluation?.agreed).toBe(false);
+    expect(countedReads(d.ctx).map((r) => r.id)).toEqual([r1, r2]);
+    expect(d.send({ type: 'adjudication.decide', readId: id(), pickReadId: r2, rationale: 'no rim', actorId: 'adj' })).toBeNull();
+    expect(d.truth()).toMatchObject({ method: 'adjudication', derivedFromReads: expect.not.arrayContaining([amended]) });
+  });
+  it('an amendment after a 2+1 disagreement is late: the third read decides by majority of the original answers', () => {
+    const d = new Driver(inputFor({ policy: { onDisagreement: 'extra_reader' } }));
+    const r1 = d.read('u1', { ptx: true });
     d.read('u2', { ptx: false });
-    d.send({ type: 'read.amend', readId: id(), supersedesReadId: r1, values: { ptx: false }, reason: 'typo', actorId: 'u1' });
-    expect(d.state).toBe('decided');
+    expect(d.state).toBe('awaitingReads');
+    expect(d.send({ type: 'read.amend', readId: id(), supersedesReadId: r1, values: { ptx: false }, reason: 'agree', actorId: 'u1' })).toBeNull();
+    d.read('u3', { ptx: true });
+    expect(d.truth()).toMatchObject({ method: 'majority', subjects: [{ value: { ptx: true } }] });
   });
   it('the lead reopens a decided case for a new round; a pending truth version marks it', () => {
     const d = new Driver(inputFor());

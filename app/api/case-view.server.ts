@@ -41,7 +41,7 @@ export async function caseView({ access, caseId }: { access: ApiProjectAccess; c
   const mask = kase.context?.truthPolicy.blinding.maskReaderIdentities ?? true;
   return {
     case: { id: c.id, study_date: view.case.studyDate, modality: view.case.modality, body_part: view.case.bodyPart, images: view.case.images },
-    state: revealed ? view.state : null,
+    state: revealed ? (kase.state ?? null) : null,
     revealed,
     reads: await readsOfCase({ caseId: c.id, viewerId: access.user.id, scope: revealed ? 'all' : 'own', mask }),
     truth: revealed ? ((await truthOfCases({ caseIds: [c.id], history: false })).get(c.id) ?? []) : null,

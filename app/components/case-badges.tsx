@@ -1,14 +1,10 @@
 /** Badges for a case's workflow state and truth state. */
-const STATE: Record<string, { label: string; tone: string }> = {
-  awaitingReads: { label: 'Awaiting reads', tone: '' },
-  evaluating: { label: 'Evaluating', tone: 'badge-info' },
-  adjudication: { label: 'In adjudication', tone: 'badge-warn' },
-  exclusionReview: { label: 'Exclusion to confirm', tone: 'badge-warn' },
-  decided: { label: 'Decided', tone: 'badge-ok' },
-  discordant: { label: 'Discordant', tone: 'badge-bad' },
-  excluded: { label: 'Excluded', tone: 'badge-bad' },
-  none: { label: 'Not started', tone: '' },
-};
+import { isWorkflowState, STATE_LABEL, STATE_TONE } from '../../domain/workflow-states.ts';
+
+function stateBadge(state: string): { label: string; tone: string } {
+  if (isWorkflowState(state)) return { label: STATE_LABEL[state], tone: STATE_TONE[state].badge };
+  return { label: state === 'none' ? 'Not started' : state, tone: '' };
+}
 const TRUTH: Record<string, string> = {
   pending: '',
   verified: 'badge-ok',
@@ -19,7 +15,7 @@ const TRUTH: Record<string, string> = {
 };
 
 export function StateBadge({ state }: { state: string }) {
-  const s = STATE[state] ?? { label: state, tone: '' };
+  const s = stateBadge(state);
   return <span className={`badge ${s.tone}`}>{s.label}</span>;
 }
 

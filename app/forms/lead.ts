@@ -1,18 +1,11 @@
 /** Forms of the lead's pages (one schema per form, shared by client and server), and constants their components need. */
 import { z } from 'zod';
 
-export const WORKFLOW_STATES = ['awaitingReads', 'evaluating', 'adjudication', 'exclusionReview', 'decided', 'discordant', 'excluded'] as const;
+import { STATE_LABEL as WORKFLOW_STATE_LABEL, WORKFLOW_STATES } from '../../domain/workflow-states.ts';
+
+export { WORKFLOW_STATES };
 export const TRUTH_STATES = ['pending', 'verified', 'unverified', 'lost_to_follow_up', 'discordant', 'excluded'] as const;
-export const STATE_LABEL: Record<string, string> = {
-  awaitingReads: 'Awaiting reads',
-  evaluating: 'Evaluating',
-  adjudication: 'In adjudication',
-  exclusionReview: 'Exclusion to confirm',
-  decided: 'Decided',
-  discordant: 'Discordant',
-  excluded: 'Excluded',
-  none: 'Not started',
-};
+export const STATE_LABEL: Record<string, string> = { ...WORKFLOW_STATE_LABEL, none: 'Not started' };
 export const MANIFEST_COLUMNS = ['case_id', 'patient_id', 'study_date', 'modality', 'body_part', 'split', 'images'] as const;
 export const PART_LABEL: Record<'readerForm' | 'referenceStandard' | 'mapping' | 'truthPolicy', string> = {
   readerForm: 'Reader form',

@@ -7,7 +7,7 @@ import { getDb } from '../../db/index.ts';
 import { cases, evidence, reads, users } from '../../db/schema.ts';
 import { adjudicationQueueForUser, claimAdjudication } from '../../workflows/assignment.ts';
 import { getCaseWorkflow, sendCaseEvent } from '../../workflows/runtime.ts';
-import { countedReads } from '../../workflows/machine.ts';
+import { countedReads, lateAmendments } from '../../workflows/machine.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
 import { NotVisible } from './reading.server.ts';
 
@@ -30,7 +30,9 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
   const wf = (await getCaseWorkflow({ caseId }))!;
   const ctx = wf.context;
   const counted = countedReads(ctx);
-  const rows = counted.length ? await db.select().from(reads).where(inArray(reads.id, counted.map((r) => r.id))) : [];
+  const late = lateAmendments(ctx);
+  const ids = [...counted, ...late].map((r) => r.id);
+  const rows = ids.length ? await db.select().from(reads).where(inArray(reads.id, ids)) : [];
   const mask = ctx.truthPolicy.blinding.maskReaderIdentities;
   const names = mask
     ? new Map<string, string>()
@@ -45,6 +47,12 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
       confidence: row?.confidence ?? null,
     };
   });
+  // Amendments made after the reads were compared: shown beside the read they amend, never counted.
+  const labelOf = new Map(counted.map((r, i) => [r.readerId, shown[i]!.label]));
+  const amendments = late.map((a) => {
+    const row = rows.find((x) => x.id === a.id);
+    return { id: a.id, label: labelOf.get(a.readerId) ?? 'A reader', values: a.values as ReadValues | null, reason: row?.amendmentReason ?? '', at: a.at, comment: row?.comment ?? null };
+  });
   const ev = ctx.truthPolicy.informedTruthing
     ? await db.select().from(evidence).where(eq(evidence.caseId, caseId)).orderBy(asc(evidence.evidenceDate))
     : null;
@@ -56,6 +64,7 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
     disputedItems,
     consensus: ctx.evaluation?.consensus ?? {},
     reads: shown,
+    amendments,
     evidence: ev?.map((e) => ({ id: e.id, kind: e.kind, date: e.evidenceDate, resultCode: e.resultCode, text: e.text, findingId: e.findingId })) ?? null,
     findings: ctx.findings,
     masked: mask,

@@ -1,18 +1,19 @@
 /**
- * What readers see and do. Blinding lives here, server-side: a reader's case view carries only
- * their own reads, never another reader's, the truth or agreement figures — unless the project's
- * policy reveals them after the reader has finished AND the case is decided. The API uses the
- * same functions, so the two cannot drift apart.
+ * What readers see and do. Blinding lives here, server-side: a reader's case view is a
+ * projection holding only their own reads and assignment — never another reader's read, the
+ * workflow state or anything else that changes with other readers' answers (a decided flag,
+ * whether an amendment can still count) — plus what the project's policy reveals after the
+ * reader has finished AND the case is decided. The API uses the same functions.
  */
 import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { isDecided } from '../../domain/workflow-states.ts';
 import { getDb } from '../../db/index.ts';
-import { assignments, caseWorkflows, cases, reads, truthLabels } from '../../db/schema.ts';
+import { assignments, cases, reads, truthLabels } from '../../db/schema.ts';
 import { nextCaseForReader } from '../../workflows/assignment.ts';
 import { sendCaseEvent, getCaseWorkflow, type SendResult } from '../../workflows/runtime.ts';
-import { WorkflowError } from '../../workflows/errors.ts';
+import { EventRefused, WorkflowError } from '../../workflows/errors.ts';
+import { newestReadOf } from '../../workflows/machine.ts';
 import type { ReadValues } from '../../workflows/definition.ts';
-
-const UNDECIDED = ['awaitingReads', 'evaluating', 'adjudication'];
 
 export async function getReaderProgress({ projectId, userId }: { projectId: string; userId: string }) {
   const db = getDb();
@@ -31,7 +32,7 @@ export async function getReaderProgress({ projectId, userId }: { projectId: stri
   return { total, done, assigned: done + open.length, open: open.map((o) => ({ caseId: o.caseId, expiresAt: o.expiresAt?.toISOString() ?? null })) };
 }
 
-/** The reader's finished cases, newest first, with whether the read can still be amended. */
+/** The reader's finished cases, newest first: their own reads only (nothing about the case's progress). */
 export async function listMyReads({ projectId, userId, limit = 25, offset = 0 }: { projectId: string; userId: string; limit?: number; offset?: number }) {
   const db = getDb();
   const rows = await db
@@ -43,11 +44,9 @@ export async function listMyReads({ projectId, userId, limit = 25, offset = 0 }:
       supersedesId: reads.supersedesId,
       studyDate: cases.studyDate,
       modality: cases.modality,
-      state: caseWorkflows.state,
     })
     .from(reads)
     .innerJoin(cases, eq(cases.id, reads.caseId))
-    .innerJoin(caseWorkflows, eq(caseWorkflows.caseId, reads.caseId))
     .where(and(eq(cases.projectId, projectId), eq(reads.authorId, userId), eq(reads.source, 'reader'), isNull(cases.withdrawnAt)))
     .orderBy(desc(reads.createdAt));
   // The newest read per case is the one that counts; older ones were amended.
@@ -63,7 +62,6 @@ export async function listMyReads({ projectId, userId, limit = 25, offset = 0 }:
       studyDate: r.studyDate,
       modality: r.modality,
       amended: r.supersedesId !== null,
-      decided: !UNDECIDED.includes(r.state),
     })),
   };
 }
@@ -91,11 +89,12 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
     .orderBy(desc(reads.createdAt));
   if (!assignment && mine.length === 0) throw new NotVisible();
   const ctx = wf.context;
-  const current = mine.find((r) => ctx.reads.some((e) => e.id === r.id && e.round === ctx.round && !e.supersededBy)) ?? null;
-  const decided = !UNDECIDED.includes(wf.state);
+  // Their newest read of this round, late amendments included: what they last said.
+  const newest = newestReadOf(ctx, userId);
+  const current = (newest && mine.find((r) => r.id === newest.id)) ?? null;
   const policy = ctx.truthPolicy;
   let revealed: null | { truth: { findingKey: string | null; state: string; value: unknown }[] } = null;
-  if (policy.blinding.revealAfterFinish && decided && mine.length > 0) {
+  if (policy.blinding.revealAfterFinish && isDecided(wf.state) && mine.length > 0) {
     const labels = await db.select().from(truthLabels).where(eq(truthLabels.caseId, caseId)).orderBy(desc(truthLabels.version));
     const latest = new Map<string, (typeof labels)[number]>();
     for (const l of labels) if (!latest.has(l.findingId ?? '')) latest.set(l.findingId ?? '', l);
@@ -113,16 +112,29 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
       view: typeof (c.metadata as Record<string, unknown>)?.view === 'string' ? String((c.metadata as Record<string, unknown>).view) : null,
     },
     readerForm: ctx.readerForm,
-    state: wf.state,
     assigned: Boolean(assignment),
     expiresAt: assignment?.expiresAt?.toISOString() ?? null,
     myRead: current
       ? { id: current.id, values: current.values as ReadValues | null, cannotAssessReason: current.cannotAssessReason, comment: current.comment, confidence: current.confidence, at: current.createdAt.toISOString() }
       : null,
     history: mine.map((r) => ({ id: r.id, values: r.values as ReadValues | null, at: r.createdAt.toISOString(), amendmentReason: r.amendmentReason })),
-    amendable: Boolean(current) && !decided && wf.state !== 'excluded',
+    // Always offered on their own read: whether an amendment still counts depends on the other
+    // reads, so the server records it either way and answers the same (late ones go to the adjudicator).
+    amendable: Boolean(current),
     revealed,
   };
+}
+
+const NOT_TAKING_READS = 'this case is not taking your read now (the assignment may have expired): ask for the next case';
+
+/** A refusal as a reader may hear it: its reason, never the case's state (which other reads decide). */
+async function asReader<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof EventRefused) throw new WorkflowError('refused', /^the case (is )?in /.test(e.message) ? NOT_TAKING_READS : e.message);
+    throw e;
+  }
 }
 
 export type ReadInput = { values: ReadValues | null; cannotAssessReason?: string; comment?: string; confidence?: number; timeSpentMs?: number };
@@ -139,22 +151,24 @@ export async function submitReaderRead(args: { projectId: string; caseId: string
   if (!a) {
     // A repeat of a read already recorded is acknowledged by the runtime (idempotency), not refused.
     const [dup] = await db.select({ id: reads.id }).from(reads).where(eq(reads.clientRequestId, args.clientRequestId));
-    if (!dup) throw new WorkflowError('refused', 'this case is not assigned to you (the assignment may have expired): ask for the next case');
+    if (!dup) throw new WorkflowError('refused', NOT_TAKING_READS);
   }
-  return sendCaseEvent({ caseId: args.caseId, actorId: args.userId, clientRequestId: args.clientRequestId, ip: args.ip, event: { type: 'read.submit', ...args.read } });
+  return asReader(sendCaseEvent({ caseId: args.caseId, actorId: args.userId, clientRequestId: args.clientRequestId, ip: args.ip, event: { type: 'read.submit', ...args.read } }));
 }
 
 export async function amendReaderRead(args: { projectId: string; caseId: string; userId: string; clientRequestId: string; supersedesReadId: string; reason: string; read: ReadInput; ip?: string }) {
   const db = getDb();
   const [c] = await db.select({ id: cases.id }).from(cases).where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
   if (!c) throw new WorkflowError('not_found', 'no such case in this project');
-  return sendCaseEvent({
-    caseId: args.caseId,
-    actorId: args.userId,
-    clientRequestId: args.clientRequestId,
-    ip: args.ip,
-    event: { type: 'read.amend', supersedesReadId: args.supersedesReadId, reason: args.reason, ...args.read },
-  });
+  return asReader(
+    sendCaseEvent({
+      caseId: args.caseId,
+      actorId: args.userId,
+      clientRequestId: args.clientRequestId,
+      ip: args.ip,
+      event: { type: 'read.amend', supersedesReadId: args.supersedesReadId, reason: args.reason, ...args.read },
+    }),
+  );
 }
 
 export async function takeNextCase({ projectId, userId }: { projectId: string; userId: string }) {

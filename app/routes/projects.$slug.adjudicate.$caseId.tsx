@@ -136,6 +136,38 @@ export default function AdjudicateCase() {
               ))}
             </div>
           </section>
+          {view.amendments.length ? (
+            <section className="panel" aria-label="Amendments">
+              <h2 style={{ marginTop: 0 }}>Amendments after the reads were compared</h2>
+              <p className="hint">Recorded, but they do not change the reads above or what is disputed: weigh them in your decision.</p>
+              <div className="reads-grid">
+                {view.amendments.map((a) => (
+                  <div key={a.id} className="card">
+                    <h3>
+                      {a.label} <span className="badge badge-warn">amended</span>
+                    </h3>
+                    {a.values === null ? (
+                      <p className="badge badge-warn">cannot assess</p>
+                    ) : (
+                      <dl>
+                        {items.map((it) => (
+                          <div key={it.key} className={view.disputedItems.includes(it.key) ? 'disputed' : undefined}>
+                            <dt className="hint">
+                              {it.finding ? `${it.finding.label}: ` : ''}
+                              {it.field.label}
+                            </dt>
+                            <dd style={{ margin: 0, fontWeight: 600 }}>{describeAnswer(it.field, a.values![it.key])}</dd>
+                          </div>
+                        ))}
+                      </dl>
+                    )}
+                    <p className="hint">Reason: “{a.reason}”</p>
+                    {a.comment ? <p className="hint">“{a.comment}”</p> : null}
+                  </div>
+                ))}
+              </div>
+            </section>
+          ) : null}
           {view.evidence ? (
             <section className="panel" aria-label="Evidence">
               <h2 style={{ marginTop: 0 }}>Evidence (informed truthing)</h2>

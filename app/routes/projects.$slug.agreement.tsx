@@ -1,3 +1,4 @@
+import { isWorkflowState, STATE_LABEL, STATE_TONE } from '../../domain/workflow-states.ts';
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, useLoaderData } from '@remix-run/react';
@@ -41,15 +42,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   });
 }
 
-const STATE_COLORS: Record<string, string> = {
-  awaitingReads: '#aab3bf',
-  evaluating: '#8cc2ff',
-  adjudication: '#e0a030',
-  exclusionReview: '#c77c00',
-  decided: '#1d7a46',
-  discordant: '#b3261e',
-  excluded: '#6d2a25',
-};
 const TRUTH_COLORS: Record<string, string> = { pending: '#aab3bf', verified: '#1d7a46', unverified: '#e0a030', lost_to_follow_up: '#c77c00', discordant: '#b3261e', excluded: '#6d2a25' };
 
 function f3(v: number | null) {
@@ -112,7 +104,7 @@ export default function Agreement() {
             ) : (
               <div className="grid">
                 <div>
-                  <StackedBar title="Cases by workflow state" parts={dash.byState.map((s) => ({ label: s.state, n: s.n, color: STATE_COLORS[s.state] ?? '#999' }))} width={520} />
+                  <StackedBar title="Cases by workflow state" parts={dash.byState.map((s) => ({ label: isWorkflowState(s.state) ? STATE_LABEL[s.state] : s.state, n: s.n, color: isWorkflowState(s.state) ? STATE_TONE[s.state].colour : '#999' }))} width={520} />
                 </div>
                 <div>
                   <StackedBar title="Truth labels by state" parts={dash.byTruth.map((s) => ({ label: s.state.replace(/_/g, ' '), n: s.n, color: TRUTH_COLORS[s.state] ?? '#999' }))} width={520} />

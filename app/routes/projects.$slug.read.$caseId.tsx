@@ -34,6 +34,9 @@ const envelope = z.object({
   next: z.string().optional(),
 });
 
+/** One answer whatever the case's progress: a reader must not learn it from the reply. */
+const AMENDED = 'Your amendment is recorded and the earlier answer kept in the history. If the reads were already compared, it goes to the adjudicator as an amendment.';
+
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'reader');
   const caseId = params.caseId ?? '';
@@ -54,7 +57,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     if (env.data.intent === 'amend') {
       await amendReaderRead({ projectId: project.id, caseId, userId: user.id, clientRequestId: env.data.clientRequestId, supersedesReadId: env.data.supersedesReadId ?? '', reason: env.data.reason!, read, ip: clientIp(request) });
-      return redirectWithFlash(`${base}/${caseId}`, { kind: 'success', message: 'Your read was amended. The earlier answer is kept in the history.' });
+      return redirectWithFlash(`${base}/${caseId}`, { kind: 'success', message: AMENDED });
     }
     const r = await submitReaderRead({ projectId: project.id, caseId, userId: user.id, clientRequestId: env.data.clientRequestId, read, ip: clientIp(request) });
     const saved = r.status === 'duplicate' ? 'This read was already saved (the form was sent twice); it is recorded once.' : 'Read saved.';
@@ -79,12 +82,12 @@ export default function ReadCase() {
   const [amending, setAmending] = useState(false);
   const [cannot, setCannot] = useState(false);
   const [clientErrors, setClientErrors] = useState<Record<string, string[]> | null>(null);
-  // State belongs to one case: reset it when the reader moves on.
+  // State belongs to one case and one saved read: reset it when the reader moves on or a save lands.
   useEffect(() => {
     setAmending(false);
     setCannot(false);
     setClientErrors(null);
-  }, [view.case.id]);
+  }, [view.case.id, view.myRead?.id]);
   const errors = clientErrors ?? (data && !data.ok ? (data.errors as Record<string, string[]>) : null);
   const editable = !view.myRead || amending;
   const onNext = useCallback(() => submit(null, { method: 'post', action: `/projects/${project.slug}/read` }), [submit, project.slug]);
@@ -141,9 +144,7 @@ export default function ReadCase() {
                 <button type="button" className="secondary" onClick={() => setAmending(true)}>
                   Amend my read
                 </button>
-              ) : (
-                <p className="hint">The truth for this case has been decided: only the project lead can reopen it.</p>
-              )}
+              ) : null}
               {view.revealed ? (
                 <div className="panel" style={{ marginTop: '1rem' }}>
                   <h3>Truth (shown after you finished, as this project allows)</h3>

@@ -84,7 +84,6 @@ export default function ReadQueue() {
                 <th>Case</th>
                 <th>Study date</th>
                 <th>Your read</th>
-                <th>Status</th>
                 <th />
               </tr>
             </thead>
@@ -99,9 +98,8 @@ export default function ReadQueue() {
                     {new Date(r.at).toLocaleString()} {r.cannotAssess ? <span className="badge badge-warn">cannot assess</span> : null}{' '}
                     {r.amended ? <span className="badge">amended</span> : null}
                   </td>
-                  <td>{r.decided ? <span className="badge badge-ok">decided</span> : <span className="badge badge-info">open</span>}</td>
                   <td>
-                    <Link to={`/projects/${project.slug}/read/${r.caseId}`}>{r.decided ? 'View' : 'View or amend'}</Link>
+                    <Link to={`/projects/${project.slug}/read/${r.caseId}`}>View or amend</Link>
                   </td>
                 </tr>
               ))}
