@@ -18,9 +18,9 @@ export const THROTTLE_WINDOW_MS = 15 * 60_000;
 export const MAX_FAILURES_PER_ACCOUNT = 10;
 export const MAX_FAILURES_PER_IP = 50;
 
-export type SessionUser = { id: string; email: string; name: string; isAdmin: boolean; mustChangePassword: boolean };
+export type SessionUser = { id: string; email: string; name: string; isAdmin: boolean; canCreateProjects: boolean; mustChangePassword: boolean };
 
-type UserAttributes = { email: string; name: string; isAdmin: boolean; mustChangePassword: boolean; active: boolean };
+type UserAttributes = { email: string; name: string; isAdmin: boolean; canCreateProjects: boolean; mustChangePassword: boolean; active: boolean };
 
 declare module 'lucia' {
   interface Register {
@@ -50,6 +50,7 @@ function getLucia() {
         email: a.email,
         name: a.name,
         isAdmin: a.isAdmin,
+        canCreateProjects: a.canCreateProjects,
         mustChangePassword: a.mustChangePassword,
         active: a.active,
       }),
@@ -78,22 +79,34 @@ export async function getOptionalUser(request: Request): Promise<SessionUser | n
     await l.invalidateSession(session.id);
     return null;
   }
-  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, mustChangePassword: user.mustChangePassword };
+  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, canCreateProjects: user.isAdmin || user.canCreateProjects, mustChangePassword: user.mustChangePassword };
 }
 
-export async function requireUser(request: Request): Promise<SessionUser> {
+/**
+ * The signed-in user, or a redirect to sign in. An account still on its one-time password
+ * reaches only the page where it chooses its own (`passwordChange: true` marks that page).
+ */
+export async function requireUser(request: Request, opts: { passwordChange?: boolean } = {}): Promise<SessionUser> {
   const user = await getOptionalUser(request);
   if (!user) {
     const url = new URL(request.url);
     const to = url.pathname + url.search;
     throw redirect(`/login?redirectTo=${encodeURIComponent(to)}`);
   }
+  if (user.mustChangePassword && !opts.passwordChange) throw redirect('/account');
   return user;
 }
 
 export async function requireAdmin(request: Request): Promise<SessionUser> {
   const user = await requireUser(request);
   if (!user.isAdmin) throw new Response('Only administrators can manage accounts.', { status: 403 });
+  return user;
+}
+
+/** Creating projects: administrators and accounts an administrator marked as project creators. */
+export async function requireProjectCreator(request: Request): Promise<SessionUser> {
+  const user = await requireUser(request);
+  if (!user.canCreateProjects) throw new Response('Creating projects is for administrators and accounts an administrator has allowed to. Ask an administrator.', { status: 403 });
   return user;
 }
 
@@ -104,21 +117,34 @@ export type SignInResult =
 // Compared against when the account does not exist, so both paths cost one scrypt.
 let dummyHash: Promise<string> | undefined;
 
-export async function signIn(request: Request, emailRaw: string, password: string): Promise<SignInResult> {
+/** Failed password checks (sign-in and the account page's current password) in the window. */
+async function passwordThrottle(email: string, ip: string): Promise<{ reason: 'locked' | 'throttled'; message: string } | null> {
   const db = getDb();
-  const email = emailRaw.trim().toLowerCase();
-  const ip = clientIp(request);
   const since = new Date(Date.now() - THROTTLE_WINDOW_MS);
   const [[byAccount], [byIp]] = await Promise.all([
     db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.email, email), gt(loginAttempts.attemptedAt, since))),
     db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.ip, ip), gt(loginAttempts.attemptedAt, since))),
   ]);
   if (byAccount.n >= MAX_FAILURES_PER_ACCOUNT) {
-    return { ok: false, reason: 'locked', message: 'Too many failed sign-ins for this account. It is locked for 15 minutes; try again later or ask an administrator to reset your password.' };
+    return { reason: 'locked', message: 'Too many failed password attempts for this account. It is locked for 15 minutes; try again later or ask an administrator to reset your password.' };
   }
-  if (byIp.n >= MAX_FAILURES_PER_IP) {
-    return { ok: false, reason: 'throttled', message: 'Too many failed sign-ins from your network. Wait 15 minutes and try again.' };
-  }
+  if (byIp.n >= MAX_FAILURES_PER_IP) return { reason: 'throttled', message: 'Too many failed password attempts from your network. Wait 15 minutes and try again.' };
+  return null;
+}
+
+/** lucia writes Max-Age (400 days for "no expiry"): dropped, so the cookie ends with the browser. */
+function browserSessionCookie(cookie: { attributes: { maxAge?: number; expires?: Date } ; serialize(): string }): string {
+  delete cookie.attributes.maxAge;
+  delete cookie.attributes.expires;
+  return cookie.serialize();
+}
+
+export async function signIn(request: Request, emailRaw: string, password: string): Promise<SignInResult> {
+  const db = getDb();
+  const email = emailRaw.trim().toLowerCase();
+  const ip = clientIp(request);
+  const limited = await passwordThrottle(email, ip);
+  if (limited) return { ok: false, ...limited };
   const [user] = await db.select().from(users).where(eq(users.email, email));
   dummyHash ??= hashPassword('not-a-real-password');
   const ok = user ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash, password), false);
@@ -132,7 +158,7 @@ export async function signIn(request: Request, emailRaw: string, password: strin
   if (old) await l.invalidateSession(old);
   const session = await l.createSession(user.id, { createdAt: new Date() });
   const headers = new Headers();
-  headers.append('Set-Cookie', l.createSessionCookie(session.id).serialize());
+  headers.append('Set-Cookie', browserSessionCookie(l.createSessionCookie(session.id)));
   await writeAudit(db, { actorId: user.id, action: 'auth.sign_in', ip });
   return { ok: true, headers, userId: user.id };
 }
@@ -150,7 +176,14 @@ export async function signOut(request: Request): Promise<Headers> {
 export async function changePassword(args: { request: Request; userId: string; current: string; next: string }) {
   const db = getDb();
   const [user] = await db.select().from(users).where(eq(users.id, args.userId));
-  if (!user || !(await verifyPassword(user.passwordHash, args.current))) return { ok: false as const, message: 'Your current password is not correct.' };
+  if (!user) return { ok: false as const, message: 'Your current password is not correct.' };
+  const ip = clientIp(args.request);
+  const limited = await passwordThrottle(user.email, ip);
+  if (limited) return { ok: false as const, throttled: true, message: limited.message };
+  if (!(await verifyPassword(user.passwordHash, args.current))) {
+    await db.insert(loginAttempts).values({ email: user.email, ip });
+    return { ok: false as const, message: 'Your current password is not correct.' };
+  }
   const l = getLucia();
   const passwordHash = await hashPassword(args.next);
   await db.transaction(async (tx) => {
@@ -160,7 +193,7 @@ export async function changePassword(args: { request: Request; userId: string; c
   await l.invalidateUserSessions(user.id);
   const session = await l.createSession(user.id, { createdAt: new Date() });
   const headers = new Headers();
-  headers.append('Set-Cookie', l.createSessionCookie(session.id).serialize());
+  headers.append('Set-Cookie', browserSessionCookie(l.createSessionCookie(session.id)));
   return { ok: true as const, headers };
 }
 

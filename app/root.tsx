@@ -15,6 +15,12 @@ import { getFlash } from './flash.server.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { FlashMessage } from './components/flash-message.tsx';
 import { ErrorPage } from './components/error-page.tsx';
+import { z } from 'zod';
+import { useNonce } from './lib/nonce.ts';
+
+// zod probes for eval (new Function) to compile fast parsers; under the CSP that probe is a
+// violation report on every page. Interpreted parsing is plenty for forms.
+z.config({ jitless: true });
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
@@ -32,6 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
@@ -42,8 +49,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -62,6 +62,8 @@ export const users = pgTable(
     name: text('name').notNull().default(''),
     passwordHash: text('password_hash').notNull(),
     isAdmin: boolean('is_admin').notNull().default(false),
+    /** May create projects (administrators always may). */
+    canCreateProjects: boolean('can_create_projects').notNull().default(false),
     active: boolean('active').notNull().default(true),
     mustChangePassword: boolean('must_change_password').notNull().default(false),
     createdAt: createdAt(),

@@ -53,7 +53,7 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
     for (const a of DEMO_ACCOUNTS) {
       const id = randomUUID();
       ids[a.email] = id;
-      await tx.insert(users).values({ id, email: a.email, name: a.name, passwordHash: hash, isAdmin: a.admin });
+      await tx.insert(users).values({ id, email: a.email, name: a.name, passwordHash: hash, isAdmin: a.admin, canCreateProjects: a.email === 'lead@example.org' });
     }
     const lead = ids['lead@example.org'];
     const specs = [

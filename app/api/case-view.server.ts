@@ -19,6 +19,8 @@ export async function caseView({ access, caseId }: { access: ApiProjectAccess; c
   const kase = await caseInProject({ projectId: access.project.id, caseId });
   if (!kase) throw notFound;
   const c = kase.c;
+  // Consent withdrawn: neither the patient, the study date nor any read is served again.
+  if (c.withdrawnAt) throw new ApiError('not_found', 'This case was withdrawn from the project; its data is no longer served.');
   if (access.roles.includes('lead')) {
     const truth = await truthOfCases({ caseIds: [c.id], history: false });
     return {

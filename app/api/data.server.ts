@@ -42,16 +42,18 @@ export async function listCasesPage({ projectId, cursor, limit }: { projectId: s
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
+    // A withdrawn case keeps its row for the audit trail; nothing that identifies the patient
+    // or the study is served from it.
     cases: page.map((r) => ({
       id: r.c.id,
       case_id: r.c.externalId,
-      patient_id: r.patient,
-      study_date: r.c.studyDate,
+      patient_id: r.c.withdrawnAt ? null : r.patient,
+      study_date: r.c.withdrawnAt ? null : r.c.studyDate,
       modality: r.c.modality,
       body_part: r.c.bodyPart,
       split: r.split,
-      images: r.c.images,
-      metadata: r.c.metadata as Record<string, unknown>,
+      images: r.c.withdrawnAt ? [] : r.c.images,
+      metadata: r.c.withdrawnAt ? {} : (r.c.metadata as Record<string, unknown>),
       project_version: r.c.projectVersion,
       state: r.state ?? null,
       withdrawn: r.c.withdrawnAt !== null,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppError, EventRefused } from '../../domain/errors.ts';
 import { isUuid } from '../../domain/vocabulary.ts';
 import { ERROR_STATUS, type ApiErrorCode } from './schemas.ts';
+import { badValueError, isConnectionError } from '../lib/db-errors.ts';
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
@@ -72,6 +73,11 @@ export function apiRoute(handler: Handler) {
         const code: ApiErrorCode = e.status === 401 ? 'unauthorized' : e.status === 403 ? 'forbidden' : e.status === 404 ? 'not_found' : e.status === 413 ? 'payload_too_large' : 'bad_request';
         return errorResponse(new ApiError(code, (await e.text().catch(() => '')) || 'request refused'));
       }
+      // The health probe notices a dead database seconds later; this request knows now.
+      if (isConnectionError(e)) return errorResponse(new ApiError('unavailable', 'Truthline cannot reach its database. No change was made; retry in a minute.'));
+      const bad = badValueError(e);
+      if (bad === 'malformed') return errorResponse(new ApiError('not_found', 'There is nothing at this address: an id in it is malformed.'));
+      if (bad === 'nul') return errorResponse(new ApiError('bad_request', 'A value you sent contains a NUL byte, which text cannot hold.'));
       console.error('API error', e);
       return jsonResponse({ error: { code: 'internal', message: 'Something went wrong on the server. The request may be retried.', details: null } }, 500);
     }
@@ -106,11 +112,33 @@ export async function readJson(request: Request, limit = DEFAULT_BODY_LIMIT): Pr
     }
   }
   const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (e) {
     throw new ApiError('invalid_json', `The body is not valid JSON: ${(e as Error).message}`);
   }
+  const at = nulPath(body, []);
+  if (at) throw new ApiError('bad_request', `The field ${at.join('.') || '(body)'} contains a NUL byte (\\u0000), which text cannot hold.`, [{ path: at, message: 'contains a NUL byte' }]);
+  return body;
+}
+
+/** Path of the first string (or key) holding a NUL byte. */
+function nulPath(v: unknown, path: (string | number)[]): (string | number)[] | null {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nulPath(v[i], [...path, i]);
+      if (p) return p;
+    }
+  } else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) return [...path, k];
+      const p = nulPath(x, [...path, k]);
+      if (p) return p;
+    }
+  }
+  return null;
 }
 
 /** Parses a body with a schema: 422 with one detail per problem. */
@@ -126,6 +154,16 @@ export function parseQuery<S extends z.ZodType>(schema: S, request: Request): z.
   const r = schema.safeParse(Object.fromEntries(url.searchParams.entries()));
   if (!r.success) throw new ApiError('bad_request', 'The query parameters are not valid.', issuesOf(r.error));
   return r.data;
+}
+
+/** The loader of an action-only endpoint: a GET is 405 JSON with `Allow`, not Remix's bare 400. */
+export function onlyMethods(...methods: string[]) {
+  return async (_args: { request: Request }): Promise<Response> => {
+    const e = new ApiError('method_not_allowed', `Use ${methods.join(' or ')} here.`);
+    const r = errorResponse(e);
+    r.headers.set('Allow', methods.join(', '));
+    return r;
+  };
 }
 
 export function requireMethod(request: Request, ...methods: string[]) {

@@ -5,9 +5,10 @@ export const createUserSchema = z.object({
   email: z.string().trim().min(1, 'Enter an email address').email('Enter a valid email address'),
   name: z.string().trim().max(120, 'Use at most 120 characters').default(''),
   isAdmin: z.literal('on').optional(),
+  canCreateProjects: z.literal('on').optional(),
 });
 
 export const userActionSchema = z.object({
-  intent: z.enum(['deactivate', 'reactivate', 'reset']),
+  intent: z.enum(['deactivate', 'reactivate', 'reset', 'allow-projects', 'disallow-projects']),
   userId: z.string().min(1),
 });

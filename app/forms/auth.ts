@@ -20,8 +20,23 @@ export const changePasswordSchema = z
   .refine((v) => v.next === v.confirm, { path: ['confirm'], message: 'The two new passwords do not match' })
   .refine((v) => v.next !== v.current, { path: ['next'], message: 'Choose a password different from the current one' });
 
-/** Only same-site paths: an open redirect would turn sign-in into a phishing aid. */
+/**
+ * Only same-origin paths: an open redirect would turn sign-in into a phishing aid. Browsers drop
+ * tabs and line breaks inside URLs ("/\t/evil.example" becomes "//evil.example"), so any control
+ * character refuses the target; what remains is resolved against a placeholder origin exactly as
+ * a browser would and kept only if it stays there.
+ */
+const PLACEHOLDER = 'http://truthline.invalid';
 export function safeRedirect(to: unknown, fallback = '/'): string {
-  if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return fallback;
-  return to;
+  if (typeof to !== 'string' || to.length > 2000 || !to.startsWith('/')) return fallback;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(to, PLACEHOLDER);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== PLACEHOLDER) return fallback;
+  return url.pathname + url.search + url.hash;
 }

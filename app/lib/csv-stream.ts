@@ -1,6 +1,6 @@
 /**
  * Streams CSV rows from text arriving in pieces, with the same rules and line numbers as the
- * whole-text parser (cli/lib/csv.ts): it cuts the buffer after the last line end outside quotes,
+ * whole-text parser (formats/csv.ts): it cuts the buffer after the last line end outside quotes,
  * parses that part whole and keeps the rest for the next piece. Memory: one piece plus one row.
  */
 import { CsvError, parseCsv, type CsvRow } from '../../formats/csv.ts';

@@ -27,6 +27,10 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
 }
 
 export function parseForm<S extends z.ZodType>(schema: S, fd: FormData): { ok: true; data: z.infer<S> } | { ok: false; errors: FieldErrors } {
+  // No text column can hold a NUL byte: refuse it here, naming the field, before any schema.
+  const nul: FieldErrors = {};
+  for (const [k, v] of fd.entries()) if (typeof v === 'string' && v.includes('\u0000')) nul[k] = [`The field "${k}" contains a NUL byte (\\0), which text cannot hold. Remove it.`];
+  if (Object.keys(nul).length) return { ok: false, errors: nul };
   const r = schema.safeParse(formDataToObject(fd));
   return r.success ? { ok: true, data: r.data } : { ok: false, errors: fieldErrors(r.error) };
 }

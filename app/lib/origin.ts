@@ -14,7 +14,10 @@ export function originAllowed(opts: { method: string; origin?: string | null; re
   if (opts.appUrl) expected = new URL(opts.appUrl).origin;
   else if (opts.host) expected = `${opts.protocol}://${opts.host}`;
   else return false;
-  const given = opts.origin && opts.origin !== 'null' ? opts.origin : opts.referer ? safeOrigin(opts.referer) : opts.origin === 'null' ? 'null' : undefined;
+  // An opaque origin (sandboxed frame, data: URL, some redirects) is never this site, whatever
+  // Referer it carries alongside.
+  if (opts.origin === 'null') return false;
+  const given = opts.origin ? opts.origin : opts.referer ? safeOrigin(opts.referer) : undefined;
   if (given === undefined) return true;
   return given === expected;
 }

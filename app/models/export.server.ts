@@ -15,7 +15,8 @@
  *   exportTruth({ projectId, format })  → { body, contentType, extension, records }
  *   truthRecords({ projectId })          → TruthRecord[]
  */
-import { and, asc, eq, inArray, isNull, } from 'drizzle-orm';
+import { neutraliseCell } from '../lib/csv-safety.ts';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, findings, patients, projects, reads, workflowEvents } from '../../db/schema.ts';
@@ -164,7 +165,8 @@ export async function truthRecords({ projectId, db }: { projectId: string; db?: 
 /** RFC 4180: quote fields holding a comma, quote or line break; CRLF line ends. */
 export function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const safe = neutraliseCell(s);
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 export function toCsv(records: TruthRecord[]): string {

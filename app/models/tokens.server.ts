@@ -102,7 +102,7 @@ export async function revokeToken({ userId, tokenId, ip }: { userId: string; tok
 export type TokenIdentity = {
   tokenId: string;
   projectIds: string[];
-  user: { id: string; email: string; name: string; isAdmin: boolean };
+  user: { id: string; email: string; name: string; isAdmin: boolean; mustChangePassword: boolean };
 };
 
 /**
@@ -113,7 +113,7 @@ export async function authenticateToken({ token, now = new Date() }: { token: st
   if (!TOKEN_RE.test(token)) return null;
   const db = getDb();
   const [row] = await db
-    .select({ t: apiTokens, u: { id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, active: users.active } })
+    .select({ t: apiTokens, u: { id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, mustChangePassword: users.mustChangePassword, active: users.active } })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.tokenHash, hashToken(token)));
@@ -121,5 +121,5 @@ export async function authenticateToken({ token, now = new Date() }: { token: st
   if (!row.t.lastUsedAt || now.getTime() - row.t.lastUsedAt.getTime() >= LAST_USED_GRANULARITY_MS) {
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.t.id));
   }
-  return { tokenId: row.t.id, projectIds: row.t.projectIds, user: { id: row.u.id, email: row.u.email, name: row.u.name, isAdmin: row.u.isAdmin } };
+  return { tokenId: row.t.id, projectIds: row.t.projectIds, user: { id: row.u.id, email: row.u.email, name: row.u.name, isAdmin: row.u.isAdmin, mustChangePassword: row.u.mustChangePassword } };
 }

@@ -9,21 +9,23 @@ export const meta: MetaFunction = () => [{ title: 'Projects — Truthline' }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const projects = await listProjectsForUser({ userId: user.id });
-  return json({ projects, isAdmin: user.isAdmin, name: user.name, mustChangePassword: user.mustChangePassword });
+  return json({ projects, isAdmin: user.isAdmin, canCreateProjects: user.canCreateProjects, name: user.name, mustChangePassword: user.mustChangePassword });
 }
 
 const roleLabel: Record<string, string> = { reader: 'Reader', adjudicator: 'Adjudicator', lead: 'Lead' };
 
 export default function Index() {
-  const { projects, isAdmin, name, mustChangePassword } = useLoaderData<typeof loader>();
+  const { projects, isAdmin, canCreateProjects, name, mustChangePassword } = useLoaderData<typeof loader>();
   return (
     <>
       <div className="row">
         <h1>Your projects</h1>
         <span className="spacer" />
-        <Link className="button secondary" to="/projects/new">
-          New project
-        </Link>
+        {canCreateProjects ? (
+          <Link className="button secondary" to="/projects/new">
+            New project
+          </Link>
+        ) : null}
       </div>
       <p className="muted">Signed in as {name}.</p>
       {mustChangePassword ? (

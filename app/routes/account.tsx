@@ -11,16 +11,16 @@ import { Field, FormErrors } from '~/components/field.tsx';
 export const meta: MetaFunction = () => [{ title: 'My account — Truthline' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireUser(request);
+  const user = await requireUser(request, { passwordChange: true });
   return json({ email: user.email, name: user.name, mustChangePassword: user.mustChangePassword });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const user = await requireUser(request);
+  const user = await requireUser(request, { passwordChange: true });
   const p = parseForm(changePasswordSchema, await request.formData());
   if (!p.ok) return validationFailed(p.errors);
   const r = await changePassword({ request, userId: user.id, current: p.data.current, next: p.data.next });
-  if (!r.ok) return validationFailed({ current: [r.message] });
+  if (!r.ok) return json({ ok: false as const, errors: { current: [r.message] } }, { status: 'throttled' in r ? 429 : 400 });
   return redirectWithFlash('/account', { kind: 'success', message: 'Password changed. Your other sessions were signed out.' }, r.headers);
 }
 

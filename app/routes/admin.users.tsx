@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { endUserSessions, requireAdmin } from '~/auth.server.ts';
-import { createUser, listUsers, resetPassword, setUserActive } from '~/models/users.server.ts';
+import { createUser, listUsers, resetPassword, setProjectCreator, setUserActive } from '~/models/users.server.ts';
 import { formError } from '~/lib/errors.server.ts';
 import { createUserSchema, userActionSchema } from '~/forms/admin-users.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
@@ -26,7 +26,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const p = parseForm(createUserSchema, fd);
     if (!p.ok) return validationFailed(p.errors, { intent: 'create' });
     try {
-      const u = await createUser({ email: p.data.email, name: p.data.name, isAdmin: p.data.isAdmin === 'on', actorId: admin.id, ip });
+      const u = await createUser({ email: p.data.email, name: p.data.name, isAdmin: p.data.isAdmin === 'on', canCreateProjects: p.data.canCreateProjects === 'on', actorId: admin.id, ip });
       return json({ ok: true as const, intent: 'create', message: `Account created for ${u.email}.`, oneTime: { email: u.email, password: u.password } });
     } catch (e) {
       return formError(e, { intent: 'create' });
@@ -35,6 +35,11 @@ export async function action({ request }: ActionFunctionArgs) {
   const p = parseForm(userActionSchema, fd);
   if (!p.ok) return validationFailed(p.errors);
   if (p.data.userId === admin.id && p.data.intent === 'deactivate') return validationFailed({ _form: ['You cannot deactivate your own account.'] });
+  if (p.data.intent === 'allow-projects' || p.data.intent === 'disallow-projects') {
+    const allowed = p.data.intent === 'allow-projects';
+    await setProjectCreator({ userId: p.data.userId, allowed, actorId: admin.id, ip });
+    return json({ ok: true as const, intent: p.data.intent, message: allowed ? 'That account may now create projects.' : 'That account may no longer create projects (its existing projects are unchanged).', oneTime: null });
+  }
   if (p.data.intent === 'reset') {
     const { password } = await resetPassword({ userId: p.data.userId, actorId: admin.id, ip });
     await endUserSessions(p.data.userId);
@@ -84,6 +89,9 @@ export default function AdminUsers() {
           <label style={{ fontWeight: 400 }}>
             <input type="checkbox" name="isAdmin" /> Administrator (manages accounts)
           </label>
+          <label style={{ fontWeight: 400 }}>
+            <input type="checkbox" name="canCreateProjects" /> Project creator (may create projects and becomes their lead)
+          </label>
           <div>
             <button type="submit" disabled={nav.state === 'submitting'}>
               Create account
@@ -106,7 +114,8 @@ export default function AdminUsers() {
           {users.map((u) => (
             <tr key={u.id}>
               <td>
-                {u.email} {u.isAdmin ? <span className="badge badge-info">admin</span> : null}
+                {u.email} {u.isAdmin ? <span className="badge badge-info">admin</span> : null}{' '}
+                {u.canCreateProjects ? <span className="badge badge-info">project creator</span> : null}
               </td>
               <td>{u.name}</td>
               <td>{u.active ? <span className="badge badge-ok">active</span> : <span className="badge badge-bad">deactivated</span>}</td>
@@ -120,6 +129,14 @@ export default function AdminUsers() {
                       Reset password
                     </button>
                   </Form>
+                  {u.isAdmin ? null : (
+                    <Form method="post">
+                      <input type="hidden" name="userId" value={u.id} />
+                      <button type="submit" name="intent" value={u.canCreateProjects ? 'disallow-projects' : 'allow-projects'} className="secondary">
+                        {u.canCreateProjects ? 'Disallow creating projects' : 'Allow creating projects'}
+                      </button>
+                    </Form>
+                  )}
                   {u.id === me ? null : (
                     <Form method="post">
                       <input type="hidden" name="userId" value={u.id} />

@@ -5,11 +5,13 @@
  * its transaction). Idempotent by client_request_id (the workflow's own idempotency key).
  */
 import { requireApiProjectRole } from '~/api/auth.server.ts';
-import { ApiError, apiRoute, jsonResponse, parseBody, readJson } from '~/api/http.server.ts';
+import { ApiError, apiRoute, onlyMethods, jsonResponse, parseBody, readJson } from '~/api/http.server.ts';
 import { evidenceInputSchema } from '~/api/schemas.ts';
 import { recordEvidence } from '~/models/evidence.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { priorRequest, resolveCaseRef } from '~/models/requests.server.ts';
+
+export const loader = onlyMethods('POST');
 
 export const action = apiRoute(async ({ request, params }) => {
   const { project, user } = await requireApiProjectRole(request, params.slug, 'lead');

@@ -1,9 +1,11 @@
 /** POST /api/v1/projects/:slug/next-case — the reader's next case (the reader page's assignment). */
 import { requireApiProjectRole } from '~/api/auth.server.ts';
-import { apiRoute, jsonResponse } from '~/api/http.server.ts';
+import { apiRoute, onlyMethods, jsonResponse } from '~/api/http.server.ts';
 import { getReaderCase, takeNextCase } from '~/models/reading.server.ts';
 import { requestSignal } from '~/lib/deadline.ts';
 import { formItems } from '../../workflows/definition.ts';
+
+export const loader = onlyMethods('POST');
 
 export const action = apiRoute(async ({ request, params }) => {
   const { project, user } = await requireApiProjectRole(request, params.slug, 'reader');

@@ -25,7 +25,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, roles } = await requireProjectRole(request, params.slug, 'lead');
   const row = await getCase({ projectId: project.id, caseId: params.caseId ?? '' });
   if (!row) notFound('There is no such case in this project.');
-  const prov = await getProvenance({ caseId: row.c.id, projectId: project.id, projectVersion: row.c.projectVersion });
+  const full = await getProvenance({ caseId: row.c.id, projectId: project.id, projectVersion: row.c.projectVersion });
+  // Consent withdrawn: the patient, the study date, images and reads are never shown again.
+  const gone = row.c.withdrawnAt !== null;
+  const prov = gone ? { ...full, reads: [] } : full;
   return json({
     project: { slug: project.slug, name: project.name },
     roles,
@@ -33,14 +36,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       id: row.c.id,
       externalId: row.c.externalId,
       studyInstanceUid: row.c.studyInstanceUid,
-      studyDate: row.c.studyDate,
+      studyDate: gone ? null : row.c.studyDate,
       modality: row.c.modality,
       bodyPart: row.c.bodyPart,
-      metadata: row.c.metadata as Record<string, unknown>,
-      images: row.c.images,
+      metadata: gone ? {} : (row.c.metadata as Record<string, unknown>),
+      images: gone ? [] : row.c.images,
       withdrawnAt: row.c.withdrawnAt?.toISOString() ?? null,
       projectVersion: row.c.projectVersion,
-      patient: row.patient,
+      patient: gone ? null : row.patient,
       split: row.split,
       state: row.state ?? 'none',
       eventCount: row.eventCount,
@@ -204,10 +207,10 @@ function CaseDetail() {
           <dl className="facts">
             <dt>Patient</dt>
             <dd>
-              {kase.patient} ({kase.split})
+              {kase.patient ?? '(withdrawn)'} ({kase.split})
             </dd>
             <dt>Study date</dt>
-            <dd>{kase.studyDate}</dd>
+            <dd>{kase.studyDate ?? '(withdrawn)'}</dd>
             <dt>Modality</dt>
             <dd>
               {kase.modality || '—'} {kase.bodyPart}

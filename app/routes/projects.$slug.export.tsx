@@ -1,30 +1,17 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { json, redirect } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
-import { clientIp } from '~/request.server.ts';
-import { CSV_COLUMNS, EXPORT_FORMATS, exportTruth, type ExportFormat } from '~/models/export.server.ts';
-import { recordExport } from '~/models/releases.server.ts';
+import { CSV_COLUMNS } from '~/models/export.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Export — Truthline' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { user, project, roles } = await requireProjectRole(request, params.slug, 'lead');
+  const { project, roles } = await requireProjectRole(request, params.slug, 'lead');
+  // Older links asked this page for the file; downloads live in their own resource route.
   const format = new URL(request.url).searchParams.get('format');
-  if (format !== null) {
-    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new Response(`Unknown export format "${format}": use csv, jsonl or prov.`, { status: 400 });
-    const file = await exportTruth({ projectId: project.id, format: format as ExportFormat });
-    await recordExport({ projectId: project.id, actorId: user.id, format, records: file.records, ip: clientIp(request) });
-    const stamp = new Date().toISOString().slice(0, 10);
-    return new Response(file.body, {
-      headers: {
-        'Content-Type': file.contentType,
-        'Content-Disposition': `attachment; filename="${project.slug}-truth-${stamp}.${file.extension}"`,
-        'Cache-Control': 'no-store',
-      },
-    });
-  }
+  if (format !== null) throw redirect(`/projects/${project.slug}/export/${encodeURIComponent(format)}`);
   return json({ project: { slug: project.slug, name: project.name }, roles, columns: CSV_COLUMNS });
 }
 
@@ -44,21 +31,21 @@ export default function Export() {
         <section className="card">
           <h3>CSV</h3>
           <p className="muted">One row per record; values as JSON text, lists separated by “;”.</p>
-          <a className="button" href={`${base}?format=csv`} download>
+          <a className="button" href={`${base}/csv`} download>
             Download CSV
           </a>
         </section>
         <section className="card">
           <h3>JSON Lines</h3>
           <p className="muted">One object per line with the derived reads and evidence inlined.</p>
-          <a className="button" href={`${base}?format=jsonl`} download>
+          <a className="button" href={`${base}/jsonl`} download>
             Download JSONL
           </a>
         </section>
         <section className="card">
           <h3>W3C PROV-JSON</h3>
           <p className="muted">Truth labels, reads and evidence as entities, workflow events as activities, people as agents.</p>
-          <a className="button" href={`${base}?format=prov`} download>
+          <a className="button" href={`${base}/prov`} download>
             Download PROV-JSON
           </a>
         </section>

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, useActionData } from '@remix-run/react';
-import { requireUser } from '~/auth.server.ts';
+import { requireProjectCreator } from '~/auth.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { createProject, TEMPLATE_DEFINITIONS } from '~/models/project-setup.server.ts';
 import { formError } from '~/lib/errors.server.ts';
@@ -14,12 +14,12 @@ import { Field, FormErrors } from '~/components/field.tsx';
 export const meta: MetaFunction = () => [{ title: 'New project — Truthline' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireUser(request);
+  await requireProjectCreator(request);
   return json({ templates: TEMPLATES.map((t) => ({ id: t, label: TEMPLATE_DEFINITIONS[t].label })) });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const user = await requireUser(request);
+  const user = await requireProjectCreator(request);
   const p = parseForm(newProjectSchema, await request.formData());
   if (!p.ok) return validationFailed(p.errors);
   try {

@@ -10,6 +10,7 @@
  * after a heading of that name ("IMPRESSION:", "Diagnosis:") up to the next ALL-CAPS heading is
  * searched.
  */
+import { neutraliseCell } from '../../app/lib/csv-safety.ts';
 import { z } from 'zod';
 
 export class RulesError extends Error {
@@ -237,8 +238,8 @@ export function extractionRecord(r: Extraction): { method: 'rule'; rule: string;
   return { method: 'rule', rule: r.rule, version: r.version };
 }
 
-/** One CSV cell (RFC 4180 quoting when needed). */
+/** One CSV cell (RFC 4180 quoting when needed; formula-like text neutralised). */
 export function csvCell(v: string | number): string {
-  const s = String(v);
+  const s = neutraliseCell(String(v));
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

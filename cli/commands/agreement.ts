@@ -10,6 +10,7 @@
  * --seed S), add it there and read it in run().
  */
 import { readFile } from 'node:fs/promises';
+import { decodeTextFile, TextFileError } from '../../app/lib/text-file.ts';
 import { parseArgs } from 'node:util';
 import { parseRatingsCsv, RatingsCsvError } from '../lib/ratings-csv.ts';
 import { categoricalAgreement, LEVELS, reportToJSON, type Level, type Report, type StatisticEntry } from '../../stats/index.ts';
@@ -91,7 +92,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   const file = positionals[0];
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = decodeTextFile(await readFile(file), file);
   } catch (e) {
     io.err(`truthline agreement: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 2;
@@ -122,9 +123,10 @@ async function extendWithStats2(ratings: Ratings, base: Report, values: Record<s
   const fail = (msg: string): number => (io.err(`truthline agreement: ${msg}\n`), 2);
   const table = async (file: string) => {
     try {
-      return parseCsv(await readFile(file, 'utf8'));
+      return parseCsv(decodeTextFile(await readFile(file), file));
     } catch (e) {
       if (e instanceof CsvError) throw new InputError(e.message, e.line);
+      if (e instanceof TextFileError) throw new InputError(e.message, e.line);
       throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 0);
     }
   };

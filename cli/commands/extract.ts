@@ -7,13 +7,15 @@
  * the run quietly.
  */
 import { readFile } from 'node:fs/promises';
+import { decodeTextFile } from '../../app/lib/text-file.ts';
+import { neutraliseCell } from '../../app/lib/csv-safety.ts';
 import { parseArgs } from 'node:util';
 import { CsvError, parseCsv } from '../../formats/csv.ts';
 import { extractionRecord, extractLabel, extractReport, parseRulesText, RulesError, type CompiledRules } from '../../reports/index.ts';
 
-/** One CSV cell (RFC 4180 quoting when needed). */
+/** One CSV cell (RFC 4180 quoting when needed; formula-like text neutralised). */
 export function csvCell(v: string | number): string {
-  const s = String(v);
+  const s = neutraliseCell(String(v));
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -82,7 +84,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
 
   const read = async (file: string): Promise<string | null> => {
     try {
-      return await readFile(file, 'utf8');
+      return decodeTextFile(await readFile(file), file);
     } catch (e) {
       fail(`truthline extract: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return null;

@@ -8,6 +8,7 @@
  * the project's owner (who must hold the lead role).
  */
 import { readFile } from 'node:fs/promises';
+import { decodeTextFile } from '../../app/lib/text-file.ts';
 import { parseArgs } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { withDatabase } from './db-open.ts';
@@ -32,7 +33,7 @@ export async function run(args: string[]): Promise<number> {
   const file = positionals[0];
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = decodeTextFile(await readFile(file), file);
   } catch (e) {
     process.stderr.write(`truthline import evidence: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 2;

@@ -1,7 +1,9 @@
 /** The lead's pages: cases and import, case page, reviews, agreement, export, setup, new project. */
-import { leadOnly, signedIn, slug, type Spec } from './types.ts';
+import { leadOnly, slug, type Expect, type Spec } from './types.ts';
 
 const p = (rest: string) => (w: Parameters<Spec['path']>[0]) => `/projects/${w.project.slug}${rest}`;
+
+const creators: Expect = { anonymous: 'login', admin: 'ok', lead: 'ok', otherLead: 'forbidden', reader: 'forbidden', adjudicator: 'forbidden' };
 
 export const entries: Record<string, Spec> = {
   'projects.$slug.cases._index.tsx': { path: p('/cases'), params: slug, loader: leadOnly },
@@ -18,7 +20,8 @@ export const entries: Record<string, Spec> = {
   'projects.$slug.sample-size.tsx': { path: p('/sample-size'), params: slug, loader: leadOnly },
   'projects.$slug.reviews.tsx': { path: p('/reviews'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'exclusion' }) },
   'projects.$slug.settings.tsx': { path: p('/settings'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'details' }) },
-  'projects.new.tsx': { path: () => '/projects/new', loader: signedIn, action: signedIn },
+  // Administrators and project creators (the lead of the world is one).
+  'projects.new.tsx': { path: () => '/projects/new', loader: creators, action: creators },
   'projects.$slug.jobs._index.tsx': { path: p('/jobs'), params: slug, loader: leadOnly },
   // No job in the world: the lead passes the access check and then finds none (404).
   'projects.$slug.jobs.$jobId.tsx': {
@@ -29,4 +32,5 @@ export const entries: Record<string, Spec> = {
     form: () => ({ intent: 'cancel' }),
   },
   'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly },
+  'projects.$slug.export_.$format.tsx': { path: p('/export/csv'), params: (w) => ({ slug: w.project.slug, format: 'csv' }), loader: leadOnly },
 };
