@@ -76,7 +76,7 @@ describe('reader projection', () => {
     expectNoWorkflowState(after);
     expectNoWorkflowState(apiAfter.body);
     // Amending is offered on their own read whatever the others said.
-    expect(after.page.view.amendable).toBe(true);
+    expect(after.page.view.hasOwnRead).toBe(true);
   });
 
   it('an amendment to agree is recorded, answered like any other, and the case stays with the adjudicator', async () => {

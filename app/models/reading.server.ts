@@ -119,7 +119,8 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
     history: mine.map((r) => ({ id: r.id, values: r.values as ReadValues | null, at: r.createdAt.toISOString(), amendmentReason: r.amendmentReason })),
     // Always offered on their own read: whether an amendment still counts depends on the other
     // reads, so the server records it either way and answers the same (late ones go to the adjudicator).
-    amendable: Boolean(current),
+    // Depends only on the reader having a read of their own: every amendment gets the same answer.
+    hasOwnRead: Boolean(current),
     revealed,
   };
 }

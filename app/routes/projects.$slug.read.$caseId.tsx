@@ -140,7 +140,7 @@ export default function ReadCase() {
               )}
               {view.myRead.comment ? <p className="muted">Comment: {view.myRead.comment}</p> : null}
               <p className="muted">Saved {new Date(view.myRead.at).toLocaleString()}.</p>
-              {view.amendable ? (
+              {view.hasOwnRead ? (
                 <button type="button" className="secondary" onClick={() => setAmending(true)}>
                   Amend my read
                 </button>
