@@ -11,7 +11,8 @@ import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { defaultRegistry, START_EVENT, startSnapshot, stateName, type MachineRegistry, type PersistedSnapshot } from './engine.ts';
 import { AppError } from '../domain/errors.ts';
 import { GENESIS_HASH } from './hash-chain.ts';
-import type { CaseInput, Effect } from './machine.ts';
+import type { CaseContext, CaseInput, Effect } from './machine.ts';
+import { queueColumns, type QueueColumns } from './queue-columns.ts';
 
 export type StartRows = {
   findings: { id: string; caseId: string; key: string; label: string; createdAt: Date }[];
@@ -27,7 +28,8 @@ export type StartRows = {
     prevHash: string;
     clientRequestId: string;
   };
-  workflow: { caseId: string; machineVersion: string; snapshot: unknown; state: string; eventCount: number; headHash: string; updatedAt: Date };
+  /** With the queue columns the runtime keeps (the order key, which needs SQL for a fixed order, is set by the writer). */
+  workflow: { caseId: string; projectId: string; machineVersion: string; snapshot: unknown; state: string; eventCount: number; headHash: string; updatedAt: Date } & QueueColumns;
   scheduled: { caseId: string; dueAt: Date; eventType: string; payload: Record<string, unknown>; createdAt: Date }[];
   audit: { actorId: string | null; action: string; projectId: string; caseId: string; details: Record<string, unknown>; at: Date };
 };
@@ -37,7 +39,7 @@ export type CaseStarter = ((c: { caseId: string; studyDate: string }) => StartRo
    * The serialised start snapshot and event payload with placeholder ids, for writers that fill
    * them in SQL (`replace(text, token, id)`) rather than send every case's copy.
    */
-  template: { caseToken: string; findingTokens: string[]; snapshotText: string; payloadText: string };
+  template: { caseToken: string; findingTokens: string[]; snapshotText: string; payloadText: string; caseOrder: 'random' | 'fixed' };
   /** Everything but the snapshot and the payload (filled from the template). */
   lean(c: { caseId: string; studyDate: string }): Omit<StartRows, 'event' | 'workflow'> & {
     event: Omit<StartRows['event'], 'payload'>;
@@ -85,6 +87,8 @@ export function caseStarter({
   const payloadText = JSON.stringify({ input: templateInput });
   const chainedText = canonicalJson({ case: CASE, seq: 1, type: START_EVENT, payload: JSON.parse(payloadText), actor: actorId, time: at, prev: GENESIS_HASH });
   const state = stateName(template.snapshot);
+  // Ids do not enter the queue columns, so the template's are every case's.
+  const queue = queueColumns(state, template.snapshot.context as CaseContext);
   const fill = (text: string, caseId: string, ids: string[]) => {
     let out = text.split(CASE).join(caseId);
     FINDING.forEach((f, i) => (out = out.split(f).join(ids[i])));
@@ -99,7 +103,7 @@ export function caseStarter({
     return {
       findings,
       event: { caseId, seq: 1, type: START_EVENT, actorId, occurredAt: at, machineVersion: registry.current, hash, prevHash: GENESIS_HASH, clientRequestId: `start:${caseId}` },
-      workflow: { caseId, machineVersion: registry.current, state, eventCount: 1, headHash: hash, updatedAt: atDate },
+      workflow: { caseId, projectId, machineVersion: registry.current, state, eventCount: 1, headHash: hash, updatedAt: atDate, ...queue },
       scheduled: schedules.map((e) => ({ caseId, dueAt: new Date(Date.parse(`${studyDate}T00:00:00Z`) + e.dayAfterStudy * 86_400_000), eventType: e.eventType, payload: {}, createdAt: atDate })),
       audit: { actorId, action: `workflow.${START_EVENT}`, projectId, caseId, details: { seq: 1, machineVersion: registry.current }, at: atDate },
     };
@@ -114,10 +118,10 @@ export function caseStarter({
     return {
       findings,
       event: { caseId, seq: 1, type: START_EVENT, payload, actorId, occurredAt: at, machineVersion: registry.current, hash, prevHash: GENESIS_HASH, clientRequestId: `start:${caseId}` },
-      workflow: { caseId, machineVersion: registry.current, snapshot, state, eventCount: 1, headHash: hash, updatedAt: atDate },
+      workflow: { caseId, projectId, machineVersion: registry.current, snapshot, state, eventCount: 1, headHash: hash, updatedAt: atDate, ...queue },
       scheduled,
       audit: { actorId, action: `workflow.${START_EVENT}`, projectId, caseId, details: { seq: 1, machineVersion: registry.current }, at: atDate },
     };
   };
-  return Object.assign(full, { lean, template: { caseToken: CASE, findingTokens: FINDING, snapshotText, payloadText } });
+  return Object.assign(full, { lean, template: { caseToken: CASE, findingTokens: FINDING, snapshotText, payloadText, caseOrder: definition.truthPolicy.caseOrder === 'fixed' ? ('fixed' as const) : ('random' as const) } });
 }

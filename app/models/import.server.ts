@@ -614,8 +614,15 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
         jobId,
         key: 'workflow',
         table: caseWorkflows,
-        columns: ['caseId', 'machineVersion', 'state', 'eventCount', 'headHash', 'updatedAt'],
-        computed: { snapshot: fill(start!.template.snapshotText) },
+        columns: ['caseId', 'projectId', 'machineVersion', 'state', 'eventCount', 'headHash', 'updatedAt', 'openReadSlots', 'openVoteSlots', 'voteBatch', 'stateSince'],
+        computed: {
+          snapshot: fill(start!.template.snapshotText),
+          // The runtime's order key (queue-columns.ts orderKey, md5 of project and case) or the import order.
+          queueKey:
+            start!.template.caseOrder === 'fixed'
+              ? sql`nextval('case_queue_order')`
+              : sql`('x' || substr(md5(${p.projectId}::text || ':' || r.case_id::text), 1, 16))::bit(64)::bigint`,
+        },
       });
       await publishStaged(tx, { jobId, key: 'scheduled', many: true, table: scheduledEvents, columns: ['caseId', 'dueAt', 'eventType', 'payload', 'createdAt'] });
       await publishStaged(tx, { jobId, key: 'audit', table: auditLog, columns: ['actorId', 'action', 'projectId', 'caseId', 'details', 'at'] });
