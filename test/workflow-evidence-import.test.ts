@@ -89,13 +89,13 @@ describe('npx truthline import evidence', () => {
   it('all or nothing on the demo; errors name file, line and field; then verify passes', { timeout: 600_000 }, () => {
     expect(cli(['seed']).code).toBe(0);
     const bad = path.join(dir, 'bad.csv');
-    fs.writeFileSync(bad, 'case_id,finding,kind,date,result_code,text\nMG-ACC-001,left,pathology,2024-02-01,malignant,\nMG-ACC-002,left,pathology,yesterday,benign,\n');
+    fs.writeFileSync(bad, 'case_id,finding,kind,date,result_code,text\nMG-ACC-001,left,pathology,2025-02-01,malignant,\nMG-ACC-002,left,pathology,yesterday,benign,\n');
     const r1 = cli(['import', 'evidence', '--project', 'mammo-birads', bad]);
     expect(r1.code).toBe(1);
     expect(r1.err).toContain(`${bad}:3: date: use a date like 2024-03-01, got "yesterday"`);
     expect(r1.err).toContain('nothing was imported');
     const good = path.join(dir, 'good.csv');
-    fs.writeFileSync(good, 'case_id,finding,kind,date,result_code,text\nMG-ACC-001,left,pathology,2024-02-01,malignant,IDC\nMG-ACC-002,,follow_up,2024-06-01,negative,\n');
+    fs.writeFileSync(good, 'case_id,finding,kind,date,result_code,text\nMG-ACC-001,left,pathology,2025-02-01,malignant,IDC\nMG-ACC-002,,follow_up,2025-06-01,negative,\n');
     const r2 = cli(['import', 'evidence', '--project', 'mammo-birads', good]);
     expect(r2.err).toBe('');
     expect(r2.out).toMatch(/recorded 2 evidence row\(s\) on 2 case\(s\) of mammo-birads/);
