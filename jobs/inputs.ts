@@ -8,14 +8,35 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { getDb } from '../db/index.ts';
 import { jobInputs } from '../db/schema.ts';
+import { TextFileDecoder } from '../app/lib/text-file.ts';
 
 export const CHUNK = 512 * 1024;
 
-/** Stores text arriving in pieces (strings or UTF-8 bytes); returns its id and length in characters. */
-export async function storeInput({ source, db }: { source: AsyncIterable<string | Uint8Array> | Iterable<string>; db?: Db }): Promise<{ inputId: string; chars: number }> {
+/**
+ * Stores text arriving in pieces (strings or UTF-8 bytes); returns its id and length in characters.
+ * Bytes must be valid UTF-8 (app/lib/text-file.ts): otherwise nothing is kept and a TextFileError
+ * names the line and byte of the first bad sequence; `name` names the file in its message.
+ */
+export async function storeInput({
+  source,
+  db,
+  name,
+}: {
+  source: AsyncIterable<string | Uint8Array> | Iterable<string>;
+  db?: Db;
+  name?: string;
+}): Promise<{ inputId: string; chars: number }> {
   const d = db ?? getDb();
   const inputId = randomUUID();
-  const decoder = new TextDecoder('utf-8', { fatal: false });
+  try {
+    return await storePieces(d, inputId, source, new TextFileDecoder(name ?? 'The file'));
+  } catch (e) {
+    await d.delete(jobInputs).where(eq(jobInputs.inputId, inputId));
+    throw e;
+  }
+}
+
+async function storePieces(d: Db, inputId: string, source: AsyncIterable<string | Uint8Array> | Iterable<string>, decoder: TextFileDecoder): Promise<{ inputId: string; chars: number }> {
   let buf = '';
   let seq = 0;
   let chars = 0;
@@ -28,10 +49,10 @@ export async function storeInput({ source, db }: { source: AsyncIterable<string 
     }
   };
   for await (const part of source as AsyncIterable<string | Uint8Array>) {
-    buf += typeof part === 'string' ? part : decoder.decode(part, { stream: true });
+    buf += typeof part === 'string' ? part : decoder.decode(part);
     if (buf.length >= CHUNK) await flush(false);
   }
-  buf += decoder.decode();
+  buf += decoder.end();
   await flush(true);
   return { inputId, chars };
 }

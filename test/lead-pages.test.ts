@@ -23,6 +23,7 @@ import * as caseRoute from '../app/routes/projects.$slug.cases.$caseId.tsx';
 import * as reviewsRoute from '../app/routes/projects.$slug.reviews.tsx';
 import * as agreementRoute from '../app/routes/projects.$slug.agreement.tsx';
 import * as exportRoute from '../app/routes/projects.$slug.export.tsx';
+import * as exportFile from '../app/routes/projects.$slug.export_.$format.tsx';
 
 let t: TestDb;
 let f: Fixture;
@@ -216,11 +217,15 @@ describe('export', () => {
   });
 
   it('the export route downloads a file and audits it', async () => {
-    const res = await invoke(exportRoute.loader as never, request(`/projects/${slug}/export?format=jsonl`, { cookie }), { slug });
+    // Downloads come from the resource route /projects/:slug/export/:format; the page redirects older links there.
+    const old = await invoke(exportRoute.loader as never, request(`/projects/${slug}/export?format=jsonl`, { cookie }), { slug });
+    expect(old.status).toBe(302);
+    expect(old.headers.get('Location')).toBe(`/projects/${slug}/export/jsonl`);
+    const res = await invoke(exportFile.loader as never, request(`/projects/${slug}/export/jsonl`, { cookie }), { slug, format: 'jsonl' });
     expect(res.headers.get('Content-Disposition')).toMatch(/attachment; filename=".*\.jsonl"/);
     expect((await res.text()).trim().split('\n')).toHaveLength(29);
-    const bad = await invoke(exportRoute.loader as never, request(`/projects/${slug}/export?format=xml`, { cookie }), { slug });
-    expect(bad.status).toBe(400);
+    const bad = await invoke(exportFile.loader as never, request(`/projects/${slug}/export/xml`, { cookie }), { slug, format: 'xml' });
+    expect(bad.status).toBe(404);
     const audits = await t.db.select().from(auditLog).where(and(eq(auditLog.projectId, f.projectId), eq(auditLog.action, 'truth.export')));
     expect(audits).toHaveLength(1);
   });

@@ -17,7 +17,8 @@ let userId: string;
 let cookie: string;
 beforeAll(async () => {
   t = await createTestDb();
-  const u = await makeUser(t.db);
+  // Creating projects needs the account flag (or admin); this user creates them.
+  const u = await makeUser(t.db, { canCreateProjects: true });
   userId = u.id;
   cookie = await sessionCookie(u.email);
 });

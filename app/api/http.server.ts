@@ -156,14 +156,23 @@ export function parseQuery<S extends z.ZodType>(schema: S, request: Request): z.
   return r.data;
 }
 
-/** The loader of an action-only endpoint: a GET is 405 JSON with `Allow`, not Remix's bare 400. */
+/**
+ * The loader of an action-only endpoint: a GET is 405 JSON with `Allow`, not Remix's bare 400.
+ * It is not a GET operation: `allowedMethods` marks it (the OpenAPI check tells it from a real loader).
+ */
 export function onlyMethods(...methods: string[]) {
-  return async (_args: { request: Request }): Promise<Response> => {
+  const loader = async (_args: { request: Request }): Promise<Response> => {
     const e = new ApiError('method_not_allowed', `Use ${methods.join(' or ')} here.`);
     const r = errorResponse(e);
     r.headers.set('Allow', methods.join(', '));
     return r;
   };
+  return Object.assign(loader, { allowedMethods: methods as readonly string[] });
+}
+
+/** Whether a route's loader answers GET itself (not only 405 for an action-only endpoint). */
+export function servesGet(loader: unknown): boolean {
+  return typeof loader === 'function' && !('allowedMethods' in loader);
 }
 
 export function requireMethod(request: Request, ...methods: string[]) {

@@ -34,11 +34,16 @@ export function formulaCells(text: string, opts: { limit?: number } = {}): Formu
     return [];
   }
   const out: FormulaCell[] = [];
+  addFormulaCells(out, rows, limit);
+  return out;
+}
+
+/** Adds the formula cells of parsed rows to `out` until it holds `limit` (a stream's rows, batch by batch). */
+export function addFormulaCells(out: FormulaCell[], rows: { line: number; fields: string[] }[], limit = 20): void {
   for (const r of rows) {
+    if (out.length >= limit) return;
     r.fields.forEach((f, i) => {
       if (out.length < limit && isFormulaLike(f)) out.push({ line: r.line, column: i + 1, value: f.slice(0, 60) });
     });
-    if (out.length >= limit) break;
   }
-  return out;
 }

@@ -25,6 +25,7 @@ import { writeAudit } from '../../db/audit.ts';
 import { auditLog, caseWorkflows, cases, findings, patients, scheduledEvents, workflowEvents } from '../../db/schema.ts';
 import { parseCsv, CsvError, type CsvRow } from '../../formats/csv.ts';
 import { csvRows } from '../lib/csv-stream.ts';
+import { addFormulaCells, type FormulaCell } from '../lib/csv-safety.ts';
 import { caseStarter } from '../../workflows/start-rows.ts';
 import { pinnedDefinition } from '../../workflows/runtime.ts';
 import { enqueueJob, getJob, JobFailed, registerJob, runJobNow, type JobContext } from '../../jobs/runner.ts';
@@ -304,6 +305,8 @@ export class ManifestChecker {
   rows = 0;
   readonly seenCase = new Map<string, number>();
   readonly patients = new Map<string, PatientState>();
+  /** CSV cells a spreadsheet would run as formulas (the first 20): a warning, not an error. */
+  readonly formulaCells: FormulaCell[] = [];
   constructor(
     readonly db: Tx,
     readonly projectId: string,
@@ -457,6 +460,8 @@ export type ManifestJobResult = {
   problems: { row: number; field: string | null; message: string; text: string }[];
   problemCount: number;
   rows: (ManifestRow & { finalSplit: Split; newPatient: boolean })[];
+  /** Cells starting with =, +, -, @, tab or CR (by line and column): stored as given, but a spreadsheet would run them. */
+  formulaCells: FormulaCell[];
   caseIds?: string[];
   inputId: string;
 };
@@ -484,6 +489,7 @@ async function* storedRows(p: ManifestJobParams, db: Db, format: ManifestFormat,
   let pending: RawRow[] = [];
   try {
     for await (const rows of csvRows(counted())) {
+      addFormulaCells(checker.formulaCells, rows);
       let body = rows;
       if (header === undefined) {
         headerLine = rows[0].line;
@@ -579,6 +585,7 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
     problems: checker.sortedErrors().slice(0, 200).map((e) => ({ ...e, text: formatError(e, rowWord) })),
     problemCount: checker.errorCount,
     rows: sample.map((r) => ({ ...r, finalSplit: checker.finalSplit(r.patientId), newPatient: checker.patients.get(r.patientId)?.isNew ?? true })),
+    formulaCells: checker.formulaCells,
     inputId: p.inputId,
   };
   const failed = (errors: ImportError[]) => new ImportFailed({ format, rowWord, rows: [], errors, patients: sum.patients, splitCounts: sum.splitCounts }, result);

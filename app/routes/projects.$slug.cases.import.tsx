@@ -12,6 +12,7 @@ import { getCurrentVersion } from '~/models/projects.server.ts';
 import { importFormSchema, MANIFEST_COLUMNS } from '~/forms/lead.ts';
 import { parseForm, type FieldErrors } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
+import { TextFileError } from '~/lib/text-file.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { FormErrors } from '~/components/field.tsx';
 
@@ -33,18 +34,25 @@ export async function action({ request, params }: ActionFunctionArgs) {
   let fileName: string | null = null;
   let fileChars = 0;
   const multipart = /^multipart\/form-data/i.test(request.headers.get('content-type') ?? '');
-  const fd = !multipart
-    ? await request.formData()
-    : await unstable_parseMultipartFormData(
-        request,
-        unstable_composeUploadHandlers(async ({ name, filename, data }) => {
-          if (name !== 'file' || !filename) return undefined;
-          const stored = await storeInput({ source: data });
-          fileName = filename;
-          fileChars = stored.chars;
-          return stored.inputId;
-        }, unstable_createMemoryUploadHandler({ maxPartSize: 10 * 1024 * 1024 }))
-      );
+  let fd: FormData;
+  try {
+    fd = !multipart
+      ? await request.formData()
+      : await unstable_parseMultipartFormData(
+          request,
+          unstable_composeUploadHandlers(async ({ name, filename, data }) => {
+            if (name !== 'file' || !filename) return undefined;
+            // Strict UTF-8: a Latin-1 file is refused as a whole, naming the line of the first bad byte.
+            const stored = await storeInput({ source: data, name: filename });
+            fileName = filename;
+            fileChars = stored.chars;
+            return stored.inputId;
+          }, unstable_createMemoryUploadHandler({ maxPartSize: 10 * 1024 * 1024 }))
+        );
+  } catch (e) {
+    if (e instanceof TextFileError) return validationFailed({ file: [e.message] });
+    throw e;
+  }
   const p = parseForm(importFormSchema, fd);
   if (!p.ok) return validationFailed(p.errors);
   const format: ManifestFormat | null = p.data.format === 'auto' ? null : p.data.format;
@@ -198,6 +206,20 @@ export default function ImportCases() {
               .
             </div>
           )}
+          {pv.formulaCells?.length ? (
+            <div className="flash flash-warning" role="status">
+              {pv.formulaCells.length === 1 ? 'One cell starts' : `${pv.formulaCells.length >= 20 ? 'At least 20' : pv.formulaCells.length} cells start`} with =, +, -, @, a tab or a
+              carriage return, which a spreadsheet would run as a formula. Truthline stores the value as given (and writes it as text in its own CSV files); check that it is
+              what you meant:
+              <ul>
+                {pv.formulaCells.map((c) => (
+                  <li key={`${c.line}:${c.column}`}>
+                    line {c.line}, column {c.column}: <code>{c.value}</code>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           {pv.problemCount === 0 && isCheck && job ? (
             <Form method="post" encType="multipart/form-data" className="row" style={{ marginBottom: '1rem' }}>
               <input type="hidden" name="check" value={job.id} />
