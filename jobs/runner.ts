@@ -25,9 +25,20 @@ export const MAX_ATTEMPTS = 3;
 /** A running job not heard from for this long was orphaned by a stopped server. */
 export const STALE_MS = 120_000;
 
+// The Remix server bundle and server.ts each load their own copy of this module (see HANDLERS), and
+// the bundle's handlers are the ones registered last: `instanceof` must hold across both copies, so
+// these errors carry a global brand rather than relying on class identity.
+const CANCELLED = Symbol.for('truthline.JobCancelled');
+const FAILED = Symbol.for('truthline.JobFailed');
+const branded = (x: unknown, brand: symbol) => typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[brand] === true;
+
 export class JobCancelled extends Error {
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return branded(x, CANCELLED);
+  }
   constructor() {
     super('cancelled by request');
+    (this as unknown as Record<symbol, unknown>)[CANCELLED] = true;
   }
 }
 /** A failure whose message is meant for the person who started the job (no retry). */
@@ -38,6 +49,10 @@ export class JobFailed extends Error {
     cause?: unknown,
   ) {
     super(message, { cause });
+    (this as unknown as Record<symbol, unknown>)[FAILED] = true;
+  }
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return branded(x, FAILED);
   }
 }
 
