@@ -22,7 +22,7 @@ import { checkAddress } from './app/lib/request-edge.ts';
 import { contentSecurityPolicy, type RequestContext } from './app/lib/security-headers.ts';
 import { seedDemo, DEMO_PASSWORD, DEMO_ACCOUNTS } from './seed/demo.ts';
 import { startScheduler } from './workflows/scheduler.ts';
-import { REQUEST_DEADLINE_MS } from './app/lib/deadline.ts';
+import { REQUEST_DEADLINE_MS } from './app/lib/deadline.server.ts';
 import { setStaleAtStart, STALE_MS, startJobRunner } from './jobs/runner.ts';
 import './app/jobs.server.ts';
 

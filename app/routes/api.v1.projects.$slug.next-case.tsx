@@ -2,7 +2,7 @@
 import { requireApiProjectRole } from '~/api/auth.server.ts';
 import { apiRoute, onlyMethods, jsonResponse } from '~/api/http.server.ts';
 import { getReaderCase, takeNextCase } from '~/models/reading.server.ts';
-import { requestSignal } from '~/lib/deadline.ts';
+import { requestSignal } from '~/lib/deadline.server.ts';
 import { formItems } from '../../workflows/definition.ts';
 
 export const loader = onlyMethods('POST');

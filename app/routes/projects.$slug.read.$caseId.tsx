@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } fr
 import { randomUUID } from 'node:crypto';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
-import { requestSignal } from '~/lib/deadline.ts';
+import { requestSignal } from '~/lib/deadline.server.ts';
 import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { amendReaderRead, getReaderCase, submitReaderRead, takeNextCase } from '~/models/reading.server.ts';

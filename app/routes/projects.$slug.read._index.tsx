@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
-import { requestSignal } from '~/lib/deadline.ts';
+import { requestSignal } from '~/lib/deadline.server.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { getReaderProgress, listMyReads, takeNextCase } from '~/models/reading.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
