@@ -121,7 +121,9 @@ async function main() {
     req.headers['x-truthline-client-ip'] = req.ip ?? 'unknown';
     const bad = checkAddress(req.originalUrl);
     if (bad) return refuse(req, res, bad.status, bad.status === 404 ? 'not_found' : 'bad_request', bad.message);
-    if (!originAllowed({ method: req.method, origin: req.headers.origin, referer: req.headers.referer, host: req.headers.host, protocol: req.protocol, appUrl: process.env.APP_URL })) {
+    if (
+      !originAllowed({ method: req.method, origin: req.headers.origin, referer: req.headers.referer, host: req.headers.host, protocol: req.protocol, appUrl: process.env.APP_URL })
+    ) {
       return refuse(req, res, 403, 'forbidden', 'Refused: this request came from another site (Origin does not match).');
     }
     const tooLarge = `Request too large: the limit is ${MAX_BODY_BYTES} bytes.`;
@@ -160,13 +162,24 @@ async function main() {
 
   app.use((req, res, next) => {
     if (dbUp) return next();
-    refuse(req, res, 503, 'unavailable', 'Truthline cannot reach its database. Nothing you entered has been lost: no change was made. Try again in a minute; if this persists, tell your administrator.', { 'Retry-After': '10' });
+    refuse(
+      req,
+      res,
+      503,
+      'unavailable',
+      'Truthline cannot reach its database. Nothing you entered has been lost: no change was made. Try again in a minute; if this persists, tell your administrator.',
+      { 'Retry-After': '10' },
+    );
   });
 
   // The request deadline: the client gets an answer; work that takes requestSignal() stops.
   app.use((_req, res, next) => {
     res.setTimeout(REQUEST_DEADLINE_MS, () => {
-      if (!res.headersSent) res.status(503).set('Retry-After', '1').json({ error: { code: 'deadline', message: `the server did not answer within ${REQUEST_DEADLINE_MS} ms; nothing was changed by the unfinished part` } });
+      if (!res.headersSent)
+        res
+          .status(503)
+          .set('Retry-After', '1')
+          .json({ error: { code: 'deadline', message: `the server did not answer within ${REQUEST_DEADLINE_MS} ms; nothing was changed by the unfinished part` } });
     });
     next();
   });
@@ -251,7 +264,16 @@ function plainPage(title: string, message: string): string {
   return `<!doctype html><meta charset="utf-8"><title>${esc(title)} — Truthline</title><main style="font-family:system-ui;max-width:40rem;margin:4rem auto"><h1>${esc(title)}</h1><p>${esc(message)}</p><p><a href="/">Go to your projects</a></p></main>`;
 }
 
-const API_CODES: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type', 503: 'unavailable' };
+const API_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  503: 'unavailable',
+};
 
 async function isApiErrorDocument(r: Response): Promise<boolean> {
   if (!(r.headers.get('Content-Type') ?? '').includes('json')) return false;
@@ -280,14 +302,30 @@ async function edgeResponse(args: { response: Response; failure: RequestContext[
           : [400, 'A value you sent contains a NUL byte, which text cannot hold. Remove it and try again.'];
     const headers = { 'Cache-Control': 'no-store', ...(status === 503 ? { 'Retry-After': '10' } : {}) };
     response = args.api
-      ? new Response(JSON.stringify({ error: { code: API_CODES[status], message, details: null } }), { status, headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' } })
-      : new Response(plainPage(status === 503 ? 'Truthline cannot reach its database' : `Error ${status}`, message), { status, headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' } });
+      ? new Response(JSON.stringify({ error: { code: API_CODES[status], message, details: null } }), {
+          status,
+          headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
+        })
+      : new Response(plainPage(status === 503 ? 'Truthline cannot reach its database' : `Error ${status}`, message), {
+          status,
+          headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' },
+        });
   } else if (args.api && response.status >= 400 && !(await isApiErrorDocument(response.clone()))) {
     const text = (await response.text()).trim();
     const status = response.status;
     const code = API_CODES[status] ?? (status >= 500 ? 'internal' : 'bad_request');
-    const message = status === 405 ? 'This method is not allowed here: see the OpenAPI document (/api/v1/openapi.json) for the methods of each endpoint.' : status >= 500 ? 'Something went wrong on the server. The request may be retried.' : text.startsWith('{') ? 'The request was refused.' : text.slice(0, 500) || 'request refused';
-    response = new Response(JSON.stringify({ error: { code, message, details: null } }), { status, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' } });
+    const message =
+      status === 405
+        ? 'This method is not allowed here: see the OpenAPI document (/api/v1/openapi.json) for the methods of each endpoint.'
+        : status >= 500
+          ? 'Something went wrong on the server. The request may be retried.'
+          : text.startsWith('{')
+            ? 'The request was refused.'
+            : text.slice(0, 500) || 'request refused';
+    response = new Response(JSON.stringify({ error: { code, message, details: null } }), {
+      status,
+      headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
+    });
   }
   if (!response.headers.has('Cache-Control')) response.headers.set('Cache-Control', 'no-store');
   return response;

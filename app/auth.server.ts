@@ -79,7 +79,14 @@ export async function getOptionalUser(request: Request): Promise<SessionUser | n
     await l.invalidateSession(session.id);
     return null;
   }
-  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, canCreateProjects: user.isAdmin || user.canCreateProjects, mustChangePassword: user.mustChangePassword };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    isAdmin: user.isAdmin,
+    canCreateProjects: user.isAdmin || user.canCreateProjects,
+    mustChangePassword: user.mustChangePassword,
+  };
 }
 
 /**
@@ -110,9 +117,7 @@ export async function requireProjectCreator(request: Request): Promise<SessionUs
   return user;
 }
 
-export type SignInResult =
-  | { ok: true; headers: Headers; userId: string }
-  | { ok: false; reason: 'invalid' | 'locked' | 'throttled'; message: string };
+export type SignInResult = { ok: true; headers: Headers; userId: string } | { ok: false; reason: 'invalid' | 'locked' | 'throttled'; message: string };
 
 // Compared against when the account does not exist, so both paths cost one scrypt.
 let dummyHash: Promise<string> | undefined;
@@ -122,18 +127,27 @@ async function passwordThrottle(email: string, ip: string): Promise<{ reason: 'l
   const db = getDb();
   const since = new Date(Date.now() - THROTTLE_WINDOW_MS);
   const [[byAccount], [byIp]] = await Promise.all([
-    db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.email, email), gt(loginAttempts.attemptedAt, since))),
-    db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.ip, ip), gt(loginAttempts.attemptedAt, since))),
+    db
+      .select({ n: count() })
+      .from(loginAttempts)
+      .where(and(eq(loginAttempts.email, email), gt(loginAttempts.attemptedAt, since))),
+    db
+      .select({ n: count() })
+      .from(loginAttempts)
+      .where(and(eq(loginAttempts.ip, ip), gt(loginAttempts.attemptedAt, since))),
   ]);
   if (byAccount.n >= MAX_FAILURES_PER_ACCOUNT) {
-    return { reason: 'locked', message: 'Too many failed password attempts for this account. It is locked for 15 minutes; try again later or ask an administrator to reset your password.' };
+    return {
+      reason: 'locked',
+      message: 'Too many failed password attempts for this account. It is locked for 15 minutes; try again later or ask an administrator to reset your password.',
+    };
   }
   if (byIp.n >= MAX_FAILURES_PER_IP) return { reason: 'throttled', message: 'Too many failed password attempts from your network. Wait 15 minutes and try again.' };
   return null;
 }
 
 /** lucia writes Max-Age (400 days for "no expiry"): dropped, so the cookie ends with the browser. */
-function browserSessionCookie(cookie: { attributes: { maxAge?: number; expires?: Date } ; serialize(): string }): string {
+function browserSessionCookie(cookie: { attributes: { maxAge?: number; expires?: Date }; serialize(): string }): string {
   delete cookie.attributes.maxAge;
   delete cookie.attributes.expires;
   return cookie.serialize();

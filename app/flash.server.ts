@@ -21,7 +21,7 @@ function secret(): string {
       return s;
     }
   }
-  return (globalThis as { __tlSecret?: string }).__tlSecret ??= randomBytes(32).toString('hex');
+  return ((globalThis as { __tlSecret?: string }).__tlSecret ??= randomBytes(32).toString('hex'));
 }
 
 type FlashStorage = ReturnType<typeof createCookieSessionStorage<Record<string, never>, { flash: Flash }>>;

@@ -37,11 +37,7 @@ export async function findProject(ref: string) {
  * Throws a redirect to sign-in (anonymous), 404 (no such project — also for non-members, so
  * project names don't leak), or 403 (member without any of the roles).
  */
-export async function requireProjectRole(
-  request: Request,
-  projectRef: string | undefined,
-  role: ProjectRole | ProjectRole[],
-): Promise<ProjectAccess> {
+export async function requireProjectRole(request: Request, projectRef: string | undefined, role: ProjectRole | ProjectRole[]): Promise<ProjectAccess> {
   const user = await requireUser(request);
   const project = projectRef ? await findProject(projectRef) : null;
   if (!project) throw new Response('There is no such project, or you are not a member of it.', { status: 404 });

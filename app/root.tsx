@@ -1,14 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import {
-  Links,
-  Meta,
-  Outlet,
-  Scripts,
-  ScrollRestoration,
-  useLoaderData,
-  useRouteLoaderData,
-} from '@remix-run/react';
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteLoaderData } from '@remix-run/react';
 import styles from './styles.css';
 import { getOptionalUser } from './auth.server.ts';
 import { getFlash } from './flash.server.ts';
@@ -31,10 +23,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   // The root is public (sign-in renders inside it): it only reads who is signed in.
   const user = await getOptionalUser(request);
   const { flash, headers } = await getFlash(request);
-  return json(
-    { user: user ? { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin } : null, flash },
-    { headers },
-  );
+  return json({ user: user ? { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin } : null, flash }, { headers });
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {

@@ -37,7 +37,8 @@ function negexKit(): Item[] {
   return rows.map((line) => {
     const [, , phrase, sentence, neg, temp, exp] = line.split('\t');
     const text = sentence.replace(/^"|"$/g, '');
-    const gold: Status = neg === 'Negated' ? 'negated' : exp !== 'Patient' ? 'not_mentioned' : temp === 'Not particular' ? 'uncertain' : temp === 'Historical' ? 'historical' : 'present';
+    const gold: Status =
+      neg === 'Negated' ? 'negated' : exp !== 'Patient' ? 'not_mentioned' : temp === 'Not particular' ? 'uncertain' : temp === 'Historical' ? 'historical' : 'present';
     return { phrase: phrase.trim(), text, gold };
   });
 }
@@ -52,7 +53,11 @@ function ownSet(): Item[] {
     });
 }
 
-const escape = (s: string) => s.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+const escape = (s: string) =>
+  s
+    .trim()
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\s+/g, '\\s+');
 
 function predictNew(it: Item): Status {
   const rules = compileRules({ name: 'bench', version: 1, findings: [{ finding: 'x', phrases: [it.phrase] }] });
@@ -64,9 +69,12 @@ function predictV1(it: Item): Status {
 }
 
 function prf(pred: Status[], gold: Status[], cls: (s: Status) => boolean) {
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   for (let i = 0; i < gold.length; i++) {
-    const p = cls(pred[i]), g = cls(gold[i]);
+    const p = cls(pred[i]),
+      g = cls(gold[i]);
     if (p && g) tp++;
     else if (p) fp++;
     else if (g) fn++;
@@ -85,7 +93,9 @@ function report(name: string, items: Item[]) {
   const negMine = prf(mine, gold, (s) => s === 'negated');
   const negBase = prf(base, gold, (s) => s === 'negated');
   console.log(`\n## ${name} (${items.length} sentences)`);
-  console.log(`negation (negated vs not)   new: P ${f(negMine.precision)} R ${f(negMine.recall)} F1 ${f(negMine.f1)}   baseline: P ${f(negBase.precision)} R ${f(negBase.recall)} F1 ${f(negBase.f1)}`);
+  console.log(
+    `negation (negated vs not)   new: P ${f(negMine.precision)} R ${f(negMine.recall)} F1 ${f(negMine.f1)}   baseline: P ${f(negBase.precision)} R ${f(negBase.recall)} F1 ${f(negBase.f1)}`,
+  );
   console.log(`accuracy over 5 statuses    new: ${f(acc(mine))}   baseline (present/negated only): ${f(acc(base))}`);
   console.log('status          n     P      R      F1   | baseline P   R      F1');
   for (const s of STATUSES) {
@@ -95,8 +105,14 @@ function report(name: string, items: Item[]) {
   }
   const confusion = new Map<string, number>();
   mine.forEach((p, i) => p !== gold[i] && confusion.set(`${gold[i]}→${p}`, (confusion.get(`${gold[i]}→${p}`) ?? 0) + 1));
-  console.log(`errors (gold→new): ${[...confusion].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (process.env.SHOW_ERRORS) items.forEach((it, i) => mine[i] !== gold[i] && process.env.SHOW_ERRORS === gold[i] && console.log(`  ${gold[i]}→${mine[i]} [${it.phrase}] ${it.text.slice(0, 200)}`));
+  console.log(
+    `errors (gold→new): ${[...confusion]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  if (process.env.SHOW_ERRORS)
+    items.forEach((it, i) => mine[i] !== gold[i] && process.env.SHOW_ERRORS === gold[i] && console.log(`  ${gold[i]}→${mine[i]} [${it.phrase}] ${it.text.slice(0, 200)}`));
 }
 
 report('NegEx/ConText test kit', negexKit());
@@ -105,9 +121,15 @@ report('Truthline report sentences', ownSet());
 // ---------------------------------------------------------------------------------------------
 // Speed
 
-const sentencesPool = [...ownSet().map((i) => i.text), 'Heart size is normal.', 'The mediastinum is unremarkable.', 'Degenerative changes of the spine.', 'Lines and tubes in standard position.'];
+const sentencesPool = [
+  ...ownSet().map((i) => i.text),
+  'Heart size is normal.',
+  'The mediastinum is unremarkable.',
+  'Degenerative changes of the spine.',
+  'Lines and tubes in standard position.',
+];
 let seed = 42;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 function makeReport(): string {
   const k = 4 + Math.floor(rnd() * 8);
   const parts = ['FINDINGS:'];
@@ -145,7 +167,9 @@ const tV1 = time(() => {
 });
 const wV1 = lastWall;
 console.log(`new (all ${FINDINGS.length} findings per report): ${(N / tNew).toFixed(0)} reports/s of CPU (${tNew.toFixed(2)} s CPU, ${wNew.toFixed(2)} s wall)`);
-console.log(`baseline (first label only):        ${(N / tV1).toFixed(0)} reports/s of CPU (${tV1.toFixed(2)} s CPU, ${wV1.toFixed(2)} s wall)   throughput new/baseline ${(tV1 / tNew).toFixed(2)}×`);
+console.log(
+  `baseline (first label only):        ${(N / tV1).toFixed(0)} reports/s of CPU (${tV1.toFixed(2)} s CPU, ${wV1.toFixed(2)} s wall)   throughput new/baseline ${(tV1 / tNew).toFixed(2)}×`,
+);
 const os = await import('node:os');
 console.log(`(load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; CPU time counts every thread of the process, GC included)`);
 
@@ -175,7 +199,10 @@ if (!values['no-cli']) {
   // CPU of the child process from bash's `time` (user+system), wall from here.
   const cli = (rules: string) => {
     const t0 = performance.now();
-    const err = execFileSync('bash', ['-c', `TIMEFORMAT='%U %S'; { time node cli/bin.js extract --rules "$1" "$2" > /dev/null; } 2>&1`, 'bench', rules, csv], { cwd: root, encoding: 'utf8' });
+    const err = execFileSync('bash', ['-c', `TIMEFORMAT='%U %S'; { time node cli/bin.js extract --rules "$1" "$2" > /dev/null; } 2>&1`, 'bench', rules, csv], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     const [u, s2] = err.trim().split(/\s+/).slice(-2).map(Number);
     return { cpu: u + s2, wall: (performance.now() - t0) / 1000 };
   };

@@ -29,7 +29,13 @@ function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
 }
-const summary = (xs: number[]) => ({ n: xs.length, p50: +quantile(xs, 0.5).toFixed(1), p95: +quantile(xs, 0.95).toFixed(1), p99: +quantile(xs, 0.99).toFixed(1), max: +Math.max(...xs).toFixed(1) });
+const summary = (xs: number[]) => ({
+  n: xs.length,
+  p50: +quantile(xs, 0.5).toFixed(1),
+  p95: +quantile(xs, 0.95).toFixed(1),
+  p99: +quantile(xs, 0.99).toFixed(1),
+  max: +Math.max(...xs).toFixed(1),
+});
 
 async function freshDatabase(): Promise<void> {
   const url = new URL(DB_URL);
@@ -67,7 +73,16 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
     const b = spawnSync('npx', ['remix', 'build'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir } });
     if (b.status !== 0) throw new Error(`remix build failed: ${b.stderr}`);
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: DB_URL, JOBS_INTERVAL_MS: '500', MAX_BODY_BYTES: String(64 * 1024 * 1024) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    TRUTHLINE_BUILD_DIR: buildDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: DB_URL,
+    JOBS_INTERVAL_MS: '500',
+    MAX_BODY_BYTES: String(64 * 1024 * 1024),
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -122,7 +137,16 @@ async function main() {
       if (r.status !== 302 || !loc) throw new Error(`import form answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
       return new URL(loc, url).searchParams.get('job')!;
     };
-    type Job = { status: string; done: number; total: number | null; startedAt: string; finishedAt: string | null; finished: boolean; error: string | null; result: { total: number; problemCount: number } };
+    type Job = {
+      status: string;
+      done: number;
+      total: number | null;
+      startedAt: string;
+      finishedAt: string | null;
+      finished: boolean;
+      error: string | null;
+      result: { total: number; problemCount: number };
+    };
     const loginErrors: string[] = [];
     const waitJob = async (id: string, during: number[]) => {
       let done = false;
@@ -170,7 +194,11 @@ async function main() {
     if (imported.status !== 'succeeded') throw new Error(`import job ${imported.status}: ${imported.error}`);
 
     const h = await openDatabase({ url: DB_URL, max: 1 });
-    const [{ n }] = (await h.db.select({ n: sql<number>`count(*)::int` }).from(cases).innerJoin(projects, eq(projects.id, cases.projectId)).where(eq(projects.slug, 'bench-import'))) as { n: number }[];
+    const [{ n }] = (await h.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(cases)
+      .innerJoin(projects, eq(projects.id, cases.projectId))
+      .where(eq(projects.slug, 'bench-import'))) as { n: number }[];
     await h.close();
     const secs = (j: Job) => (Date.parse(j.finishedAt!) - Date.parse(j.startedAt)) / 1000;
     const out = {

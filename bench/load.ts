@@ -81,18 +81,29 @@ async function bulkLoad(h: DbHandle): Promise<{ projectId: string; slug: string;
     sessionIds.push(randomBytes(20).toString('hex'));
   }
   const ids = tokens.map((_, i) => `bench-r${i}`);
-  await db.execute(sql`insert into users (id, email, name, password_hash) select 'bench-r' || g, 'r' || g || '@bench.test', 'Reader ' || g, 'x' from generate_series(0, ${READERS - 1}) g`);
+  await db.execute(
+    sql`insert into users (id, email, name, password_hash) select 'bench-r' || g, 'r' || g || '@bench.test', 'Reader ' || g, 'x' from generate_series(0, ${READERS - 1}) g`,
+  );
   await db.execute(sql`insert into project_members (project_id, user_id, role) select ${p.id}::uuid, 'bench-r' || g, 'reader' from generate_series(0, ${READERS - 1}) g`);
   for (let i = 0; i < READERS; i += 200) {
     const part = ids.slice(i, i + 200);
-    await db.execute(sql`insert into api_tokens (user_id, name, token_hash, project_ids) values ${sql.join(
-      part.map((u, j) => sql`(${u}, 'bench', ${createHash('sha256').update(tokens[i + j]).digest('hex')}, ${JSON.stringify([p.id])}::jsonb)`),
-      sql`, `,
-    )}`);
-    await db.execute(sql`insert into sessions (id, user_id, expires_at) values ${sql.join(
-      part.map((u, j) => sql`(${sessionIds[i + j]}, ${u}, now() + interval '1 day')`),
-      sql`, `,
-    )}`);
+    await db.execute(
+      sql`insert into api_tokens (user_id, name, token_hash, project_ids) values ${sql.join(
+        part.map(
+          (u, j) =>
+            sql`(${u}, 'bench', ${createHash('sha256')
+              .update(tokens[i + j])
+              .digest('hex')}, ${JSON.stringify([p.id])}::jsonb)`,
+        ),
+        sql`, `,
+      )}`,
+    );
+    await db.execute(
+      sql`insert into sessions (id, user_id, expires_at) values ${sql.join(
+        part.map((u, j) => sql`(${sessionIds[i + j]}, ${u}, now() + interval '1 day')`),
+        sql`, `,
+      )}`,
+    );
   }
   // The template case goes through the runtime: its start event and snapshot are the pattern.
   const [pt] = await db.insert(patients).values({ projectId: p.id, pseudonym: 'bench-pt-0' }).returning({ id: patients.id });
@@ -114,9 +125,13 @@ async function bulkLoad(h: DbHandle): Promise<{ projectId: string; slug: string;
   for (let from = 1; from < CASES; from += batch) {
     const to = Math.min(CASES - 1, from + batch - 1);
     await db.transaction(async (tx) => {
-      await tx.execute(sql`create temp table new_cases on commit drop as select gen_random_uuid() as id, g from generate_series(${sql.raw(String(from))}, ${sql.raw(String(to))}) g`);
+      await tx.execute(
+        sql`create temp table new_cases on commit drop as select gen_random_uuid() as id, g from generate_series(${sql.raw(String(from))}, ${sql.raw(String(to))}) g`,
+      );
       await tx.execute(sql`insert into patients (id, project_id, pseudonym) select id, ${p.id}::uuid, 'bench-pt-' || g from new_cases`);
-      await tx.execute(sql`insert into cases (id, project_id, patient_id, project_version, external_id, study_date) select id, ${p.id}::uuid, id, 1, 'bench-' || g, '2025-12-01' from new_cases`);
+      await tx.execute(
+        sql`insert into cases (id, project_id, patient_id, project_version, external_id, study_date) select id, ${p.id}::uuid, id, 1, 'bench-' || g, '2025-12-01' from new_cases`,
+      );
       await tx.execute(sql`insert into workflow_events (case_id, seq, type, payload, actor_id, occurred_at, machine_version, hash, prev_hash, client_request_id)
         select n.id, 1, ${ev.type}, replace(${payload}, ${tpl}, n.id::text)::jsonb, null, ${ev.occurredAt}, ${ev.machineVersion},
           encode(sha256(convert_to(replace(${chained}, ${tpl}, n.id::text), 'UTF8')), 'hex'), ${ev.prevHash}, 'start:' || n.id
@@ -166,13 +181,19 @@ async function reader(i: number, base: string, slug: string, token: string, sess
           return;
         }
         const s = await timed(out.submit, () =>
-          fetch(`${base}/api/v1/projects/${slug}/cases/${caseId}/reads`, { method: 'POST', headers: auth, body: JSON.stringify({ client_request_id: randomUUID(), values: { pneumothorax: Math.random() < 0.5 } }) }),
+          fetch(`${base}/api/v1/projects/${slug}/cases/${caseId}/reads`, {
+            method: 'POST',
+            headers: auth,
+            body: JSON.stringify({ client_request_id: randomUUID(), values: { pneumothorax: Math.random() < 0.5 } }),
+          }),
         );
         if (s.r.status === 201) out.acknowledged++;
         else err(`submit ${s.r.status}`);
       } else {
         const headers = { cookie: `truthline_session=${session}`, origin: base };
-        const n = await timed(out.next, () => fetch(`${base}/projects/${slug}/read`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' }));
+        const n = await timed(out.next, () =>
+          fetch(`${base}/projects/${slug}/read`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' }),
+        );
         const loc = n.r.headers.get('location') ?? '';
         const m = /\/read\/([0-9a-f-]{36})/.exec(loc);
         if (n.r.status !== 302 || !m) {
@@ -185,8 +206,16 @@ async function reader(i: number, base: string, slug: string, token: string, sess
           err(`page ${pg.r.status}`);
           continue;
         }
-        const form = new URLSearchParams({ intent: 'read', clientRequestId: randomUUID(), openedAt: String(Date.now()), 'item:pneumothorax': String(Math.random() < 0.5), next: '0' });
-        const s = await timed(out.submit, () => fetch(`${base}${loc}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), redirect: 'manual' }));
+        const form = new URLSearchParams({
+          intent: 'read',
+          clientRequestId: randomUUID(),
+          openedAt: String(Date.now()),
+          'item:pneumothorax': String(Math.random() < 0.5),
+          next: '0',
+        });
+        const s = await timed(out.submit, () =>
+          fetch(`${base}${loc}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), redirect: 'manual' }),
+        );
         if (s.r.status === 302) out.acknowledged++;
         else err(`submit ${s.r.status}`);
       }
@@ -247,7 +276,10 @@ function startServer(port: number, url: string): Promise<Server> {
 }
 
 function pgbench(clients: number, seconds: number): number {
-  const out = execFileSync('pgbench', ['-h', '127.0.0.1', '-U', 'postgres', '-N', '-n', '-c', String(clients), '-j', '2', '-T', String(seconds), PGBENCH_DB], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('pgbench', ['-h', '127.0.0.1', '-U', 'postgres', '-N', '-n', '-c', String(clients), '-j', '2', '-T', String(seconds), PGBENCH_DB], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const m = /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(out);
   return m ? Number(m[1]) : NaN;
 }
@@ -321,17 +353,27 @@ async function main() {
 
   // What was stored.
   const db = h.db;
-  const [stored] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from reads r join cases c on c.id = r.case_id where c.project_id = ${loaded.projectId} and r.source = 'reader'`));
+  const [stored] = rowsOf<{ n: number }>(
+    await db.execute(sql`select count(*)::int as n from reads r join cases c on c.id = r.case_id where c.project_id = ${loaded.projectId} and r.source = 'reader'`),
+  );
   const [over] = rowsOf<{ n: number }>(
-    await db.execute(sql`select count(*)::int as n from (select r.case_id from reads r join cases c on c.id = r.case_id where c.project_id = ${loaded.projectId} and r.values is not null and r.supersedes_id is null group by r.case_id having count(*) > ${K}) x`),
+    await db.execute(
+      sql`select count(*)::int as n from (select r.case_id from reads r join cases c on c.id = r.case_id where c.project_id = ${loaded.projectId} and r.values is not null and r.supersedes_id is null group by r.case_id having count(*) > ${K}) x`,
+    ),
   );
   const [dups] = rowsOf<{ n: number }>(
-    await db.execute(sql`select count(*)::int as n from (select r.case_id, r.author_id from reads r join cases c on c.id = r.case_id where c.project_id = ${loaded.projectId} and r.source = 'reader' group by 1, 2 having count(*) > 1) x`),
+    await db.execute(
+      sql`select count(*)::int as n from (select r.case_id, r.author_id from reads r join cases c on c.id = r.case_id where c.project_id = ${loaded.projectId} and r.source = 'reader' group by 1, 2 having count(*) > 1) x`,
+    ),
   );
   const [twoCurrent] = rowsOf<{ n: number }>(
-    await db.execute(sql`select count(*)::int as n from (select user_id from assignments where project_id = ${loaded.projectId} and status = 'open' and role = 'reader' group by user_id, slot having count(*) > 1) x`),
+    await db.execute(
+      sql`select count(*)::int as n from (select user_id from assignments where project_id = ${loaded.projectId} and status = 'open' and role = 'reader' group by user_id, slot having count(*) > 1) x`,
+    ),
   );
-  const touched = rowsOf<{ id: string }>(await db.execute(sql`select distinct r.case_id as id from reads r join cases c on c.id = r.case_id where c.project_id = ${loaded.projectId}`)).map((r) => r.id);
+  const touched = rowsOf<{ id: string }>(
+    await db.execute(sql`select distinct r.case_id as id from reads r join cases c on c.id = r.case_id where c.project_id = ${loaded.projectId}`),
+  ).map((r) => r.id);
   const tv = performance.now();
   const full = process.env.BENCH_FULL_VERIFY === '1';
   const v = await verifyAllCases({ db, caseIds: full ? undefined : touched, concurrency: 4 });
@@ -345,7 +387,10 @@ async function main() {
     postgres: 'PostgreSQL 15 on 127.0.0.1 (shared by 8 engineers, 2 cores)',
     machine: { cores: os.cpus().length, load_avg_1m_at_start: Math.round(loadAtStart * 10) / 10 },
     cases: CASES,
-    scale_note: CASES < 1_000_000 ? `the 1,000,000-case project was not run: ${process.env.BENCH_SCALE_NOTE ?? 'this 2-core machine is shared by 8 engineers; run with BENCH_CASES=1000000'}` : null,
+    scale_note:
+      CASES < 1_000_000
+        ? `the 1,000,000-case project was not run: ${process.env.BENCH_SCALE_NOTE ?? 'this 2-core machine is shared by 8 engineers; run with BENCH_CASES=1000000'}`
+        : null,
     readers_per_case: K,
     seconds_per_level: SECONDS,
     instances: INSTANCES,
@@ -359,7 +404,13 @@ async function main() {
       over_read_cases: over.n,
       duplicate_reads: dups.n,
       readers_with_two_open_in_a_slot: twoCurrent.n,
-      verify: { cases: v.checked, failures: v.failures.length, seconds: Math.round(verifyMs / 100) / 10, cases_per_s: Math.round(v.checked / (verifyMs / 1000)), scope: full ? 'all cases' : 'cases touched by the run' },
+      verify: {
+        cases: v.checked,
+        failures: v.failures.length,
+        seconds: Math.round(verifyMs / 100) / 10,
+        cases_per_s: Math.round(v.checked / (verifyMs / 1000)),
+        scope: full ? 'all cases' : 'cases touched by the run',
+      },
     },
     total_s: Math.round((performance.now() - started) / 1000),
   };

@@ -73,5 +73,8 @@ for (const [R, C] of [
   }
   const r = timeR(csv, 'jackknife');
   if ('skipped' in r) console.log(`  R MRMCaov: skipped — ${r.skipped}`);
-  else console.log(`  R MRMCaov jackknife ${r.ms.toFixed(0)} ms, F = ${r.F.toFixed(6)} (|ΔF| ${Math.abs(r.F - ts.F).toExponential(1)}); stats/mrmc is ${(r.ms / ts.ms).toFixed(0)}× faster`);
+  else
+    console.log(
+      `  R MRMCaov jackknife ${r.ms.toFixed(0)} ms, F = ${r.F.toFixed(6)} (|ΔF| ${Math.abs(r.F - ts.F).toExponential(1)}); stats/mrmc is ${(r.ms / ts.ms).toFixed(0)}× faster`,
+    );
 }

@@ -74,7 +74,10 @@ const alpha = (r: Ratings, m: 'nominal' | 'ordinal') => krippendorffAlpha(caseCo
 const fleissMs = time(() => fleiss(ratings));
 const alphaNominalMs = time(() => alpha(ratings, 'nominal'));
 const alphaOrdinalMs = time(() => alpha(ratings, 'ordinal'));
-const sub = selectCases(ratings, Array.from({ length: SUBSET }, (_, i) => i));
+const sub = selectCases(
+  ratings,
+  Array.from({ length: SUBSET }, (_, i) => i),
+);
 const fleissSubMs = time(() => fleiss(sub));
 const alphaSubMs = time(() => alpha(sub, 'nominal'));
 console.log(`data: ${N} cases × ${R} readers × ${Q} categories, seed ${SEED}`);
@@ -139,7 +142,9 @@ import time, numpy as np, krippendorff
 x = np.loadtxt(${JSON.stringify(wide)}, delimiter=',').T
 t0 = time.perf_counter(); a = krippendorff.alpha(reliability_data=x, level_of_measurement='nominal'); print((time.perf_counter()-t0)*1000, a)
 `;
-  const [ms] = execFileSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(/\s+/);
+  const [ms] = execFileSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'ignore'] })
+    .trim()
+    .split(/\s+/);
   ref.py_krippendorff_nominal_ms = Number(ms);
   console.log(`python krippendorff alpha nominal ${Number(ms).toFixed(1)} ms → ${(Number(ms) / alphaNominalMs).toFixed(1)}× ours`);
 } catch {
@@ -155,11 +160,17 @@ a <- system.time(k <- kappam.fleiss(x))[["elapsed"]]
 b <- system.time(al <- kripp.alpha(t(x), "nominal"))[["elapsed"]]
 cat(a * 1000, b * 1000, k$value, as.character(packageVersion("irr")), "\n")
 `;
-  const [fm, am, k, v] = execFileSync('Rscript', ['-e', rs], { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(/\s+/);
+  const [fm, am, k, v] = execFileSync('Rscript', ['-e', rs], { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'ignore'] })
+    .trim()
+    .split(/\s+/);
   ref.r_irr_fleiss_10k_ms = Number(fm);
   ref.r_irr_alpha_nominal_10k_ms = Number(am);
-  console.log(`R irr ${v} kappam.fleiss on the first ${SUBSET} cases ${Number(fm).toFixed(0)} ms (κ = ${Number(k).toFixed(6)}) → ${(Number(fm) / fleissSubMs).toFixed(0)}× ours on the same subset (${fleissSubMs.toFixed(2)} ms)`);
-  console.log(`R irr ${v} kripp.alpha nominal on the first ${SUBSET} cases ${Number(am).toFixed(0)} ms → ${(Number(am) / alphaSubMs).toFixed(0)}× ours on the same subset (${alphaSubMs.toFixed(2)} ms)`);
+  console.log(
+    `R irr ${v} kappam.fleiss on the first ${SUBSET} cases ${Number(fm).toFixed(0)} ms (κ = ${Number(k).toFixed(6)}) → ${(Number(fm) / fleissSubMs).toFixed(0)}× ours on the same subset (${fleissSubMs.toFixed(2)} ms)`,
+  );
+  console.log(
+    `R irr ${v} kripp.alpha nominal on the first ${SUBSET} cases ${Number(am).toFixed(0)} ms → ${(Number(am) / alphaSubMs).toFixed(0)}× ours on the same subset (${alphaSubMs.toFixed(2)} ms)`,
+  );
   console.log('  (subset because irr::kappam.fleiss grows quadratically: ~93 s on 100k cases on this machine)');
 } catch (e) {
   console.log(`R irr: skipped (${(e as Error).message.split('\n')[0]}); build it from CRAN sources into ${rLib} (see stats/fixtures/scripts/reference.R)`);

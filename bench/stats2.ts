@@ -16,15 +16,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-export function benchStats2(opts: {
-  N: number;
-  R: number;
-  Q: number;
-  raterIndex: Int32Array;
-  code: Int32Array;
-  csvPath: string;
-  dir: string;
-}): Record<string, number | null> {
+export function benchStats2(opts: { N: number; R: number; Q: number; raterIndex: Int32Array; code: Int32Array; csvPath: string; dir: string }): Record<string, number | null> {
   const { N, R, Q, raterIndex, code, csvPath, dir } = opts;
   // Ratings are case-major (case i = rows i·R … i·R + R − 1).
   const caseStart = Int32Array.from({ length: N + 1 }, (_, i) => i * R);

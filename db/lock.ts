@@ -35,9 +35,7 @@ export function acquireLock(dir: string): void {
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
       if (pid === process.pid) return;
       if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) {
-        throw new LockedError(
-          `The embedded database in ${dir} is in use by another Truthline process (pid ${pid}): stop the server or set DATABASE_URL.`,
-        );
+        throw new LockedError(`The embedded database in ${dir} is in use by another Truthline process (pid ${pid}): stop the server or set DATABASE_URL.`);
       }
       fs.rmSync(file, { force: true }); // stale lock from a crashed process
     }

@@ -69,10 +69,7 @@ export const users = pgTable(
     createdAt: createdAt(),
     passwordChangedAt: ts('password_changed_at').notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('users_email_key').on(t.email),
-    check('users_email_lowercase', sql`${t.email} = lower(${t.email}) and position('@' in ${t.email}) > 1`),
-  ],
+  (t) => [uniqueIndex('users_email_key').on(t.email), check('users_email_lowercase', sql`${t.email} = lower(${t.email}) and position('@' in ${t.email}) > 1`)],
 );
 
 /** lucia's session table: id, user_id, expires_at are what the adapter needs. */
@@ -462,10 +459,7 @@ export const truthLabels = pgTable(
     eventSeq: integer('event_seq'),
     createdAt: createdAt(),
   },
-  (t) => [
-    unique('truth_labels_subject_version').on(t.caseId, t.findingId, t.version).nullsNotDistinct(),
-    check('truth_labels_version_positive', sql`${t.version} >= 1`),
-  ],
+  (t) => [unique('truth_labels_subject_version').on(t.caseId, t.findingId, t.version).nullsNotDistinct(), check('truth_labels_version_positive', sql`${t.version} >= 1`)],
 );
 
 export const reviews = pgTable(

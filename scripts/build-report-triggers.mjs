@@ -116,11 +116,15 @@ function expand(re) {
   function alts(str) {
     // split top-level "|"
     const parts = [];
-    let depth = 0, cur = '';
+    let depth = 0,
+      cur = '';
     for (const ch of str) {
       if (ch === '(') depth++;
       if (ch === ')') depth--;
-      if (ch === '|' && depth === 0) { parts.push(cur); cur = ''; } else cur += ch;
+      if (ch === '|' && depth === 0) {
+        parts.push(cur);
+        cur = '';
+      } else cur += ch;
     }
     parts.push(cur);
     return parts.flatMap(seq);
@@ -130,11 +134,19 @@ function expand(re) {
     let i = 0;
     while (i < str.length) {
       if (str[i] === '(') {
-        let depth = 1, j = i + 1;
-        while (j < str.length && depth) { if (str[j] === '(') depth++; if (str[j] === ')') depth--; j++; }
+        let depth = 1,
+          j = i + 1;
+        while (j < str.length && depth) {
+          if (str[j] === '(') depth++;
+          if (str[j] === ')') depth--;
+          j++;
+        }
         const inner = alts(str.slice(i + 1, j - 1));
         let opts = inner;
-        if (str[j] === '?') { opts = [...inner, '']; j++; }
+        if (str[j] === '?') {
+          opts = [...inner, ''];
+          j++;
+        }
         results = results.flatMap((r) => opts.map((o) => r + o));
         i = j;
       } else if (str[i + 1] === '?') {
@@ -148,7 +160,9 @@ function expand(re) {
     }
     return results;
   }
-  const r = alts(s).map((x) => x.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  const r = alts(s)
+    .map((x) => x.replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
   return r.length ? r : null;
 }
 
@@ -166,14 +180,32 @@ const PY = {
 };
 // Left out: they fire on ordinary report wording ("examination", "protocol", "clear") and hurt
 // more than they help on sentences such as "Lungs are clear" or "CT examination of the chest".
-const PY_SKIP = new Set(['examination', 'evaluation', 'protocol', 'clear', 'cannot', 'mimicking', 'is more sensitive', 'higher sensitivity for', 'nothing', 'no other', 'evidence']);
+const PY_SKIP = new Set([
+  'examination',
+  'evaluation',
+  'protocol',
+  'clear',
+  'cannot',
+  'mimicking',
+  'is more sensitive',
+  'higher sensitivity for',
+  'nothing',
+  'no other',
+  'evidence',
+]);
 const lines = read('lexical_kb_05042016.tsv').split(/\r?\n/).slice(1);
 for (const line of lines) {
   const [lex, type, regex, dirRaw] = line.split('\t');
   if (!lex || !type) continue;
   const dir = (dirRaw || '').trim().replace(/backwards/, 'backward');
-  if (type === 'CONJ') { add({ phrase: lex, kind: 'terminate', for: ['negated', 'uncertain', 'historical', 'hypothetical', 'other'], source: 'pycontext' }); continue; }
-  if (type === 'PSEUDONEG') { add({ phrase: lex, kind: 'pseudo', for: NEG_FOR, source: 'pycontext' }); continue; }
+  if (type === 'CONJ') {
+    add({ phrase: lex, kind: 'terminate', for: ['negated', 'uncertain', 'historical', 'hypothetical', 'other'], source: 'pycontext' });
+    continue;
+  }
+  if (type === 'PSEUDONEG') {
+    add({ phrase: lex, kind: 'pseudo', for: NEG_FOR, source: 'pycontext' });
+    continue;
+  }
   const kind = PY[type];
   if (!kind || PY_SKIP.has(lex.trim().toLowerCase())) continue;
   const direction = dir === 'forward' || dir === 'backward' || dir === 'bidirectional' ? dir : 'forward';
@@ -184,13 +216,87 @@ for (const line of lines) {
 // Truthline additions (phrases the lists above lack).
 const T = (phrase, kind, extra) => add({ phrase, kind, ...extra, source: 'truthline' });
 T('-ve for', 'negated', { direction: 'forward' });
-for (const p of ['none', 'was negative', 'were negative', 'is not identified', 'are not identified', 'not identified', 'is not present', 'not present', 'not visualized', 'is not visualized', 'absent', 'has resolved', 'have resolved']) T(p, 'negated', { direction: 'backward' });
-for (const p of ['no definite', 'no evidence of', 'no residual', 'no focal', 'no acute', 'no discrete', 'no suspicious', 'negative', 'without evidence of', 'no radiographic evidence of', 'no sonographic evidence of', 'no ct evidence of', 'no mri evidence of']) T(p, 'negated', { direction: 'forward' });
-for (const p of ['possible', 'possibly', 'probable', 'probably', 'questionable', 'suspicious for', 'suspected', 'concerning for', 'worrisome for', 'low suspicion for', 'cannot exclude', 'can not exclude', 'cannot rule out', 'may represent', 'may be', 'could represent', 'could be', 'differential includes', 'differential diagnosis includes', 'suggestive of', 'suggests', 'likely', 'equivocal', 'indeterminate', 'r/o', 'rule out', 'versus', 'vs']) T(p, 'uncertain', { direction: p === 'versus' || p === 'vs' ? 'bidirectional' : 'forward' });
-for (const p of ['cannot be excluded', 'can not be excluded', 'not excluded', 'cannot be ruled out', 'is suspected', 'are suspected', 'is possible', 'is likely', 'is not excluded', 'is questioned']) T(p, 'uncertain', { direction: 'backward' });
+for (const p of [
+  'none',
+  'was negative',
+  'were negative',
+  'is not identified',
+  'are not identified',
+  'not identified',
+  'is not present',
+  'not present',
+  'not visualized',
+  'is not visualized',
+  'absent',
+  'has resolved',
+  'have resolved',
+])
+  T(p, 'negated', { direction: 'backward' });
+for (const p of [
+  'no definite',
+  'no evidence of',
+  'no residual',
+  'no focal',
+  'no acute',
+  'no discrete',
+  'no suspicious',
+  'negative',
+  'without evidence of',
+  'no radiographic evidence of',
+  'no sonographic evidence of',
+  'no ct evidence of',
+  'no mri evidence of',
+])
+  T(p, 'negated', { direction: 'forward' });
+for (const p of [
+  'possible',
+  'possibly',
+  'probable',
+  'probably',
+  'questionable',
+  'suspicious for',
+  'suspected',
+  'concerning for',
+  'worrisome for',
+  'low suspicion for',
+  'cannot exclude',
+  'can not exclude',
+  'cannot rule out',
+  'may represent',
+  'may be',
+  'could represent',
+  'could be',
+  'differential includes',
+  'differential diagnosis includes',
+  'suggestive of',
+  'suggests',
+  'likely',
+  'equivocal',
+  'indeterminate',
+  'r/o',
+  'rule out',
+  'versus',
+  'vs',
+])
+  T(p, 'uncertain', { direction: p === 'versus' || p === 'vs' ? 'bidirectional' : 'forward' });
+for (const p of [
+  'cannot be excluded',
+  'can not be excluded',
+  'not excluded',
+  'cannot be ruled out',
+  'is suspected',
+  'are suspected',
+  'is possible',
+  'is likely',
+  'is not excluded',
+  'is questioned',
+])
+  T(p, 'uncertain', { direction: 'backward' });
 for (const p of ['no change in size', 'no change in', 'no significant change in', 'not only', 'no increase in', 'no decrease in']) T(p, 'pseudo', { for: NEG_FOR });
-for (const p of ['but', 'however', 'secondary to', 'etiology of', 'which', 'presents with', 'presented with', 'although', 'except', 'whereas', 'aside from', 'apart from']) T(p, 'terminate', { for: ['negated', 'uncertain', 'historical', 'hypothetical', 'other'] });
-for (const p of ['history of', 'past history of', 'previous history of', 'status post', 's/p', 'prior history of', 'previously treated', 'remote history of']) T(p, 'historical', { direction: 'forward' });
+for (const p of ['but', 'however', 'secondary to', 'etiology of', 'which', 'presents with', 'presented with', 'although', 'except', 'whereas', 'aside from', 'apart from'])
+  T(p, 'terminate', { for: ['negated', 'uncertain', 'historical', 'hypothetical', 'other'] });
+for (const p of ['history of', 'past history of', 'previous history of', 'status post', 's/p', 'prior history of', 'previously treated', 'remote history of'])
+  T(p, 'historical', { direction: 'forward' });
 for (const p of ['family history of', 'mother', 'father', 'his mother', 'her mother', 'sibling']) T(p, 'other', { direction: 'forward' });
 
 // Section headings: the section's text gets the category unless a sentence says otherwise.

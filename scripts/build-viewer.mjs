@@ -44,8 +44,16 @@ const shims = {
     b.onResolve({ filter: /^(events|url)$/ }, (a) => ({ path: a.path, namespace: 'shim' }));
     b.onLoad({ filter: /.*/, namespace: 'shim' }, (a) =>
       a.path === 'events'
-        ? { contents: `export * from ${JSON.stringify(require.resolve('events/'))}; export { default } from ${JSON.stringify(require.resolve('events/'))};`, resolveDir: ROOT, loader: 'js' }
-        : { contents: 'export const URL = globalThis.URL; export const URLSearchParams = globalThis.URLSearchParams; export function fileURLToPath(u) { return new URL(u).pathname; } export default { URL, URLSearchParams, fileURLToPath };', loader: 'js' },
+        ? {
+            contents: `export * from ${JSON.stringify(require.resolve('events/'))}; export { default } from ${JSON.stringify(require.resolve('events/'))};`,
+            resolveDir: ROOT,
+            loader: 'js',
+          }
+        : {
+            contents:
+              'export const URL = globalThis.URL; export const URLSearchParams = globalThis.URLSearchParams; export function fileURLToPath(u) { return new URL(u).pathname; } export default { URL, URLSearchParams, fileURLToPath };',
+            loader: 'js',
+          },
     );
   },
 };
@@ -66,6 +74,10 @@ const common = {
 
 const started = Date.now();
 await build({ ...common, entryPoints: { viewer: path.join(ROOT, 'viewer/index.ts') }, outdir: OUT });
-await build({ ...common, entryPoints: { decodeImageFrameWorker: path.join(ROOT, 'node_modules/@cornerstonejs/dicom-image-loader/dist/esm/decodeImageFrameWorker.js') }, outdir: OUT });
+await build({
+  ...common,
+  entryPoints: { decodeImageFrameWorker: path.join(ROOT, 'node_modules/@cornerstonejs/dicom-image-loader/dist/esm/decodeImageFrameWorker.js') },
+  outdir: OUT,
+});
 const files = fs.readdirSync(OUT, { recursive: true }).filter((f) => !f.endsWith('.map'));
 process.stdout.write(`viewer built in ${Date.now() - started} ms: ${files.join(', ')}\n`);

@@ -10,9 +10,28 @@ import * as s from '../db/schema.ts';
 
 // Parents before children, so foreign keys hold at every insert.
 const ORDER: PgTable[] = [
-  s.users, s.sessions, s.loginAttempts, s.projects, s.projectVersions, s.projectMembers, s.patients, s.cases,
-  s.findings, s.assignments, s.reads, s.extractionRules, s.evidence, s.caseWorkflows, s.workflowEvents,
-  s.truthLabels, s.reviews, s.scheduledEvents, s.apiTokens, s.releases, s.statsCache, s.auditLog,
+  s.users,
+  s.sessions,
+  s.loginAttempts,
+  s.projects,
+  s.projectVersions,
+  s.projectMembers,
+  s.patients,
+  s.cases,
+  s.findings,
+  s.assignments,
+  s.reads,
+  s.extractionRules,
+  s.evidence,
+  s.caseWorkflows,
+  s.workflowEvents,
+  s.truthLabels,
+  s.reviews,
+  s.scheduledEvents,
+  s.apiTokens,
+  s.releases,
+  s.statsCache,
+  s.auditLog,
 ];
 
 const url = process.env.DATABASE_URL;

@@ -79,10 +79,25 @@ export async function simulateDemoActivity({ db, ids, truthByCase }: { db: Db; i
       if (i < 20) {
         for (const side of ['left', 'right'] as const) {
           if (t.truth.mass === side) {
-            if (i === 5) await send(caseId, lead, after(day, 200), { type: 'evidence.record', finding: side, kind: 'follow_up', date: after(day, 199).slice(0, 10), resultCode: 'negative' });
-            await send(caseId, lead, after(day, 45), { type: 'evidence.record', finding: side, kind: 'pathology', date: after(day, 40).slice(0, 10), resultCode: 'malignant', text: 'Invasive ductal carcinoma, grade 2.' });
+            if (i === 5)
+              await send(caseId, lead, after(day, 200), { type: 'evidence.record', finding: side, kind: 'follow_up', date: after(day, 199).slice(0, 10), resultCode: 'negative' });
+            await send(caseId, lead, after(day, 45), {
+              type: 'evidence.record',
+              finding: side,
+              kind: 'pathology',
+              date: after(day, 40).slice(0, 10),
+              resultCode: 'malignant',
+              text: 'Invasive ductal carcinoma, grade 2.',
+            });
           } else if (i % 4 !== 3) {
-            await send(caseId, lead, after(day, 335), { type: 'evidence.record', finding: side, kind: 'follow_up', date: after(day, 330).slice(0, 10), resultCode: 'negative', text: 'Annual screening: no suspicious findings.' });
+            await send(caseId, lead, after(day, 335), {
+              type: 'evidence.record',
+              finding: side,
+              kind: 'follow_up',
+              date: after(day, 330).slice(0, 10),
+              resultCode: 'negative',
+              text: 'Annual screening: no suspicious findings.',
+            });
           }
         }
       }
@@ -108,6 +123,10 @@ export async function simulateDemoActivity({ db, ids, truthByCase }: { db: Db; i
     if (wf?.state !== 'adjudication') return;
     const readId = pick(countedReads(wf.context));
     if (!readId) return;
-    await send(caseId, adjudicator, after(day, 8), { type: 'adjudication.decide', pickReadId: readId, rationale: 'Visible pleural line with absent lung markings beyond it on review at full resolution.' });
+    await send(caseId, adjudicator, after(day, 8), {
+      type: 'adjudication.decide',
+      pickReadId: readId,
+      rationale: 'Visible pleural line with absent lung markings beyond it on review at full resolution.',
+    });
   }
 }

@@ -27,7 +27,6 @@ export const DEMO_ACCOUNTS = [
   { email: 'reader4@example.org', name: 'Reader Four', admin: false, note: 'reader' },
 ] as const;
 
-
 function splitFor(i: number): 'train' | 'validation' | 'test' {
   const m = i % 10;
   return m < 7 ? 'train' : m < 8 ? 'validation' : 'test';
@@ -115,7 +114,15 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
         const patientId = patientIds[i < 32 ? i : Math.floor(r() * 32)];
         const studyDate = isoDate(new Date(Date.UTC(2025, 0, 6)), Math.floor(i * 7 + r() * 5));
         const studyInstanceUid = `1.2.826.0.1.3680043.10.1234.${p + 1}.${i + 1}`;
-        const study = { dir: imgDir, slug: spec.slug, caseNo, studyUid: studyInstanceUid, studyDate, accession: `${spec.prefix}-ACC-${caseNo}`, patientId: `${spec.prefix}-P${String((i % 32) + 1).padStart(3, '0')}` };
+        const study = {
+          dir: imgDir,
+          slug: spec.slug,
+          caseNo,
+          studyUid: studyInstanceUid,
+          studyDate,
+          accession: `${spec.prefix}-ACC-${caseNo}`,
+          patientId: `${spec.prefix}-P${String((i % 32) + 1).padStart(3, '0')}`,
+        };
         let images: string[];
         if (p === 0) {
           const ptx = r() < 0.35 ? (r() < 0.5 ? 'left' : 'right') : 'none';

@@ -45,14 +45,7 @@ export interface RatingsOptions {
   missingTokens?: readonly string[];
 }
 
-export type RatingsErrorCode =
-  | 'empty'
-  | 'unknown_category'
-  | 'repeated_rating'
-  | 'not_a_number'
-  | 'negative_ratio'
-  | 'needs_categories'
-  | 'bad_categories';
+export type RatingsErrorCode = 'empty' | 'unknown_category' | 'repeated_rating' | 'not_a_number' | 'negative_ratio' | 'needs_categories' | 'bad_categories';
 
 export class RatingsError extends Error {
   constructor(
@@ -137,12 +130,7 @@ export function buildRatings(rows: Iterable<RatingRow>, opts: RatingsOptions = {
 }
 
 /** Builds Ratings from three parallel columns. */
-export function fromColumns(
-  caseIds: ArrayLike<string>,
-  readerIds: ArrayLike<string>,
-  values: ArrayLike<RawValue>,
-  opts: RatingsOptions = {},
-): Ratings {
+export function fromColumns(caseIds: ArrayLike<string>, readerIds: ArrayLike<string>, values: ArrayLike<RawValue>, opts: RatingsOptions = {}): Ratings {
   const nRows = values.length;
   if (caseIds.length !== nRows || readerIds.length !== nRows) {
     throw new RatingsError('columns have different lengths', -1, 'empty');
@@ -351,11 +339,7 @@ export function fromInterned(cols: InternedColumns, opts: RatingsOptions = {}): 
     } else {
       const allNumeric = collected.every((x) => !Number.isNaN(parseNumber(x)));
       if (level === 'ordinal' && !allNumeric) {
-        throw new RatingsError(
-          'ordinal level needs the category order (declare categories, e.g. --categories low,mid,high)',
-          -1,
-          'needs_categories',
-        );
+        throw new RatingsError('ordinal level needs the category order (declare categories, e.g. --categories low,mid,high)', -1, 'needs_categories');
       }
       order = collected.map((_, i) => i).sort((a, b) => compareLabels(collected[a], collected[b]));
     }
@@ -404,8 +388,7 @@ export function fromInterned(cols: InternedColumns, opts: RatingsOptions = {}): 
       } else {
         if (!opts.repeated) {
           throw new RatingsError(
-            `reader "${readerList[rd]}" rated case "${caseList[i]}" again; ` +
-              'several ratings of a case by one reader need --repeated',
+            `reader "${readerList[rd]}" rated case "${caseList[i]}" again; ` + 'several ratings of a case by one reader need --repeated',
             srcRow[k],
             'repeated_rating',
           );

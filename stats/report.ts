@@ -161,9 +161,7 @@ export function entry(e: EntryInput): StatisticEntry {
     id: e.id,
     value,
     se: num(e.se),
-    ci: e.ci
-      ? { level: e.ci.level ?? 0.95, lower: num(e.ci.lower), upper: num(e.ci.upper), method: e.ci.method }
-      : null,
+    ci: e.ci ? { level: e.ci.level ?? 0.95, lower: num(e.ci.lower), upper: num(e.ci.upper), method: e.ci.method } : null,
     test: e.test
       ? {
           name: e.test.name,

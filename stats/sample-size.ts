@@ -37,7 +37,10 @@ function noncentral(x: number, lambda: number, central: (x: number, j: number) =
 
 /** log Γ(x) (Lanczos, g = 7), accurate to ~1e-15 for x > 0. */
 function lgamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+    1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lgamma(1 - x);
   x -= 1;
   let a = c[0];
@@ -98,7 +101,15 @@ export function mrmcPower(p: OrPilot, readers: number, cases: number, effect: nu
 }
 
 /** Smallest number of cases (≤ maxCases) giving at least `target` power with J readers; null if none. */
-export function casesForPower(p: OrPilot, readers: number, effect: number, target = 0.8, alpha = 0.05, analysis: Generalise = 'rrrc', maxCases = 100000): { cases: number; power: number } | null {
+export function casesForPower(
+  p: OrPilot,
+  readers: number,
+  effect: number,
+  target = 0.8,
+  alpha = 0.05,
+  analysis: Generalise = 'rrrc',
+  maxCases = 100000,
+): { cases: number; power: number } | null {
   const pw = (k: number) => mrmcPower(p, readers, k, effect, alpha, analysis).power;
   if (!(pw(maxCases) >= target)) return null;
   let lo = 2;

@@ -73,7 +73,15 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => t?.dispose());
 
-const row = (i: number, over: Record<string, unknown> = {}) => ({ case_id: `API-${i}`, patient_id: `PT-${i}`, study_date: '2025-02-01', modality: 'CR', body_part: 'CHEST', images: [`/img/${i}.png`], ...over });
+const row = (i: number, over: Record<string, unknown> = {}) => ({
+  case_id: `API-${i}`,
+  patient_id: `PT-${i}`,
+  study_date: '2025-02-01',
+  modality: 'CR',
+  body_part: 'CHEST',
+  images: [`/img/${i}.png`],
+  ...over,
+});
 const post = (fn: any, path: string, params: Record<string, string>, token: string | null, json: unknown) => call(fn, apiRequest(path, { token, json }), params);
 const get = (fn: any, path: string, params: Record<string, string>, token: string | null) => call(fn, apiRequest(path, { token }), params);
 
@@ -132,7 +140,11 @@ describe('/api/v1', () => {
   it('bulk create: 413 for an oversized body (declared or streamed), 415 for non-JSON, 400 for bad JSON, 422 for a bad envelope', async () => {
     const path = `/api/v1/projects/${w.project.slug}/cases`;
     const params = { slug: w.project.slug };
-    const declared = await call(casesRoute.action, apiRequest(path, { token: lead, body: '{}', headers: { 'Content-Type': 'application/json', 'Content-Length': String(5 * 1024 * 1024) } }), params);
+    const declared = await call(
+      casesRoute.action,
+      apiRequest(path, { token: lead, body: '{}', headers: { 'Content-Type': 'application/json', 'Content-Length': String(5 * 1024 * 1024) } }),
+      params,
+    );
     expectContract('createCases', declared, 413);
     expect(declared.body.error.code).toBe('payload_too_large');
     const big = JSON.stringify({ cases: Array.from({ length: 20000 }, (_, i) => row(i, { metadata: { note: 'x'.repeat(200) } })) });
@@ -195,7 +207,13 @@ describe('/api/v1', () => {
     const stolen = await post(readsRoute.action, path, { slug, caseId }, r2, { client_request_id: 'r1-a', values: { pneumothorax: true } });
     expectContract('submitRead', stolen, 409);
     expect(stolen.body.error.code).toBe('idempotency_conflict');
-    const unknown = await post(readsRoute.action, `/api/v1/projects/${slug}/cases/00000000-0000-4000-8000-000000000000/reads`, { slug, caseId: '00000000-0000-4000-8000-000000000000' }, r1, { client_request_id: 'x', values: null });
+    const unknown = await post(
+      readsRoute.action,
+      `/api/v1/projects/${slug}/cases/00000000-0000-4000-8000-000000000000/reads`,
+      { slug, caseId: '00000000-0000-4000-8000-000000000000' },
+      r1,
+      { client_request_id: 'x', values: null },
+    );
     expectContract('submitRead', unknown, 404);
   });
 
@@ -247,7 +265,10 @@ describe('/api/v1', () => {
     expect(before.body).toMatchObject({ revealed: false, truth: null, state: null });
     const n = await post(nextRoute.action, `/api/v1/projects/${open.slug}/next-case`, { slug: open.slug }, openTokens.r2, {});
     expect(n.body.case.id).toBe(caseId); // the project's only case
-    await post(readsRoute.action, `/api/v1/projects/${open.slug}/cases/${caseId}/reads`, { slug: open.slug, caseId }, openTokens.r2, { client_request_id: 'o-r2', values: { pneumothorax: false } });
+    await post(readsRoute.action, `/api/v1/projects/${open.slug}/cases/${caseId}/reads`, { slug: open.slug, caseId }, openTokens.r2, {
+      client_request_id: 'o-r2',
+      values: { pneumothorax: false },
+    });
     const after = await get(caseRoute.loader, `/api/v1/projects/${open.slug}/cases/${caseId}`, { slug: open.slug, caseId }, openTokens.r1);
     expectContract('getCase', after, 200);
     expect(after.body.revealed).toBe(true);
@@ -360,16 +381,39 @@ describe('/api/v1', () => {
     const byExternal = new Map<string, string>(listed.body.cases.map((c: { id: string; case_id: string }) => [c.case_id, c.id]));
     const withdrawn = byExternal.get('API-303')!;
     expect(withdrawn).toEqual(expect.any(String));
-    const w1 = await sendCaseEvent({ caseId: withdrawn, actorId: w.users.lead.id, clientRequestId: 'api-withdraw-303', event: { type: 'case.withdraw', reason: 'consent withdrawn' } });
+    const w1 = await sendCaseEvent({
+      caseId: withdrawn,
+      actorId: w.users.lead.id,
+      clientRequestId: 'api-withdraw-303',
+      event: { type: 'case.withdraw', reason: 'consent withdrawn' },
+    });
     expect(w1.status).toBe('applied');
     // Evidence for it now: by the opaque id the workflow refuses (409); its importer's id is gone (404).
-    const late = await post(evidenceRoute.action, `/api/v1/projects/${slug}/evidence`, { slug }, mammoLead, { client_request_id: 'ev-late', case_id: withdrawn, kind: 'pathology', date: '2025-03-01', result_code: 'benign' });
+    const late = await post(evidenceRoute.action, `/api/v1/projects/${slug}/evidence`, { slug }, mammoLead, {
+      client_request_id: 'ev-late',
+      case_id: withdrawn,
+      kind: 'pathology',
+      date: '2025-03-01',
+      result_code: 'benign',
+    });
     expectContract('submitEvidence', late, 409);
     expect(late.body.error.code).toBe('state_conflict');
-    const lateByName = await post(evidenceRoute.action, `/api/v1/projects/${slug}/evidence`, { slug }, mammoLead, { client_request_id: 'ev-late', case_id: 'API-303', kind: 'pathology', date: '2025-03-01', result_code: 'benign' });
+    const lateByName = await post(evidenceRoute.action, `/api/v1/projects/${slug}/evidence`, { slug }, mammoLead, {
+      client_request_id: 'ev-late',
+      case_id: 'API-303',
+      kind: 'pathology',
+      date: '2025-03-01',
+      result_code: 'benign',
+    });
     expectContract('submitEvidence', lateByName, 404);
 
-    const audits = async () => (await t.db.select({ n: count() }).from(auditLog).where(and(eq(auditLog.action, 'truth.export'), eq(auditLog.projectId, mammo.id))))[0].n;
+    const audits = async () =>
+      (
+        await t.db
+          .select({ n: count() })
+          .from(auditLog)
+          .where(and(eq(auditLog.action, 'truth.export'), eq(auditLog.projectId, mammo.id)))
+      )[0].n;
     const auditBefore = await audits();
     const stamp = new Date().toISOString().slice(0, 10);
 
@@ -387,7 +431,10 @@ describe('/api/v1', () => {
     expectContract('exportTruth', jsonl, 200);
     expect(jsonl.headers.get('Content-Type')).toMatch(/^application\/x-ndjson/);
     expect(jsonl.headers.get('Content-Disposition')).toBe(`attachment; filename="${slug}-truth-${stamp}.jsonl"`);
-    const records = jsonl.text.trim().split('\n').map((l) => JSON.parse(l));
+    const records = jsonl.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(new Set(records.map((r) => r.case_id))).toEqual(new Set(['API-301', 'API-302']));
     expect(records.every((r) => r.case_uuid !== withdrawn && typeof r.chain_head === 'string' && typeof r.truth_state === 'string')).toBe(true);
     expect(records.length).toBe(lines.length - 1);

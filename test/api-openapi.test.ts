@@ -29,14 +29,28 @@ describe('OpenAPI document', () => {
       const documented = ENDPOINTS.filter((e) => e.file === f);
       expect(documented.length, `${f} is not in ENDPOINTS`).toBeGreaterThan(0);
       // An action-only route's loader (onlyMethods) answers GET with 405: it is not a GET operation.
-      expect(documented.some((e) => e.method === 'get'), `${f}: loader ⇔ GET`).toBe(servesGet(mod.loader));
-      expect(documented.some((e) => e.method === 'post'), `${f}: action ⇔ POST`).toBe(typeof mod.action === 'function');
+      expect(
+        documented.some((e) => e.method === 'get'),
+        `${f}: loader ⇔ GET`,
+      ).toBe(servesGet(mod.loader));
+      expect(
+        documented.some((e) => e.method === 'post'),
+        `${f}: action ⇔ POST`,
+      ).toBe(typeof mod.action === 'function');
       for (const e of documented) expect(doc.paths[e.path]?.[e.method]?.operationId, `${e.method} ${e.path}`).toBe(e.operationId);
     }
     expect(ENDPOINTS.filter((e) => !apiFiles.includes(e.file))).toEqual([]);
     // Flat-route file name → URL path agrees with the documented path.
     for (const e of ENDPOINTS) {
-      const url = '/' + e.file.replace(/\.tsx$/, '').replace('[.]', '\u0000').split('.').join('/').replace('\u0000', '.').replace(/\$(\w+)/g, '{$1}');
+      const url =
+        '/' +
+        e.file
+          .replace(/\.tsx$/, '')
+          .replace('[.]', '\u0000')
+          .split('.')
+          .join('/')
+          .replace('\u0000', '.')
+          .replace(/\$(\w+)/g, '{$1}');
       expect(url).toBe(e.path);
     }
   });

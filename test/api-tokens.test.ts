@@ -110,12 +110,20 @@ describe('account page: API tokens', () => {
     expect((bad as Response).status).toBe(400);
     expect((await (bad as Response).json()).errors.projects).toBeTruthy();
 
-    const rev = await tokensPage.action({ request: request('/account/tokens', { cookie: w.cookies.reader, form: { intent: 'revoke', tokenId: mine.id } }), params: {}, context: {} });
+    const rev = await tokensPage.action({
+      request: request('/account/tokens', { cookie: w.cookies.reader, form: { intent: 'revoke', tokenId: mine.id } }),
+      params: {},
+      context: {},
+    });
     expect((rev as Response).status).toBe(302);
     expect((await listProjects(body.created.token)).status).toBe(401);
     // Someone else's token cannot be revoked through the page.
     const lead = await createToken({ userId: w.users.lead.id, name: 'lead’s', projects: [w.project.slug] });
-    const foreign = await tokensPage.action({ request: request('/account/tokens', { cookie: w.cookies.reader, form: { intent: 'revoke', tokenId: lead.id } }), params: {}, context: {} });
+    const foreign = await tokensPage.action({
+      request: request('/account/tokens', { cookie: w.cookies.reader, form: { intent: 'revoke', tokenId: lead.id } }),
+      params: {},
+      context: {},
+    });
     expect((foreign as Response).status).toBe(400);
     expect((await listTokens({ userId: w.users.lead.id })).find((x) => x.id === lead.id)?.revokedAt).toBeNull();
   });

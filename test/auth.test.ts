@@ -89,7 +89,10 @@ describe('sign-in', () => {
     const r = await signIn(from('8.8.8.8'), u.email, TEST_PASSWORD);
     if (!r.ok) throw new Error('sign-in failed');
     const c = cookieOf(r.headers);
-    await t.db.update(sessions).set({ createdAt: new Date(Date.now() - ABSOLUTE_TIMEOUT_MS - 1000) }).where(eq(sessions.userId, u.id));
+    await t.db
+      .update(sessions)
+      .set({ createdAt: new Date(Date.now() - ABSOLUTE_TIMEOUT_MS - 1000) })
+      .where(eq(sessions.userId, u.id));
     expect(await getOptionalUser(request('/', { cookie: c }))).toBeNull();
     const r2 = await signIn(from('8.8.8.8'), u.email, TEST_PASSWORD);
     if (!r2.ok) throw new Error('sign-in failed');

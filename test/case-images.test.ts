@@ -82,8 +82,14 @@ describe('the case image route', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-images-'));
     process.env.TRUTHLINE_DATA_DIR = dataDir;
     fs.mkdirSync(path.join(dataDir, 'demo-images'));
-    fs.writeFileSync(path.join(dataDir, 'demo-images', 'one.dcm'), mammoStudy({ studyUid: '1.2.3', studyDate: '2025-01-01', accession: 'A', patientId: 'P', seed: 2 }, null)[0].bytes);
-    await t.db.update(cases).set({ images: ['/demo-images/one.dcm', '/demo-images/missing.png'] }).where(eq(cases.id, w.kase.id));
+    fs.writeFileSync(
+      path.join(dataDir, 'demo-images', 'one.dcm'),
+      mammoStudy({ studyUid: '1.2.3', studyDate: '2025-01-01', accession: 'A', patientId: 'P', seed: 2 }, null)[0].bytes,
+    );
+    await t.db
+      .update(cases)
+      .set({ images: ['/demo-images/one.dcm', '/demo-images/missing.png'] })
+      .where(eq(cases.id, w.kase.id));
   }, 120_000);
   afterAll(async () => {
     process.env.TRUTHLINE_DATA_DIR = before;

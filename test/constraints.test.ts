@@ -35,7 +35,15 @@ async function rejects(fn: (tx: TestDb['db']) => Promise<unknown>, pattern: RegE
 }
 
 const evt = (seq: number, crid: string = randomUUID()) => ({
-  caseId, seq, type: 'X', payload: {}, occurredAt: new Date().toISOString(), machineVersion: '1', hash: 'h', prevHash: 'p', clientRequestId: crid,
+  caseId,
+  seq,
+  type: 'X',
+  payload: {},
+  occurredAt: new Date().toISOString(),
+  machineVersion: '1',
+  hash: 'h',
+  prevHash: 'p',
+  clientRequestId: crid,
 });
 
 describe('constraints', () => {
@@ -73,8 +81,14 @@ describe('constraints', () => {
   });
   it('a cannot-assess read needs a reason; an amendment needs a reason; a reader read needs an author', async () => {
     await rejects((db) => db.insert(s.reads).values({ caseId, source: 'reader', authorId: userId, values: null, clientRequestId: randomUUID() }), /reads_cannot_assess_reason/);
-    const [r] = await t.db.insert(s.reads).values({ caseId, source: 'reader', authorId: userId, values: { a: 1 }, clientRequestId: randomUUID() }).returning();
-    await rejects((db) => db.insert(s.reads).values({ caseId, source: 'reader', authorId: userId, values: { a: 2 }, supersedesId: r.id, clientRequestId: randomUUID() }), /reads_amend_reason/);
+    const [r] = await t.db
+      .insert(s.reads)
+      .values({ caseId, source: 'reader', authorId: userId, values: { a: 1 }, clientRequestId: randomUUID() })
+      .returning();
+    await rejects(
+      (db) => db.insert(s.reads).values({ caseId, source: 'reader', authorId: userId, values: { a: 2 }, supersedesId: r.id, clientRequestId: randomUUID() }),
+      /reads_amend_reason/,
+    );
     await rejects((db) => db.insert(s.reads).values({ caseId, source: 'reader', values: { a: 2 }, clientRequestId: randomUUID() }), /reads_human_author/);
   });
   it('emails are stored lower-case and unique', async () => {

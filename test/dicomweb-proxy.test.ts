@@ -17,7 +17,12 @@ import { loader } from '../app/routes/projects.$slug.cases.$caseId.dicomweb.$.ts
 import { mammoStudy } from '../imaging/demo-images.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const hasOrthanc = spawnSync('sh', ['-c', 'command -v Orthanc && ls /usr/share/orthanc/plugins/libOrthancDicomWeb.so* /usr/lib/orthanc/plugins/libOrthancDicomWeb.so* 2>/dev/null | head -1'], { encoding: 'utf8' }).stdout.trim().split('\n').length >= 2;
+const hasOrthanc =
+  spawnSync('sh', ['-c', 'command -v Orthanc && ls /usr/share/orthanc/plugins/libOrthancDicomWeb.so* /usr/lib/orthanc/plugins/libOrthancDicomWeb.so* 2>/dev/null | head -1'], {
+    encoding: 'utf8',
+  })
+    .stdout.trim()
+    .split('\n').length >= 2;
 const STUDY = '1.2.826.0.1.3680043.10.1234.88.1';
 const OTHER = '1.2.826.0.1.3680043.10.1234.88.2';
 
@@ -37,14 +42,21 @@ describe('DICOMweb proxy', () => {
   beforeAll(async () => {
     t = await createTestDb();
     w = await makeWorld(t.db);
-    await t.db.update(cases).set({ images: [`dicomweb:studies/${STUDY}`] }).where(eq(cases.id, w.kase.id));
+    await t.db
+      .update(cases)
+      .set({ images: [`dicomweb:studies/${STUDY}`] })
+      .where(eq(cases.id, w.kase.id));
   }, 120_000);
   afterAll(async () => {
     process.env.DICOMWEB_URL = saved;
     await t?.dispose();
   });
   const get = (cookie: string | null, sub: string, accept = 'application/dicom+json') =>
-    invoke(loader as never, request(`/projects/${w.project.slug}/cases/${w.kase.id}/dicomweb/${sub}`, { cookie, headers: { Accept: accept } }), { slug: w.project.slug, caseId: w.kase.id, '*': sub });
+    invoke(loader as never, request(`/projects/${w.project.slug}/cases/${w.kase.id}/dicomweb/${sub}`, { cookie, headers: { Accept: accept } }), {
+      slug: w.project.slug,
+      caseId: w.kase.id,
+      '*': sub,
+    });
 
   it('without a PACS: says so (503) to those who may see the case, and still refuses everyone else', async () => {
     delete process.env.DICOMWEB_URL;
@@ -65,10 +77,19 @@ describe('DICOMweb proxy', () => {
     beforeAll(async () => {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-orthanc-'));
       const port = await freePort();
-      orthanc = spawn('bash', [path.join(ROOT, 'scripts/orthanc.sh')], { env: { ...process.env, TRUTHLINE_DATA_DIR: dataDir, ORTHANC_HTTP_PORT: String(port), ORTHANC_DICOM_PORT: String(await freePort()) }, stdio: 'ignore' });
+      orthanc = spawn('bash', [path.join(ROOT, 'scripts/orthanc.sh')], {
+        env: { ...process.env, TRUTHLINE_DATA_DIR: dataDir, ORTHANC_HTTP_PORT: String(port), ORTHANC_DICOM_PORT: String(await freePort()) },
+        stdio: 'ignore',
+      });
       const base = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 120; i++) {
-        if (await fetch(`${base}/system`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`${base}/system`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         await new Promise((r) => setTimeout(r, 500));
       }
       for (const uid of [STUDY, OTHER]) {

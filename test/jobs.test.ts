@@ -19,7 +19,10 @@ beforeAll(async () => {
 afterAll(async () => t?.dispose());
 
 const manifest = (n: number, prefix: string) =>
-  ['case_id,patient_id,study_date,modality,body_part,split,images,site', ...Array.from({ length: n }, (_, i) => `${prefix}${i},${prefix}P${i % 7},2024-01-${String((i % 28) + 1).padStart(2, '0')},MG,BREAST,,/img/${i}.png,S${i % 3}`)].join('\n');
+  [
+    'case_id,patient_id,study_date,modality,body_part,split,images,site',
+    ...Array.from({ length: n }, (_, i) => `${prefix}${i},${prefix}P${i % 7},2024-01-${String((i % 28) + 1).padStart(2, '0')},MG,BREAST,,/img/${i}.png,S${i % 3}`),
+  ].join('\n');
 
 async function drain() {
   let last = null;
@@ -74,7 +77,12 @@ describe('case import as a job', () => {
     expect(done?.status).toBe('failed');
     const res = done?.result as ManifestJobResult;
     expect(res.problems.map((p) => p.text)).toEqual(['line 3501, study_date: "2024-13-28" is not a date in the form YYYY-MM-DD', 'line 3901: unterminated quoted field']);
-    expect(await t.db.select().from(cases).where(and(eq(cases.projectId, f.projectId), inArray(cases.externalId, ['S0', 'S1'])))).toEqual([]);
+    expect(
+      await t.db
+        .select()
+        .from(cases)
+        .where(and(eq(cases.projectId, f.projectId), inArray(cases.externalId, ['S0', 'S1']))),
+    ).toEqual([]);
     expect(await t.db.select().from(jobStaging).where(eq(jobStaging.jobId, job.id))).toEqual([]);
   });
 
@@ -91,7 +99,18 @@ describe('case import as a job', () => {
     const imported = await drain();
     expect(imported?.status).toBe('succeeded');
     expect(imported?.done).toBe(imported?.total);
-    const n = await t.db.select({ id: cases.id }).from(cases).where(and(eq(cases.projectId, f.projectId), inArray(cases.externalId, Array.from({ length: 2500 }, (_, i) => `C${i}`))));
+    const n = await t.db
+      .select({ id: cases.id })
+      .from(cases)
+      .where(
+        and(
+          eq(cases.projectId, f.projectId),
+          inArray(
+            cases.externalId,
+            Array.from({ length: 2500 }, (_, i) => `C${i}`),
+          ),
+        ),
+      );
     expect(n).toHaveLength(2500);
     expect(check.id).not.toBe(imported?.id);
   });
@@ -127,14 +146,20 @@ describe('case import as a job', () => {
     });
     const j = await enqueueJob({ kind: 'test.flaky', projectId: f.projectId, db: t.db });
     // As if a server had taken it and died: running, stale heartbeat, staging left behind.
-    await t.db.update(jobs).set({ status: 'running', attempts: 1, heartbeatAt: new Date(Date.now() - 600_000) }).where(eq(jobs.id, j.id));
+    await t.db
+      .update(jobs)
+      .set({ status: 'running', attempts: 1, heartbeatAt: new Date(Date.now() - 600_000) })
+      .where(eq(jobs.id, j.id));
     await t.db.insert(jobStaging).values({ jobId: j.id, seq: 0, row: {} });
     expect(await recoverOrphanedJobs({ db: t.db })).toEqual({ requeued: 1, failed: 0 });
     expect(await t.db.select().from(jobStaging).where(eq(jobStaging.jobId, j.id))).toEqual([]);
     const done = await drain();
     expect(done?.status).toBe('succeeded');
     expect(runs).toBe(1);
-    await t.db.update(jobs).set({ status: 'running', attempts: 3, heartbeatAt: new Date(Date.now() - 600_000) }).where(eq(jobs.id, j.id));
+    await t.db
+      .update(jobs)
+      .set({ status: 'running', attempts: 3, heartbeatAt: new Date(Date.now() - 600_000) })
+      .where(eq(jobs.id, j.id));
     expect(await recoverOrphanedJobs({ db: t.db })).toEqual({ requeued: 0, failed: 1 });
     const [row] = await t.db.select().from(jobs).where(eq(jobs.id, j.id));
     expect(row.status).toBe('failed');

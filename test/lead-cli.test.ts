@@ -46,7 +46,12 @@ describe('lead CLI', () => {
     expect(lines).toHaveLength(1 + 47);
     expect(csv.out).toContain('NEW-2');
     const jsonl = cli(['export', '--project', 'chest-pneumothorax', '--format', 'jsonl']);
-    expect(jsonl.out.trim().split('\n').map((l) => JSON.parse(l).case_id)).toContain('NEW-1');
+    expect(
+      jsonl.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).case_id),
+    ).toContain('NEW-1');
     const prov = cli(['export', '--project', 'chest-pneumothorax', '--format', 'prov']);
     expect(JSON.parse(prov.out).prefix.tl).toBe('urn:truthline:');
     expect(cli(['export', '--project', 'chest-pneumothorax', '--format', 'xml']).code).toBe(2);

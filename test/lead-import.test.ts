@@ -61,14 +61,19 @@ describe('case manifest import', () => {
 
   it('imports a valid manifest in one go, starts every workflow, keeps metadata, assigns splits per patient', async () => {
     const rows = [HEADER];
-    for (let i = 1; i <= 12; i++) rows.push(`C${i},Q${Math.ceil(i / 3)},2025-03-${String(i).padStart(2, '0')},MG,BREAST,,/img/c${i}-L.png;/img/c${i}-R.jpg,Site ${i % 2 ? 'A' : 'B'}`);
+    for (let i = 1; i <= 12; i++)
+      rows.push(`C${i},Q${Math.ceil(i / 3)},2025-03-${String(i).padStart(2, '0')},MG,BREAST,,/img/c${i}-L.png;/img/c${i}-R.jpg,Site ${i % 2 ? 'A' : 'B'}`);
     const csv = rows.join('\r\n');
     const pv = await previewManifest({ projectId, text: csv, assignSplits: [70, 10, 20] });
     expect(pv.errors).toEqual([]);
     const r = await importManifest({ projectId, text: csv, actorId: leadId, assignSplits: [70, 10, 20] });
     expect(r.cases).toBe(12);
     expect(r.patients).toEqual({ total: 4, new: 4 });
-    const rowsDb = await t.db.select({ c: cases, split: patients.split, pseudonym: patients.pseudonym }).from(cases).innerJoin(patients, eq(patients.id, cases.patientId)).where(inArray(cases.id, r.caseIds));
+    const rowsDb = await t.db
+      .select({ c: cases, split: patients.split, pseudonym: patients.pseudonym })
+      .from(cases)
+      .innerJoin(patients, eq(patients.id, cases.patientId))
+      .where(inArray(cases.id, r.caseIds));
     expect(rowsDb).toHaveLength(12);
     for (const x of rowsDb) {
       expect(x.split).toBe(splitForPatient(projectId, x.pseudonym, [70, 10, 20]));

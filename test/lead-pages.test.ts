@@ -40,7 +40,10 @@ beforeAll(async () => {
   const { projects } = await import('../db/schema.ts');
   const [p] = await t.db.select().from(projects).where(eq(projects.id, c0.projectId));
   slug = p.slug;
-  await t.db.update(users).set({ passwordHash: await testPasswordHash() }).where(eq(users.id, f.lead));
+  await t.db
+    .update(users)
+    .set({ passwordHash: await testPasswordHash() })
+    .where(eq(users.id, f.lead));
   const [lead] = await t.db.select().from(users).where(eq(users.id, f.lead));
   cookie = await sessionCookie(lead.email);
   // Cases 0–9 into a second patient in the test split.
@@ -105,24 +108,39 @@ describe('case list', () => {
     expect(decide.why).toBe('visible pleural line');
     expect(decide.truth[0]).toMatchObject({ state: 'verified', method: 'adjudication', value: yes });
     expect(c.prov.currentTruth).toHaveLength(1);
-    const missing = await invoke(caseRoute.loader as never, request(`/projects/${slug}/cases/00000000-0000-0000-0000-000000000000`, { cookie }), { slug, caseId: '00000000-0000-0000-0000-000000000000' });
+    const missing = await invoke(caseRoute.loader as never, request(`/projects/${slug}/cases/00000000-0000-0000-0000-000000000000`, { cookie }), {
+      slug,
+      caseId: '00000000-0000-0000-0000-000000000000',
+    });
     expect(missing.status).toBe(404);
   });
 });
 
 describe('reviews', () => {
   it('an exclusion is confirmed through exclusion.resolve, with a message; a missing reason is a 400 naming the field', async () => {
-    const bad = await invoke(reviewsRoute.action as never, request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: '' } }), { slug });
+    const bad = await invoke(
+      reviewsRoute.action as never,
+      request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: '' } }),
+      { slug },
+    );
     expect(bad.status).toBe(400);
     expect((await bad.json()).errors.reason[0]).toMatch(/Say why/);
     const list = await (await invoke(reviewsRoute.loader as never, request(`/projects/${slug}/reviews`, { cookie }), { slug })).json();
     expect(list.exclusions.rows.map((r: { caseId: string }) => r.caseId)).toEqual([f.caseIds[20]]);
-    const ok = await invoke(reviewsRoute.action as never, request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'image unreadable' } }), { slug });
+    const ok = await invoke(
+      reviewsRoute.action as never,
+      request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'image unreadable' } }),
+      { slug },
+    );
     expect(ok.status).toBe(302);
     expect(ok.headers.get('Set-Cookie')).toContain('truthline_flash');
     const after = await listCases({ projectId: f.projectId, filters: filters({ excluded: 'yes' }) });
     expect(after.rows.map((r) => r.id)).toEqual([f.caseIds[20]]);
-    const again = await invoke(reviewsRoute.action as never, request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'twice' } }), { slug });
+    const again = await invoke(
+      reviewsRoute.action as never,
+      request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'twice' } }),
+      { slug },
+    );
     // Already decided: a refusal by the case's state, not bad input.
     expect(again.status).toBe(409);
   });
@@ -175,7 +193,10 @@ describe('agreement dashboard', () => {
     const second = (await getAgreementDashboard({ projectId: f.projectId }))!;
     expect(second.cached).toBe(true);
     expect(second.stamp).toBe(first.stamp);
-    const rows = await t.db.select().from(statsCache).where(and(eq(statsCache.projectId, f.projectId), eq(statsCache.projectVersion, 1)));
+    const rows = await t.db
+      .select()
+      .from(statsCache)
+      .where(and(eq(statsCache.projectId, f.projectId), eq(statsCache.projectVersion, 1)));
     expect(rows).toHaveLength(1);
     await send(f.caseIds[22], f.readers[0], { type: 'read.submit', values: yes }, 5);
     const third = (await getAgreementDashboard({ projectId: f.projectId }))!;
@@ -205,7 +226,10 @@ describe('export', () => {
     expect(row3.fields[col('derived_from_reads')].split(';')).toHaveLength(adjudicated.derived_from_reads.length);
     expect(csv.body).not.toContain(f.caseIds[5]);
     const jsonl = await exportTruth({ projectId: f.projectId, format: 'jsonl' });
-    const lines = jsonl.body.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = jsonl.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(29);
     expect(lines.find((l) => l.case_uuid === f.caseIds[0]).derived_from_reads[0]).toHaveProperty('values');
     const prov = JSON.parse((await exportTruth({ projectId: f.projectId, format: 'prov' })).body);
@@ -226,7 +250,10 @@ describe('export', () => {
     expect((await res.text()).trim().split('\n')).toHaveLength(29);
     const bad = await invoke(exportFile.loader as never, request(`/projects/${slug}/export/xml`, { cookie }), { slug, format: 'xml' });
     expect(bad.status).toBe(404);
-    const audits = await t.db.select().from(auditLog).where(and(eq(auditLog.projectId, f.projectId), eq(auditLog.action, 'truth.export')));
+    const audits = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.projectId, f.projectId), eq(auditLog.action, 'truth.export')));
     expect(audits).toHaveLength(1);
   });
 

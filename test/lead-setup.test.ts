@@ -24,14 +24,23 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.dispose());
 
-const texts = (def: Record<string, unknown>) => Object.fromEntries(Object.entries(def).map(([k, v]) => [k, JSON.stringify(v)])) as Record<'readerForm' | 'referenceStandard' | 'mapping' | 'truthPolicy', string>;
+const texts = (def: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(def).map(([k, v]) => [k, JSON.stringify(v)])) as Record<'readerForm' | 'referenceStandard' | 'mapping' | 'truthPolicy', string>;
 
 describe('project setup', () => {
   it('the new-project form creates a project with version 1 and its creator as lead; a taken address is a field error', async () => {
-    const res = await invoke(newRoute.action as never, request('/projects/new', { cookie, form: { name: 'Breast study', slug: 'breast-study', description: '', licence: 'CC BY', template: 'birads_evidence' } }), {});
+    const res = await invoke(
+      newRoute.action as never,
+      request('/projects/new', { cookie, form: { name: 'Breast study', slug: 'breast-study', description: '', licence: 'CC BY', template: 'birads_evidence' } }),
+      {},
+    );
     expect(res.status).toBe(302);
     expect(res.headers.get('Location')).toBe('/projects/breast-study/settings');
-    const again = await invoke(newRoute.action as never, request('/projects/new', { cookie, form: { name: 'Breast study', slug: 'breast-study', template: 'birads_evidence' } }), {});
+    const again = await invoke(
+      newRoute.action as never,
+      request('/projects/new', { cookie, form: { name: 'Breast study', slug: 'breast-study', template: 'birads_evidence' } }),
+      {},
+    );
     expect(again.status).toBe(409);
     expect((await again.json()).errors.slug[0]).toMatch(/taken/);
     const bad = await invoke(newRoute.action as never, request('/projects/new', { cookie, form: { name: 'x', slug: 'Bad Slug', template: 'nope' } }), {});
@@ -41,7 +50,11 @@ describe('project setup', () => {
   it('validates a definition with messages naming the part and the JSON path', () => {
     const good = parseDefinition(texts(mammographyDefinition));
     expect(good.ok).toBe(true);
-    const broken = parseDefinition({ ...texts(mammographyDefinition), readerForm: '{"fields": [{"key": "Bad Key", "kind": "ordinal", "label": "x", "options": []}]}', mapping: '{nope' });
+    const broken = parseDefinition({
+      ...texts(mammographyDefinition),
+      readerForm: '{"fields": [{"key": "Bad Key", "kind": "ordinal", "label": "x", "options": []}]}',
+      mapping: '{nope',
+    });
     expect(broken.ok).toBe(false);
     if (broken.ok) return;
     expect(broken.errors.mapping[0]).toMatch(/^Not valid JSON/);
@@ -71,7 +84,10 @@ describe('project setup', () => {
     await expect(saveNewVersion({ projectId: p.id, definition: changed, note: 'three readers', actorId: userId })).rejects.toBeInstanceOf(AppError);
     await importManifest({ projectId: p.id, text: 'case_id,patient_id,study_date\nV2,P2,2025-01-02\n', actorId: userId });
     const rows = await t.db.select({ ext: cases.externalId, v: cases.projectVersion }).from(cases).where(eq(cases.projectId, p.id)).orderBy(cases.externalId);
-    expect(rows).toEqual([{ ext: 'V1', v: 1 }, { ext: 'V2', v: 2 }]);
+    expect(rows).toEqual([
+      { ext: 'V1', v: 1 },
+      { ext: 'V2', v: 2 },
+    ]);
     const [pv1] = await t.db.select().from(projectVersions).where(eq(projectVersions.projectId, p.id)).orderBy(projectVersions.version);
     expect((pv1.truthPolicy as { readersPerCase: number }).readersPerCase).toBe(2);
   });
@@ -81,7 +97,9 @@ describe('project setup', () => {
     const page = await res.json();
     expect(page.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
     const form = { intent: 'save', baseVersion: '2', note: 'BI-RADS now', ...texts(mammographyDefinition) };
-    const bad = await invoke(settingsRoute.action as never, request('/projects/versions-test/settings', { cookie, form: { ...form, truthPolicy: '[]' } }), { slug: 'versions-test' });
+    const bad = await invoke(settingsRoute.action as never, request('/projects/versions-test/settings', { cookie, form: { ...form, truthPolicy: '[]' } }), {
+      slug: 'versions-test',
+    });
     expect(bad.status).toBe(400);
     const body = await bad.json();
     expect(body.errors.truthPolicy[0]).toMatch(/expected object/i);

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.dispose());
 
-const rowsOf = <T>(res: unknown): T[] => ((res as { rows?: T[] }).rows ?? (res as T[]));
+const rowsOf = <T>(res: unknown): T[] => (res as { rows?: T[] }).rows ?? (res as T[]);
 
 function lastSnapshot(): { id: string; tables: Record<string, unknown> } {
   const journal = JSON.parse(fs.readFileSync('db/migrations/meta/_journal.json', 'utf8')) as { entries: { idx: number }[] };

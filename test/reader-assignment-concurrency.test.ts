@@ -43,7 +43,9 @@ describe('two concurrent "next case" calls', () => {
         .select({ id: assignments.id })
         .from(assignments)
         .innerJoin(cases, eq(cases.id, assignments.caseId))
-        .where(and(eq(cases.projectId, f.projectId), eq(assignments.userId, userId), eq(assignments.role, 'reader'), eq(assignments.status, 'open'), eq(assignments.slot, 'current')));
+        .where(
+          and(eq(cases.projectId, f.projectId), eq(assignments.userId, userId), eq(assignments.role, 'reader'), eq(assignments.status, 'open'), eq(assignments.slot, 'current')),
+        );
       counts.push(open.length);
     }
     expect(counts.filter((n) => n > 1)).toEqual([]);

@@ -50,7 +50,14 @@ async function readAs(cookie: string, value: 'true' | 'false') {
   const n = await invoke(queue.action, request(`/projects/${slug()}/read`, { cookie, form: {} }), { slug: slug() });
   expect(n.headers.get('Location')).toContain(caseId);
   const d = await load(cookie);
-  const r = await invoke(readCase.action, request(`/projects/${slug()}/read/${caseId}`, { cookie, form: { intent: 'read', clientRequestId: d.clientRequestId, openedAt: String(d.openedAt), next: '0', 'item:pneumothorax': value } }), { slug: slug(), caseId });
+  const r = await invoke(
+    readCase.action,
+    request(`/projects/${slug()}/read/${caseId}`, {
+      cookie,
+      form: { intent: 'read', clientRequestId: d.clientRequestId, openedAt: String(d.openedAt), next: '0', 'item:pneumothorax': value },
+    }),
+    { slug: slug(), caseId },
+  );
   expect(r.status).toBe(302);
 }
 
@@ -84,7 +91,17 @@ describe('reader projection', () => {
     const mine = d.view.myRead.id;
     const r = await invoke(
       readCase.action,
-      request(`/projects/${slug()}/read/${caseId}`, { cookie: w.cookies.reader!, form: { intent: 'amend', clientRequestId: d.clientRequestId, openedAt: String(d.openedAt), supersedesReadId: mine, reason: 'on reflection: skin fold', 'item:pneumothorax': 'false' } }),
+      request(`/projects/${slug()}/read/${caseId}`, {
+        cookie: w.cookies.reader!,
+        form: {
+          intent: 'amend',
+          clientRequestId: d.clientRequestId,
+          openedAt: String(d.openedAt),
+          supersedesReadId: mine,
+          reason: 'on reflection: skin fold',
+          'item:pneumothorax': 'false',
+        },
+      }),
       { slug: slug(), caseId },
     );
     expect(r.status).toBe(302);

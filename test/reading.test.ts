@@ -89,7 +89,12 @@ describe('reading', () => {
   it('keeps confidence and time on the case for a read sent without a comment (as the API and seed do)', async () => {
     const c = await makeCase(t.db, w.project.id);
     await t.db.transaction(async (tx) => startCaseWorkflow({ tx, caseId: c.id }));
-    const r = await sendCaseEvent({ caseId: c.id, actorId: reader2Id, clientRequestId: `no-comment-${c.id}`, event: { type: 'read.submit', values: { pneumothorax: false }, confidence: 70, timeSpentMs: 12_345 } });
+    const r = await sendCaseEvent({
+      caseId: c.id,
+      actorId: reader2Id,
+      clientRequestId: `no-comment-${c.id}`,
+      event: { type: 'read.submit', values: { pneumothorax: false }, confidence: 70, timeSpentMs: 12_345 },
+    });
     const [row] = await t.db.select().from(reads).where(eq(reads.id, r.readId!));
     expect(row.confidence).toBe(70);
     expect(row.timeSpentMs).toBe(12_345);
@@ -123,7 +128,13 @@ describe('reading', () => {
     // reader says false (amended), reader2 says true: a dispute.
     const view = await load(reader2Cookie, (await getOpen(reader2Id))!);
     const cid = view.body.view.case.id;
-    const r = await submit(reader2Cookie, cid, { intent: 'read', clientRequestId: view.body.clientRequestId, openedAt: String(view.body.openedAt), next: '0', 'item:pneumothorax': 'true' });
+    const r = await submit(reader2Cookie, cid, {
+      intent: 'read',
+      clientRequestId: view.body.clientRequestId,
+      openedAt: String(view.body.openedAt),
+      next: '0',
+      'item:pneumothorax': 'true',
+    });
     expect(r.status).toBe(302);
     expect((await getCaseWorkflow({ caseId: cid }))!.state).toBe('adjudication');
 
@@ -138,9 +149,23 @@ describe('reading', () => {
     expect(page.view.reads.map((x: { label: string }) => x.label)).toEqual(['Reader A', 'Reader B']);
     expect(JSON.stringify(page)).not.toContain(w.users.reader.email);
     const pick = page.view.reads[1].id;
-    const noWhy = await invoke(adjCase.action, request(`/projects/${slug()}/adjudicate/${cid}`, { cookie: adj, form: { intent: 'decide', mode: 'pick', pickReadId: pick, rationale: ' ', clientRequestId: page.clientRequestId } }), { slug: slug(), caseId: cid });
+    const noWhy = await invoke(
+      adjCase.action,
+      request(`/projects/${slug()}/adjudicate/${cid}`, {
+        cookie: adj,
+        form: { intent: 'decide', mode: 'pick', pickReadId: pick, rationale: ' ', clientRequestId: page.clientRequestId },
+      }),
+      { slug: slug(), caseId: cid },
+    );
     expect(noWhy.status).toBe(400);
-    const done = await invoke(adjCase.action, request(`/projects/${slug()}/adjudicate/${cid}`, { cookie: adj, form: { intent: 'decide', mode: 'pick', pickReadId: pick, rationale: 'pleural line at the apex', clientRequestId: page.clientRequestId } }), { slug: slug(), caseId: cid });
+    const done = await invoke(
+      adjCase.action,
+      request(`/projects/${slug()}/adjudicate/${cid}`, {
+        cookie: adj,
+        form: { intent: 'decide', mode: 'pick', pickReadId: pick, rationale: 'pleural line at the apex', clientRequestId: page.clientRequestId },
+      }),
+      { slug: slug(), caseId: cid },
+    );
     expect(done.status).toBe(302);
     expect((await getCaseWorkflow({ caseId: cid }))!.state).toBe('decided');
   });
@@ -148,6 +173,9 @@ describe('reading', () => {
 
 async function getOpen(userId: string) {
   const { assignments } = await import('../db/schema.ts');
-  const [a] = await t.db.select().from(assignments).where(and(eq(assignments.userId, userId), eq(assignments.status, 'open')));
+  const [a] = await t.db
+    .select()
+    .from(assignments)
+    .where(and(eq(assignments.userId, userId), eq(assignments.status, 'open')));
   return a?.caseId;
 }

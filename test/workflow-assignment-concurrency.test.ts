@@ -34,7 +34,10 @@ describe.skipIf(!pg)('reader queue under concurrency on PostgreSQL (skipped on P
     const got = await Promise.all(Array.from({ length: 12 }, (_, i) => nextCaseForReader({ db: i % 2 ? second.db : t.db, projectId: f.projectId, userId: r, at: at(0) })));
     expect(new Set(got.map((g) => g!.caseId)).size).toBe(1);
     expect(new Set(got.map((g) => g!.next!.caseId)).size).toBe(1);
-    const open = await t.db.select().from(assignments).where(and(eq(assignments.userId, r), eq(assignments.status, 'open')));
+    const open = await t.db
+      .select()
+      .from(assignments)
+      .where(and(eq(assignments.userId, r), eq(assignments.status, 'open')));
     expect(open.map((a) => a.slot).sort()).toEqual(['current', 'next']);
   });
 
@@ -46,7 +49,10 @@ describe.skipIf(!pg)('reader queue under concurrency on PostgreSQL (skipped on P
     const err = await t.db
       .insert(assignments)
       .values({ ...base, caseId: f.caseIds[1] })
-      .then(() => null, (e: Error) => e);
+      .then(
+        () => null,
+        (e: Error) => e,
+      );
     expect((err?.cause as { constraint_name?: string } | undefined)?.constraint_name).toBe('assignments_one_current');
   });
 
@@ -54,7 +60,10 @@ describe.skipIf(!pg)('reader queue under concurrency on PostgreSQL (skipped on P
     const k = 2;
     const f = await buildProject(t.db, { definition: pneumothoraxDefinition({ readersPerCase: k }), cases: 6, readers: 6 });
     const [author] = await t.db.select({ email: users.email }).from(users).where(eq(users.id, f.readers[0]));
-    await t.db.update(cases).set({ metadata: { report_author: author.email } }).where(eq(cases.id, f.caseIds[0]));
+    await t.db
+      .update(cases)
+      .set({ metadata: { report_author: author.email } })
+      .where(eq(cases.id, f.caseIds[0]));
     // Each reader loops next → read until nothing is left, all at once, through two pools.
     await Promise.all(
       f.readers.map(async (userId, i) => {
@@ -73,7 +82,10 @@ describe.skipIf(!pg)('reader queue under concurrency on PostgreSQL (skipped on P
       expect(new Set(mine.map((x) => x.authorId)).size).toBe(k);
     }
     expect(rows.some((x) => x.caseId === f.caseIds[0] && x.authorId === f.readers[0])).toBe(false);
-    const open = await t.db.select().from(assignments).where(and(inArray(assignments.caseId, f.caseIds), eq(assignments.status, 'open')));
+    const open = await t.db
+      .select()
+      .from(assignments)
+      .where(and(inArray(assignments.caseId, f.caseIds), eq(assignments.status, 'open')));
     expect(open).toEqual([]);
   });
 });

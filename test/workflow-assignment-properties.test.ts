@@ -36,7 +36,16 @@ async function referenceChoice(a: { projectId: string; userId: string; now: Date
   const open = await t.db
     .select()
     .from(assignments)
-    .where(and(inArray(assignments.caseId, rows.map((r) => r.id)), eq(assignments.status, 'open'), eq(assignments.role, 'reader')));
+    .where(
+      and(
+        inArray(
+          assignments.caseId,
+          rows.map((r) => r.id),
+        ),
+        eq(assignments.status, 'open'),
+        eq(assignments.role, 'reader'),
+      ),
+    );
   const eligible: Keyed[] = [];
   for (const r of rows) {
     const ctx = (r.snapshot as PersistedSnapshot).context;
@@ -71,13 +80,20 @@ describe('reader queue (SQL) = reference choice from snapshots', () => {
           ),
         }),
         async ({ cases: nCases, readers: nReaders, readersPerCase, authors, ops }) => {
-          const f = await buildProject(t.db, { definition: pneumothoraxDefinition({ readersPerCase, assignmentExpiryHours: 1, cannotAssessLimit: 3 }), cases: nCases, readers: nReaders });
+          const f = await buildProject(t.db, {
+            definition: pneumothoraxDefinition({ readersPerCase, assignmentExpiryHours: 1, cannotAssessLimit: 3 }),
+            cases: nCases,
+            readers: nReaders,
+          });
           // Some cases name a reader as the author of the original report (in mixed case, with spaces).
           for (const [i, c] of f.caseIds.entries()) {
             const who = authors[i];
             if (who === null || who >= nReaders) continue;
             const [u] = await t.db.select({ email: users.email }).from(users).where(eq(users.id, f.readers[who]));
-            await t.db.update(cases).set({ metadata: { report_author: ` ${u.email.toUpperCase()} ` } }).where(eq(cases.id, c));
+            await t.db
+              .update(cases)
+              .set({ metadata: { report_author: ` ${u.email.toUpperCase()} ` } })
+              .where(eq(cases.id, c));
           }
           let minute = 0;
           for (const op of ops) {
@@ -104,7 +120,10 @@ describe('reader queue (SQL) = reference choice from snapshots', () => {
               continue;
             }
             // The reference, computed before the request from the same state.
-            const [q] = await t.db.select().from(readerQueues).where(and(eq(readerQueues.projectId, f.projectId), eq(readerQueues.userId, userId)));
+            const [q] = await t.db
+              .select()
+              .from(readerQueues)
+              .where(and(eq(readerQueues.projectId, f.projectId), eq(readerQueues.userId, userId)));
             const before = await t.db
               .select({ a: assignments, state: caseWorkflows.state, snapshot: caseWorkflows.snapshot })
               .from(assignments)
@@ -122,7 +141,8 @@ describe('reader queue (SQL) = reference choice from snapshots', () => {
               if (c) from = c;
             }
             let expectedNext = keptNext?.a.caseId ?? null;
-            if (expectedCurrent && !expectedNext) expectedNext = (await referenceChoice({ projectId: f.projectId, userId, now, from, exclude: new Set([...keep, expectedCurrent]) }))?.id ?? null;
+            if (expectedCurrent && !expectedNext)
+              expectedNext = (await referenceChoice({ projectId: f.projectId, userId, now, from, exclude: new Set([...keep, expectedCurrent]) }))?.id ?? null;
 
             const got = await nextCaseForReader({ projectId: f.projectId, userId, at: now });
             expect(got?.caseId ?? null).toBe(expectedCurrent);

@@ -9,7 +9,11 @@ import { caseOrderKey, readerStartKey } from '../workflows/queue-columns.ts';
 import { readerOrder } from './fixtures/reader-order.ts';
 
 /** The reader's order through the fixture's cases (the reference, computed without the database). */
-const orderFor = (f: { projectId: string; caseIds: string[] }, userId: string) => readerOrder(f.caseIds.map((id) => ({ id, key: caseOrderKey(f.projectId, id) })), readerStartKey(f.projectId, userId));
+const orderFor = (f: { projectId: string; caseIds: string[] }, userId: string) =>
+  readerOrder(
+    f.caseIds.map((id) => ({ id, key: caseOrderKey(f.projectId, id) })),
+    readerStartKey(f.projectId, userId),
+  );
 
 let t: TestDb;
 beforeAll(async () => {
@@ -25,7 +29,11 @@ describe('nextCaseForReader', () => {
     expect(a1).toMatchObject({ caseId: orderFor(f, r1)[0], reused: false, next: { caseId: orderFor(f, r1)[1] } });
     expect(a1!.expiresAt!.toISOString()).toBe(at(121));
     // Asking again returns the same current and next.
-    expect(await nextCaseForReader({ projectId: f.projectId, userId: r1, at: at(2) })).toMatchObject({ assignmentId: a1!.assignmentId, reused: true, next: { assignmentId: a1!.next!.assignmentId } });
+    expect(await nextCaseForReader({ projectId: f.projectId, userId: r1, at: at(2) })).toMatchObject({
+      assignmentId: a1!.assignmentId,
+      reused: true,
+      next: { assignmentId: a1!.next!.assignmentId },
+    });
     const a2 = await nextCaseForReader({ projectId: f.projectId, userId: r2, at: at(2) });
     expect(a2!.caseId).toBe(orderFor(f, r2)[0]);
     await sendCaseEvent({ caseId: a1!.caseId, actorId: r1, event: { type: 'read.submit', values: { pneumothorax: true } }, clientRequestId: rid(), at: at(3) });
@@ -36,7 +44,10 @@ describe('nextCaseForReader', () => {
     expect(a3).toMatchObject({ assignmentId: a1!.next!.assignmentId, caseId: orderFor(f, r1)[1], next: { caseId: orderFor(f, r1)[2] } });
     // Every case holds readersPerCase (2) reads or claims at most.
     for (const r of [r3, r4]) await nextCaseForReader({ projectId: f.projectId, userId: r, at: at(5) });
-    const open = await t.db.select().from(assignments).where(and(inArray(assignments.caseId, f.caseIds), eq(assignments.status, 'open')));
+    const open = await t.db
+      .select()
+      .from(assignments)
+      .where(and(inArray(assignments.caseId, f.caseIds), eq(assignments.status, 'open')));
     for (const c of f.caseIds) expect(open.filter((a) => a.caseId === c).length + (c === a1!.caseId ? 1 : 0)).toBeLessThanOrEqual(2);
     const perReader = new Map<string, string[]>();
     for (const a of open) perReader.set(a.userId, [...(perReader.get(a.userId) ?? []), a.slot!]);
@@ -46,7 +57,8 @@ describe('nextCaseForReader', () => {
 
   it('fixed order: every reader meets the cases in import order', async () => {
     const f = await buildProject(t.db, { definition: pneumothoraxDefinition({ caseOrder: 'fixed', readersPerCase: 3 }), cases: 3, readers: 2 });
-    for (const r of f.readers) expect(await nextCaseForReader({ projectId: f.projectId, userId: r, at: at(1) })).toMatchObject({ caseId: f.caseIds[0], next: { caseId: f.caseIds[1] } });
+    for (const r of f.readers)
+      expect(await nextCaseForReader({ projectId: f.projectId, userId: r, at: at(1) })).toMatchObject({ caseId: f.caseIds[0], next: { caseId: f.caseIds[1] } });
   });
 
   it('a request whose client went away assigns nothing (rolled back before commit)', async () => {
@@ -54,9 +66,11 @@ describe('nextCaseForReader', () => {
     const [r1] = f.readers;
     // Still connected when the request starts, gone by the time the choice would be committed.
     let checks = 0;
-    const leaving = { get aborted() {
-      return ++checks > 1;
-    } } as AbortSignal;
+    const leaving = {
+      get aborted() {
+        return ++checks > 1;
+      },
+    } as AbortSignal;
     await expect(nextCaseForReader({ projectId: f.projectId, userId: r1, at: at(1), signal: leaving })).rejects.toBeInstanceOf(RequestAborted);
     expect(checks).toBeGreaterThan(1);
     expect(await t.db.select().from(assignments).where(inArray(assignments.caseId, f.caseIds))).toEqual([]);
@@ -87,7 +101,10 @@ describe('nextCaseForReader', () => {
     expect((await nextCaseForReader({ projectId: f.projectId, userId: r2, at: at(2) }))!.caseId).toBe(c);
     // r3 submits without an assignment and completes the case: r2's claim is cancelled.
     await sendCaseEvent({ caseId: c, actorId: r3, event: { type: 'read.submit', values: { pneumothorax: false } }, clientRequestId: rid(), at: at(3) });
-    const [r2a] = await t.db.select().from(assignments).where(and(eq(assignments.caseId, c), eq(assignments.userId, r2)));
+    const [r2a] = await t.db
+      .select()
+      .from(assignments)
+      .where(and(eq(assignments.caseId, c), eq(assignments.userId, r2)));
     expect(r2a.status).toBe('cancelled');
   });
 
@@ -102,7 +119,10 @@ describe('adjudication queue', () => {
     const f = await buildProject(t.db, { definition: pneumothoraxDefinition(), cases: 2, adjudicators: 2 });
     const [c1, c2] = f.caseIds;
     const [r1, r2] = f.readers;
-    for (const [c, m] of [[c2, 10], [c1, 20]] as const) {
+    for (const [c, m] of [
+      [c2, 10],
+      [c1, 20],
+    ] as const) {
       await sendCaseEvent({ caseId: c, actorId: r1, event: { type: 'read.submit', values: { pneumothorax: true } }, clientRequestId: rid(), at: at(m) });
       await sendCaseEvent({ caseId: c, actorId: r2, event: { type: 'read.submit', values: { pneumothorax: false } }, clientRequestId: rid(), at: at(m + 1) });
     }
@@ -123,7 +143,13 @@ describe('adjudication queue', () => {
     await t.db.insert(projectMembers).values({ projectId: f.projectId, userId: r1, role: 'adjudicator' });
     expect(await adjudicationQueueForUser({ projectId: f.projectId, userId: r1 })).toEqual([]);
     await expect(claimAdjudication({ caseId: c1, userId: r1 })).rejects.toThrow(/you read this case/);
-    await sendCaseEvent({ caseId: c2, actorId: f.adjudicators[0], event: { type: 'adjudication.decide', values: { pneumothorax: true }, rationale: 'visible pleural line' }, clientRequestId: rid(), at: at(40) });
+    await sendCaseEvent({
+      caseId: c2,
+      actorId: f.adjudicators[0],
+      event: { type: 'adjudication.decide', values: { pneumothorax: true }, rationale: 'visible pleural line' },
+      clientRequestId: rid(),
+      at: at(40),
+    });
     const [a] = await t.db.select().from(assignments).where(eq(assignments.id, claim.assignmentId));
     expect(a.status).toBe('completed');
   });

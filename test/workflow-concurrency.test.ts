@@ -34,8 +34,16 @@ describe.skipIf(!pg)('concurrent events on PostgreSQL (skipped on PGlite: one co
   it('50 concurrent submissions through two pools: exactly the allowed reads per case, one transition out of awaitingReads', async () => {
     const f = await buildProject(t.db, { definition: pneumothoraxDefinition(), cases: 5, readers: 10 });
     const jobs = f.caseIds.flatMap((caseId) =>
-      f.readers.map((userId, i) => () =>
-        sendCaseEvent({ db: i % 2 ? second.db : t.db, caseId, actorId: userId, event: { type: 'read.submit', values: { pneumothorax: true } }, clientRequestId: rid(), at: at(i) }),
+      f.readers.map(
+        (userId, i) => () =>
+          sendCaseEvent({
+            db: i % 2 ? second.db : t.db,
+            caseId,
+            actorId: userId,
+            event: { type: 'read.submit', values: { pneumothorax: true } },
+            clientRequestId: rid(),
+            at: at(i),
+          }),
       ),
     );
     const results = await Promise.allSettled(jobs.map((j) => j()));
@@ -76,7 +84,10 @@ describe.skipIf(!pg)('concurrent events on PostgreSQL (skipped on PGlite: one co
     const f = await buildProject(t.db, { definition: pneumothoraxDefinition(), cases: 3, readers: 10 });
     const got = await Promise.all(f.readers.map((userId, i) => nextCaseForReader({ db: i % 2 ? second.db : t.db, projectId: f.projectId, userId, at: at(0) })));
     for (const caseId of f.caseIds) {
-      const open = await t.db.select().from(assignments).where(and(eq(assignments.caseId, caseId), eq(assignments.status, 'open')));
+      const open = await t.db
+        .select()
+        .from(assignments)
+        .where(and(eq(assignments.caseId, caseId), eq(assignments.status, 'open')));
       expect(open.length).toBeLessThanOrEqual(2);
     }
     expect(got.filter(Boolean).length).toBeLessThanOrEqual(6);

@@ -33,7 +33,8 @@ beforeAll(async () => {
 afterAll(async () => t?.dispose());
 
 let minute = 0;
-const send = (caseId: string, actorId: string, event: CaseCommand, when?: string) => sendCaseEvent({ db: t.db, caseId, actorId, event, clientRequestId: rid(), at: when ?? at(++minute) });
+const send = (caseId: string, actorId: string, event: CaseCommand, when?: string) =>
+  sendCaseEvent({ db: t.db, caseId, actorId, event, clientRequestId: rid(), at: when ?? at(++minute) });
 
 async function decided(fx: Fixture, left: string, right: string): Promise<string> {
   const c = await fx.addCase();
@@ -45,7 +46,16 @@ async function decided(fx: Fixture, left: string, right: string): Promise<string
 
 async function truth(caseId: string) {
   const rows = await t.db
-    .select({ key: findings.key, version: truthLabels.version, state: truthLabels.state, value: truthLabels.value, method: truthLabels.method, ev: truthLabels.derivedFromEvidence, rationale: truthLabels.rationale, decider: truthLabels.deciderId })
+    .select({
+      key: findings.key,
+      version: truthLabels.version,
+      state: truthLabels.state,
+      value: truthLabels.value,
+      method: truthLabels.method,
+      ev: truthLabels.derivedFromEvidence,
+      rationale: truthLabels.rationale,
+      decider: truthLabels.deciderId,
+    })
     .from(truthLabels)
     .leftJoin(findings, eq(findings.id, truthLabels.findingId))
     .where(eq(truthLabels.caseId, caseId))
@@ -62,14 +72,24 @@ describe('mammography: truth from pathology and follow-up', () => {
     const c = await decided(f, '4', '1');
     let tr = await truth(c);
     expect(tr.cur.left).toMatchObject({ state: 'pending', method: 'reader_consensus' });
-    const r = await send(c, f.lead, { type: 'evidence.record', finding: 'left', kind: 'pathology', date: '2024-02-10', resultCode: 'malignant', text: 'Invasive ductal carcinoma, grade 2. Patient Jane Doe.' });
+    const r = await send(c, f.lead, {
+      type: 'evidence.record',
+      finding: 'left',
+      kind: 'pathology',
+      date: '2024-02-10',
+      resultCode: 'malignant',
+      text: 'Invasive ductal carcinoma, grade 2. Patient Jane Doe.',
+    });
     expect(r.evidenceId).toBeTruthy();
     expect(r.state).toBe('decided');
     tr = await truth(c);
     expect(tr.cur.left).toMatchObject({ state: 'verified', value: { malignant_12m: true }, method: 'evidence:pathology', ev: [r.evidenceId], decider: f.lead });
     expect(tr.cur.right).toMatchObject({ state: 'pending' });
     // the text and the date stay out of the chain; the row has them
-    const [e] = await t.db.select().from(workflowEvents).where(and(eq(workflowEvents.caseId, c), eq(workflowEvents.type, 'evidence.record')));
+    const [e] = await t.db
+      .select()
+      .from(workflowEvents)
+      .where(and(eq(workflowEvents.caseId, c), eq(workflowEvents.type, 'evidence.record')));
     expect(JSON.stringify(e.payload)).not.toMatch(/Jane|carcinoma|2024-02-10/);
     expect(e.payload).toMatchObject({ kind: 'pathology', resultCode: 'malignant', dayOffset: 26 });
     const [row] = await t.db.select().from(evidence).where(eq(evidence.id, r.evidenceId!));
@@ -103,7 +123,10 @@ describe('mammography: truth from pathology and follow-up', () => {
     const [after] = await t.db.select().from(scheduledEvents).where(eq(scheduledEvents.id, sched.id));
     expect(after).toMatchObject({ status: 'fired', attempts: 1 });
     // the machine got the time inside the event; no actor
-    const [ev] = await t.db.select().from(workflowEvents).where(and(eq(workflowEvents.caseId, c), eq(workflowEvents.type, 'window.close')));
+    const [ev] = await t.db
+      .select()
+      .from(workflowEvents)
+      .where(and(eq(workflowEvents.caseId, c), eq(workflowEvents.type, 'window.close')));
     expect(ev).toMatchObject({ actorId: null, occurredAt: '2025-01-15T00:00:00.000Z' });
     // pathology dated inside the window arriving late still verifies
     await send(c, f.lead, { type: 'evidence.record', finding: 'right', kind: 'pathology', date: '2024-11-30', resultCode: 'malignant' });
@@ -144,8 +167,14 @@ describe('discordance', () => {
     expect(r.state).toBe('discordant');
     const tr = await truth(c);
     expect(tr.cur.left).toMatchObject({ state: 'discordant', method: 'discordance' });
-    const [leftRow] = await t.db.select().from(findings).where(and(eq(findings.caseId, c), eq(findings.key, 'left')));
-    const [rev] = await t.db.select().from(reviews).where(and(eq(reviews.caseId, c), isNull(reviews.closedAt)));
+    const [leftRow] = await t.db
+      .select()
+      .from(findings)
+      .where(and(eq(findings.caseId, c), eq(findings.key, 'left')));
+    const [rev] = await t.db
+      .select()
+      .from(reviews)
+      .where(and(eq(reviews.caseId, c), isNull(reviews.closedAt)));
     expect(rev).toMatchObject({ kind: 'discordance', findingId: leftRow.id, evidenceId: r.evidenceId });
     return { c, leftId: leftRow.id, evId: r.evidenceId! };
   }
@@ -177,7 +206,10 @@ describe('discordance', () => {
       expect(tr.cur.left).toMatchObject({ ...want, method: `discordance_review:${outcome}`, rationale: `rad-path conference: ${outcome}`, decider: f.lead });
       const [rev] = await t.db.select().from(reviews).where(eq(reviews.caseId, c));
       expect(rev).toMatchObject({ outcome, outcomeReason: `rad-path conference: ${outcome}`, closedBy: f.lead });
-      const [ev] = await t.db.select().from(workflowEvents).where(and(eq(workflowEvents.caseId, c), eq(workflowEvents.type, 'discordance.close')));
+      const [ev] = await t.db
+        .select()
+        .from(workflowEvents)
+        .where(and(eq(workflowEvents.caseId, c), eq(workflowEvents.type, 'discordance.close')));
       expect(ev).toMatchObject({ actorId: f.lead, payload: { outcome, reason: `rad-path conference: ${outcome}`, findingId: leftId } });
       await ok(c);
     });
@@ -200,7 +232,10 @@ describe('discordance', () => {
 describe('withdrawal', () => {
   it('purges identifying data in the same transaction; the chain keeps its hashes and verify passes; nothing more is accepted', async () => {
     const c = await decided(f, '4', '2');
-    await t.db.update(cases).set({ studyInstanceUid: '1.2.3.4', images: ['https://img/1.png'], metadata: { site: 'A' } }).where(eq(cases.id, c));
+    await t.db
+      .update(cases)
+      .set({ studyInstanceUid: '1.2.3.4', images: ['https://img/1.png'], metadata: { site: 'A' } })
+      .where(eq(cases.id, c));
     await send(c, f.lead, { type: 'evidence.record', finding: 'left', kind: 'pathology', date: '2024-02-01', resultCode: 'malignant', text: 'Name: Jane Doe' });
     await send(c, f.lead, { type: 'evidence.record', kind: 'report', date: '2024-02-02', text: 'free text only' });
     const chainBefore = await t.db.select({ hash: workflowEvents.hash }).from(workflowEvents).where(eq(workflowEvents.caseId, c)).orderBy(asc(workflowEvents.seq));

@@ -39,12 +39,20 @@ describe('evidence page', () => {
   });
 
   it('400 with field errors; then records one result through the workflow and redirects with a flash', async () => {
-    const bad = await invoke(evidenceRoute.action as never, request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2024-02-30', finding: 'middle' } }), { slug, caseId });
+    const bad = await invoke(
+      evidenceRoute.action as never,
+      request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2024-02-30', finding: 'middle' } }),
+      { slug, caseId },
+    );
     expect(bad.status).toBe(400);
     const errs = (await bad.json()).errors;
     expect(errs.date[0]).toMatch(/does not exist/);
     expect(errs.resultCode[0]).toMatch(/result code or the text/);
-    const ok = await invoke(evidenceRoute.action as never, request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2025-02-01', finding: 'left', resultCode: 'malignant', text: 'IDC' } }), { slug, caseId });
+    const ok = await invoke(
+      evidenceRoute.action as never,
+      request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2025-02-01', finding: 'left', resultCode: 'malignant', text: 'IDC' } }),
+      { slug, caseId },
+    );
     expect(ok.status).toBe(302);
     expect(ok.headers.get('Location')).toBe(path('evidence'));
     const rows = await t.db.select().from(evidence).where(eq(evidence.caseId, caseId));
@@ -63,7 +71,11 @@ describe('evidence page', () => {
     const [c] = await t.db.select().from(cases).where(eq(cases.id, caseId));
     expect(c.withdrawnAt).not.toBeNull();
     expect(c.externalId).toBeNull();
-    const again = await invoke(evidenceRoute.action as never, request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2025-02-01', resultCode: 'benign' } }), { slug, caseId });
+    const again = await invoke(
+      evidenceRoute.action as never,
+      request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2025-02-01', resultCode: 'benign' } }),
+      { slug, caseId },
+    );
     expect(again.status).toBe(409);
     expect((await again.json()).errors._form[0]).toMatch(/withdrawn/);
   });

@@ -27,7 +27,15 @@ afterAll(async () => t?.dispose());
 let m = 0;
 async function decidedCase(): Promise<string> {
   const c = await f.addCase();
-  for (const r of f.readers.slice(0, 2)) await sendCaseEvent({ db: t.db, caseId: c, actorId: r, event: { type: 'read.submit', values: { 'left/birads': '2', 'right/birads': '1' } }, clientRequestId: rid(), at: at(++m) });
+  for (const r of f.readers.slice(0, 2))
+    await sendCaseEvent({
+      db: t.db,
+      caseId: c,
+      actorId: r,
+      event: { type: 'read.submit', values: { 'left/birads': '2', 'right/birads': '1' } },
+      clientRequestId: rid(),
+      at: at(++m),
+    });
   return c;
 }
 const rowsOf = (ids: string[]) => t.db.select().from(scheduledEvents).where(inArray(scheduledEvents.caseId, ids));
@@ -39,12 +47,21 @@ describe('scheduler', () => {
     const pending = (await rowsOf(ids)).filter((r) => r.status === 'pending');
     expect(pending).toHaveLength(2);
     // the poller's first tick runs at start: it fires everything due (the due time passed "while down")
-    const s = startScheduler({ db: t.db, intervalMs: 60_000, onError: (e) => { throw e; } });
+    const s = startScheduler({
+      db: t.db,
+      intervalMs: 60_000,
+      onError: (e) => {
+        throw e;
+      },
+    });
     await s.tick();
     await s.stop();
     const after = await rowsOf(ids);
     expect(after.every((r) => r.status === 'fired' && r.attempts === 1)).toBe(true);
-    const states = await t.db.select({ state: truthLabels.state }).from(truthLabels).where(and(inArray(truthLabels.caseId, ids), eq(truthLabels.method, 'follow_up_window')));
+    const states = await t.db
+      .select({ state: truthLabels.state })
+      .from(truthLabels)
+      .where(and(inArray(truthLabels.caseId, ids), eq(truthLabels.method, 'follow_up_window')));
     expect(states.map((x) => x.state)).toEqual(['unverified', 'unverified', 'unverified', 'unverified']);
     // a second "restart" finds nothing more to do
     expect((await fireDueScheduledEvents({ db: t.db })).fired).toBe(0);
@@ -56,7 +73,10 @@ describe('scheduler', () => {
     const [row] = await rowsOf([c]);
     // a duplicate row for an already closed window is refused by the machine
     await fireDueScheduledEvents({ db: t.db, at: '2025-06-01T00:00:00Z' });
-    const [dup] = await t.db.insert(scheduledEvents).values({ caseId: c, dueAt: new Date('2025-01-01'), eventType: 'window.close' }).returning();
+    const [dup] = await t.db
+      .insert(scheduledEvents)
+      .values({ caseId: c, dueAt: new Date('2025-01-01'), eventType: 'window.close' })
+      .returning();
     const r = await fireDueScheduledEvents({ db: t.db, at: '2025-06-02T00:00:00Z' });
     expect(r.cancelled).toBe(1);
     const [d] = await t.db.select().from(scheduledEvents).where(eq(scheduledEvents.id, dup.id));
@@ -65,11 +85,17 @@ describe('scheduler', () => {
     // an unknown case id (a failure that is not a refusal): retried until maxAttempts, then failed
     const other = await f.addCase();
     await t.db.update(scheduledEvents).set({ status: 'cancelled' }).where(eq(scheduledEvents.caseId, other));
-    const [bad] = await t.db.insert(scheduledEvents).values({ caseId: other, dueAt: new Date('2025-01-01'), eventType: 'window.close', payload: {} }).returning();
+    const [bad] = await t.db
+      .insert(scheduledEvents)
+      .values({ caseId: other, dueAt: new Date('2025-01-01'), eventType: 'window.close', payload: {} })
+      .returning();
     // make the case's workflow unreadable for the runtime by pointing the row at a case without a workflow
     const { cases: casesT, patients } = await import('../db/schema.ts');
     const [p] = await t.db.select({ id: patients.id }).from(patients).limit(1);
-    const [orphan] = await t.db.insert(casesT).values({ projectId: f.projectId, patientId: p.id, projectVersion: 1, studyDate: '2024-01-01', externalId: `orphan-${rid()}` }).returning();
+    const [orphan] = await t.db
+      .insert(casesT)
+      .values({ projectId: f.projectId, patientId: p.id, projectVersion: 1, studyDate: '2024-01-01', externalId: `orphan-${rid()}` })
+      .returning();
     await t.db.update(scheduledEvents).set({ caseId: orphan.id }).where(eq(scheduledEvents.id, bad.id));
     for (let i = 1; i <= 3; i++) {
       const x = await fireDueScheduledEvents({ db: t.db, at: '2025-06-03T00:00:00Z', maxAttempts: 3 });
@@ -88,19 +114,56 @@ describe('PROV-JSON of a case', () => {
     const prefixes = new Set([...Object.keys(doc.prefix), 'prov', 'xsd']);
     for (const id of ids) expect(prefixes.has(id.split(':')[0]), id).toBe(true);
     const refs: [string, string][] = [
-      ['wasGeneratedBy', 'prov:entity'], ['wasGeneratedBy', 'prov:activity'], ['used', 'prov:activity'], ['used', 'prov:entity'],
-      ['wasDerivedFrom', 'prov:generatedEntity'], ['wasDerivedFrom', 'prov:usedEntity'], ['wasAttributedTo', 'prov:entity'], ['wasAttributedTo', 'prov:agent'],
-      ['wasAssociatedWith', 'prov:activity'], ['wasAssociatedWith', 'prov:agent'],
+      ['wasGeneratedBy', 'prov:entity'],
+      ['wasGeneratedBy', 'prov:activity'],
+      ['used', 'prov:activity'],
+      ['used', 'prov:entity'],
+      ['wasDerivedFrom', 'prov:generatedEntity'],
+      ['wasDerivedFrom', 'prov:usedEntity'],
+      ['wasAttributedTo', 'prov:entity'],
+      ['wasAttributedTo', 'prov:agent'],
+      ['wasAssociatedWith', 'prov:activity'],
+      ['wasAssociatedWith', 'prov:agent'],
     ];
-    for (const [rel, key] of refs) for (const r of Object.values(doc[rel as keyof ProvDocument] as Record<string, Record<string, string>>)) expect(ids.has(r[key]), `${rel}.${key} → ${r[key]}`).toBe(true);
+    for (const [rel, key] of refs)
+      for (const r of Object.values(doc[rel as keyof ProvDocument] as Record<string, Record<string, string>>)) expect(ids.has(r[key]), `${rel}.${key} → ${r[key]}`).toBe(true);
   }
 
   it('reads, evidence, truth versions, reviews; events as activities; pseudonymised people; rules as agents', async () => {
     const c = await f.addCase();
-    for (const r of f.readers.slice(0, 2)) await sendCaseEvent({ db: t.db, caseId: c, actorId: r, event: { type: 'read.submit', values: { 'left/birads': '2', 'right/birads': '2' } }, clientRequestId: rid(), at: at(++m) });
-    await sendCaseEvent({ db: t.db, caseId: c, actorId: f.lead, event: { type: 'evidence.record', kind: 'follow_up', date: '2024-06-01', resultCode: 'negative' }, clientRequestId: rid(), at: at(++m) });
-    await sendCaseEvent({ db: t.db, caseId: c, actorId: f.lead, event: { type: 'evidence.record', finding: 'left', kind: 'pathology', date: '2024-07-01', resultCode: 'malignant', text: 'IDC' }, clientRequestId: rid(), at: at(++m) });
-    await sendCaseEvent({ db: t.db, caseId: c, actorId: f.lead, event: { type: 'discordance.close', outcome: 'truth_changed', reason: 'interval cancer' }, clientRequestId: rid(), at: at(++m) });
+    for (const r of f.readers.slice(0, 2))
+      await sendCaseEvent({
+        db: t.db,
+        caseId: c,
+        actorId: r,
+        event: { type: 'read.submit', values: { 'left/birads': '2', 'right/birads': '2' } },
+        clientRequestId: rid(),
+        at: at(++m),
+      });
+    await sendCaseEvent({
+      db: t.db,
+      caseId: c,
+      actorId: f.lead,
+      event: { type: 'evidence.record', kind: 'follow_up', date: '2024-06-01', resultCode: 'negative' },
+      clientRequestId: rid(),
+      at: at(++m),
+    });
+    await sendCaseEvent({
+      db: t.db,
+      caseId: c,
+      actorId: f.lead,
+      event: { type: 'evidence.record', finding: 'left', kind: 'pathology', date: '2024-07-01', resultCode: 'malignant', text: 'IDC' },
+      clientRequestId: rid(),
+      at: at(++m),
+    });
+    await sendCaseEvent({
+      db: t.db,
+      caseId: c,
+      actorId: f.lead,
+      event: { type: 'discordance.close', outcome: 'truth_changed', reason: 'interval cancer' },
+      clientRequestId: rid(),
+      at: at(++m),
+    });
     const doc = (await provenanceOfCase({ caseId: c, db: t.db }))!;
     check(doc);
     const text = JSON.stringify(doc);
@@ -130,17 +193,22 @@ describe.skipIf(!onPostgres())('two pollers on PostgreSQL (FOR UPDATE SKIP LOCKE
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push(await decidedCase());
     const when = '2025-03-01T00:00:00Z';
-    const runs = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => fireDueScheduledEvents({ db: i % 2 ? second.db : t.db, at: when, limit: 3 })),
-    );
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => fireDueScheduledEvents({ db: i % 2 ? second.db : t.db, at: when, limit: 3 })));
     // keep polling until drained (as the server's loop does)
     let more = 1;
-    while (more) more = (await Promise.all([fireDueScheduledEvents({ db: t.db, at: when, limit: 3 }), fireDueScheduledEvents({ db: second.db, at: when, limit: 3 })])).reduce((a, r) => a + r.fired, 0);
+    while (more)
+      more = (await Promise.all([fireDueScheduledEvents({ db: t.db, at: when, limit: 3 }), fireDueScheduledEvents({ db: second.db, at: when, limit: 3 })])).reduce(
+        (a, r) => a + r.fired,
+        0,
+      );
     const firedIds = runs.flatMap((r) => r.ids);
     expect(new Set(firedIds).size).toBe(firedIds.length);
     const rows = await rowsOf(ids);
     expect(rows.every((r) => r.status === 'fired' && r.attempts === 1)).toBe(true);
-    const closes = await t.db.select().from(workflowEvents).where(and(inArray(workflowEvents.caseId, ids), eq(workflowEvents.type, 'window.close')));
+    const closes = await t.db
+      .select()
+      .from(workflowEvents)
+      .where(and(inArray(workflowEvents.caseId, ids), eq(workflowEvents.type, 'window.close')));
     expect(closes).toHaveLength(12);
     expect((await verifyAllCases({ db: t.db, caseIds: ids })).failures).toEqual([]);
   });

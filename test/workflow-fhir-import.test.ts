@@ -23,7 +23,14 @@ const definition = {
     ],
   },
 };
-const rules = compileRules({ name: 'mammo', version: 2, findings: [{ finding: 'mass', phrases: ['mass'] }, { finding: 'calcification', phrases: ['calcifications', 'calcification'] }] });
+const rules = compileRules({
+  name: 'mammo',
+  version: 2,
+  findings: [
+    { finding: 'mass', phrases: ['mass'] },
+    { finding: 'calcification', phrases: ['calcifications', 'calcification'] },
+  ],
+});
 
 let t: TestDb;
 let f: Fixture;
@@ -32,7 +39,11 @@ let pseudonym: string;
 beforeAll(async () => {
   t = await createTestDb();
   f = await buildProject(t.db, { definition, cases: 3 });
-  const rows = await t.db.select({ id: cases.id, e: cases.externalId, p: patients.pseudonym }).from(cases).innerJoin(patients, eq(patients.id, cases.patientId)).where(inArray(cases.id, f.caseIds));
+  const rows = await t.db
+    .select({ id: cases.id, e: cases.externalId, p: patients.pseudonym })
+    .from(cases)
+    .innerJoin(patients, eq(patients.id, cases.patientId))
+    .where(inArray(cases.id, f.caseIds));
   const byId = new Map(rows.map((r) => [r.id, r]));
   refs = f.caseIds.map((id) => byId.get(id)!.e!);
   pseudonym = rows[0].p;
@@ -63,11 +74,17 @@ describe('FHIR import', () => {
   });
 
   it('a Bundle: accession via ImagingStudy, StudyInstanceUID, codes through the mapping, text through the rules', async () => {
-    const bundle = fixture('bundle-pathology.json')
-      .replace('"value": "ACC-1"', `"value": "${refs[0]}"`)
-      .replace('urn:oid:1.2.826.0.1.3680043.8.498.1', 'urn:oid:9.9.9');
+    const bundle = fixture('bundle-pathology.json').replace('"value": "ACC-1"', `"value": "${refs[0]}"`).replace('urn:oid:1.2.826.0.1.3680043.8.498.1', 'urn:oid:9.9.9');
     const ndjson = [
-      JSON.stringify({ resourceType: 'DiagnosticReport', id: 'us-2', meta: { versionId: '7' }, subject: { reference: 'Patient/x' }, effectiveDateTime: '2024-02-10', imagingStudy: [{ identifier: { system: 'urn:dicom:uid', value: 'urn:oid:1.2.826.0.1.3680043.8.498.1' } }], conclusion: 'IMPRESSION: No suspicious mass. Possible calcifications.' }),
+      JSON.stringify({
+        resourceType: 'DiagnosticReport',
+        id: 'us-2',
+        meta: { versionId: '7' },
+        subject: { reference: 'Patient/x' },
+        effectiveDateTime: '2024-02-10',
+        imagingStudy: [{ identifier: { system: 'urn:dicom:uid', value: 'urn:oid:1.2.826.0.1.3680043.8.498.1' } }],
+        conclusion: 'IMPRESSION: No suspicious mass. Possible calcifications.',
+      }),
     ].join('\n');
     const preview = await previewFhirImport({ projectId: f.projectId, text: ndjson, rules, db: t.db });
     expect(preview.errors).toEqual([]);
@@ -87,10 +104,24 @@ describe('FHIR import', () => {
     const rows = await rowsOf();
     const coded = rows.find((r) => r.resultCode === 'http://snomed.info/sct|82711006')!;
     expect(coded).toMatchObject({ caseId: f.caseIds[0], kind: 'pathology', evidenceDate: '2024-03-05' });
-    expect(coded.extraction).toEqual({ method: 'fhir', resource: 'DiagnosticReport/path-1', versionId: '3', code: { system: 'http://snomed.info/sct', code: '82711006', display: 'Infiltrating duct carcinoma' } });
+    expect(coded.extraction).toEqual({
+      method: 'fhir',
+      resource: 'DiagnosticReport/path-1',
+      versionId: '3',
+      code: { system: 'http://snomed.info/sct', code: '82711006', display: 'Infiltrating duct carcinoma' },
+    });
     expect(coded.text).toMatch(/Invasive ductal carcinoma/);
     const fromText = rows.find((r) => r.resultCode === 'mass:negated')!;
-    expect(fromText.extraction).toMatchObject({ method: 'fhir+rule', resource: 'DiagnosticReport/us-2', versionId: '7', rule: 'mammo', version: 2, triggers: 'truthline-context@1', finding: 'mass', status: 'negated' });
+    expect(fromText.extraction).toMatchObject({
+      method: 'fhir+rule',
+      resource: 'DiagnosticReport/us-2',
+      versionId: '7',
+      rule: 'mammo',
+      version: 2,
+      triggers: 'truthline-context@1',
+      finding: 'mass',
+      status: 'negated',
+    });
 
     // The same resource versions again: nothing new.
     const again = await importFhirEvidence({ projectId: f.projectId, text: ndjson, rules, actorId: f.lead, db: t.db });

@@ -22,7 +22,10 @@ async function emailOf(userId: string): Promise<string> {
 }
 
 async function setReportAuthor(caseId: string, reportAuthor: string) {
-  await t.db.update(cases).set({ metadata: { site: 'A', report_author: reportAuthor } }).where(eq(cases.id, caseId));
+  await t.db
+    .update(cases)
+    .set({ metadata: { site: 'A', report_author: reportAuthor } })
+    .where(eq(cases.id, caseId));
 }
 
 describe('reportAuthorIneligibility (pure)', () => {

@@ -60,7 +60,10 @@ describe('pneumothorax: 2 readers, adjudication on disagreement', () => {
     expect(done.state).toBe('decided');
     const [truth] = await truthOf(c);
     expect(truth).toMatchObject({ method: 'adjudication', deciderId: f.adjudicators[0], rationale: 'skin fold, no pleural line', value: { pneumothorax: false } });
-    const [adjRead] = await t.db.select().from(reads).where(and(eq(reads.caseId, c), eq(reads.source, 'adjudicator')));
+    const [adjRead] = await t.db
+      .select()
+      .from(reads)
+      .where(and(eq(reads.caseId, c), eq(reads.source, 'adjudicator')));
     expect(adjRead.values).toEqual({ pneumothorax: false });
     expect(truth.derivedFromReads).toContain(adjRead.id);
     expect(await verifyCase({ db: t.db, caseId: c })).toEqual([]);
@@ -131,7 +134,10 @@ describe('cannot assess', () => {
     const [closed] = await t.db.select().from(reviews).where(eq(reviews.caseId, c));
     expect(closed).toMatchObject({ outcome: 'excluded', outcomeReason: 'non-diagnostic', closedBy: f.lead });
     expect((await truthOf(c))[0]).toMatchObject({ state: 'excluded', value: null });
-    const [ca] = await t.db.select().from(reads).where(and(eq(reads.caseId, c), eq(reads.authorId, f.readers[0])));
+    const [ca] = await t.db
+      .select()
+      .from(reads)
+      .where(and(eq(reads.caseId, c), eq(reads.authorId, f.readers[0])));
     expect(ca).toMatchObject({ values: null, cannotAssessReason: 'cropped' });
     expect(await verifyCase({ db: t.db, caseId: c })).toEqual([]);
   });

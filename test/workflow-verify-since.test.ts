@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.dispose());
 
-const read = (caseId: string, userId: string, m: number) => sendCaseEvent({ caseId, actorId: userId, event: { type: 'read.submit', values: { pneumothorax: true } }, clientRequestId: rid(), at: at(m) });
+const read = (caseId: string, userId: string, m: number) =>
+  sendCaseEvent({ caseId, actorId: userId, event: { type: 'read.submit', values: { pneumothorax: true } }, clientRequestId: rid(), at: at(m) });
 
 describe('verify --since', () => {
   it('a whole run in small batches records every head; --since then checks only cases with new events', async () => {
@@ -40,7 +41,10 @@ describe('verify --since', () => {
     await read(c, f.readers[0], 3);
     await verifyAllCases({ db: t.db });
     await t.db.delete(workflowEvents).where(sql`${workflowEvents.caseId} = ${c} and ${workflowEvents.seq} = 2`);
-    await t.db.update(caseWorkflows).set({ eventCount: 1, headHash: sql`(select hash from workflow_events where case_id = ${c} and seq = 1)` }).where(eq(caseWorkflows.caseId, c));
+    await t.db
+      .update(caseWorkflows)
+      .set({ eventCount: 1, headHash: sql`(select hash from workflow_events where case_id = ${c} and seq = 1)` })
+      .where(eq(caseWorkflows.caseId, c));
     const r = await verifyAllCases({ db: t.db, since: true });
     expect(r.failures.map((x) => x.caseId)).toEqual([c]);
     expect(r.failures[0].problems.join('\n')).toMatch(/no longer contains the head verified/);

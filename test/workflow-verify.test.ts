@@ -135,7 +135,9 @@ describe('machine versions', () => {
     expect((row.snapshot as { context: { toyFlag?: string } }).context.toyFlag).toBe('migrated');
     expect(await verifyCase({ db: t.db, caseId: c, registry })).toEqual([]);
     // Without the new version in the registry, replay says why it cannot go on.
-    expect((await verifyCase({ db: t.db, caseId: c, registry: defaultRegistry })).join('\n')).toMatch(new RegExp(`no migration from machine version ${MACHINE_VERSION}|unknown machine version`));
+    expect((await verifyCase({ db: t.db, caseId: c, registry: defaultRegistry })).join('\n')).toMatch(
+      new RegExp(`no migration from machine version ${MACHINE_VERSION}|unknown machine version`),
+    );
     // Old (un-migrated) cases keep working with the old registry.
     expect((await send(other, g.readers[0], { type: 'read.submit', values: { 'left/birads': '1', 'right/birads': '1' } })).status).toBe('applied');
     expect(await verifyCase({ db: t.db, caseId: other })).toEqual([]);
@@ -150,7 +152,10 @@ describe('machine versions', () => {
     const { startCaseWorkflow } = await import('../workflows/runtime.ts');
     const [orig] = await t.db.select().from(cases).where(eq(cases.id, c));
     const old = await t.db.transaction(async (tx) => {
-      const [row] = await tx.insert(cases).values({ projectId: orig.projectId, patientId: orig.patientId, projectVersion: orig.projectVersion, externalId: 'started-on-case@2', studyDate: orig.studyDate }).returning({ id: cases.id });
+      const [row] = await tx
+        .insert(cases)
+        .values({ projectId: orig.projectId, patientId: orig.patientId, projectVersion: orig.projectVersion, externalId: 'started-on-case@2', studyDate: orig.studyDate })
+        .returning({ id: cases.id });
       await startCaseWorkflow({ tx, caseId: row.id, registry: v2 });
       return row.id;
     });

@@ -4,7 +4,10 @@ import { applyResolution, evaluateAnswers, evaluateReads, policyProblems } from 
 import { readerFormSchema, truthPolicySchema, type Field } from './definition.ts';
 
 const birads = readerFormSchema.parse({
-  findings: [{ key: 'left', label: 'Left' }, { key: 'right', label: 'Right' }],
+  findings: [
+    { key: 'left', label: 'Left' },
+    { key: 'right', label: 'Right' },
+  ],
   fields: [
     {
       key: 'birads',
@@ -107,7 +110,11 @@ describe('numeric tolerance', () => {
         fc.integer({ min: 0, max: 50 }),
         (xs, shift, tol) => {
           const a = evaluateAnswers(numeric, { type: 'numeric_tolerance', absolute: tol }, xs);
-          const b = evaluateAnswers(numeric, { type: 'numeric_tolerance', absolute: tol }, xs.map((x) => x + shift));
+          const b = evaluateAnswers(
+            numeric,
+            { type: 'numeric_tolerance', absolute: tol },
+            xs.map((x) => x + shift),
+          );
           expect(a.ok).toBe(b.ok);
           expect(a.ok).toBe(Math.max(...xs) - Math.min(...xs) <= tol);
           if (a.ok) {
@@ -137,7 +144,11 @@ describe('multi-label: per label, only the labels in dispute', () => {
     const labels = ['a', 'b', 'c'];
     fc.assert(
       fc.property(fc.array(fc.subarray(labels), { minLength: 1, maxLength: 5 }), (sets) => {
-        const e = evaluateReads(multi, policy, sets.map((s, i) => ({ id: `r${i}`, values: { signs: s } })));
+        const e = evaluateReads(
+          multi,
+          policy,
+          sets.map((s, i) => ({ id: `r${i}`, values: { signs: s } })),
+        );
         const expected = labels.filter((l) => sets.some((s) => s.includes(l)) && !sets.every((s) => s.includes(l)));
         expect(e.disputes.map((d) => d.label)).toEqual(expected);
         expect(e.consensus.signs).toEqual(labels.filter((l) => sets.every((s) => s.includes(l))));
@@ -171,18 +182,14 @@ describe('evaluateReads', () => {
   it('property: the result does not depend on the order of reads', () => {
     const p = truthPolicySchema.parse({ readersPerCase: 3, rules: { birads: { ...biradsRule, d: 2 } } });
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.constantFrom(...scale, '0'), fc.constantFrom(...scale)), { minLength: 1, maxLength: 5 }),
-        fc.boolean(),
-        (pairs, fb) => {
-          const reads = pairs.map(([l, r], i) => ({ id: `r${i}`, values: { 'left/birads': l, 'right/birads': r } }));
-          const a = evaluateReads(birads, p, reads, { majorityFallback: fb });
-          const b = evaluateReads(birads, p, [...reads].reverse(), { majorityFallback: fb });
-          expect(b.agreed).toBe(a.agreed);
-          expect(b.consensus).toEqual(a.consensus);
-          expect(b.disputes.map((d) => d.item)).toEqual(a.disputes.map((d) => d.item));
-        },
-      ),
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...scale, '0'), fc.constantFrom(...scale)), { minLength: 1, maxLength: 5 }), fc.boolean(), (pairs, fb) => {
+        const reads = pairs.map(([l, r], i) => ({ id: `r${i}`, values: { 'left/birads': l, 'right/birads': r } }));
+        const a = evaluateReads(birads, p, reads, { majorityFallback: fb });
+        const b = evaluateReads(birads, p, [...reads].reverse(), { majorityFallback: fb });
+        expect(b.agreed).toBe(a.agreed);
+        expect(b.consensus).toEqual(a.consensus);
+        expect(b.disputes.map((d) => d.item)).toEqual(a.disputes.map((d) => d.item));
+      }),
     );
   });
 });

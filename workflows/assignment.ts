@@ -43,12 +43,27 @@ function checkSignal(signal: AbortSignal | undefined) {
 }
 
 async function requireRole(tx: Tx, projectId: string, userId: string, role: 'reader' | 'adjudicator'): Promise<void> {
-  const [m] = await tx.select().from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, role)));
+  const [m] = await tx
+    .select()
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, role)));
   if (!m) throw new AppError('forbidden', `you are not a ${role} in this project`);
 }
 
 /** Marks open assignments whose expiry has passed as expired (their slots return to the pool). */
-export async function releaseExpiredAssignments({ db, at, projectId, caseId, userId }: { db?: Tx; at?: Date | string; projectId?: string; caseId?: string; userId?: string }): Promise<number> {
+export async function releaseExpiredAssignments({
+  db,
+  at,
+  projectId,
+  caseId,
+  userId,
+}: {
+  db?: Tx;
+  at?: Date | string;
+  projectId?: string;
+  caseId?: string;
+  userId?: string;
+}): Promise<number> {
   const now = new Date(toIso(at));
   const conds = [eq(assignments.status, 'open'), lte(assignments.expiresAt, now)];
   if (caseId) conds.push(eq(assignments.caseId, caseId));
@@ -119,7 +134,14 @@ async function firstEligible(
     where cw.project_id = ${a.projectId} and cw.open_read_slots > 0
       ${a.after ? sql`and ${pos} > ${tuple(a.after)}` : sql``}
       ${a.upTo ? sql`and ${pos} <= ${tuple(a.upTo)}` : sql``}
-      ${a.exclude.length ? sql`and cw.case_id not in (${sql.join(a.exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
+      ${
+        a.exclude.length
+          ? sql`and cw.case_id not in (${sql.join(
+              a.exclude.map((id) => sql`${id}::uuid`),
+              sql`, `,
+            )})`
+          : sql``
+      }
       and (select true from round_participants rp where rp.user_id = ${a.userId} and rp.case_id = cw.case_id limit 1) is null
       and ${reportAuthorClause(sql`cw.case_id`, a.email)}
       and cw.open_read_slots > ${othersClaims(sql`cw.case_id`, a.userId, a.now)}
@@ -174,7 +196,19 @@ async function takeCase(tx: Tx, a: { projectId: string; userId: string; email: s
  * promoted, else a new one — and makes sure one more is reserved next; null when nothing is
  * left for this reader. Aborting `signal` (the client went away) rolls everything back.
  */
-export async function nextCaseForReader({ projectId, userId, at, db, signal }: { projectId: string; userId: string; at?: Date | string; db?: Db; signal?: AbortSignal }): Promise<AssignmentView | null> {
+export async function nextCaseForReader({
+  projectId,
+  userId,
+  at,
+  db,
+  signal,
+}: {
+  projectId: string;
+  userId: string;
+  at?: Date | string;
+  db?: Db;
+  signal?: AbortSignal;
+}): Promise<AssignmentView | null> {
   const now = new Date(toIso(at));
   return (db ?? getDb()).transaction(async (tx) => {
     checkSignal(signal);
@@ -226,7 +260,14 @@ export async function nextCaseForReader({ projectId, userId, at, db, signal }: {
       if (!c) return null;
       const expiresAt = new Date(now.getTime() + c.expiryHours * 3_600_000);
       const [row] = await tx.insert(assignments).values({ caseId: c.caseId, projectId, userId, role: 'reader', slot, orderKey: c.key, assignedAt: now, expiresAt }).returning();
-      await writeAudit(tx, { actorId: userId, action: 'assignment.create', projectId, caseId: c.caseId, target: row.id, details: { role: 'reader', slot, orderKey: c.key.toString() } });
+      await writeAudit(tx, {
+        actorId: userId,
+        action: 'assignment.create',
+        projectId,
+        caseId: c.caseId,
+        target: row.id,
+        details: { role: 'reader', slot, orderKey: c.key.toString() },
+      });
       from = { key: c.key, caseId: c.caseId };
       return { id: row.id, case_id: c.caseId, slot, assigned_at: row.assignedAt, expires_at: row.expiresAt, readable: true };
     };
@@ -236,7 +277,10 @@ export async function nextCaseForReader({ projectId, userId, at, db, signal }: {
       return null;
     }
     if (!next) next = (await assign('next')) ?? undefined;
-    await tx.update(readerQueues).set({ cursorKey: from.key, cursorCase: from.caseId, updatedAt: now }).where(and(eq(readerQueues.projectId, projectId), eq(readerQueues.userId, userId)));
+    await tx
+      .update(readerQueues)
+      .set({ cursorKey: from.key, cursorCase: from.caseId, updatedAt: now })
+      .where(and(eq(readerQueues.projectId, projectId), eq(readerQueues.userId, userId)));
     const [nextCase] = next ? await tx.select({ images: cases.images }).from(cases).where(eq(cases.id, next.case_id)) : [];
     checkSignal(signal);
     const date = (d: string | Date | null) => (d === null ? null : new Date(d));
@@ -255,7 +299,9 @@ export async function nextCaseForReader({ projectId, userId, at, db, signal }: {
 /** Whether the project's current version asks for one fixed order (import order) for everyone. */
 async function fixedOrder(tx: Tx, projectId: string): Promise<boolean> {
   const rows = rowsOf<{ order: string | null }>(
-    await tx.execute(sql`select ${projectVersions.truthPolicy}->>'caseOrder' as "order" from ${projectVersions} where ${projectVersions.projectId} = ${projectId} order by ${projectVersions.version} desc limit 1`),
+    await tx.execute(
+      sql`select ${projectVersions.truthPolicy}->>'caseOrder' as "order" from ${projectVersions} where ${projectVersions.projectId} = ${projectId} order by ${projectVersions.version} desc limit 1`,
+    ),
   );
   return rows[0]?.order === 'fixed';
 }
@@ -340,7 +386,10 @@ export async function claimAdjudication({ caseId, userId, at, db }: { caseId: st
     if (readersOfRound(ctx).has(userId)) throw new EventRefused(row.state, 'you read this case, so you cannot adjudicate it');
     if (activeVotes(ctx).some((v) => v.adjudicatorId === userId)) throw new EventRefused(row.state, 'you have already adjudicated this case');
     await releaseExpiredAssignments({ db: tx, at: now, caseId });
-    const open = await tx.select().from(assignments).where(and(eq(assignments.caseId, caseId), eq(assignments.role, 'adjudicator'), eq(assignments.status, 'open')));
+    const open = await tx
+      .select()
+      .from(assignments)
+      .where(and(eq(assignments.caseId, caseId), eq(assignments.role, 'adjudicator'), eq(assignments.status, 'open')));
     const mine = open.find((a) => a.userId === userId);
     if (mine) return { assignmentId: mine.id, caseId, role: 'adjudicator' as const, assignedAt: mine.assignedAt, expiresAt: mine.expiresAt, reused: true };
     if (open.length >= panelSize(ctx) - activeVotes(ctx).length) throw new EventRefused(row.state, 'the case is already claimed by enough adjudicators');

@@ -11,9 +11,7 @@ describe('canonicalJson (RFC 8785)', () => {
       '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],' +
         '"string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/", "literals": [null, true, false]}',
     );
-    expect(canonicalJson(input)).toBe(
-      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
-    );
+    expect(canonicalJson(input)).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
   });
 
   it('§3.2.3 example: keys sorted by UTF-16 code units', () => {
@@ -88,7 +86,13 @@ describe('canonicalJson (RFC 8785)', () => {
 });
 
 describe('hash chain', () => {
-  const base: { caseId: string; type: string; payload: unknown; actorId: string | null; occurredAt: string } = { caseId: 'c', type: 'read.submit', payload: { values: { a: 1 } }, actorId: 'u', occurredAt: '2024-01-01T00:00:00.000Z' };
+  const base: { caseId: string; type: string; payload: unknown; actorId: string | null; occurredAt: string } = {
+    caseId: 'c',
+    type: 'read.submit',
+    payload: { values: { a: 1 } },
+    actorId: 'u',
+    occurredAt: '2024-01-01T00:00:00.000Z',
+  };
   const build = (n: number) => {
     const out: (typeof base & { seq: number; prevHash: string; hash: string })[] = [];
     let prev = GENESIS_HASH;

@@ -7,9 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_EVIDENCE_PRECEDENCE, evidenceKindSchema, WINDOW_CLOSE_STATES, type EvidenceKind } from '../domain/vocabulary.ts';
 import { hangingProtocolSchema } from '../imaging/hanging-protocol.ts';
 
-const key = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'use lowercase letters, digits and _; start with a letter');
+const key = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'use lowercase letters, digits and _; start with a letter');
 
 export const optionSchema = z.object({
   value: z.string().min(1),
@@ -96,9 +94,7 @@ export const mappingSchema = z.object({
    * discordance. When the first verifying evidence of a subject contradicts the expectation of its
    * consensus (BI-RADS 5 with a benign core biopsy), a discordance review opens instead of truth.
    */
-  expectation: z
-    .object({ field: key, positive: z.array(z.string().min(1)).default([]), negative: z.array(z.string().min(1)).default([]) })
-    .optional(),
+  expectation: z.object({ field: key, positive: z.array(z.string().min(1)).default([]), negative: z.array(z.string().min(1)).default([]) }).optional(),
 });
 export type Mapping = z.infer<typeof mappingSchema>;
 
@@ -123,14 +119,10 @@ export const truthPolicySchema = z.object({
   defaultRule: agreementRuleSchema.default({ type: 'unanimous' }),
   /** On disagreement: an adjudicator decides, or one more reader then majority ("2+1"). */
   onDisagreement: z.enum(['adjudicate', 'extra_reader']).default('adjudicate'),
-  adjudication: z
-    .object({ mode: z.enum(['single', 'panel']).default('single'), panelSize: z.number().int().min(1).default(1) })
-    .default({ mode: 'single', panelSize: 1 }),
+  adjudication: z.object({ mode: z.enum(['single', 'panel']).default('single'), panelSize: z.number().int().min(1).default(1) }).default({ mode: 'single', panelSize: 1 }),
   /** Cannot-assess reads on one case before the lead is asked to confirm exclusion. */
   cannotAssessLimit: z.number().int().min(1).default(2),
-  followUpWindow: z
-    .object({ startDays: z.number().int().min(0), endDays: z.number().int().min(1), onClose: z.enum(WINDOW_CLOSE_STATES).default('unverified') })
-    .optional(),
+  followUpWindow: z.object({ startDays: z.number().int().min(0), endDays: z.number().int().min(1), onClose: z.enum(WINDOW_CLOSE_STATES).default('unverified') }).optional(),
   blinding: z
     .object({
       /** After finishing a case, may a reader see the other reads and the truth? */

@@ -50,8 +50,18 @@ export async function applyEffect(tx: Tx, effect: Effect, ctx: EffectContext): P
     case 'truth.write': {
       for (const s of effect.subjects) {
         const subject = and(eq(truthLabels.caseId, ctx.caseId), s.findingId ? eq(truthLabels.findingId, s.findingId) : isNull(truthLabels.findingId));
-        const [{ v }] = await tx.select({ v: max(truthLabels.version) }).from(truthLabels).where(subject);
-        const prev = v ? (await tx.select({ id: truthLabels.id }).from(truthLabels).where(and(subject, eq(truthLabels.version, v))))[0] : undefined;
+        const [{ v }] = await tx
+          .select({ v: max(truthLabels.version) })
+          .from(truthLabels)
+          .where(subject);
+        const prev = v
+          ? (
+              await tx
+                .select({ id: truthLabels.id })
+                .from(truthLabels)
+                .where(and(subject, eq(truthLabels.version, v)))
+            )[0]
+          : undefined;
         await tx.insert(truthLabels).values({
           caseId: ctx.caseId,
           findingId: s.findingId,
@@ -133,14 +143,20 @@ export async function applyEffect(tx: Tx, effect: Effect, ctx: EffectContext): P
       return;
     }
     case 'case.purge': {
-      await tx
-        .update(cases)
-        .set({ withdrawnAt: ctx.at, externalId: null, studyInstanceUid: null, images: [], metadata: {} })
-        .where(eq(cases.id, ctx.caseId));
+      await tx.update(cases).set({ withdrawnAt: ctx.at, externalId: null, studyInstanceUid: null, images: [], metadata: {} }).where(eq(cases.id, ctx.caseId));
       // Free text that may identify the patient; coded values, ids and the chain stay.
-      await tx.update(evidence).set({ text: sql`case when ${evidence.resultCode} is null then ${PURGED} else null end` }).where(and(eq(evidence.caseId, ctx.caseId), isNotNull(evidence.text)));
-      await tx.update(reads).set({ comment: null }).where(and(eq(reads.caseId, ctx.caseId), isNotNull(reads.comment)));
-      await tx.update(reads).set({ cannotAssessReason: PURGED }).where(and(eq(reads.caseId, ctx.caseId), isNotNull(reads.cannotAssessReason)));
+      await tx
+        .update(evidence)
+        .set({ text: sql`case when ${evidence.resultCode} is null then ${PURGED} else null end` })
+        .where(and(eq(evidence.caseId, ctx.caseId), isNotNull(evidence.text)));
+      await tx
+        .update(reads)
+        .set({ comment: null })
+        .where(and(eq(reads.caseId, ctx.caseId), isNotNull(reads.comment)));
+      await tx
+        .update(reads)
+        .set({ cannotAssessReason: PURGED })
+        .where(and(eq(reads.caseId, ctx.caseId), isNotNull(reads.cannotAssessReason)));
       await tx
         .update(scheduledEvents)
         .set({ status: 'cancelled', lastError: 'case withdrawn' })

@@ -76,13 +76,11 @@ function machineOf(registry: MachineRegistry, version: string): AnyStateMachine 
 }
 
 export function stateName(snapshot: PersistedSnapshot): string {
-  return typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value as object)[0] ?? String(snapshot.value);
+  return typeof snapshot.value === 'string' ? snapshot.value : (Object.keys(snapshot.value as object)[0] ?? String(snapshot.value));
 }
 
 function effectsOf(actions: { type: string; params?: unknown }[]): Effect[] {
-  return actions
-    .filter((a) => a.type === 'xstate.emit')
-    .map((a) => (a.params as { event: Effect }).event);
+  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Effect }).event);
 }
 
 /** JSON round trip: what the database will give back (drops undefined, normalises). */

@@ -52,7 +52,14 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ k: 'window' as const }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant('close' as const), finding: fc.constantFrom('fL' as const, 'fR' as const), outcome: fc.constantFrom('concordant' as const, 'truth_changed' as const, 'resample' as const, 'excision_pending' as const, 'upgraded' as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant('close' as const),
+      finding: fc.constantFrom('fL' as const, 'fR' as const),
+      outcome: fc.constantFrom('concordant' as const, 'truth_changed' as const, 'resample' as const, 'excision_pending' as const, 'upgraded' as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ k: 'reopen' as const }) },
   { weight: 1, arbitrary: fc.constant({ k: 'withdraw' as const }) },
 );

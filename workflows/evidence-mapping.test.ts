@@ -100,12 +100,17 @@ describe('window edges [study + a, study + b]', () => {
   });
   it('property: a closed window never makes a subject negative', () => {
     fc.assert(
-      fc.property(fc.constantFrom('pending', 'verified', 'unverified', 'lost_to_follow_up', 'discordant', 'excluded'), fc.option(fc.boolean()), fc.constantFrom('unverified', 'lost_to_follow_up'), (state, value, onClose) => {
-        const s = subject({ state: state as SubjectTruth['state'], value: state === 'verified' ? (value ?? true) : null });
-        const r = closeWindow(s, onClose as 'unverified');
-        if (r.changed) expect(r.next.value).toBeNull();
-        else expect(r.next).toEqual(s);
-      }),
+      fc.property(
+        fc.constantFrom('pending', 'verified', 'unverified', 'lost_to_follow_up', 'discordant', 'excluded'),
+        fc.option(fc.boolean()),
+        fc.constantFrom('unverified', 'lost_to_follow_up'),
+        (state, value, onClose) => {
+          const s = subject({ state: state as SubjectTruth['state'], value: state === 'verified' ? (value ?? true) : null });
+          const r = closeWindow(s, onClose as 'unverified');
+          if (r.changed) expect(r.next.value).toBeNull();
+          else expect(r.next).toEqual(s);
+        },
+      ),
     );
   });
 });
@@ -157,7 +162,13 @@ describe('closeDiscordance: every outcome', () => {
     });
   const mapped = (id: string) => (id === 'b' ? { value: false, rank: 0 } : id === 'm' ? { value: true, rank: 0 } : null);
   it('concordant keeps the prior truth, or takes the evidence when there was none', () => {
-    expect(closeDiscordance(opened(true), 'concordant', undefined, mapped, ['m', 'b'])).toMatchObject({ state: 'verified', value: true, evidenceIds: ['m'], open: null, reviewed: true });
+    expect(closeDiscordance(opened(true), 'concordant', undefined, mapped, ['m', 'b'])).toMatchObject({
+      state: 'verified',
+      value: true,
+      evidenceIds: ['m'],
+      open: null,
+      reviewed: true,
+    });
     expect(closeDiscordance(opened(null), 'concordant', undefined, mapped, ['b'])).toMatchObject({ state: 'verified', value: false, evidenceIds: ['b'] });
   });
   it('truth_changed takes the evidence (or the given value); upgraded is positive; resample / excision pending wait', () => {
@@ -171,13 +182,7 @@ describe('closeDiscordance: every outcome', () => {
 
 describe('foldEvidence', () => {
   it('applies evidence in precedence order: the result does not depend on arrival order without equal-rank conflicts', () => {
-    const kinds = fc.constantFrom(
-      ['pathology', 'malignant'],
-      ['surgery', 'malignant'],
-      ['follow_up', 'negative'],
-      ['report', 'birads-1'],
-      ['report', 'unknown'],
-    );
+    const kinds = fc.constantFrom(['pathology', 'malignant'], ['surgery', 'malignant'], ['follow_up', 'negative'], ['report', 'birads-1'], ['report', 'unknown']);
     fc.assert(
       fc.property(fc.array(kinds, { maxLength: 6 }), fc.array(fc.integer({ min: -10, max: 500 }), { minLength: 6, maxLength: 6 }), fc.nat(), (picks, days, seed) => {
         const list = picks.map(([k, c], i) => ev(k as EvidenceEntry['kind'], c, days[i]));

@@ -50,9 +50,7 @@ export function windowCloseDay(window: FollowUpWindow): number {
   return window.endDays + 1;
 }
 
-export type Mapped =
-  | { effect: 'positive' | 'negative'; value: boolean; rank: number; rule: number; reason: string }
-  | { effect: 'none'; reason: string };
+export type Mapped = { effect: 'positive' | 'negative'; value: boolean; rank: number; rule: number; reason: string } | { effect: 'none'; reason: string };
 
 const norm = (s: string | null | undefined) => (s ?? '').trim().toLowerCase();
 
@@ -63,7 +61,10 @@ export function rankOf(mapping: Mapping, kind: EvidenceKind): number {
 }
 
 /** One piece of evidence through the mapping: what it says about the reference standard. */
-export function mapEvidence(def: { mapping: Mapping; truthPolicy: TruthPolicy; referenceStandard: ReferenceStandard }, e: Pick<EvidenceEntry, 'kind' | 'resultCode' | 'dayOffset'>): Mapped {
+export function mapEvidence(
+  def: { mapping: Mapping; truthPolicy: TruthPolicy; referenceStandard: ReferenceStandard },
+  e: Pick<EvidenceEntry, 'kind' | 'resultCode' | 'dayOffset'>,
+): Mapped {
   if (def.referenceStandard.source === 'panel') return { effect: 'none', reason: 'the reader panel is the truth in this project; evidence is recorded only' };
   if (!e.resultCode) return { effect: 'none', reason: 'no result code (text only)' };
   const idx = def.mapping.rules.findIndex((r) => r.kind === e.kind && r.resultCodes.some((c) => norm(c) === norm(e.resultCode)));
@@ -74,7 +75,10 @@ export function mapEvidence(def: { mapping: Mapping; truthPolicy: TruthPolicy; r
   if (rule.requiresWindow && pos !== 'inside') {
     return {
       effect: 'none',
-      reason: pos === 'no_window' ? 'the rule needs a follow-up window and the policy has none' : `outside the follow-up window (day ${e.dayOffset}; window days ${w!.startDays}–${w!.endDays})`,
+      reason:
+        pos === 'no_window'
+          ? 'the rule needs a follow-up window and the policy has none'
+          : `outside the follow-up window (day ${e.dayOffset}; window days ${w!.startDays}–${w!.endDays})`,
     };
   }
   return {
@@ -208,10 +212,12 @@ export type DefinitionLike = { mapping: Mapping; truthPolicy: TruthPolicy; refer
  * in precedence order (then as recorded), so the result does not depend on arrival order except
  * where evidence of equal precedence conflicts (a discordance).
  */
-export function foldEvidence(def: DefinitionLike, start: SubjectTruth, evidence: EvidenceEntry[]): { subject: SubjectTruth; changes: { evidenceId: string; change: SubjectChange }[] } {
-  const mapped = evidence
-    .filter((e) => concerns(start, e.findingId, def.referenceStandard.level))
-    .map((e, i) => ({ e, m: mapEvidence(def, e), i }));
+export function foldEvidence(
+  def: DefinitionLike,
+  start: SubjectTruth,
+  evidence: EvidenceEntry[],
+): { subject: SubjectTruth; changes: { evidenceId: string; change: SubjectChange }[] } {
+  const mapped = evidence.filter((e) => concerns(start, e.findingId, def.referenceStandard.level)).map((e, i) => ({ e, m: mapEvidence(def, e), i }));
   mapped.sort((a, b) => (a.m.effect === 'none' ? 99 : a.m.rank) - (b.m.effect === 'none' ? 99 : b.m.rank) || a.i - b.i);
   let s = start;
   const changes: { evidenceId: string; change: SubjectChange }[] = [];

@@ -44,7 +44,14 @@ class Driver {
     if (!r.ok) return r.reason;
     this.snapshot = r.snapshot;
     this.effects = r.effects;
-    this.events.push({ seq: this.events.length + 1, type: event.type, payload: toPayload(event), actorId: event.actorId, occurredAt: event.at, machineVersion: defaultRegistry.current });
+    this.events.push({
+      seq: this.events.length + 1,
+      type: event.type,
+      payload: toPayload(event),
+      actorId: event.actorId,
+      occurredAt: event.at,
+      machineVersion: defaultRegistry.current,
+    });
     return null;
   }
   read(actorId: string, values: Record<string, unknown> | null) {
@@ -108,11 +115,22 @@ describe('binary, two readers, adjudication on disagreement', () => {
 
 describe('BI-RADS per breast, ordinal d = 1, threshold 3|4', () => {
   const form = {
-    findings: [{ key: 'left', label: 'Left' }, { key: 'right', label: 'Right' }],
+    findings: [
+      { key: 'left', label: 'Left' },
+      { key: 'right', label: 'Right' },
+    ],
     fields: [{ key: 'birads', label: 'BI-RADS', kind: 'ordinal', scope: 'finding', options: ['1', '2', '3', '4', '5'].map((v) => ({ value: v, label: v })) }],
   };
   const input = () =>
-    inputFor({ form, level: 'finding', findings: [{ id: 'f-left', key: 'left' }, { id: 'f-right', key: 'right' }], policy: { rules: { birads: { type: 'ordinal_distance', d: 1, thresholds: [['3', '4']] } } } });
+    inputFor({
+      form,
+      level: 'finding',
+      findings: [
+        { id: 'f-left', key: 'left' },
+        { id: 'f-right', key: 'right' },
+      ],
+      policy: { rules: { birads: { type: 'ordinal_distance', d: 1, thresholds: [['3', '4']] } } },
+    });
 
   it('within one category decides per breast', () => {
     const d = new Driver(input());
@@ -155,7 +173,12 @@ describe('2+1: a third reader only on disagreement, then majority', () => {
     expect(d.truth()).toMatchObject({ method: 'majority', subjects: [{ value: { ptx: true } }] });
   });
   it('no majority after the third reader goes to adjudication', () => {
-    const d = new Driver(inputFor({ policy: { onDisagreement: 'extra_reader' }, form: { fields: [{ key: 'kind', label: 'K', kind: 'nominal', options: ['a', 'b', 'c'].map((v) => ({ value: v, label: v })) }] } }));
+    const d = new Driver(
+      inputFor({
+        policy: { onDisagreement: 'extra_reader' },
+        form: { fields: [{ key: 'kind', label: 'K', kind: 'nominal', options: ['a', 'b', 'c'].map((v) => ({ value: v, label: v })) }] },
+      }),
+    );
     d.read('u1', { kind: 'a' });
     d.read('u2', { kind: 'b' });
     d.read('u3', { kind: 'c' });

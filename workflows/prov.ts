@@ -13,7 +13,15 @@
 import { sha256Hex } from './canonical-json.ts';
 
 export type ProvEventRow = { seq: number; type: string; actorId: string | null; occurredAt: string; hash: string; payload: Record<string, unknown> };
-export type ProvReadRow = { id: string; source: string; authorId: string | null; values: unknown; createdAt: Date | string; supersedesId?: string | null; amendmentReason?: string | null };
+export type ProvReadRow = {
+  id: string;
+  source: string;
+  authorId: string | null;
+  values: unknown;
+  createdAt: Date | string;
+  supersedesId?: string | null;
+  amendmentReason?: string | null;
+};
 export type ProvEvidenceRow = {
   id: string;
   kind: string;
@@ -139,7 +147,11 @@ export function caseProvenance(input: CaseProvInput): ProvDocument {
     const r = role ?? input.roles?.[userId];
     const a = (doc.agent[q] ??= { 'prov:type': qn('prov:Person') });
     if (r) {
-      const roles = new Set(String(a['tl:role'] ?? '').split(' ').filter(Boolean));
+      const roles = new Set(
+        String(a['tl:role'] ?? '')
+          .split(' ')
+          .filter(Boolean),
+      );
       roles.add(r);
       a['tl:role'] = [...roles].sort().join(' ');
     }
@@ -168,7 +180,13 @@ export function caseProvenance(input: CaseProvInput): ProvDocument {
       ...(typeof e.payload.outcome === 'string' ? { 'tl:outcome': e.payload.outcome } : {}),
     };
     if (e.actorId) {
-      const role = e.type.startsWith('read.') ? 'reader' : e.type.startsWith('adjudication.') ? 'adjudicator' : ['evidence.record', 'discordance.close', 'exclusion.resolve', 'case.reopen', 'case.withdraw'].includes(e.type) ? 'lead' : undefined;
+      const role = e.type.startsWith('read.')
+        ? 'reader'
+        : e.type.startsWith('adjudication.')
+          ? 'adjudicator'
+          : ['evidence.record', 'discordance.close', 'exclusion.resolve', 'case.reopen', 'case.withdraw'].includes(e.type)
+            ? 'lead'
+            : undefined;
       doc.wasAssociatedWith[rel()] = { 'prov:activity': q, 'prov:agent': person(e.actorId, role) };
     } else if (e.type === 'window.close') {
       doc.wasAssociatedWith[rel()] = { 'prov:activity': q, 'prov:agent': rule('scheduler') };
@@ -186,7 +204,11 @@ export function caseProvenance(input: CaseProvInput): ProvDocument {
       'prov:generatedAtTime': iso(r.createdAt),
       ...(r.amendmentReason ? { 'tl:amendmentReason': r.amendmentReason } : {}),
     };
-    if (r.authorId) doc.wasAttributedTo[rel()] = { 'prov:entity': q, 'prov:agent': person(r.authorId, r.source === 'adjudicator' ? 'adjudicator' : r.source === 'reader' ? 'reader' : undefined) };
+    if (r.authorId)
+      doc.wasAttributedTo[rel()] = {
+        'prov:entity': q,
+        'prov:agent': person(r.authorId, r.source === 'adjudicator' ? 'adjudicator' : r.source === 'reader' ? 'reader' : undefined),
+      };
     const ev = eventOf((p) => p.readId === r.id);
     if (ev) doc.wasGeneratedBy[rel()] = { 'prov:entity': q, 'prov:activity': eventQ(ev.seq), 'prov:time': ev.occurredAt };
     if (r.supersedesId) doc.wasDerivedFrom[rel()] = { 'prov:generatedEntity': q, 'prov:usedEntity': `case:read-${r.supersedesId}`, 'prov:type': qn('prov:Revision') };
@@ -232,7 +254,8 @@ export function caseProvenance(input: CaseProvInput): ProvDocument {
       const act = eventQ(t.eventSeq);
       doc.wasGeneratedBy[rel()] = { 'prov:entity': q, 'prov:activity': act, 'prov:time': iso(t.createdAt) };
       // The decision part of an event is an inference under a rule version.
-      if (t.ruleVersion) doc.wasAssociatedWith[rel()] = { 'prov:activity': act, 'prov:agent': rule(t.ruleVersion), 'prov:plan': `rule:${t.ruleVersion.replace(/[^A-Za-z0-9_.@:-]/g, '_')}` };
+      if (t.ruleVersion)
+        doc.wasAssociatedWith[rel()] = { 'prov:activity': act, 'prov:agent': rule(t.ruleVersion), 'prov:plan': `rule:${t.ruleVersion.replace(/[^A-Za-z0-9_.@:-]/g, '_')}` };
       for (const r of t.derivedFromReads) doc.used[rel()] = { 'prov:activity': act, 'prov:entity': `case:read-${r}` };
       for (const x of t.derivedFromEvidence) doc.used[rel()] = { 'prov:activity': act, 'prov:entity': `case:evidence-${x}` };
     }

@@ -78,7 +78,8 @@ async function syncRoundParticipants(tx: Tx, caseId: string, before: CaseContext
   const gone = [...old.values()].filter((p) => !now.some((n) => key(n) === key(p)));
   for (const role of ['reader', 'adjudicator'] as const) {
     const users = gone.filter((p) => p.role === role).map((p) => p.userId);
-    if (users.length) await tx.delete(roundParticipants).where(and(eq(roundParticipants.caseId, caseId), eq(roundParticipants.role, role), inArray(roundParticipants.userId, users)));
+    if (users.length)
+      await tx.delete(roundParticipants).where(and(eq(roundParticipants.caseId, caseId), eq(roundParticipants.role, role), inArray(roundParticipants.userId, users)));
   }
   const changed = now.filter((p) => old.get(key(p))?.voteBatch !== p.voteBatch || !old.has(key(p)));
   if (changed.length)
@@ -222,7 +223,8 @@ function toMachineEvent(
       let findingId = cmd.findingId;
       if (findingId === undefined) {
         const open = (ctx.subjectTruth ?? []).filter((x) => x.open);
-        if (open.length !== 1) throw new AppError('invalid', open.length ? 'several discordances are open on this case: say which finding (findingId)' : 'there is no open discordance on this case');
+        if (open.length !== 1)
+          throw new AppError('invalid', open.length ? 'several discordances are open on this case: say which finding (findingId)' : 'there is no open discordance on this case');
         findingId = open[0].findingId;
       }
       return { event: { type: cmd.type, findingId, outcome: cmd.outcome, ...(cmd.value !== undefined ? { value: cmd.value } : {}), reason: cmd.reason, at, actorId } };
@@ -242,7 +244,10 @@ function reasonOf(cmd: CaseCommand | SystemCommand): string | null {
 
 /** The case's pinned project definition, parsed. */
 export async function pinnedDefinition(tx: Tx, projectId: string, version: number) {
-  const [pv] = await tx.select().from(projectVersions).where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)));
+  const [pv] = await tx
+    .select()
+    .from(projectVersions)
+    .where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)));
   if (!pv) throw new AppError('not_found', `project version ${version} of the case's project does not exist`);
   const def = projectDefinitionSchema.safeParse({ readerForm: pv.readerForm, referenceStandard: pv.referenceStandard, mapping: pv.mapping, truthPolicy: pv.truthPolicy });
   if (!def.success) throw new AppError('invalid', `project version ${pv.version}: ${describeValueErrors(def.error)}`);
@@ -309,7 +314,18 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
       snapshot = migrateSnapshot(registry, m.from, snapshot, data).snapshot;
       seq += 1;
       const payload = { from: m.from, to: m.to, ...(data ? { data } : {}) };
-      head = await appendEvent({ tx, caseId: args.caseId, seq, prevHash: head, type: MIGRATE_EVENT, payload, actorId: null, occurredAt: at, machineVersion: m.to, clientRequestId: `${args.clientRequestId}#migrate:${m.to}` });
+      head = await appendEvent({
+        tx,
+        caseId: args.caseId,
+        seq,
+        prevHash: head,
+        type: MIGRATE_EVENT,
+        payload,
+        actorId: null,
+        occurredAt: at,
+        machineVersion: m.to,
+        clientRequestId: `${args.clientRequestId}#migrate:${m.to}`,
+      });
       version = m.to;
     }
 
@@ -320,7 +336,18 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
 
     seq += 1;
     const payload = toPayload(event);
-    head = await appendEvent({ tx, caseId: args.caseId, seq, prevHash: head, type: event.type, payload, actorId: args.actorId, occurredAt: at, machineVersion: version, clientRequestId: args.clientRequestId });
+    head = await appendEvent({
+      tx,
+      caseId: args.caseId,
+      seq,
+      prevHash: head,
+      type: event.type,
+      payload,
+      actorId: args.actorId,
+      occurredAt: at,
+      machineVersion: version,
+      clientRequestId: args.clientRequestId,
+    });
 
     const atDate = new Date(at);
     // The actor's own open assignment for this case is done.
@@ -328,7 +355,14 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
       await tx
         .update(assignments)
         .set({ status: 'completed', closedAt: atDate })
-        .where(and(eq(assignments.caseId, args.caseId), eq(assignments.userId, args.actorId), eq(assignments.role, cmd.type === 'read.submit' ? 'reader' : 'adjudicator'), eq(assignments.status, 'open')));
+        .where(
+          and(
+            eq(assignments.caseId, args.caseId),
+            eq(assignments.userId, args.actorId),
+            eq(assignments.role, cmd.type === 'read.submit' ? 'reader' : 'adjudicator'),
+            eq(assignments.status, 'open'),
+          ),
+        );
     }
     const ectx: EffectContext = {
       caseId: args.caseId,
@@ -357,7 +391,16 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
     });
     await tx
       .update(caseWorkflows)
-      .set({ snapshot: result.snapshot, state: to, machineVersion: version, eventCount: seq, headHash: head, updatedAt: atDate, projectId: c.projectId, ...queueColumns(to, result.snapshot.context) })
+      .set({
+        snapshot: result.snapshot,
+        state: to,
+        machineVersion: version,
+        eventCount: seq,
+        headHash: head,
+        updatedAt: atDate,
+        projectId: c.projectId,
+        ...queueColumns(to, result.snapshot.context),
+      })
       .where(eq(caseWorkflows.caseId, args.caseId));
     await syncRoundParticipants(tx, args.caseId, snapshot.context, result.snapshot.context);
     return {
@@ -423,7 +466,18 @@ export async function startCaseWorkflow(args: StartCaseWorkflowArgs): Promise<{ 
   const { snapshot, effects } = startSnapshot(registry, input);
   const payload = JSON.parse(JSON.stringify({ input })) as Record<string, unknown>;
   const clientRequestId = `start:${caseId}`;
-  const head = await appendEvent({ tx, caseId, seq: 1, prevHash: GENESIS_HASH, type: START_EVENT, payload, actorId: args.actorId ?? null, occurredAt: at, machineVersion: registry.current, clientRequestId });
+  const head = await appendEvent({
+    tx,
+    caseId,
+    seq: 1,
+    prevHash: GENESIS_HASH,
+    type: START_EVENT,
+    payload,
+    actorId: args.actorId ?? null,
+    occurredAt: at,
+    machineVersion: registry.current,
+    clientRequestId,
+  });
   const state = stateName(snapshot);
   const queueKey = def.data.truthPolicy.caseOrder === 'fixed' ? sql`nextval('case_queue_order')` : caseOrderKey(c.projectId, caseId);
   await tx.insert(caseWorkflows).values({
@@ -438,7 +492,16 @@ export async function startCaseWorkflow(args: StartCaseWorkflowArgs): Promise<{ 
     queueKey,
     ...queueColumns(state, snapshot.context),
   });
-  const ectx: EffectContext = { caseId, projectId: c.projectId, projectVersion: c.projectVersion, seq: 1, at: new Date(at), actorId: args.actorId ?? null, clientRequestId, readExtras: {} };
+  const ectx: EffectContext = {
+    caseId,
+    projectId: c.projectId,
+    projectVersion: c.projectVersion,
+    seq: 1,
+    at: new Date(at),
+    actorId: args.actorId ?? null,
+    clientRequestId,
+    readExtras: {},
+  };
   for (const e of effects) await applyEffect(tx, e, ectx);
   await writeAudit(tx, { actorId: args.actorId ?? null, action: `workflow.${START_EVENT}`, projectId: c.projectId, caseId, details: { seq: 1, machineVersion: registry.current } });
   return { state, created: true };

@@ -26,7 +26,12 @@ export async function fireDueScheduledEvents({
   limit = 25,
   db,
   maxAttempts = 5,
-}: { at?: Date | string; limit?: number; db?: Db; maxAttempts?: number } = {}): Promise<FireReport> {
+}: {
+  at?: Date | string;
+  limit?: number;
+  db?: Db;
+  maxAttempts?: number;
+} = {}): Promise<FireReport> {
   const d = db ?? getDb();
   const now = new Date(at);
   const report: FireReport = { fired: 0, cancelled: 0, failed: 0, retrying: 0, ids: [] };
@@ -49,11 +54,17 @@ export async function fireDueScheduledEvents({
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         if (e instanceof EventRefused) {
-          await tx.update(scheduledEvents).set({ status: 'cancelled', attempts, lastError: `refused: ${message}` }).where(eq(scheduledEvents.id, row.id));
+          await tx
+            .update(scheduledEvents)
+            .set({ status: 'cancelled', attempts, lastError: `refused: ${message}` })
+            .where(eq(scheduledEvents.id, row.id));
           report.cancelled++;
         } else {
           const give = attempts >= maxAttempts;
-          await tx.update(scheduledEvents).set({ status: give ? 'failed' : 'pending', attempts, lastError: message.slice(0, 2000) }).where(eq(scheduledEvents.id, row.id));
+          await tx
+            .update(scheduledEvents)
+            .set({ status: give ? 'failed' : 'pending', attempts, lastError: message.slice(0, 2000) })
+            .where(eq(scheduledEvents.id, row.id));
           if (give) report.failed++;
           else report.retrying++;
         }
@@ -71,7 +82,12 @@ export function startScheduler({
   db,
   limit,
   onError = (e) => process.stderr.write(`truthline scheduler: ${e instanceof Error ? e.message : String(e)}\n`),
-}: { intervalMs?: number; db?: Db; limit?: number; onError?: (e: unknown) => void } = {}): Scheduler {
+}: {
+  intervalMs?: number;
+  db?: Db;
+  limit?: number;
+  onError?: (e: unknown) => void;
+} = {}): Scheduler {
   let stopped = false;
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;

@@ -95,7 +95,10 @@ export function caseStarter({
     return out;
   };
   for (const e of template.effects) if (e.type !== 'schedule') throw new AppError('invalid', `starting a case emitted ${e.type}, which a batch start does not write`);
-  const schedules = template.effects.filter((e, i, all) => e.type === 'schedule' && all.findIndex((x) => x.type === 'schedule' && x.eventType === e.eventType) === i) as Extract<Effect, { type: 'schedule' }>[];
+  const schedules = template.effects.filter((e, i, all) => e.type === 'schedule' && all.findIndex((x) => x.type === 'schedule' && x.eventType === e.eventType) === i) as Extract<
+    Effect,
+    { type: 'schedule' }
+  >[];
   const lean: CaseStarter['lean'] = ({ caseId, studyDate }) => {
     const ids = defFindings.map(() => randomUUID());
     const findings = defFindings.map((f, i) => ({ id: ids[i], caseId, key: f.key, label: f.label, createdAt: atDate }));
@@ -104,7 +107,13 @@ export function caseStarter({
       findings,
       event: { caseId, seq: 1, type: START_EVENT, actorId, occurredAt: at, machineVersion: registry.current, hash, prevHash: GENESIS_HASH, clientRequestId: `start:${caseId}` },
       workflow: { caseId, projectId, machineVersion: registry.current, state, eventCount: 1, headHash: hash, updatedAt: atDate, ...queue },
-      scheduled: schedules.map((e) => ({ caseId, dueAt: new Date(Date.parse(`${studyDate}T00:00:00Z`) + e.dayAfterStudy * 86_400_000), eventType: e.eventType, payload: {}, createdAt: atDate })),
+      scheduled: schedules.map((e) => ({
+        caseId,
+        dueAt: new Date(Date.parse(`${studyDate}T00:00:00Z`) + e.dayAfterStudy * 86_400_000),
+        eventType: e.eventType,
+        payload: {},
+        createdAt: atDate,
+      })),
       audit: { actorId, action: `workflow.${START_EVENT}`, projectId, caseId, details: { seq: 1, machineVersion: registry.current }, at: atDate },
     };
   };
@@ -114,14 +123,40 @@ export function caseStarter({
     const snapshot = JSON.parse(fill(snapshotText, caseId, ids)) as PersistedSnapshot;
     const payload = JSON.parse(fill(payloadText, caseId, ids)) as Record<string, unknown>;
     const hash = sha256Hex(fill(chainedText, caseId, ids));
-    const scheduled: StartRows['scheduled'] = schedules.map((e) => ({ caseId, dueAt: new Date(Date.parse(`${studyDate}T00:00:00Z`) + e.dayAfterStudy * 86_400_000), eventType: e.eventType, payload: {}, createdAt: atDate }));
+    const scheduled: StartRows['scheduled'] = schedules.map((e) => ({
+      caseId,
+      dueAt: new Date(Date.parse(`${studyDate}T00:00:00Z`) + e.dayAfterStudy * 86_400_000),
+      eventType: e.eventType,
+      payload: {},
+      createdAt: atDate,
+    }));
     return {
       findings,
-      event: { caseId, seq: 1, type: START_EVENT, payload, actorId, occurredAt: at, machineVersion: registry.current, hash, prevHash: GENESIS_HASH, clientRequestId: `start:${caseId}` },
+      event: {
+        caseId,
+        seq: 1,
+        type: START_EVENT,
+        payload,
+        actorId,
+        occurredAt: at,
+        machineVersion: registry.current,
+        hash,
+        prevHash: GENESIS_HASH,
+        clientRequestId: `start:${caseId}`,
+      },
       workflow: { caseId, projectId, machineVersion: registry.current, snapshot, state, eventCount: 1, headHash: hash, updatedAt: atDate, ...queue },
       scheduled,
       audit: { actorId, action: `workflow.${START_EVENT}`, projectId, caseId, details: { seq: 1, machineVersion: registry.current }, at: atDate },
     };
   };
-  return Object.assign(full, { lean, template: { caseToken: CASE, findingTokens: FINDING, snapshotText, payloadText, caseOrder: definition.truthPolicy.caseOrder === 'fixed' ? ('fixed' as const) : ('random' as const) } });
+  return Object.assign(full, {
+    lean,
+    template: {
+      caseToken: CASE,
+      findingTokens: FINDING,
+      snapshotText,
+      payloadText,
+      caseOrder: definition.truthPolicy.caseOrder === 'fixed' ? ('fixed' as const) : ('random' as const),
+    },
+  });
 }

@@ -55,7 +55,10 @@ async function loadCases(db: Tx, ids: string[]): Promise<Map<string, CaseData>> 
     db.select().from(workflowEvents).where(inArray(workflowEvents.caseId, ids)).orderBy(asc(workflowEvents.caseId), asc(workflowEvents.seq)),
     db.select().from(reads).where(inArray(reads.caseId, ids)),
     db.select().from(truthLabels).where(inArray(truthLabels.caseId, ids)),
-    db.select({ caseId: cases.id, withdrawnAt: cases.withdrawnAt, externalId: cases.externalId, studyInstanceUid: cases.studyInstanceUid, images: cases.images }).from(cases).where(inArray(cases.id, ids)),
+    db
+      .select({ caseId: cases.id, withdrawnAt: cases.withdrawnAt, externalId: cases.externalId, studyInstanceUid: cases.studyInstanceUid, images: cases.images })
+      .from(cases)
+      .where(inArray(cases.id, ids)),
     db.select().from(evidence).where(inArray(evidence.caseId, ids)),
     db.select().from(roundParticipants).where(inArray(roundParticipants.caseId, ids)),
     db.select().from(caseVerifications).where(inArray(caseVerifications.caseId, ids)),
@@ -104,7 +107,14 @@ function checkCase(caseId: string, data: CaseData, registry: MachineRegistry): s
   try {
     const r = replay(
       registry,
-      events.map((e) => ({ seq: e.seq, type: e.type, payload: e.payload as Record<string, unknown>, actorId: e.actorId, occurredAt: e.occurredAt, machineVersion: e.machineVersion })),
+      events.map((e) => ({
+        seq: e.seq,
+        type: e.type,
+        payload: e.payload as Record<string, unknown>,
+        actorId: e.actorId,
+        occurredAt: e.occurredAt,
+        machineVersion: e.machineVersion,
+      })),
     );
     const diff = firstDifference(r.snapshot, stored);
     if (diff) problems.push(`replaying the events does not reproduce the stored snapshot (first difference at ${diff})`);
@@ -164,7 +174,8 @@ function checkCase(caseId: string, data: CaseData, registry: MachineRegistry): s
   if (caseRow) {
     if (withdrawn && !caseRow.withdrawnAt) problems.push('the workflow is withdrawn but the case has no withdrawal time');
     if (!withdrawn && caseRow.withdrawnAt) problems.push(`the case is marked withdrawn but its workflow is in ${state}`);
-    if (withdrawn && (caseRow.externalId !== null || caseRow.studyInstanceUid !== null || (caseRow.images ?? []).length)) problems.push('withdrawn but its identifiers or image references were not purged');
+    if (withdrawn && (caseRow.externalId !== null || caseRow.studyInstanceUid !== null || (caseRow.images ?? []).length))
+      problems.push('withdrawn but its identifiers or image references were not purged');
   }
   const evRows = data.evRows;
   const evById = new Map(evRows.map((r) => [r.id, r]));
@@ -173,8 +184,10 @@ function checkCase(caseId: string, data: CaseData, registry: MachineRegistry): s
     const r = evById.get(e.id);
     if (!r) problems.push(`evidence ${e.id} is in the workflow but missing from evidence`);
     else {
-      if (r.kind !== e.kind || (r.findingId ?? null) !== e.findingId || (r.resultCode ?? null) !== e.resultCode) problems.push(`evidence ${e.id} differs from what the workflow recorded`);
-      if (!withdrawn && evidenceDigest({ evidenceId: r.id, date: r.evidenceDate, text: r.text }) !== e.digest) problems.push(`evidence ${e.id}: its date or text does not match the chained digest`);
+      if (r.kind !== e.kind || (r.findingId ?? null) !== e.findingId || (r.resultCode ?? null) !== e.resultCode)
+        problems.push(`evidence ${e.id} differs from what the workflow recorded`);
+      if (!withdrawn && evidenceDigest({ evidenceId: r.id, date: r.evidenceDate, text: r.text }) !== e.digest)
+        problems.push(`evidence ${e.id}: its date or text does not match the chained digest`);
     }
   }
   for (const r of evRows) if (!evInContext.some((e) => e.id === r.id)) problems.push(`evidence ${r.id} is not in the event log`);
@@ -191,7 +204,9 @@ function checkCase(caseId: string, data: CaseData, registry: MachineRegistry): s
   for (const [k, v] of Object.entries(q) as [keyof typeof q, unknown][]) {
     if (row[k] !== v) problems.push(`queue column ${k} is ${String(row[k])} but the snapshot gives ${String(v)}`);
   }
-  const want = roundParticipantsOf(ctx).map((p) => `${p.role}:${p.userId}:${p.voteBatch ?? ''}`).sort();
+  const want = roundParticipantsOf(ctx)
+    .map((p) => `${p.role}:${p.userId}:${p.voteBatch ?? ''}`)
+    .sort();
   const have = data.participants.map((p) => `${p.role}:${p.userId}:${p.voteBatch ?? ''}`).sort();
   if (want.join('|') !== have.join('|')) problems.push(`round participants are [${have.join(', ')}] but the snapshot gives [${want.join(', ')}]`);
   // A chain head verified earlier must still be in the chain (`verify --since` starts from it).
@@ -228,7 +243,15 @@ export type VerifyOptions = {
  * verified head) in batches, several at once across the pool's connections. Whole-project runs
  * record each passing case's head (case_verifications), so the next `since` run starts there.
  */
-export async function verifyAllCases({ db, caseIds, since = false, registry = defaultRegistry, concurrency = 4, batchSize = 500, onProgress }: VerifyOptions): Promise<VerifyReport> {
+export async function verifyAllCases({
+  db,
+  caseIds,
+  since = false,
+  registry = defaultRegistry,
+  concurrency = 4,
+  batchSize = 500,
+  onProgress,
+}: VerifyOptions): Promise<VerifyReport> {
   const failures: CaseReport[] = [];
   let checked = 0;
   const record = !caseIds;
@@ -246,7 +269,10 @@ export async function verifyAllCases({ db, caseIds, since = false, registry = de
           .where(and(...conds, or(isNull(caseVerifications.caseId), sql`${caseVerifications.headHash} is distinct from ${caseWorkflows.headHash}`)))
           .orderBy(asc(cases.id))
           .limit(batchSize)
-      : await base.where(and(...conds)).orderBy(asc(cases.id)).limit(batchSize);
+      : await base
+          .where(and(...conds))
+          .orderBy(asc(cases.id))
+          .limit(batchSize);
     if (rows.length) {
       after = rows[rows.length - 1].id;
       return rows.map((r) => r.id);

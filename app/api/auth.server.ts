@@ -25,7 +25,9 @@ export async function requireApiUser(request: Request): Promise<ApiIdentity> {
   const id = await authenticateToken({ token });
   if (!id) throw new ApiError('unauthorized', 'This token is not valid: it is unknown, revoked, or its account is deactivated.');
   if (id.user.mustChangePassword) {
-    throw new ApiError('forbidden', 'This account still has its one-time password: sign in to the web app and choose your own password first.', { reason: 'password_change_required' });
+    throw new ApiError('forbidden', 'This account still has its one-time password: sign in to the web app and choose your own password first.', {
+      reason: 'password_change_required',
+    });
   }
   return { user: id.user, tokenId: id.tokenId, projectIds: id.projectIds };
 }

@@ -24,7 +24,16 @@ export async function caseView({ access, caseId }: { access: ApiProjectAccess; c
   if (access.roles.includes('lead')) {
     const truth = await truthOfCases({ caseIds: [c.id], history: false });
     return {
-      case: { id: c.id, study_date: c.studyDate, modality: c.modality, body_part: c.bodyPart, images: c.images, case_id: c.externalId, patient_id: kase.patient, split: kase.split },
+      case: {
+        id: c.id,
+        study_date: c.studyDate,
+        modality: c.modality,
+        body_part: c.bodyPart,
+        images: c.images,
+        case_id: c.externalId,
+        patient_id: kase.patient,
+        split: kase.split,
+      },
       state: kase.state ?? null,
       revealed: true,
       reads: await readsOfCase({ caseId: c.id, viewerId: access.user.id, scope: 'all', mask: false }),

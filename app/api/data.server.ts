@@ -30,7 +30,15 @@ const keyset = (cursor: string | undefined) => {
 };
 
 /** A page of the project's cases in creation order (stable under inserts: keyset, not offset). */
-export async function listCasesPage({ projectId, cursor, limit }: { projectId: string; cursor?: string; limit: number }): Promise<{ cases: CaseJson[]; next_cursor: string | null }> {
+export async function listCasesPage({
+  projectId,
+  cursor,
+  limit,
+}: {
+  projectId: string;
+  cursor?: string;
+  limit: number;
+}): Promise<{ cases: CaseJson[]; next_cursor: string | null }> {
   const rows = await getDb()
     .select({ c: cases, patient: patients.pseudonym, split: patients.split, state: caseWorkflows.state })
     .from(cases)

@@ -125,7 +125,8 @@ export const ENDPOINTS: Endpoint[] = [
     path: '/api/v1/projects/{slug}/next-case',
     operationId: 'nextCase',
     summary: 'Your next case to read (pull-based assignment, as in the reader page)',
-    description: 'Hands out your open assignment again if you have one; otherwise the next eligible case in your own reproducible order (seeded by project and reader; or import order when the project fixes it), and reserves one more as `next` so its images can be prefetched. You hold at most one current and one reserved case per project. assignment: null when nothing is left.',
+    description:
+      'Hands out your open assignment again if you have one; otherwise the next eligible case in your own reproducible order (seeded by project and reader; or import order when the project fixes it), and reserves one more as `next` so its images can be prefetched. You hold at most one current and one reserved case per project. assignment: null when nothing is left.',
     roles: ['reader'],
     responses: { 200: s.nextCaseSchema },
     errors: [403, 404],

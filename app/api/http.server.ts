@@ -70,7 +70,8 @@ export function apiRoute(handler: Handler) {
       if (e instanceof ApiError) return errorResponse(e);
       if (e instanceof AppError) return errorResponse(fromAppError(e));
       if (e instanceof Response) {
-        const code: ApiErrorCode = e.status === 401 ? 'unauthorized' : e.status === 403 ? 'forbidden' : e.status === 404 ? 'not_found' : e.status === 413 ? 'payload_too_large' : 'bad_request';
+        const code: ApiErrorCode =
+          e.status === 401 ? 'unauthorized' : e.status === 403 ? 'forbidden' : e.status === 404 ? 'not_found' : e.status === 413 ? 'payload_too_large' : 'bad_request';
         return errorResponse(new ApiError(code, (await e.text().catch(() => '')) || 'request refused'));
       }
       // The health probe notices a dead database seconds later; this request knows now.
@@ -119,7 +120,10 @@ export async function readJson(request: Request, limit = DEFAULT_BODY_LIMIT): Pr
     throw new ApiError('invalid_json', `The body is not valid JSON: ${(e as Error).message}`);
   }
   const at = nulPath(body, []);
-  if (at) throw new ApiError('bad_request', `The field ${at.join('.') || '(body)'} contains a NUL byte (\\u0000), which text cannot hold.`, [{ path: at, message: 'contains a NUL byte' }]);
+  if (at)
+    throw new ApiError('bad_request', `The field ${at.join('.') || '(body)'} contains a NUL byte (\\u0000), which text cannot hold.`, [
+      { path: at, message: 'contains a NUL byte' },
+    ]);
   return body;
 }
 

@@ -95,7 +95,10 @@ function operation(e: Endpoint): Json {
     const codes = Object.entries(ERROR_STATUS)
       .filter(([, v]) => v === st)
       .map(([k]) => k);
-    responses[st] = { description: `${STATUS_TEXT[st] ?? 'Error'} (codes: ${codes.join(', ')})`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses[st] = {
+      description: `${STATUS_TEXT[st] ?? 'Error'} (codes: ${codes.join(', ')})`,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
   }
   const rolesText = e.roles === 'public' ? 'No token needed.' : e.roles === 'any' ? 'Any valid token.' : `Roles: ${e.roles.join(', ')} (in a project the token is scoped to).`;
   return {

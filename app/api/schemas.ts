@@ -228,7 +228,7 @@ export const evidenceInputSchema = z
       .max(200)
       .describe('Unique per result you mean to record: a retry with the same id is acknowledged (200, repeat: true) and records nothing.'),
     case_id: z.string().trim().min(1).max(200).describe("The importer's case id (as in the evidence file), or the opaque case id this API uses."),
-    finding: z.string().trim().min(1).max(40).nullable().optional().describe("A finding key of the case (e.g. \"left\"); absent/null = the whole case."),
+    finding: z.string().trim().min(1).max(40).nullable().optional().describe('A finding key of the case (e.g. "left"); absent/null = the whole case.'),
     kind: evidenceKindSchema,
     date: isoDate.describe('Date of the result (YYYY-MM-DD).'),
     result_code: z.string().trim().max(200).optional().describe('Coded result, mapped by the project’s reference standard (e.g. "malignant").'),

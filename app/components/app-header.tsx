@@ -9,7 +9,10 @@ export function AppHeader({ user }: { user: HeaderUser }) {
         Skip to content
       </a>
       <Link to="/" className="brand" aria-label="Truthline home">
-        <span className="brand-mark" aria-hidden="true">◧</span> Truthline
+        <span className="brand-mark" aria-hidden="true">
+          ◧
+        </span>{' '}
+        Truthline
       </Link>
       {user ? (
         <nav aria-label="Main" className="main-nav">

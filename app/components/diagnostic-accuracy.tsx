@@ -75,7 +75,9 @@ export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
               average={v.averageCurve.length ? { label: 'Reader average', points: v.averageCurve, auc: v.meanAuc } : null}
             />
             <ReaderTable a={v} caption="Reference: verified cases only (default). Unverified ratings are counted, not scored. Wilson CIs; AUC with DeLong CI." />
-            {a.unverifiedNegative ? <ReaderTable a={a.unverifiedNegative} caption="Sensitivity analysis — reference: verified, with unverified cases counted as negative." /> : null}
+            {a.unverifiedNegative ? (
+              <ReaderTable a={a.unverifiedNegative} caption="Sensitivity analysis — reference: verified, with unverified cases counted as negative." />
+            ) : null}
           </>
         )
       ) : null}
@@ -134,7 +136,8 @@ export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
           {m ? (
             <p className="hint">
               OR variance components (ANOVA estimates, not floored): Var(R) {f3(m.or.components.varR)}, Var(error) {f3(m.or.components.varError)}, Cov2 {f3(m.or.components.cov2)}
-              {m.or.components.varR < 0 ? ' — Var(R) estimated below zero: readers differ less than case sampling alone would make them.' : ''}. The same document: <code>npx truthline mrmc</code> on a long CSV. Plan a study from these figures on the <a href="sample-size">sample-size page</a>.
+              {m.or.components.varR < 0 ? ' — Var(R) estimated below zero: readers differ less than case sampling alone would make them.' : ''}. The same document:{' '}
+              <code>npx truthline mrmc</code> on a long CSV. Plan a study from these figures on the <a href="sample-size">sample-size page</a>.
             </p>
           ) : null}
         </>

@@ -23,7 +23,17 @@ type ViewerModule = { mount(el: HTMLElement, images: ViewerImage[], protocol?: H
 
 const VIEWER_SRC = '/viewer/viewer.js';
 
-export function ImageViewer({ images, caseUrl, protocol, apiRef }: { images: string[]; caseUrl: string; protocol?: HangingProtocol; apiRef?: React.MutableRefObject<ViewerApi | null> }) {
+export function ImageViewer({
+  images,
+  caseUrl,
+  protocol,
+  apiRef,
+}: {
+  images: string[];
+  caseUrl: string;
+  protocol?: HangingProtocol;
+  apiRef?: React.MutableRefObject<ViewerApi | null>;
+}) {
   const stage = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);

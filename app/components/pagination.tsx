@@ -16,7 +16,9 @@ export function Pagination({ page, pages, param = 'page' }: { page: number; page
           ← Previous
         </Link>
       ) : (
-        <span className="muted" aria-hidden="true">← Previous</span>
+        <span className="muted" aria-hidden="true">
+          ← Previous
+        </span>
       )}
       <span aria-current="page">
         Page {page} of {pages}
@@ -26,7 +28,9 @@ export function Pagination({ page, pages, param = 'page' }: { page: number; page
           Next →
         </Link>
       ) : (
-        <span className="muted" aria-hidden="true">Next →</span>
+        <span className="muted" aria-hidden="true">
+          Next →
+        </span>
       )}
     </nav>
   );

@@ -96,7 +96,19 @@ function Options({ name, field, value, disabled, errorId }: { name: string; fiel
   }
 }
 
-export function ReaderFormFields({ form, values, errors, only, disabled }: { form: ReaderForm; values?: Record<string, unknown> | null; errors?: Errors; only?: string[]; disabled?: boolean }) {
+export function ReaderFormFields({
+  form,
+  values,
+  errors,
+  only,
+  disabled,
+}: {
+  form: ReaderForm;
+  values?: Record<string, unknown> | null;
+  errors?: Errors;
+  only?: string[];
+  disabled?: boolean;
+}) {
   const items = formItems(form).filter((i) => !only || only.includes(i.key));
   const groups = new Map<string, { finding?: FindingDef; items: typeof items }>();
   for (const it of items) {

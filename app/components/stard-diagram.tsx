@@ -46,14 +46,24 @@ export function StardDiagram({ s, unitLabel }: { s: StardCounts; unitLabel: stri
       <Box x={mx} y={10} w={main} lines={[`Eligible cases: ${s.eligible}`, 'imported into this version']} />
       <Arrow x1={mx + main / 2} y1={52} x2={mx + main / 2} y2={100} />
       <Arrow x1={mx + main / 2} y1={76} x2={side} y2={76} />
-      <Box x={side} y={50} w={300} muted lines={[`Excluded: ${s.withdrawn + s.excludedByReview}`, `withdrawn: ${s.withdrawn}`, `exclusion review / cannot assess: ${s.excludedByReview}`]} />
+      <Box
+        x={side}
+        y={50}
+        w={300}
+        muted
+        lines={[`Excluded: ${s.withdrawn + s.excludedByReview}`, `withdrawn: ${s.withdrawn}`, `exclusion review / cannot assess: ${s.excludedByReview}`]}
+      />
       <Box x={mx} y={100} w={main} lines={[`Analysed cases: ${s.analysed}`, `${s.units} ${unitLabel}`]} />
       <Arrow x1={mx + main / 2} y1={142} x2={mx + main / 2} y2={yIdx} />
       <Box
         x={mx}
         y={yIdx}
         w={main}
-        lines={['Received the index test (reads)', ...readers.map((x) => `${x.reader}: ${x.units}${x.cannotAssess ? ` (+${x.cannotAssess} not assessable)` : ''}`), ...(s.indexTest.length > readers.length ? [`… ${s.indexTest.length - readers.length} more readers`] : [])]}
+        lines={[
+          'Received the index test (reads)',
+          ...readers.map((x) => `${x.reader}: ${x.units}${x.cannotAssess ? ` (+${x.cannotAssess} not assessable)` : ''}`),
+          ...(s.indexTest.length > readers.length ? [`… ${s.indexTest.length - readers.length} more readers`] : []),
+        ]}
       />
       <Arrow x1={mx + main / 2} y1={yRef - 18} x2={mx + main / 2} y2={yRef} />
       <Box x={mx} y={yRef} w={main} lines={['Reference standard', `verified: ${r.verified}`, `unverified: ${r.unverified}`, `lost to follow-up: ${r.lostToFollowUp}`]} />

@@ -6,10 +6,7 @@ export const signInSchema = z.object({
   redirectTo: z.string().optional(),
 });
 
-export const passwordRules = z
-  .string()
-  .min(12, 'Use at least 12 characters')
-  .max(200, 'Use at most 200 characters');
+export const passwordRules = z.string().min(12, 'Use at least 12 characters').max(200, 'Use at most 200 characters');
 
 export const changePasswordSchema = z
   .object({

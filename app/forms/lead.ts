@@ -17,7 +17,10 @@ export const PART_LABEL: Record<'readerForm' | 'referenceStandard' | 'mapping' |
 
 export const importFormSchema = z.object({
   intent: z.enum(['preview', 'import']),
-  text: z.string().max(10 * 1024 * 1024, 'The manifest is larger than 10 MB: split it').default(''),
+  text: z
+    .string()
+    .max(10 * 1024 * 1024, 'The manifest is larger than 10 MB: split it')
+    .default(''),
   format: z.enum(['auto', 'csv', 'json']).default('auto'),
   assign: z.literal('on').optional(),
   ratio: z
@@ -44,11 +47,7 @@ export const TEMPLATES = ['binary_panel', 'birads_evidence'] as const;
 
 export const newProjectSchema = z.object({
   name: z.string().trim().min(3, 'Give the project a name (at least 3 characters)').max(200, 'Use at most 200 characters'),
-  slug: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(SLUG_RE, 'Use 2–63 lowercase letters, digits and hyphens, starting with a letter or digit'),
+  slug: z.string().trim().toLowerCase().regex(SLUG_RE, 'Use 2–63 lowercase letters, digits and hyphens, starting with a letter or digit'),
   description: z.string().trim().max(4000, 'Use at most 4000 characters').default(''),
   licence: z.string().trim().max(200, 'Use at most 200 characters').default(''),
   template: z.enum(TEMPLATES, { message: 'Choose a starting point' }),

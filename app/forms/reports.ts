@@ -11,7 +11,10 @@ export const rulesTestSchema = z.object({
 
 export const fhirImportSchema = z.object({
   intent: z.enum(['fhir-preview', 'fhir-import']),
-  text: z.string().max(10 * 1024 * 1024, 'The file is larger than 10 MB: split it').default(''),
+  text: z
+    .string()
+    .max(10 * 1024 * 1024, 'The file is larger than 10 MB: split it')
+    .default(''),
   rules: rulesText.default(''),
   useRules: z.literal('on').optional(),
 });

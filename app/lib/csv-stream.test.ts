@@ -23,10 +23,16 @@ function cutAt(text: string, cuts: number[]): string[] {
 
 describe('csvRows (streamed CSV)', () => {
   it('gives the same rows and line numbers as the whole-text parser, however the text is cut', async () => {
-    const field = fc.oneof(fc.constantFrom('a', 'b c', '', '1.5'), fc.string({ maxLength: 6 }).map((s) => `"${s.replace(/"/g, '""')}"`), fc.constantFrom('"x\ny"', '"p,q"', '"r\r\ns"'));
+    const field = fc.oneof(
+      fc.constantFrom('a', 'b c', '', '1.5'),
+      fc.string({ maxLength: 6 }).map((s) => `"${s.replace(/"/g, '""')}"`),
+      fc.constantFrom('"x\ny"', '"p,q"', '"r\r\ns"'),
+    );
     const row = fc.array(field, { minLength: 1, maxLength: 4 }).map((f) => f.join(','));
     const eol = fc.constantFrom('\n', '\r\n', '\r');
-    const text = fc.tuple(fc.array(fc.tuple(row, eol), { minLength: 1, maxLength: 8 }), fc.boolean()).map(([rows, bom]) => (bom ? '\uFEFF' : '') + rows.map(([r, e]) => r + e).join(''));
+    const text = fc
+      .tuple(fc.array(fc.tuple(row, eol), { minLength: 1, maxLength: 8 }), fc.boolean())
+      .map(([rows, bom]) => (bom ? '\uFEFF' : '') + rows.map(([r, e]) => r + e).join(''));
     await fc.assert(
       fc.asyncProperty(text, fc.array(fc.nat(), { maxLength: 6 }), async (t, cuts) => {
         expect(await streamed(cutAt(t, cuts))).toEqual(parseCsv(t));

@@ -41,7 +41,8 @@ export function checkAddress(pathAndQuery: string): EdgeRefusal | null {
       const key = decode(k.replace(/\+/g, ' '));
       const val = decode(v.replace(/\+/g, ' '));
       if (key === null || val === null) return { status: 400, field: k, message: `The query parameter "${k.slice(0, 40)}" is not valid percent-encoding.` };
-      if (key.includes('\u0000') || val.includes('\u0000')) return { status: 400, field: key.replace(/\u0000/g, '\\0'), message: `The query parameter "${key.replace(/\u0000/g, '\\0').slice(0, 40)}" contains a NUL byte.` };
+      if (key.includes('\u0000') || val.includes('\u0000'))
+        return { status: 400, field: key.replace(/\u0000/g, '\\0'), message: `The query parameter "${key.replace(/\u0000/g, '\\0').slice(0, 40)}" contains a NUL byte.` };
     }
   }
   return null;

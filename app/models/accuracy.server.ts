@@ -67,7 +67,10 @@ function scaleOf(def: ProjectDefinition, f: Extract<Field, { kind: 'ordinal' | '
 
 export async function computeAccuracy({ projectId, version, db }: { projectId: string; version: number; db?: Db }): Promise<DiagnosticAccuracy | null> {
   const d = db ?? getDb();
-  const [v] = await d.select().from(projectVersions).where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)));
+  const [v] = await d
+    .select()
+    .from(projectVersions)
+    .where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)));
   if (!v) return null;
   const def = projectDefinitionSchema.parse({ readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy });
   const stamp = await dashboardStamp({ projectId, version, db: d });
@@ -120,14 +123,33 @@ export async function computeAccuracy({ projectId, version, db }: { projectId: s
     computedAt: new Date().toISOString(),
     outcome: def.referenceStandard.outcome.label,
   };
-  const stardBase = { eligible: counts.eligible, withdrawn: counts.withdrawn, excludedByReview: counts.excluded, analysed, reference: refState, inconclusive: refState.discordant + refState.pending };
+  const stardBase = {
+    eligible: counts.eligible,
+    withdrawn: counts.withdrawn,
+    excludedByReview: counts.excluded,
+    analysed,
+    reference: refState,
+    inconclusive: refState.discordant + refState.pending,
+  };
   if (!field) {
-    return { ...base, reference: def.referenceStandard.source, note: 'No ordinal or binary reader-form field on the reference standard’s level: nothing to score.', field: null, verified: null, unverifiedNegative: null, mrmc: null, mrmcNote: '', stard: { ...stardBase, units: 0, indexTest: [] } };
+    return {
+      ...base,
+      reference: def.referenceStandard.source,
+      note: 'No ordinal or binary reader-form field on the reference standard’s level: nothing to score.',
+      field: null,
+      verified: null,
+      unverifiedNegative: null,
+      mrmc: null,
+      mrmcNote: '',
+      stard: { ...stardBase, units: 0, indexTest: [] },
+    };
   }
   const { rank, scale, threshold } = scaleOf(def, field);
   const { rows } = await agreementRatings({ projectId, version, field, def, db: d });
   const ids = [...new Set(rows.map((r) => r.reader))];
-  const names = new Map(ids.length ? (await d.select({ id: users.id, name: users.name, email: users.email }).from(users).where(inArray(users.id, ids))).map((u) => [u.id, u.name || u.email]) : []);
+  const names = new Map(
+    ids.length ? (await d.select({ id: users.id, name: users.name, email: users.email }).from(users).where(inArray(users.id, ids))).map((u) => [u.id, u.name || u.email]) : [],
+  );
   const ratings: ReaderRating[] = [];
   const perReader = new Map<string, { units: number; cannotAssess: number }>();
   for (const r of rows) {
@@ -149,7 +171,17 @@ export async function computeAccuracy({ projectId, version, db }: { projectId: s
   const fieldInfo = { key: field.key, label: field.label, scale, threshold: scale[threshold - 1] ?? null };
 
   if (def.referenceStandard.source === 'panel') {
-    return { ...base, reference: 'panel', note: 'The reference standard is the reader panel: readers are scored leave-one-reader-out on the agreement figures above (their own read never enters their reference). ROC needs an evidence-based reference.', field: fieldInfo, verified: null, unverifiedNegative: null, mrmc: null, mrmcNote: '', stard };
+    return {
+      ...base,
+      reference: 'panel',
+      note: 'The reference standard is the reader panel: readers are scored leave-one-reader-out on the agreement figures above (their own read never enters their reference). ROC needs an evidence-based reference.',
+      field: fieldInfo,
+      verified: null,
+      unverifiedNegative: null,
+      mrmc: null,
+      mrmcNote: '',
+      stard,
+    };
   }
   const verified = accuracyVsReference(ratings, refs, threshold, 'verified');
   const unverifiedNegative = accuracyVsReference(ratings, refs, threshold, 'unverified_negative');

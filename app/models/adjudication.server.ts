@@ -13,7 +13,17 @@ import { notVisible } from './reading.server.ts';
 import { isUuid } from '../../domain/vocabulary.ts';
 
 /** One page of the adjudicator's queue (oldest first); `after` is the last item of the previous page. */
-export async function listAdjudicationQueue({ projectId, userId, limit = 50, after }: { projectId: string; userId: string; limit?: number; after?: { since: string; caseId: string } }) {
+export async function listAdjudicationQueue({
+  projectId,
+  userId,
+  limit = 50,
+  after,
+}: {
+  projectId: string;
+  userId: string;
+  limit?: number;
+  after?: { since: string; caseId: string };
+}) {
   return adjudicationQueueForUser({ projectId, userId, limit, after });
 }
 
@@ -24,7 +34,10 @@ export async function claimCase({ caseId, userId }: { caseId: string; userId: st
 export async function getAdjudicationCase({ projectId, caseId, userId }: { projectId: string; caseId: string; userId: string }) {
   if (!isUuid(caseId)) throw notVisible();
   const db = getDb();
-  const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
+  const [c] = await db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
   if (!c || c.withdrawnAt) throw notVisible();
   const [entry] = await adjudicationQueueForUser({ projectId, userId, caseId });
   if (!entry) throw notVisible();
@@ -37,7 +50,19 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
   const mask = ctx.truthPolicy.blinding.maskReaderIdentities;
   const names = mask
     ? new Map<string, string>()
-    : new Map((await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, counted.map((r) => r.readerId)))).map((u) => [u.id, u.name]));
+    : new Map(
+        (
+          await db
+            .select({ id: users.id, name: users.name })
+            .from(users)
+            .where(
+              inArray(
+                users.id,
+                counted.map((r) => r.readerId),
+              ),
+            )
+        ).map((u) => [u.id, u.name]),
+      );
   const shown = counted.map((r, i) => {
     const row = rows.find((x) => x.id === r.id);
     return {
@@ -52,11 +77,16 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
   const labelOf = new Map(counted.map((r, i) => [r.readerId, shown[i]!.label]));
   const amendments = late.map((a) => {
     const row = rows.find((x) => x.id === a.id);
-    return { id: a.id, label: labelOf.get(a.readerId) ?? 'A reader', values: a.values as ReadValues | null, reason: row?.amendmentReason ?? '', at: a.at, comment: row?.comment ?? null };
+    return {
+      id: a.id,
+      label: labelOf.get(a.readerId) ?? 'A reader',
+      values: a.values as ReadValues | null,
+      reason: row?.amendmentReason ?? '',
+      at: a.at,
+      comment: row?.comment ?? null,
+    };
   });
-  const ev = ctx.truthPolicy.informedTruthing
-    ? await db.select().from(evidence).where(eq(evidence.caseId, caseId)).orderBy(asc(evidence.evidenceDate))
-    : null;
+  const ev = ctx.truthPolicy.informedTruthing ? await db.select().from(evidence).where(eq(evidence.caseId, caseId)).orderBy(asc(evidence.evidenceDate)) : null;
   const disputedItems = [...new Set((ctx.evaluation?.disputes ?? []).map((d) => d.item))];
   return {
     case: { id: c.id, studyDate: c.studyDate, modality: c.modality, bodyPart: c.bodyPart, images: c.images },
@@ -74,7 +104,15 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
   };
 }
 
-export async function decideAdjudication(args: { caseId: string; userId: string; clientRequestId: string; pickReadId?: string; values?: ReadValues; rationale: string; ip?: string }) {
+export async function decideAdjudication(args: {
+  caseId: string;
+  userId: string;
+  clientRequestId: string;
+  pickReadId?: string;
+  values?: ReadValues;
+  rationale: string;
+  ip?: string;
+}) {
   return sendCaseEvent({
     caseId: args.caseId,
     actorId: args.userId,
@@ -85,5 +123,11 @@ export async function decideAdjudication(args: { caseId: string; userId: string;
 }
 
 export async function requestAnotherRead(args: { caseId: string; userId: string; clientRequestId: string; rationale: string; ip?: string }) {
-  return sendCaseEvent({ caseId: args.caseId, actorId: args.userId, clientRequestId: args.clientRequestId, ip: args.ip, event: { type: 'adjudication.requestRead', rationale: args.rationale } });
+  return sendCaseEvent({
+    caseId: args.caseId,
+    actorId: args.userId,
+    clientRequestId: args.clientRequestId,
+    ip: args.ip,
+    event: { type: 'adjudication.requestRead', rationale: args.rationale },
+  });
 }

@@ -78,7 +78,10 @@ export type AgreementDashboard = {
 type Args = { projectId: string; version?: number; db?: Db };
 
 async function resolveVersion(d: Db, projectId: string, version?: number): Promise<{ version: number; def: ProjectDefinition } | null> {
-  const q = d.select().from(projectVersions).where(version ? and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)) : eq(projectVersions.projectId, projectId));
+  const q = d
+    .select()
+    .from(projectVersions)
+    .where(version ? and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)) : eq(projectVersions.projectId, projectId));
   const [v] = await q.orderBy(desc(projectVersions.version)).limit(1);
   if (!v) return null;
   const def = projectDefinitionSchema.parse({ readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy });
@@ -114,7 +117,21 @@ export async function dashboardStamp({ projectId, version, db }: { projectId: st
 type RatingRow = { unit: string; caseId: string; patient: string; reader: string; value: string | number | null };
 
 /** The ratings of one reader-form field, as handed to stats/ (one per unit and reader). */
-export async function agreementRatings({ projectId, version, field, def, finding, db }: { projectId: string; version: number; field: Field; def: ProjectDefinition; finding?: string; db?: Db }): Promise<{ rows: RatingRow[]; outsideScale: number }> {
+export async function agreementRatings({
+  projectId,
+  version,
+  field,
+  def,
+  finding,
+  db,
+}: {
+  projectId: string;
+  version: number;
+  field: Field;
+  def: ProjectDefinition;
+  finding?: string;
+  db?: Db;
+}): Promise<{ rows: RatingRow[]; outsideScale: number }> {
   const d = db ?? getDb();
   const rs = await d
     .select({ id: reads.id, caseId: reads.caseId, authorId: reads.authorId, values: reads.values, createdAt: reads.createdAt, patient: patients.pseudonym })
@@ -166,8 +183,16 @@ function headlineOf(stats: StatisticEntry[], level: Level, readers: number): Hea
   const alphaMetric = level === 'nominal' ? 'nominal' : level;
   const pick: [string, (p: Record<string, unknown>) => boolean, string][] = [
     ['percent_agreement', (p) => p.variant === 'pairwise', 'Percent agreement (pairwise)'],
-    ...(readers === 2 ? ([['cohen_kappa', (p: Record<string, unknown>) => p.against === undefined, "Cohen's κ"]] as [string, (p: Record<string, unknown>) => boolean, string][]) : []),
-    ...(readers === 2 && level !== 'nominal' ? ([['weighted_kappa', (p: Record<string, unknown>) => p.weights === 'quadratic' && p.against === undefined, 'Weighted κ (quadratic)']] as [string, (p: Record<string, unknown>) => boolean, string][]) : []),
+    ...(readers === 2
+      ? ([['cohen_kappa', (p: Record<string, unknown>) => p.against === undefined, "Cohen's κ"]] as [string, (p: Record<string, unknown>) => boolean, string][])
+      : []),
+    ...(readers === 2 && level !== 'nominal'
+      ? ([['weighted_kappa', (p: Record<string, unknown>) => p.weights === 'quadratic' && p.against === undefined, 'Weighted κ (quadratic)']] as [
+          string,
+          (p: Record<string, unknown>) => boolean,
+          string,
+        ][])
+      : []),
     ['fleiss_kappa', (p) => p.variant === 'all_available', "Fleiss' κ"],
     ['conger_kappa', () => true, "Conger's κ"],
     ['krippendorff_alpha', (p) => p.metric === alphaMetric, `Krippendorff's α (${alphaMetric})`],
@@ -186,7 +211,6 @@ function headlineOf(stats: StatisticEntry[], level: Level, readers: number): Hea
   return out;
 }
 
-
 type Built =
   | { level: Level; categories: string[]; report: Report; nReaders: number; readerIds: string[]; problem: null }
   | { level: Level; categories: string[]; report: null; nReaders: 0; readerIds: []; problem: string };
@@ -194,7 +218,8 @@ type Built =
 /** stats/ on one field's ratings: stats I + measurement + accuracy against the other readers' majority. */
 function buildReport(rows: RatingRow[], field: Field): Built {
   const level: Level = field.kind === 'numeric' ? 'interval' : field.kind === 'ordinal' ? 'ordinal' : 'nominal';
-  const categories = field.kind === 'binary' ? [field.falseLabel, field.trueLabel] : field.kind === 'numeric' || field.kind === 'multi_label' ? undefined : field.options.map((o) => o.value);
+  const categories =
+    field.kind === 'binary' ? [field.falseLabel, field.trueLabel] : field.kind === 'numeric' || field.kind === 'multi_label' ? undefined : field.options.map((o) => o.value);
   const fail = (problem: string): Built => ({ level, categories: categories ?? [], report: null, nReaders: 0, readerIds: [], problem });
   if (field.kind === 'multi_label') return fail('Multi-label answers: agreement per label is not on the dashboard yet.');
   const perUnit = new Map<string, number>();
@@ -216,7 +241,11 @@ function buildReport(rows: RatingRow[], field: Field): Built {
     }),
   );
   try {
-    const report = extendReport(r, (x) => categoricalAgreement(x), level === 'interval' ? {} : { truthFrom: 'majority', patient, positive: field.kind === 'binary' ? field.trueLabel : null });
+    const report = extendReport(
+      r,
+      (x) => categoricalAgreement(x),
+      level === 'interval' ? {} : { truthFrom: 'majority', patient, positive: field.kind === 'binary' ? field.trueLabel : null },
+    );
     return { level, categories: categories ?? [], report, nReaders: r.nReaders, readerIds: r.readerIds, problem: null };
   } catch (e) {
     return fail(`stats/ could not compute agreement: ${(e as Error).message}`);
@@ -238,7 +267,17 @@ export class AgreementUnavailable extends Error {
  * (default: the newest version and its first item). `item` is an item key ("left/birads") or a
  * field key ("birads": all findings pooled, one unit per case × finding).
  */
-export async function projectAgreement({ projectId, item, version, db }: { projectId: string; item?: string; version?: number; db?: Db }): Promise<{ item: string; version: number; report: Report }> {
+export async function projectAgreement({
+  projectId,
+  item,
+  version,
+  db,
+}: {
+  projectId: string;
+  item?: string;
+  version?: number;
+  db?: Db;
+}): Promise<{ item: string; version: number; report: Report }> {
   const d = db ?? getDb();
   const v = await resolveVersion(d, projectId, version);
   if (!v) throw new AgreementUnavailable('no_version', 'The project has no definition version.');
@@ -273,12 +312,21 @@ async function fieldAgreement(d: Db, projectId: string, version: number, def: Pr
     statistics: [],
     skipped: null,
   };
-  if (field.kind === 'multi_label') return { ...base, skipped: 'Multi-label answers: agreement per label is not on the dashboard yet (use `truthline agreement` on exported ratings).' };
+  if (field.kind === 'multi_label')
+    return { ...base, skipped: 'Multi-label answers: agreement per label is not on the dashboard yet (use `truthline agreement` on exported ratings).' };
   const { rows, outsideScale } = await agreementRatings({ projectId, version, field, def, db: d });
   const built = buildReport(rows, field);
   const level = built.level;
   const present = rows.filter((r) => r.value !== null);
-  const res = { ...base, level, categories: built.categories, ratings: present.length, missing: rows.length - present.length, units: new Set(rows.map((r) => r.unit)).size, readers: new Set(present.map((r) => r.reader)).size };
+  const res = {
+    ...base,
+    level,
+    categories: built.categories,
+    ratings: present.length,
+    missing: rows.length - present.length,
+    units: new Set(rows.map((r) => r.unit)).size,
+    readers: new Set(present.map((r) => r.reader)).size,
+  };
   if (outsideScale) res.warnings.push(`${outsideScale} answer(s) outside the ordinal scale (e.g. BI-RADS 0) counted as missing`);
   if (!built.report) return { ...res, skipped: built.problem };
   const { report, nReaders, readerIds } = built;
@@ -315,7 +363,12 @@ export async function computeAgreement({ projectId, version, db }: Args): Promis
   const stamp = await dashboardStamp({ projectId, version: v.version, db: d });
   const scope = and(eq(cases.projectId, projectId), eq(cases.projectVersion, v.version), isNull(cases.withdrawnAt));
   const [{ n }] = await d.select({ n: count() }).from(cases).where(scope);
-  const byState = await d.select({ state: caseWorkflows.state, n: count() }).from(caseWorkflows).innerJoin(cases, eq(cases.id, caseWorkflows.caseId)).where(scope).groupBy(caseWorkflows.state);
+  const byState = await d
+    .select({ state: caseWorkflows.state, n: count() })
+    .from(caseWorkflows)
+    .innerJoin(cases, eq(cases.id, caseWorkflows.caseId))
+    .where(scope)
+    .groupBy(caseWorkflows.state);
   const byTruth = await d
     .select({ state: truthLabels.state, n: count() })
     .from(truthLabels)
@@ -329,7 +382,14 @@ export async function computeAgreement({ projectId, version, db }: Args): Promis
     .groupBy(truthLabels.state)
     .orderBy(truthLabels.state);
   const readerRows = await d
-    .select({ id: reads.authorId, name: users.name, email: users.email, reads: count(), cannotAssess: sql<number>`count(*) filter (where ${reads.values} is null)::int`, median: sql<number | null>`percentile_cont(0.5) within group (order by ${reads.timeSpentMs})` })
+    .select({
+      id: reads.authorId,
+      name: users.name,
+      email: users.email,
+      reads: count(),
+      cannotAssess: sql<number>`count(*) filter (where ${reads.values} is null)::int`,
+      median: sql<number | null>`percentile_cont(0.5) within group (order by ${reads.timeSpentMs})`,
+    })
     .from(reads)
     .innerJoin(cases, eq(cases.id, reads.caseId))
     .innerJoin(users, eq(users.id, reads.authorId))
@@ -349,7 +409,13 @@ export async function computeAgreement({ projectId, version, db }: Args): Promis
     cases: n,
     byState: byState.sort((a, b) => a.state.localeCompare(b.state)),
     byTruth: byTruth.map((x) => ({ state: x.state, n: Number(x.n) })),
-    readers: readerRows.map((r) => ({ id: r.id!, name: r.name || r.email, reads: r.reads, cannotAssess: Number(r.cannotAssess), medianSeconds: r.median === null ? null : Math.round(Number(r.median) / 100) / 10 })),
+    readers: readerRows.map((r) => ({
+      id: r.id!,
+      name: r.name || r.email,
+      reads: r.reads,
+      cannotAssess: Number(r.cannotAssess),
+      medianSeconds: r.median === null ? null : Math.round(Number(r.median) / 100) / 10,
+    })),
     fields,
   };
 }

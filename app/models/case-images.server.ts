@@ -14,7 +14,6 @@ import { getAdjudicationCase } from './adjudication.server.ts';
 import type { ProjectRole } from '../permissions.server.ts';
 import { contentTypeFor, parseImageRef } from '../../imaging/refs.ts';
 
-
 /** The case's image references, when this person may see the case; notVisible() otherwise. */
 export async function visibleCaseImages({ projectId, caseId, userId, roles }: { projectId: string; caseId: string; userId: string; roles: ProjectRole[] }): Promise<string[]> {
   if (!isUuid(caseId)) throw notVisible();
@@ -60,7 +59,9 @@ export async function caseStudies(args: { projectId: string; caseId: string; use
 
 const UIDP = '[0-9]+(?:\\.[0-9]+)*';
 // WADO-RS / QIDO-RS paths below a study: metadata, instances, frames, rendered not included.
-const DICOMWEB_PATH = new RegExp(`^studies/(${UIDP})(?:/series(?:/${UIDP}(?:/instances(?:/${UIDP}(?:/frames/[0-9]+(?:,[0-9]+)*|/metadata)?)?|/metadata)?)?|/metadata|/instances)?$`);
+const DICOMWEB_PATH = new RegExp(
+  `^studies/(${UIDP})(?:/series(?:/${UIDP}(?:/instances(?:/${UIDP}(?:/frames/[0-9]+(?:,[0-9]+)*|/metadata)?)?|/metadata)?)?|/metadata|/instances)?$`,
+);
 
 /** Where the configured PACS is (DICOMWEB_URL, optional DICOMWEB_USER / DICOMWEB_PASSWORD). */
 export function dicomWebConfig(): { url: string; authorization?: string } | null {
@@ -75,7 +76,15 @@ export function dicomWebConfig(): { url: string; authorization?: string } | null
  * A DICOMweb request on behalf of a person looking at a case: only GETs below a study the case
  * references, only for people who may see the case; the PACS's answer is passed through.
  */
-export async function proxyCaseDicomWeb(args: { projectId: string; caseId: string; userId: string; roles: ProjectRole[]; path: string; search: string; accept: string | null }): Promise<Response> {
+export async function proxyCaseDicomWeb(args: {
+  projectId: string;
+  caseId: string;
+  userId: string;
+  roles: ProjectRole[];
+  path: string;
+  search: string;
+  accept: string | null;
+}): Promise<Response> {
   const m = DICOMWEB_PATH.exec(args.path);
   const studies = await caseStudies(args);
   if (!m || !studies.has(m[1])) throw notVisible();
@@ -87,7 +96,10 @@ export async function proxyCaseDicomWeb(args: { projectId: string; caseId: strin
   try {
     upstream = await fetch(`${cfg.url}/${args.path}${args.search}`, { headers, signal: AbortSignal.timeout(60_000) });
   } catch (e) {
-    return new Response(`The PACS did not answer (${(e as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable'}).`, { status: 502, headers: { 'Content-Type': 'text/plain' } });
+    return new Response(`The PACS did not answer (${(e as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable'}).`, {
+      status: 502,
+      headers: { 'Content-Type': 'text/plain' },
+    });
   }
   if (upstream.status === 404) throw notVisible();
   const out = new Headers({ 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' });

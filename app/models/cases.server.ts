@@ -12,15 +12,21 @@ import { WORKFLOW_STATES } from '../forms/lead.ts';
 import { isUuid, SPLITS, TRUTH_STATES } from '../../domain/vocabulary.ts';
 export const PAGE_SIZE = 25;
 
-const yes = z
-  .enum(['', 'yes', 'no'])
-  .catch('')
-  .default('');
+const yes = z.enum(['', 'yes', 'no']).catch('').default('');
 /** Query-string filters (bad values are ignored rather than failing the page). */
 export const caseFilterSchema = z.object({
-  state: z.enum(['', ...WORKFLOW_STATES]).catch('').default(''),
-  truth: z.enum(['', ...TRUTH_STATES]).catch('').default(''),
-  split: z.enum(['', ...SPLITS]).catch('').default(''),
+  state: z
+    .enum(['', ...WORKFLOW_STATES])
+    .catch('')
+    .default(''),
+  truth: z
+    .enum(['', ...TRUTH_STATES])
+    .catch('')
+    .default(''),
+  split: z
+    .enum(['', ...SPLITS])
+    .catch('')
+    .default(''),
   disputed: yes,
   discordant: yes,
   excluded: yes,
@@ -133,7 +139,15 @@ export async function getCase({ projectId, caseId, db }: { projectId: string; ca
   if (!isUuid(caseId)) return null;
   const d = db ?? getDb();
   const [row] = await d
-    .select({ c: cases, patient: patients.pseudonym, split: patients.split, state: caseWorkflows.state, eventCount: caseWorkflows.eventCount, headHash: caseWorkflows.headHash, machineVersion: caseWorkflows.machineVersion })
+    .select({
+      c: cases,
+      patient: patients.pseudonym,
+      split: patients.split,
+      state: caseWorkflows.state,
+      eventCount: caseWorkflows.eventCount,
+      headHash: caseWorkflows.headHash,
+      machineVersion: caseWorkflows.machineVersion,
+    })
     .from(cases)
     .innerJoin(patients, eq(patients.id, cases.patientId))
     .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))

@@ -50,7 +50,8 @@ export function parseEvidenceCsv(text: string): { rows: EvidenceRow[]; errors: E
   if (!raw.length) return { rows: [], errors: [{ line: 0, field: null, message: 'the file is empty (expected a header: case_id,finding,kind,date,result_code,text)' }] };
   const header = raw[0].fields.map((h) => h.trim().toLowerCase());
   const missing = EVIDENCE_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length) return { rows: [], errors: [{ line: raw[0].line, field: null, message: `the header lacks column(s) ${missing.join(', ')} (expected ${EVIDENCE_COLUMNS.join(',')})` }] };
+  if (missing.length)
+    return { rows: [], errors: [{ line: raw[0].line, field: null, message: `the header lacks column(s) ${missing.join(', ')} (expected ${EVIDENCE_COLUMNS.join(',')})` }] };
   if (raw.length - 1 > MAX_EVIDENCE_ROWS) return { rows: [], errors: [{ line: 0, field: null, message: `more than ${MAX_EVIDENCE_ROWS} rows; split the file` }] };
   const col = Object.fromEntries(EVIDENCE_COLUMNS.map((c) => [c, header.indexOf(c)])) as Record<(typeof EVIDENCE_COLUMNS)[number], number>;
   const rows: EvidenceRow[] = [];
@@ -81,7 +82,9 @@ export function parseEvidenceCsv(text: string): { rows: EvidenceRow[]; errors: E
 }
 
 function rowRequestId(projectId: string, r: EvidenceRow): string {
-  const h = createHash('sha256').update(JSON.stringify([projectId, r.caseRef, r.finding, r.kind, r.date, r.resultCode, r.text])).digest('hex');
+  const h = createHash('sha256')
+    .update(JSON.stringify([projectId, r.caseRef, r.finding, r.kind, r.date, r.resultCode, r.text]))
+    .digest('hex');
   return `evidence-import:${h}`;
 }
 
@@ -121,11 +124,20 @@ export async function checkEvidence({ projectId, text, db }: { projectId: string
   const byRef = new Map(found.map((c) => [c.externalId!, c]));
   const caseIds = found.map((c) => c.id);
   const fRows: { caseId: string; key: string }[] = [];
-  for (let i = 0; i < caseIds.length; i += 1000) fRows.push(...(await d.select({ caseId: findings.caseId, key: findings.key }).from(findings).where(inArray(findings.caseId, caseIds.slice(i, i + 1000)))));
+  for (let i = 0; i < caseIds.length; i += 1000)
+    fRows.push(
+      ...(await d
+        .select({ caseId: findings.caseId, key: findings.key })
+        .from(findings)
+        .where(inArray(findings.caseId, caseIds.slice(i, i + 1000)))),
+    );
   const versions = [...new Set(found.map((c) => c.projectVersion))];
   const mappings = new Map<number, Mapping>();
   if (versions.length) {
-    const pvs = await d.select({ version: projectVersions.version, mapping: projectVersions.mapping }).from(projectVersions).where(and(eq(projectVersions.projectId, projectId), inArray(projectVersions.version, versions)));
+    const pvs = await d
+      .select({ version: projectVersions.version, mapping: projectVersions.mapping })
+      .from(projectVersions)
+      .where(and(eq(projectVersions.projectId, projectId), inArray(projectVersions.version, versions)));
     for (const pv of pvs) {
       const m = mappingSchema.safeParse(pv.mapping);
       if (m.success) mappings.set(pv.version, m.data);
@@ -142,7 +154,8 @@ export async function checkEvidence({ projectId, text, db }: { projectId: string
       const keys = fRows.filter((f) => f.caseId === c.id).map((f) => f.key);
       errors.push({ line: r.line, field: 'finding', message: `"${r.finding}" is not a finding of this case (${keys.join(', ') || 'it has none: leave finding empty'})` });
     }
-    if (r.date < c.studyDate) errors.push({ line: r.line, field: 'date', message: `${r.date} is before the case's study date (${c.studyDate}): a result cannot precede its study` });
+    if (r.date < c.studyDate)
+      errors.push({ line: r.line, field: 'date', message: `${r.date} is before the case's study date (${c.studyDate}): a result cannot precede its study` });
     const m = mappings.get(c.projectVersion);
     if (r.resultCode && m && m.rules.length) {
       const known = [...new Set(m.rules.filter((x) => x.kind === r.kind).flatMap((x) => x.resultCodes))];
@@ -162,7 +175,21 @@ export async function checkEvidence({ projectId, text, db }: { projectId: string
  * Imports an evidence CSV into a project, all or nothing. Re-importing the same rows is a no-op
  * (each row's client request id is a digest of its content).
  */
-export async function importEvidence({ projectId, text, actorId, ip, db, at }: { projectId: string; text: string; actorId: string; ip?: string | null; db?: Db; at?: Date | string }): Promise<EvidenceImportResult> {
+export async function importEvidence({
+  projectId,
+  text,
+  actorId,
+  ip,
+  db,
+  at,
+}: {
+  projectId: string;
+  text: string;
+  actorId: string;
+  ip?: string | null;
+  db?: Db;
+  at?: Date | string;
+}): Promise<EvidenceImportResult> {
   const d = db ?? getDb();
   const { rows, errors, byRef } = await checkEvidence({ projectId, text, db: d });
   const parsed = { rows };
@@ -276,14 +303,29 @@ export async function evidencePageData({ projectId, caseId, db }: { projectId: s
   if (!isUuid(caseId)) return null;
   const d = db ?? getDb();
   const [c] = await d
-    .select({ id: cases.id, externalId: cases.externalId, studyDate: cases.studyDate, withdrawnAt: cases.withdrawnAt, projectVersion: cases.projectVersion, state: caseWorkflows.state })
+    .select({
+      id: cases.id,
+      externalId: cases.externalId,
+      studyDate: cases.studyDate,
+      withdrawnAt: cases.withdrawnAt,
+      projectVersion: cases.projectVersion,
+      state: caseWorkflows.state,
+    })
     .from(cases)
     .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
     .where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
   if (!c) return null;
   const fs = await d.select({ id: findings.id, key: findings.key, label: findings.label }).from(findings).where(eq(findings.caseId, caseId));
   const ev = await d
-    .select({ id: evidence.id, kind: evidence.kind, date: evidence.evidenceDate, resultCode: evidence.resultCode, text: evidence.text, findingId: evidence.findingId, createdAt: evidence.createdAt })
+    .select({
+      id: evidence.id,
+      kind: evidence.kind,
+      date: evidence.evidenceDate,
+      resultCode: evidence.resultCode,
+      text: evidence.text,
+      findingId: evidence.findingId,
+      createdAt: evidence.createdAt,
+    })
     .from(evidence)
     .where(eq(evidence.caseId, caseId))
     .orderBy(evidence.createdAt);

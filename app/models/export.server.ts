@@ -112,7 +112,18 @@ export async function truthRecords({ projectId, db }: { projectId: string; db?: 
   );
   const eventHash = new Map(events.map((e) => [`${e.caseId}#${e.seq}`, e.hash]));
   const readById = new Map<string, ExportRead>(
-    readRows.map((r) => [r.id, { id: r.id, source: r.source, reader_id: r.authorId, values: r.values, created_at: r.createdAt.toISOString(), supersedes: r.supersedesId, amendment_reason: r.amendmentReason }]),
+    readRows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        source: r.source,
+        reader_id: r.authorId,
+        values: r.values,
+        created_at: r.createdAt.toISOString(),
+        supersedes: r.supersedesId,
+        amendment_reason: r.amendmentReason,
+      },
+    ]),
   );
   const evById = new Map<string, ExportEvidence>(
     evRows.map(({ e, finding }) => [e.id, { id: e.id, kind: e.kind, date: e.evidenceDate, result_code: e.resultCode, finding, extraction: e.extraction }]),
@@ -134,7 +145,25 @@ export async function truthRecords({ projectId, db }: { projectId: string; db?: 
     };
     const labels = (byCase.get(r.c.id) ?? []).sort((a, b) => (a.finding ?? '').localeCompare(b.finding ?? ''));
     if (labels.length === 0) {
-      out.push({ ...base, finding: null, truth_state: 'pending', truth_value: null, truth_version: null, truth_id: null, method: null, policy_version: null, rule_version: null, decider_id: null, decided_at: null, rationale: null, supersedes: null, derived_from_reads: [], derived_from_evidence: [], event_seq: null, event_hash: null });
+      out.push({
+        ...base,
+        finding: null,
+        truth_state: 'pending',
+        truth_value: null,
+        truth_version: null,
+        truth_id: null,
+        method: null,
+        policy_version: null,
+        rule_version: null,
+        decider_id: null,
+        decided_at: null,
+        rationale: null,
+        supersedes: null,
+        derived_from_reads: [],
+        derived_from_evidence: [],
+        event_seq: null,
+        event_hash: null,
+      });
       continue;
     }
     for (const { t, finding } of labels) {
@@ -152,7 +181,9 @@ export async function truthRecords({ projectId, db }: { projectId: string; db?: 
         decided_at: t.createdAt.toISOString(),
         rationale: t.rationale,
         supersedes: t.supersedesId,
-        derived_from_reads: t.derivedFromReads.map((id) => readById.get(id) ?? { id, source: 'unknown', reader_id: null, values: null, created_at: '', supersedes: null, amendment_reason: null }),
+        derived_from_reads: t.derivedFromReads.map(
+          (id) => readById.get(id) ?? { id, source: 'unknown', reader_id: null, values: null, created_at: '', supersedes: null, amendment_reason: null },
+        ),
         derived_from_evidence: t.derivedFromEvidence.map((id) => evById.get(id) ?? { id, kind: 'unknown', date: '', result_code: null, finding: null, extraction: null }),
         event_seq: t.eventSeq,
         event_hash: t.eventSeq !== null ? (eventHash.get(`${t.caseId}#${t.eventSeq}`) ?? null) : null,
@@ -234,21 +265,39 @@ export function toProv(records: TruthRecord[], project: { slug: string; id: stri
     if (r.supersedes) wasDerivedFrom[rel()] = { 'prov:generatedEntity': truthQ, 'prov:usedEntity': `tl:truth-${r.supersedes}`, 'prov:type': 'prov:Revision' };
     if (r.event_seq !== null) {
       const actQ = `tl:event-${r.case_uuid}-${r.event_seq}`;
-      activity[actQ] = { 'prov:type': 'tl:WorkflowEvent', 'tl:seq': r.event_seq, ...(r.event_hash ? { 'tl:hash': r.event_hash } : {}), 'prov:startTime': r.decided_at, 'prov:endTime': r.decided_at };
+      activity[actQ] = {
+        'prov:type': 'tl:WorkflowEvent',
+        'tl:seq': r.event_seq,
+        ...(r.event_hash ? { 'tl:hash': r.event_hash } : {}),
+        'prov:startTime': r.decided_at,
+        'prov:endTime': r.decided_at,
+      };
       wasGeneratedBy[rel()] = { 'prov:entity': truthQ, 'prov:activity': actQ, 'prov:time': r.decided_at };
       if (r.decider_id) wasAssociatedWith[rel()] = { 'prov:activity': actQ, 'prov:agent': person(r.decider_id) };
     }
     if (r.decider_id) wasAttributedTo[rel()] = { 'prov:entity': truthQ, 'prov:agent': person(r.decider_id) };
     for (const rd of r.derived_from_reads) {
       const readQ = `tl:read-${rd.id}`;
-      entity[readQ] ??= { 'prov:type': 'tl:Read', 'tl:source': rd.source, 'tl:values': JSON.stringify(rd.values), 'prov:generatedAtTime': rd.created_at, ...(rd.amendment_reason ? { 'tl:amendmentReason': rd.amendment_reason } : {}) };
+      entity[readQ] ??= {
+        'prov:type': 'tl:Read',
+        'tl:source': rd.source,
+        'tl:values': JSON.stringify(rd.values),
+        'prov:generatedAtTime': rd.created_at,
+        ...(rd.amendment_reason ? { 'tl:amendmentReason': rd.amendment_reason } : {}),
+      };
       wasDerivedFrom[rel()] = { 'prov:generatedEntity': truthQ, 'prov:usedEntity': readQ };
       if (rd.reader_id) wasAttributedTo[rel()] = { 'prov:entity': readQ, 'prov:agent': person(rd.reader_id) };
       if (rd.supersedes) wasDerivedFrom[rel()] = { 'prov:generatedEntity': readQ, 'prov:usedEntity': `tl:read-${rd.supersedes}`, 'prov:type': 'prov:Revision' };
     }
     for (const ev of r.derived_from_evidence) {
       const evQ = `tl:evidence-${ev.id}`;
-      entity[evQ] ??= { 'prov:type': 'tl:Evidence', 'tl:kind': ev.kind, 'tl:date': ev.date, ...(ev.result_code ? { 'tl:resultCode': ev.result_code } : {}), 'tl:extraction': JSON.stringify(ev.extraction) };
+      entity[evQ] ??= {
+        'prov:type': 'tl:Evidence',
+        'tl:kind': ev.kind,
+        'tl:date': ev.date,
+        ...(ev.result_code ? { 'tl:resultCode': ev.result_code } : {}),
+        'tl:extraction': JSON.stringify(ev.extraction),
+      };
       wasDerivedFrom[rel()] = { 'prov:generatedEntity': truthQ, 'prov:usedEntity': evQ };
     }
   }
@@ -256,12 +305,21 @@ export function toProv(records: TruthRecord[], project: { slug: string; id: stri
     prefix: { tl: 'urn:truthline:', project: `urn:truthline:project:${project.id}:` },
     entity: { ...entity, [`project:export`]: { 'prov:type': 'tl:TruthExport', 'tl:project': project.slug, 'tl:records': records.length } },
   };
-  for (const [k, v] of Object.entries({ activity, agent, wasGeneratedBy, wasDerivedFrom, wasAttributedTo, wasAssociatedWith, specializationOf })) if (Object.keys(v).length) doc[k] = v;
+  for (const [k, v] of Object.entries({ activity, agent, wasGeneratedBy, wasDerivedFrom, wasAttributedTo, wasAssociatedWith, specializationOf }))
+    if (Object.keys(v).length) doc[k] = v;
   return doc;
 }
 
 /** The export file for a format. */
-export async function exportTruth({ projectId, format, db }: { projectId: string; format: ExportFormat; db?: Db }): Promise<{ body: string; contentType: string; extension: string; records: number }> {
+export async function exportTruth({
+  projectId,
+  format,
+  db,
+}: {
+  projectId: string;
+  format: ExportFormat;
+  db?: Db;
+}): Promise<{ body: string; contentType: string; extension: string; records: number }> {
   const d = db ?? getDb();
   const records = await truthRecords({ projectId, db: d });
   if (format === 'csv') return { body: toCsv(records), contentType: 'text/csv; charset=utf-8', extension: 'csv', records: records.length };

@@ -79,7 +79,13 @@ export async function previewFhirImport({ projectId, text, rules, db }: { projec
   const parsed = parseFhir(text);
   const errors = [...parsed.errors];
   const total = parsed.items.length + parsed.errors.length;
-  if (total > MAX_FHIR_RESOURCES) return { rows: [], errors: [{ line: 0, resource: null, path: '', message: `more than ${MAX_FHIR_RESOURCES} resources; split the file` }], resources: total, skipped: parsed.skipped };
+  if (total > MAX_FHIR_RESOURCES)
+    return {
+      rows: [],
+      errors: [{ line: 0, resource: null, path: '', message: `more than ${MAX_FHIR_RESOURCES} resources; split the file` }],
+      resources: total,
+      skipped: parsed.skipped,
+    };
   const [version] = await d.select().from(projectVersions).where(eq(projectVersions.projectId, projectId)).orderBy(desc(projectVersions.version)).limit(1);
   const mapping = version ? definitionOf(version).mapping : { rules: [], precedence: [] };
 
@@ -92,7 +98,15 @@ export async function previewFhirImport({ projectId, text, rules, db }: { projec
   if (pseudonyms.length) conds.push(inArray(patients.pseudonym, pseudonyms));
   const found = conds.length
     ? await d
-        .select({ id: cases.id, externalId: cases.externalId, uid: cases.studyInstanceUid, studyDate: cases.studyDate, pseudonym: patients.pseudonym, withdrawnAt: cases.withdrawnAt, state: caseWorkflows.state })
+        .select({
+          id: cases.id,
+          externalId: cases.externalId,
+          uid: cases.studyInstanceUid,
+          studyDate: cases.studyDate,
+          pseudonym: patients.pseudonym,
+          withdrawnAt: cases.withdrawnAt,
+          state: caseWorkflows.state,
+        })
         .from(cases)
         .innerJoin(patients, eq(patients.id, cases.patientId))
         .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
@@ -113,8 +127,19 @@ export async function previewFhirImport({ projectId, text, rules, db }: { projec
       hits = found.filter((c) => item.patient && c.pseudonym === item.patient && c.studyDate === item.date);
     }
     if (hits.length !== 1) {
-      const tried = [item.accessions.length ? `accession ${item.accessions.join(', ')}` : '', item.studyUids.length ? `StudyInstanceUID ${item.studyUids.join(', ')}` : '', item.patient ? `patient ${item.patient} on ${item.date}` : ''].filter(Boolean).join('; ');
-      err(hits.length ? 'subject' : item.accessions.length ? 'identifier' : item.studyUids.length ? 'imagingStudy' : 'subject', hits.length ? `matches ${hits.length} cases (${tried}); give an accession number` : `no case of this project matches (${tried || 'no accession, StudyInstanceUID or patient'})`);
+      const tried = [
+        item.accessions.length ? `accession ${item.accessions.join(', ')}` : '',
+        item.studyUids.length ? `StudyInstanceUID ${item.studyUids.join(', ')}` : '',
+        item.patient ? `patient ${item.patient} on ${item.date}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+      err(
+        hits.length ? 'subject' : item.accessions.length ? 'identifier' : item.studyUids.length ? 'imagingStudy' : 'subject',
+        hits.length
+          ? `matches ${hits.length} cases (${tried}); give an accession number`
+          : `no case of this project matches (${tried || 'no accession, StudyInstanceUID or patient'})`,
+      );
       continue;
     }
     const c = hits[0];
@@ -137,7 +162,15 @@ export async function previewFhirImport({ projectId, text, rules, db }: { projec
     if (item.codes.length) {
       const m = mappedCode(mapping, item.kind, item.codes);
       const code = m ?? item.codes[0].code;
-      rows.push({ ...base, resultCode: code, source: m ? 'mapped_code' : 'code', status: null, trigger: null, text, extraction: { ...provenance, code: item.codes.find((x) => norm(x.code) === norm(code) || norm(`${x.system}|${x.code}`) === norm(code)) ?? item.codes[0] } });
+      rows.push({
+        ...base,
+        resultCode: code,
+        source: m ? 'mapped_code' : 'code',
+        status: null,
+        trigger: null,
+        text,
+        extraction: { ...provenance, code: item.codes.find((x) => norm(x.code) === norm(code) || norm(`${x.system}|${x.code}`) === norm(code)) ?? item.codes[0] },
+      });
       any = true;
     }
     if (rules && item.text) {
@@ -148,7 +181,15 @@ export async function previewFhirImport({ projectId, text, rules, db }: { projec
       } else {
         for (const x of extractReport(rules, item.resource, item.text)) {
           if (x.status === 'not_mentioned') continue;
-          rows.push({ ...base, resultCode: `${x.finding}:${x.status}`, source: 'rules', status: x.status, trigger: x.trigger || null, text, extraction: { ...record, finding: x.finding, status: x.status, matched: x.matched, trigger: x.trigger } });
+          rows.push({
+            ...base,
+            resultCode: `${x.finding}:${x.status}`,
+            source: 'rules',
+            status: x.status,
+            trigger: x.trigger || null,
+            text,
+            extraction: { ...record, finding: x.finding, status: x.status, matched: x.matched, trigger: x.trigger },
+          });
         }
       }
       any = true;
@@ -160,14 +201,32 @@ export async function previewFhirImport({ projectId, text, rules, db }: { projec
 }
 
 function requestId(projectId: string, r: FhirEvidenceRow): string {
-  const h = createHash('sha256').update(JSON.stringify([projectId, r.resource, r.versionId, r.resultCode, r.source])).digest('hex');
+  const h = createHash('sha256')
+    .update(JSON.stringify([projectId, r.resource, r.versionId, r.resultCode, r.source]))
+    .digest('hex');
   return `fhir-import:${h}`;
 }
 
 export type FhirImportResult = { recorded: number; duplicates: number; cases: number; resources: number };
 
 /** Records every row of the preview, all or nothing; importing the same resource version again is a no-op. */
-export async function importFhirEvidence({ projectId, text, rules, actorId, ip, db, at }: { projectId: string; text: string; rules?: CompiledRules | null; actorId: string; ip?: string | null; db?: Db; at?: Date | string }): Promise<FhirImportResult> {
+export async function importFhirEvidence({
+  projectId,
+  text,
+  rules,
+  actorId,
+  ip,
+  db,
+  at,
+}: {
+  projectId: string;
+  text: string;
+  rules?: CompiledRules | null;
+  actorId: string;
+  ip?: string | null;
+  db?: Db;
+  at?: Date | string;
+}): Promise<FhirImportResult> {
   const d = db ?? getDb();
   const preview = await previewFhirImport({ projectId, text, rules, db: d });
   if (preview.errors.length) throw new FhirImportFailed(preview.errors);
@@ -184,7 +243,15 @@ export async function importFhirEvidence({ projectId, text, rules, actorId, ip, 
           ip: ip ?? null,
           at,
           clientRequestId: requestId(projectId, r),
-          event: { type: 'evidence.record', finding: null, kind: r.kind, date: r.date, ...(r.resultCode ? { resultCode: r.resultCode } : {}), ...(r.text ? { text: r.text } : {}), extraction: r.extraction },
+          event: {
+            type: 'evidence.record',
+            finding: null,
+            kind: r.kind,
+            date: r.date,
+            ...(r.resultCode ? { resultCode: r.resultCode } : {}),
+            ...(r.text ? { text: r.text } : {}),
+            extraction: r.extraction,
+          },
         });
         if (res.status === 'duplicate') duplicates++;
         else recorded++;

@@ -72,7 +72,12 @@ export class ImportFailed extends Error {
     /** The job's result (counts, the first problems) when it ran as a job. */
     readonly jobResult?: unknown,
   ) {
-    super(`${preview.errors.length} problem(s): ${preview.errors.slice(0, 3).map((e) => formatError(e, preview.rowWord)).join('; ')}`);
+    super(
+      `${preview.errors.length} problem(s): ${preview.errors
+        .slice(0, 3)
+        .map((e) => formatError(e, preview.rowWord))
+        .join('; ')}`,
+    );
   }
 }
 
@@ -105,7 +110,8 @@ function checkHeader(first: CsvRow, errors: ImportError[]): string[] | null {
   const before = errors.length;
   const header = first.fields.map((h) => h.trim().toLowerCase());
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length) errors.push({ row: first.line, field: null, message: `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${first.fields.join(',')})` });
+  if (missing.length)
+    errors.push({ row: first.line, field: null, message: `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${first.fields.join(',')})` });
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup) errors.push({ row: first.line, field: dup, message: 'this column appears twice in the header' });
   const empty = header.findIndex((h) => h === '');
@@ -222,7 +228,10 @@ function parseRow(r: RawRow, errors: ImportError[]): ManifestRow & { bad: boolea
   }
   for (const [i, ref] of images.entries()) {
     if (!IMAGE_URL.test(ref) && !DICOMWEB.test(ref)) {
-      err('images', `reference ${i + 1} "${ref.length > 80 ? `${ref.slice(0, 80)}…` : ref}" is neither a URL or path to a .png/.jpg image nor dicomweb:studies/<uid>[/series/<uid>[/instances/<uid>]]`);
+      err(
+        'images',
+        `reference ${i + 1} "${ref.length > 80 ? `${ref.slice(0, 80)}…` : ref}" is neither a URL or path to a .png/.jpg image nor dicomweb:studies/<uid>[/series/<uid>[/instances/<uid>]]`,
+      );
     }
   }
   const uid = field('study_instance_uid');
@@ -359,7 +368,11 @@ export class ManifestChecker {
       if (existingCases.has(r.caseId)) this.error({ row: r.row, field: 'case_id', message: `case "${r.caseId}" is already in this project` });
       if (r.split) {
         if (p.given && p.given.split !== r.split) {
-          this.error({ row: r.row, field: 'split', message: `patient "${r.patientId}" is in ${p.given.split} at ${this.rowWord} ${p.given.row}: splits are per patient, so all of a patient's cases share one split` });
+          this.error({
+            row: r.row,
+            field: 'split',
+            message: `patient "${r.patientId}" is in ${p.given.split} at ${this.rowWord} ${p.given.row}: splits are per patient, so all of a patient's cases share one split`,
+          });
         } else if (!p.given) {
           p.given = { split: r.split, row: r.row };
           if (p.existing && p.existing !== 'unassigned' && p.existing !== r.split) {
@@ -532,7 +545,9 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
   const version = await getCurrentVersion({ projectId: p.projectId });
   const at = p.at ?? new Date().toISOString();
   if (!version && !p.dryRun) checker.error({ row: 0, field: null, message: 'the project has no version: define its reader form first' });
-  const start = version ? caseStarter({ projectId: p.projectId, projectVersion: version.version, definition: await pinnedDefinition(db, p.projectId, version.version), actorId: p.actorId, at }) : null;
+  const start = version
+    ? caseStarter({ projectId: p.projectId, projectVersion: version.version, definition: await pinnedDefinition(db, p.projectId, version.version), actorId: p.actorId, at })
+    : null;
   const sample: ManifestRow[] = [];
   const caseIds: string[] = [];
   let consumed = 0;
@@ -572,7 +587,10 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
       await stageRows(db, ctx.job.id, staged, units);
       staged += units.length;
     }
-    await ctx.progress({ done: Math.min(consumed, chars), phase: `${checker.rows.toLocaleString('en')} rows checked${checker.errorCount ? `, ${checker.errorCount} problem(s)` : ''}` });
+    await ctx.progress({
+      done: Math.min(consumed, chars),
+      phase: `${checker.rows.toLocaleString('en')} rows checked${checker.errorCount ? `, ${checker.errorCount} problem(s)` : ''}`,
+    });
   }
   const sum = checker.summary();
   const result: ManifestJobResult = {
@@ -582,7 +600,10 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
     patients: sum.patients,
     splitCounts: sum.splitCounts,
     version: version?.version ?? null,
-    problems: checker.sortedErrors().slice(0, 200).map((e) => ({ ...e, text: formatError(e, rowWord) })),
+    problems: checker
+      .sortedErrors()
+      .slice(0, 200)
+      .map((e) => ({ ...e, text: formatError(e, rowWord) })),
     problemCount: checker.errorCount,
     rows: sample.map((r) => ({ ...r, finalSplit: checker.finalSplit(r.patientId), newPatient: checker.patients.get(r.patientId)?.isNew ?? true })),
     formulaCells: checker.formulaCells,
@@ -597,15 +618,25 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
       await ctx.lockIn(tx);
       const fresh = [...checker.patients.entries()].filter(([, x]) => x.isNew && x.cases > 0);
       for (let i = 0; i < fresh.length; i += 5000) {
-        await tx.insert(patients).values(fresh.slice(i, i + 5000).map(([pid, x]) => ({ id: x.id, projectId: p.projectId, pseudonym: pid, split: checker.finalSplit(pid), createdAt: new Date(at) })));
+        await tx
+          .insert(patients)
+          .values(fresh.slice(i, i + 5000).map(([pid, x]) => ({ id: x.id, projectId: p.projectId, pseudonym: pid, split: checker.finalSplit(pid), createdAt: new Date(at) })));
       }
       for (const [pid, x] of checker.patients) {
         if (!x.isNew && x.cases > 0 && x.existing === 'unassigned' && checker.finalSplit(pid) !== 'unassigned') {
-          await tx.update(patients).set({ split: checker.finalSplit(pid) }).where(eq(patients.id, x.id));
+          await tx
+            .update(patients)
+            .set({ split: checker.finalSplit(pid) })
+            .where(eq(patients.id, x.id));
         }
       }
       const jobId = ctx.job.id;
-      await publishStaged(tx, { jobId, key: 'case', table: cases, columns: ['id', 'projectId', 'patientId', 'projectVersion', 'externalId', 'studyInstanceUid', 'studyDate', 'modality', 'bodyPart', 'metadata', 'images', 'createdAt'] });
+      await publishStaged(tx, {
+        jobId,
+        key: 'case',
+        table: cases,
+        columns: ['id', 'projectId', 'patientId', 'projectVersion', 'externalId', 'studyInstanceUid', 'studyDate', 'modality', 'bodyPart', 'metadata', 'images', 'createdAt'],
+      });
       await publishStaged(tx, { jobId, key: 'findings', many: true, table: findings, columns: ['id', 'caseId', 'key', 'label', 'createdAt'] });
       // The start payload and snapshot are the same for every case but its ids: filled in here.
       const fill = (text: string) =>
@@ -703,7 +734,13 @@ export async function startManifestJob({
 }
 
 /** The form a check job was started from (the pasted text when small), to show it again beside the result. */
-export async function manifestJobForm({ projectId, jobId }: { projectId: string; jobId: string }): Promise<{ text: string; format: string; assign: boolean; ratio: string } | null> {
+export async function manifestJobForm({
+  projectId,
+  jobId,
+}: {
+  projectId: string;
+  jobId: string;
+}): Promise<{ text: string; format: string; assign: boolean; ratio: string } | null> {
   if (!/^[0-9a-f-]{36}$/i.test(jobId)) return null;
   const job = await getJob({ jobId, projectId });
   if (!job || !job.kind.startsWith('cases.')) return null;
@@ -737,9 +774,7 @@ export async function importManifest(args: ImportArgs): Promise<ImportResult> {
 }
 
 /** The same from a stream (the CLI reads a file of any size this way, never whole). */
-export async function importStream(
-  args: Omit<ImportArgs, 'text'> & { source: AsyncIterable<string | Uint8Array> | Iterable<string> },
-): Promise<ImportResult> {
+export async function importStream(args: Omit<ImportArgs, 'text'> & { source: AsyncIterable<string | Uint8Array> | Iterable<string> }): Promise<ImportResult> {
   const db = args.db ?? getDb();
   const job = await enqueueJob({
     kind: 'cases.import',

@@ -5,7 +5,6 @@ import { writeAudit } from '../../db/audit.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { ProjectRole } from '../permissions.server.ts';
 
-
 export async function listMembers({ projectId }: { projectId: string }) {
   const rows = await getDb()
     .select({ userId: users.id, name: users.name, email: users.email, active: users.active, role: projectMembers.role })
@@ -42,12 +41,13 @@ export async function removeMemberRole({ projectId, userId, role, actorId }: { p
   const db = getDb();
   await db.transaction(async (tx) => {
     if (role === 'lead') {
-      const leads = await tx.select().from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'lead')));
+      const leads = await tx
+        .select()
+        .from(projectMembers)
+        .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'lead')));
       if (leads.length <= 1 && leads[0]?.userId === userId) throw new AppError('refused', 'A project needs at least one lead: add another lead first.');
     }
-    await tx
-      .delete(projectMembers)
-      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, role)));
+    await tx.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, role)));
     await writeAudit(tx, { actorId, action: 'member.remove', projectId, target: userId, details: { role } });
   });
 }

@@ -21,7 +21,6 @@ import { canonicalJson } from '../../workflows/canonical-json.ts';
 import { AppError } from '../../domain/errors.ts';
 import { mappingSchema, projectDefinitionSchema, readerFormSchema, referenceStandardSchema, truthPolicySchema, type ProjectDefinition } from '../../workflows/definition.ts';
 
-
 export const PARTS = ['readerForm', 'referenceStandard', 'mapping', 'truthPolicy'] as const;
 export type Part = (typeof PARTS)[number];
 const SCHEMAS = { readerForm: readerFormSchema, referenceStandard: referenceStandardSchema, mapping: mappingSchema, truthPolicy: truthPolicySchema };
@@ -58,7 +57,8 @@ export function parseDefinition(texts: Record<Part, string>): { ok: true; defini
   const rs = def.referenceStandard;
   if (rs.source === 'panel') {
     if (!rs.panelField) (errors.referenceStandard ??= []).push('panelField: a panel reference standard names the reader-form field that is the truth');
-    else if (!def.readerForm.fields.some((f) => f.key === rs.panelField)) (errors.referenceStandard ??= []).push(`panelField: "${rs.panelField}" is not a field of the reader form`);
+    else if (!def.readerForm.fields.some((f) => f.key === rs.panelField))
+      (errors.referenceStandard ??= []).push(`panelField: "${rs.panelField}" is not a field of the reader form`);
   }
   if (rs.level === 'finding' && def.readerForm.findings.length === 0) (errors.referenceStandard ??= []).push('level: "finding" needs findings in the reader form');
   const keys = def.readerForm.fields.map((f) => f.key);
@@ -82,14 +82,25 @@ export function structureOf(def: ProjectDefinition): unknown {
   return strip(def);
 }
 
-export async function createProject(args: { name: string; slug: string; description: string; licence: string; template: keyof typeof TEMPLATE_DEFINITIONS; actorId: string; ip?: string | null; db?: Db }) {
+export async function createProject(args: {
+  name: string;
+  slug: string;
+  description: string;
+  licence: string;
+  template: keyof typeof TEMPLATE_DEFINITIONS;
+  actorId: string;
+  ip?: string | null;
+  db?: Db;
+}) {
   const d = args.db ?? getDb();
   if (args.slug === 'new') throw new AppError('invalid', '"new" is reserved: choose another address.', { field: 'slug' });
   const [exists] = await d.select({ id: projects.id }).from(projects).where(eq(projects.slug, args.slug));
   if (exists) throw new AppError('conflict', `The address "${args.slug}" is taken: choose another.`, { field: 'slug' });
   return d.transaction(async (tx) => {
     const [p] = await tx.insert(projects).values({ slug: args.slug, name: args.name, description: args.description, licence: args.licence, ownerId: args.actorId }).returning();
-    await tx.insert(projectVersions).values({ projectId: p.id, version: 1, ...TEMPLATE_DEFINITIONS[args.template].definition, note: `Initial version (template: ${args.template})`, createdBy: args.actorId });
+    await tx
+      .insert(projectVersions)
+      .values({ projectId: p.id, version: 1, ...TEMPLATE_DEFINITIONS[args.template].definition, note: `Initial version (template: ${args.template})`, createdBy: args.actorId });
     await tx.insert(projectMembers).values({ projectId: p.id, userId: args.actorId, role: 'lead' });
     await writeAudit(tx, { actorId: args.actorId, action: 'project.create', projectId: p.id, ip: args.ip ?? null, details: { slug: args.slug, template: args.template } });
     return p;
@@ -139,7 +150,11 @@ export async function saveNewVersion(args: { projectId: string; definition: Proj
     await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, args.projectId)).for('update');
     const [latest] = await tx.select().from(projectVersions).where(eq(projectVersions.projectId, args.projectId)).orderBy(desc(projectVersions.version)).limit(1);
     const current = latest ? { readerForm: latest.readerForm, referenceStandard: latest.referenceStandard, mapping: latest.mapping, truthPolicy: latest.truthPolicy } : null;
-    if (current && canonicalJson(projectDefinitionSchema.parse(current)) === canonicalJson(projectDefinitionSchema.parse(args.definition)) && (args.note === '' || args.note === latest!.note)) {
+    if (
+      current &&
+      canonicalJson(projectDefinitionSchema.parse(current)) === canonicalJson(projectDefinitionSchema.parse(args.definition)) &&
+      (args.note === '' || args.note === latest!.note)
+    ) {
       throw new AppError('invalid', `Nothing changed from version ${latest!.version}.`);
     }
     const version = (latest?.version ?? 0) + 1;
@@ -156,18 +171,34 @@ export async function saveNewVersion(args: { projectId: string; definition: Proj
 export async function editVersionInPlace(args: { projectId: string; version: number; definition: ProjectDefinition; note: string; actorId: string; ip?: string | null; db?: Db }) {
   const d = args.db ?? getDb();
   return d.transaction(async (tx) => {
-    const [v] = await tx.select().from(projectVersions).where(and(eq(projectVersions.projectId, args.projectId), eq(projectVersions.version, args.version))).for('update');
+    const [v] = await tx
+      .select()
+      .from(projectVersions)
+      .where(and(eq(projectVersions.projectId, args.projectId), eq(projectVersions.version, args.version)))
+      .for('update');
     if (!v) throw new AppError('not_found', `There is no version ${args.version}.`);
-    const [{ n }] = await tx.select({ n: count() }).from(cases).where(and(eq(cases.projectId, args.projectId), eq(cases.projectVersion, args.version)));
+    const [{ n }] = await tx
+      .select({ n: count() })
+      .from(cases)
+      .where(and(eq(cases.projectId, args.projectId), eq(cases.projectVersion, args.version)));
     const old = projectDefinitionSchema.parse({ readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy });
     const next = projectDefinitionSchema.parse(args.definition);
     if (n > 0 && canonicalJson(structureOf(old)) !== canonicalJson(structureOf(next))) {
-      throw new AppError('refused', `Version ${args.version} has ${n} case(s) pinned to it: only descriptions (labels, help, option descriptions, the note) can change in place. Save the change as a new version instead.`);
+      throw new AppError(
+        'refused',
+        `Version ${args.version} has ${n} case(s) pinned to it: only descriptions (labels, help, option descriptions, the note) can change in place. Save the change as a new version instead.`,
+      );
     }
     await tx
       .update(projectVersions)
       .set({ ...next, note: args.note })
       .where(and(eq(projectVersions.projectId, args.projectId), eq(projectVersions.version, args.version)));
-    await writeAudit(tx, { actorId: args.actorId, action: 'project.version.edit', projectId: args.projectId, ip: args.ip ?? null, details: { version: args.version, casesPinned: n } });
+    await writeAudit(tx, {
+      actorId: args.actorId,
+      action: 'project.version.edit',
+      projectId: args.projectId,
+      ip: args.ip ?? null,
+      details: { version: args.version, casesPinned: n },
+    });
   });
 }

@@ -29,12 +29,7 @@ export async function listProjectsForUser({ userId }: { userId: string }) {
 }
 
 export async function getCurrentVersion({ projectId }: { projectId: string }) {
-  const [v] = await getDb()
-    .select()
-    .from(projectVersions)
-    .where(eq(projectVersions.projectId, projectId))
-    .orderBy(desc(projectVersions.version))
-    .limit(1);
+  const [v] = await getDb().select().from(projectVersions).where(eq(projectVersions.projectId, projectId)).orderBy(desc(projectVersions.version)).limit(1);
   return v ?? null;
 }
 

@@ -46,8 +46,32 @@ export type TimelineTruth = {
   at: string;
 };
 export type TimelineItem =
-  | { kind: 'event'; at: string; seq: number; type: string; actor: Person; machineVersion: string; hash: string; prevHash: string; why: string | null; reads: TimelineRead[]; truth: TimelineTruth[] }
-  | { kind: 'evidence'; at: string; id: string; evidenceKind: string; date: string; findingKey: string | null; resultCode: string | null; text: string | null; extraction: unknown; rule: { name: string; version: number } | null; enteredBy: Person }
+  | {
+      kind: 'event';
+      at: string;
+      seq: number;
+      type: string;
+      actor: Person;
+      machineVersion: string;
+      hash: string;
+      prevHash: string;
+      why: string | null;
+      reads: TimelineRead[];
+      truth: TimelineTruth[];
+    }
+  | {
+      kind: 'evidence';
+      at: string;
+      id: string;
+      evidenceKind: string;
+      date: string;
+      findingKey: string | null;
+      resultCode: string | null;
+      text: string | null;
+      extraction: unknown;
+      rule: { name: string; version: number } | null;
+      enteredBy: Person;
+    }
   | { kind: 'review'; at: string; id: string; reviewKind: string; phase: 'opened' | 'closed'; reason: string; outcome: string | null; by: Person; findingKey: string | null }
   | { kind: 'audit'; at: string; action: string; actor: Person; why: string | null; details: unknown };
 
@@ -79,7 +103,10 @@ export async function getProvenance({ caseId, projectId, projectVersion, db }: {
       .where(and(eq(auditLog.caseId, caseId), not(like(auditLog.action, 'workflow.%'))))
       .orderBy(asc(auditLog.at)),
     d.select({ id: findings.id, key: findings.key }).from(findings).where(eq(findings.caseId, caseId)),
-    d.select().from(projectVersions).where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, projectVersion))),
+    d
+      .select()
+      .from(projectVersions)
+      .where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, projectVersion))),
   ]);
   const ids = new Set<string>();
   for (const e of events) if (e.actorId) ids.add(e.actorId);
@@ -91,7 +118,11 @@ export async function getProvenance({ caseId, projectId, projectVersion, db }: {
   if (pv?.createdBy) ids.add(pv.createdBy);
   const people = new Map<string, Person>();
   if (ids.size) {
-    for (const u of await d.select({ id: users.id, name: users.name, email: users.email }).from(users).where(inArray(users.id, [...ids]))) people.set(u.id, u);
+    for (const u of await d
+      .select({ id: users.id, name: users.name, email: users.email })
+      .from(users)
+      .where(inArray(users.id, [...ids])))
+      people.set(u.id, u);
   }
   const who = (id: string | null): Person => (id ? (people.get(id) ?? { id, name: id, email: '' }) : null);
   const findingKey = new Map(findingRows.map((f) => [f.id, f.key]));
@@ -156,7 +187,14 @@ export async function getProvenance({ caseId, projectId, projectVersion, db }: {
   }
   // Truth written outside an event (e.g. by evidence before issue 7's events) still shows.
   for (const t of truthViews.filter((x) => x.eventSeq === null)) {
-    timeline.push({ kind: 'audit', at: t.at, action: `truth v${t.version} (${t.state})`, actor: t.decider, why: t.rationale, details: { method: t.method, value: t.value as never } });
+    timeline.push({
+      kind: 'audit',
+      at: t.at,
+      action: `truth v${t.version} (${t.state})`,
+      actor: t.decider,
+      why: t.rationale,
+      details: { method: t.method, value: t.value as never },
+    });
   }
   for (const r of readViews.filter((x) => !attached.has(x.id))) {
     timeline.push({ kind: 'audit', at: r.at, action: `read from ${r.source}`, actor: r.author, why: r.amendmentReason, details: { values: r.values as never } });
@@ -177,8 +215,29 @@ export async function getProvenance({ caseId, projectId, projectVersion, db }: {
     });
   }
   for (const r of reviewRows) {
-    timeline.push({ kind: 'review', at: r.openedAt.toISOString(), id: r.id, reviewKind: r.kind, phase: 'opened', reason: r.reason, outcome: null, by: null, findingKey: fk(r.findingId) });
-    if (r.closedAt) timeline.push({ kind: 'review', at: r.closedAt.toISOString(), id: r.id, reviewKind: r.kind, phase: 'closed', reason: r.outcomeReason ?? '', outcome: r.outcome, by: who(r.closedBy), findingKey: fk(r.findingId) });
+    timeline.push({
+      kind: 'review',
+      at: r.openedAt.toISOString(),
+      id: r.id,
+      reviewKind: r.kind,
+      phase: 'opened',
+      reason: r.reason,
+      outcome: null,
+      by: null,
+      findingKey: fk(r.findingId),
+    });
+    if (r.closedAt)
+      timeline.push({
+        kind: 'review',
+        at: r.closedAt.toISOString(),
+        id: r.id,
+        reviewKind: r.kind,
+        phase: 'closed',
+        reason: r.outcomeReason ?? '',
+        outcome: r.outcome,
+        by: who(r.closedBy),
+        findingKey: fk(r.findingId),
+      });
   }
   for (const a of auditRows) timeline.push({ kind: 'audit', at: a.at.toISOString(), action: a.action, actor: who(a.actorId), why: a.reason, details: a.details });
   // The chain's order is authoritative for events (their times may be back-dated, e.g. imported

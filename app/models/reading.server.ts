@@ -19,7 +19,10 @@ import { currentTruth } from './truth.server.ts';
 
 export async function getReaderProgress({ projectId, userId }: { projectId: string; userId: string }) {
   const db = getDb();
-  const [{ total }] = await db.select({ total: count() }).from(cases).where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
+  const [{ total }] = await db
+    .select({ total: count() })
+    .from(cases)
+    .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
   const [{ done }] = await db
     .select({ done: sql<number>`count(distinct ${reads.caseId})::int` })
     .from(reads)
@@ -78,7 +81,10 @@ export const notVisible = () => new AppError('not_found', 'There is no such case
 export async function getReaderCase({ projectId, caseId, userId }: { projectId: string; caseId: string; userId: string }) {
   if (!isUuid(caseId)) throw notVisible();
   const db = getDb();
-  const [c] = await db.select().from(cases).where(and(eq(cases.id, caseId), eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
+  const [c] = await db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.id, caseId), eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
   if (!c) throw notVisible();
   const wf = await getCaseWorkflow({ caseId });
   if (!wf) throw notVisible();
@@ -114,7 +120,14 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
     assigned: Boolean(assignment),
     expiresAt: assignment?.expiresAt?.toISOString() ?? null,
     myRead: current
-      ? { id: current.id, values: current.values as ReadValues | null, cannotAssessReason: current.cannotAssessReason, comment: current.comment, confidence: current.confidence, at: current.createdAt.toISOString() }
+      ? {
+          id: current.id,
+          values: current.values as ReadValues | null,
+          cannotAssessReason: current.cannotAssessReason,
+          comment: current.comment,
+          confidence: current.confidence,
+          at: current.createdAt.toISOString(),
+        }
       : null,
     history: mine.map((r) => ({ id: r.id, values: r.values as ReadValues | null, at: r.createdAt.toISOString(), amendmentReason: r.amendmentReason })),
     // Always offered on their own read: whether an amendment still counts depends on the other
@@ -142,7 +155,10 @@ export type ReadInput = { values: ReadValues | null; cannotAssessReason?: string
 /** Records a read. The reader must hold an open assignment on the case (pull-based assignment). */
 export async function submitReaderRead(args: { projectId: string; caseId: string; userId: string; clientRequestId: string; read: ReadInput; ip?: string }): Promise<SendResult> {
   const db = getDb();
-  const [c] = await db.select({ id: cases.id }).from(cases).where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
+  const [c] = await db
+    .select({ id: cases.id })
+    .from(cases)
+    .where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
   if (!c) throw new AppError('not_found', 'no such case in this project');
   const [a] = await db
     .select({ id: assignments.id })
@@ -156,9 +172,21 @@ export async function submitReaderRead(args: { projectId: string; caseId: string
   return asReader(sendCaseEvent({ caseId: args.caseId, actorId: args.userId, clientRequestId: args.clientRequestId, ip: args.ip, event: { type: 'read.submit', ...args.read } }));
 }
 
-export async function amendReaderRead(args: { projectId: string; caseId: string; userId: string; clientRequestId: string; supersedesReadId: string; reason: string; read: ReadInput; ip?: string }) {
+export async function amendReaderRead(args: {
+  projectId: string;
+  caseId: string;
+  userId: string;
+  clientRequestId: string;
+  supersedesReadId: string;
+  reason: string;
+  read: ReadInput;
+  ip?: string;
+}) {
   const db = getDb();
-  const [c] = await db.select({ id: cases.id }).from(cases).where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
+  const [c] = await db
+    .select({ id: cases.id })
+    .from(cases)
+    .where(and(eq(cases.id, args.caseId), eq(cases.projectId, args.projectId)));
   if (!c) throw new AppError('not_found', 'no such case in this project');
   return asReader(
     sendCaseEvent({
@@ -179,5 +207,8 @@ export async function takeNextCase({ projectId, userId, signal }: { projectId: s
 /** Cases of the project by id, for checks that several ids all belong to it. */
 export async function casesInProject({ projectId, caseIds }: { projectId: string; caseIds: string[] }) {
   if (!caseIds.length) return [];
-  return getDb().select({ id: cases.id }).from(cases).where(and(eq(cases.projectId, projectId), inArray(cases.id, caseIds)));
+  return getDb()
+    .select({ id: cases.id })
+    .from(cases)
+    .where(and(eq(cases.projectId, projectId), inArray(cases.id, caseIds)));
 }

@@ -15,7 +15,21 @@ import { caseWorkflows, cases, patients, projects, releases } from '../../db/sch
 import { canonicalJson } from '../../workflows/canonical-json.ts';
 import { toCsv, toJsonl, toProv, truthRecords } from './export.server.ts';
 
-export async function recordExport({ projectId, actorId, format, records, ip, db }: { projectId: string; actorId: string | null; format: string; records: number; ip?: string | null; db?: Db }) {
+export async function recordExport({
+  projectId,
+  actorId,
+  format,
+  records,
+  ip,
+  db,
+}: {
+  projectId: string;
+  actorId: string | null;
+  format: string;
+  records: number;
+  ip?: string | null;
+  db?: Db;
+}) {
   await writeAudit(db ?? getDb(), { actorId, action: 'truth.export', projectId, ip: ip ?? null, details: { format, records } });
 }
 
@@ -54,12 +68,12 @@ export async function createRelease({ projectId, actorId, ip, db }: { projectId:
     const chainHeads = Object.fromEntries(heads.map((h) => [h.caseId, { head: h.head, count: h.count }]));
     const frozenSplit = Object.fromEntries(split.map((s) => [s.patient, s.split]));
     const contentHash = sha256(canonicalJson({ files: files.map((f) => ({ name: f.name, sha256: f.sha256 })), chainHeads, split: frozenSplit }));
-    const [{ last }] = await tx.select({ last: max(releases.number) }).from(releases).where(eq(releases.projectId, projectId));
+    const [{ last }] = await tx
+      .select({ last: max(releases.number) })
+      .from(releases)
+      .where(eq(releases.projectId, projectId));
     const number = (last ?? 0) + 1;
-    const [row] = await tx
-      .insert(releases)
-      .values({ projectId, number, contentHash, chainHeads, split: frozenSplit, files, createdBy: actorId })
-      .returning();
+    const [row] = await tx.insert(releases).values({ projectId, number, contentHash, chainHeads, split: frozenSplit, files, createdBy: actorId }).returning();
     await writeAudit(tx, { actorId, action: 'release.create', projectId, ip: ip ?? null, details: { number, contentHash, cases: heads.length, records: records.length } });
     return { ...row, files };
   });

@@ -13,7 +13,6 @@ import type { CaseCommand } from '../../workflows/commands.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { DiscordanceOutcome } from '../../domain/vocabulary.ts';
 
-
 export const REVIEW_PAGE_SIZE = 25;
 
 export type ReviewRow = {
@@ -33,7 +32,21 @@ export type ReviewRow = {
 };
 
 /** Open (or closed) reviews of one kind in a project, oldest first (closed: newest first). */
-export async function listReviews({ projectId, kind, open = true, page = 1, pageSize = REVIEW_PAGE_SIZE, db }: { projectId: string; kind: 'discordance' | 'exclusion'; open?: boolean; page?: number; pageSize?: number; db?: Db }) {
+export async function listReviews({
+  projectId,
+  kind,
+  open = true,
+  page = 1,
+  pageSize = REVIEW_PAGE_SIZE,
+  db,
+}: {
+  projectId: string;
+  kind: 'discordance' | 'exclusion';
+  open?: boolean;
+  page?: number;
+  pageSize?: number;
+  db?: Db;
+}) {
   const d = db ?? getDb();
   const where = and(eq(cases.projectId, projectId), eq(reviews.kind, kind), isNull(cases.withdrawnAt), open ? isNull(reviews.closedAt) : isNotNull(reviews.closedAt));
   const [{ total }] = await d.select({ total: count() }).from(reviews).innerJoin(cases, eq(cases.id, reviews.caseId)).where(where);
@@ -94,7 +107,23 @@ export async function listWithdrawn({ projectId, db }: { projectId: string; db?:
  * Confirms (exclude = true) or declines an exclusion through the workflow command
  * `exclusion.resolve`: the machine closes the review and writes the truth.
  */
-export async function resolveExclusion({ caseId, actorId, exclude, reason, ip, clientRequestId, db }: { caseId: string; actorId: string; exclude: boolean; reason: string; ip?: string | null; clientRequestId?: string; db?: Db }) {
+export async function resolveExclusion({
+  caseId,
+  actorId,
+  exclude,
+  reason,
+  ip,
+  clientRequestId,
+  db,
+}: {
+  caseId: string;
+  actorId: string;
+  exclude: boolean;
+  reason: string;
+  ip?: string | null;
+  clientRequestId?: string;
+  db?: Db;
+}) {
   const [wf] = await (db ?? getDb()).select({ state: caseWorkflows.state }).from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId));
   if (!wf) throw new AppError('not_found', 'This case has no workflow.');
   if (wf.state !== 'exclusionReview') throw new AppError('refused', 'This case has no exclusion waiting for a decision (someone may have decided it already).');
@@ -110,7 +139,25 @@ export async function reopenCase({ caseId, actorId, reason, ip, db }: { caseId: 
  * Closes an open discordance review with a coded outcome through the evidence workflow's
  * command (`discordance.close`). `value` (true = positive) only with truth_changed.
  */
-export async function closeDiscordance({ reviewId, projectId, actorId, outcome, value, reason, ip, db }: { reviewId: string; projectId: string; actorId: string; outcome: DiscordanceOutcome; value?: boolean; reason: string; ip?: string | null; db?: Db }) {
+export async function closeDiscordance({
+  reviewId,
+  projectId,
+  actorId,
+  outcome,
+  value,
+  reason,
+  ip,
+  db,
+}: {
+  reviewId: string;
+  projectId: string;
+  actorId: string;
+  outcome: DiscordanceOutcome;
+  value?: boolean;
+  reason: string;
+  ip?: string | null;
+  db?: Db;
+}) {
   const d = db ?? getDb();
   const [r] = await d
     .select({ r: reviews })

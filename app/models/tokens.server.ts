@@ -16,7 +16,6 @@ const TOKEN_RE = /^tl_[A-Za-z0-9_-]{43}$/;
 /** last_used_at is written at most this often per token (it is not an audit log). */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
@@ -34,7 +33,13 @@ export type TokenSummary = {
  * Creates a token for a user, scoped to projects given by slug or id. The user must be a member
  * of every one of them. Returns the token itself: it is not stored and cannot be shown again.
  */
-export async function createToken(args: { userId: string; name: string; projects: string[]; actorId?: string | null; ip?: string | null }): Promise<{ id: string; token: string; projects: { id: string; slug: string }[] }> {
+export async function createToken(args: {
+  userId: string;
+  name: string;
+  projects: string[];
+  actorId?: string | null;
+  ip?: string | null;
+}): Promise<{ id: string; token: string; projects: { id: string; slug: string }[] }> {
   const name = args.name.trim();
   if (!name || name.length > 100) throw new AppError('invalid', 'Give the token a name of 1–100 characters.', { field: 'name' });
   const refs = [...new Set(args.projects.map((p) => p.trim()).filter(Boolean))];
@@ -121,5 +126,9 @@ export async function authenticateToken({ token, now = new Date() }: { token: st
   if (!row.t.lastUsedAt || now.getTime() - row.t.lastUsedAt.getTime() >= LAST_USED_GRANULARITY_MS) {
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.t.id));
   }
-  return { tokenId: row.t.id, projectIds: row.t.projectIds, user: { id: row.u.id, email: row.u.email, name: row.u.name, isAdmin: row.u.isAdmin, mustChangePassword: row.u.mustChangePassword } };
+  return {
+    tokenId: row.t.id,
+    projectIds: row.t.projectIds,
+    user: { id: row.u.id, email: row.u.email, name: row.u.name, isAdmin: row.u.isAdmin, mustChangePassword: row.u.mustChangePassword },
+  };
 }

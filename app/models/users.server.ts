@@ -6,9 +6,22 @@ import { generatePassword, hashPassword } from '../../db/password.ts';
 import { writeAudit } from '../../db/audit.ts';
 import { AppError } from '../../domain/errors.ts';
 
-
 /** Creates an account with a one-time password (returned once, stored only hashed). */
-export async function createUser({ email, name, isAdmin, canCreateProjects, actorId, ip }: { email: string; name?: string; isAdmin?: boolean; canCreateProjects?: boolean; actorId?: string | null; ip?: string }) {
+export async function createUser({
+  email,
+  name,
+  isAdmin,
+  canCreateProjects,
+  actorId,
+  ip,
+}: {
+  email: string;
+  name?: string;
+  isAdmin?: boolean;
+  canCreateProjects?: boolean;
+  actorId?: string | null;
+  ip?: string;
+}) {
   const db = getDb();
   const normalized = email.trim().toLowerCase();
   const password = generatePassword();
@@ -17,15 +30,31 @@ export async function createUser({ email, name, isAdmin, canCreateProjects, acto
   return db.transaction(async (tx) => {
     const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, normalized));
     if (existing) throw new AppError('conflict', `An account with the email ${normalized} already exists.`, { field: 'email' });
-    await tx.insert(users).values({ id, email: normalized, name: name ?? '', passwordHash, isAdmin: Boolean(isAdmin), canCreateProjects: Boolean(canCreateProjects), mustChangePassword: true });
-    await writeAudit(tx, { actorId: actorId ?? null, action: 'user.create', target: id, ip, details: { email: normalized, isAdmin: Boolean(isAdmin), canCreateProjects: Boolean(canCreateProjects) } });
+    await tx
+      .insert(users)
+      .values({ id, email: normalized, name: name ?? '', passwordHash, isAdmin: Boolean(isAdmin), canCreateProjects: Boolean(canCreateProjects), mustChangePassword: true });
+    await writeAudit(tx, {
+      actorId: actorId ?? null,
+      action: 'user.create',
+      target: id,
+      ip,
+      details: { email: normalized, isAdmin: Boolean(isAdmin), canCreateProjects: Boolean(canCreateProjects) },
+    });
     return { id, email: normalized, password };
   });
 }
 
 export async function listUsers() {
   return getDb()
-    .select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, canCreateProjects: users.canCreateProjects, active: users.active, createdAt: users.createdAt })
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      isAdmin: users.isAdmin,
+      canCreateProjects: users.canCreateProjects,
+      active: users.active,
+      createdAt: users.createdAt,
+    })
     .from(users)
     .orderBy(asc(users.email));
 }

@@ -75,8 +75,8 @@ export default function Tokens() {
       </p>
       <h1>API tokens</h1>
       <p className="muted">
-        A personal access token lets a script use the HTTP API (<code>Authorization: Bearer …</code>) as you, with your roles, in the projects you choose. The API is described
-        at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
+        A personal access token lets a script use the HTTP API (<code>Authorization: Bearer …</code>) as you, with your roles, in the projects you choose. The API is described at{' '}
+        <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
       </p>
       {created ? (
         <section className="panel flash flash-success" role="status">

@@ -26,7 +26,14 @@ export async function action({ request }: ActionFunctionArgs) {
     const p = parseForm(createUserSchema, fd);
     if (!p.ok) return validationFailed(p.errors, { intent: 'create' });
     try {
-      const u = await createUser({ email: p.data.email, name: p.data.name, isAdmin: p.data.isAdmin === 'on', canCreateProjects: p.data.canCreateProjects === 'on', actorId: admin.id, ip });
+      const u = await createUser({
+        email: p.data.email,
+        name: p.data.name,
+        isAdmin: p.data.isAdmin === 'on',
+        canCreateProjects: p.data.canCreateProjects === 'on',
+        actorId: admin.id,
+        ip,
+      });
       return json({ ok: true as const, intent: 'create', message: `Account created for ${u.email}.`, oneTime: { email: u.email, password: u.password } });
     } catch (e) {
       return formError(e, { intent: 'create' });
@@ -38,16 +45,31 @@ export async function action({ request }: ActionFunctionArgs) {
   if (p.data.intent === 'allow-projects' || p.data.intent === 'disallow-projects') {
     const allowed = p.data.intent === 'allow-projects';
     await setProjectCreator({ userId: p.data.userId, allowed, actorId: admin.id, ip });
-    return json({ ok: true as const, intent: p.data.intent, message: allowed ? 'That account may now create projects.' : 'That account may no longer create projects (its existing projects are unchanged).', oneTime: null });
+    return json({
+      ok: true as const,
+      intent: p.data.intent,
+      message: allowed ? 'That account may now create projects.' : 'That account may no longer create projects (its existing projects are unchanged).',
+      oneTime: null,
+    });
   }
   if (p.data.intent === 'reset') {
     const { password } = await resetPassword({ userId: p.data.userId, actorId: admin.id, ip });
     await endUserSessions(p.data.userId);
-    return json({ ok: true as const, intent: 'reset', message: 'Password reset. Every session of that account was ended.', oneTime: { email: String(fd.get('email') ?? ''), password } });
+    return json({
+      ok: true as const,
+      intent: 'reset',
+      message: 'Password reset. Every session of that account was ended.',
+      oneTime: { email: String(fd.get('email') ?? ''), password },
+    });
   }
   await setUserActive({ userId: p.data.userId, active: p.data.intent === 'reactivate', actorId: admin.id, ip });
   if (p.data.intent === 'deactivate') await endUserSessions(p.data.userId);
-  return json({ ok: true as const, intent: p.data.intent, message: p.data.intent === 'deactivate' ? 'Account deactivated and signed out.' : 'Account reactivated.', oneTime: null });
+  return json({
+    ok: true as const,
+    intent: p.data.intent,
+    message: p.data.intent === 'deactivate' ? 'Account deactivated and signed out.' : 'Account reactivated.',
+    oneTime: null,
+  });
 }
 
 export default function AdminUsers() {

@@ -28,7 +28,8 @@ export const action = apiRoute(async ({ request, params }) => {
     throw new ApiError('idempotency_conflict', 'This client_request_id was already used for another request. Use a new id for each read.');
   }
   if (!prior) {
-    if (!(await hasOpenReaderAssignment({ caseId: kase.c.id, userId: user.id }))) throw new ApiError('no_assignment', 'This case is not assigned to you (or the assignment expired). Ask for your next case: POST /api/v1/projects/{slug}/next-case.');
+    if (!(await hasOpenReaderAssignment({ caseId: kase.c.id, userId: user.id })))
+      throw new ApiError('no_assignment', 'This case is not assigned to you (or the assignment expired). Ask for your next case: POST /api/v1/projects/{slug}/next-case.');
   }
   const r = await submitReaderRead({
     projectId: project.id,

@@ -39,10 +39,7 @@ export const action = apiRoute(async ({ request, params }) => {
       ip: clientIp(request),
     });
     const states = await Promise.all(result.caseIds.map((id) => getCaseWorkflow({ caseId: id })));
-    return jsonResponse(
-      { created: result.cases, cases: result.caseIds.map((id, i) => ({ id, case_id: rows[i]!.case_id, state: states[i]?.state ?? 'none' })) },
-      201,
-    );
+    return jsonResponse({ created: result.cases, cases: result.caseIds.map((id, i) => ({ id, case_id: rows[i]!.case_id, state: states[i]?.state ?? 'none' })) }, 201);
   } catch (e) {
     if (e instanceof ImportFailed) {
       const errs = e.preview.errors.map((x) => ({ index: x.row > 0 ? x.row - 1 : null, field: x.field, message: x.message }));

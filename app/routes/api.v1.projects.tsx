@@ -7,8 +7,6 @@ import type { ProjectRole } from '~/permissions.server.ts';
 export const loader = apiRoute(async ({ request }) => {
   const { user, projectIds } = await requireApiUser(request);
   const all = await listProjectsForUser({ userId: user.id });
-  const projects = all
-    .filter((p) => projectIds.includes(p.id))
-    .map((p) => ({ id: p.id, slug: p.slug, name: p.name, description: p.description, roles: p.roles as ProjectRole[] }));
+  const projects = all.filter((p) => projectIds.includes(p.id)).map((p) => ({ id: p.id, slug: p.slug, name: p.name, description: p.description, roles: p.roles as ProjectRole[] }));
   return jsonResponse({ projects });
 });

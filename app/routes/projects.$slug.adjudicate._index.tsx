@@ -36,7 +36,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const p = parseForm(claimSchema, await request.formData());
   if (!p.ok) return validationFailed(p.errors);
   const base = `/projects/${project.slug}/adjudicate`;
-  if ((await casesInProject({ projectId: project.id, caseIds: [p.data.caseId] })).length === 0) return redirectWithFlash(base, { kind: 'error', message: 'That case is not in this project.' });
+  if ((await casesInProject({ projectId: project.id, caseIds: [p.data.caseId] })).length === 0)
+    return redirectWithFlash(base, { kind: 'error', message: 'That case is not in this project.' });
   try {
     await claimCase({ caseId: p.data.caseId, userId: user.id });
   } catch (e) {

@@ -42,7 +42,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
   });
 }
 
-const TRUTH_COLORS: Record<string, string> = { pending: '#aab3bf', verified: '#1d7a46', unverified: '#e0a030', lost_to_follow_up: '#c77c00', discordant: '#b3261e', excluded: '#6d2a25' };
+const TRUTH_COLORS: Record<string, string> = {
+  pending: '#aab3bf',
+  verified: '#1d7a46',
+  unverified: '#e0a030',
+  lost_to_follow_up: '#c77c00',
+  discordant: '#b3261e',
+  excluded: '#6d2a25',
+};
 
 function f3(v: number | null) {
   return v === null ? '—' : v.toFixed(3);
@@ -104,10 +111,22 @@ export default function Agreement() {
             ) : (
               <div className="grid">
                 <div>
-                  <StackedBar title="Cases by workflow state" parts={dash.byState.map((s) => ({ label: isWorkflowState(s.state) ? STATE_LABEL[s.state] : s.state, n: s.n, color: isWorkflowState(s.state) ? STATE_TONE[s.state].colour : '#999' }))} width={520} />
+                  <StackedBar
+                    title="Cases by workflow state"
+                    parts={dash.byState.map((s) => ({
+                      label: isWorkflowState(s.state) ? STATE_LABEL[s.state] : s.state,
+                      n: s.n,
+                      color: isWorkflowState(s.state) ? STATE_TONE[s.state].colour : '#999',
+                    }))}
+                    width={520}
+                  />
                 </div>
                 <div>
-                  <StackedBar title="Truth labels by state" parts={dash.byTruth.map((s) => ({ label: s.state.replace(/_/g, ' '), n: s.n, color: TRUTH_COLORS[s.state] ?? '#999' }))} width={520} />
+                  <StackedBar
+                    title="Truth labels by state"
+                    parts={dash.byTruth.map((s) => ({ label: s.state.replace(/_/g, ' '), n: s.n, color: TRUTH_COLORS[s.state] ?? '#999' }))}
+                    width={520}
+                  />
                 </div>
               </div>
             )}
@@ -222,7 +241,8 @@ export default function Agreement() {
                     </>
                   ) : null}
                   <p className="hint">
-                    {f.entries} statistics computed in all (per reader pair, per category…): the full stats/ document is at <code>GET /api/v1/projects/{project.slug}/agreement?item=…</code>.
+                    {f.entries} statistics computed in all (per reader pair, per category…): the full stats/ document is at{' '}
+                    <code>GET /api/v1/projects/{project.slug}/agreement?item=…</code>.
                   </p>
                 </>
               )}

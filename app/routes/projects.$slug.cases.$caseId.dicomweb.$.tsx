@@ -7,5 +7,13 @@ import { notFoundAs404 } from '~/lib/errors.server.ts';
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project, roles } = await requireProjectMember(request, params.slug);
   const url = new URL(request.url);
-  return proxyCaseDicomWeb({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id, roles, path: params['*'] ?? '', search: url.search, accept: request.headers.get('Accept') }).catch(notFoundAs404);
+  return proxyCaseDicomWeb({
+    projectId: project.id,
+    caseId: params.caseId ?? '',
+    userId: user.id,
+    roles,
+    path: params['*'] ?? '',
+    search: url.search,
+    accept: request.headers.get('Accept'),
+  }).catch(notFoundAs404);
 }

@@ -50,7 +50,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const data = await load(project.id, params.caseId);
   const p = parseForm(evidenceFormSchema, await request.formData());
   if (!p.ok) return validationFailed(p.errors);
-  if (p.data.finding && !data.findings.some((f) => f.key === p.data.finding)) return validationFailed({ finding: ['Choose one of this case\'s findings'] });
+  if (p.data.finding && !data.findings.some((f) => f.key === p.data.finding)) return validationFailed({ finding: ["Choose one of this case's findings"] });
   try {
     const r = await recordEvidence({
       caseId: data.case.id,

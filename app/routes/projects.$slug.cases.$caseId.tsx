@@ -137,9 +137,7 @@ function TimelineEntry({ item }: { item: TimelineItem }) {
           <div>
             {item.resultCode ? <code>{item.resultCode}</code> : null} {item.text ? `“${item.text.slice(0, 300)}”` : ''}
           </div>
-          <div className="hint">
-            Extraction: {item.rule ? `rule ${item.rule.name} v${item.rule.version}` : JSON.stringify(item.extraction)}
-          </div>
+          <div className="hint">Extraction: {item.rule ? `rule ${item.rule.name} v${item.rule.version}` : JSON.stringify(item.extraction)}</div>
         </li>
       );
     case 'review':
@@ -348,9 +346,7 @@ function CaseDetail() {
       )}
 
       <h3>Provenance</h3>
-      <p className="muted">
-        Every event of the case's hash chain with the reads and truth versions it wrote, evidence, reviews and other audited actions — who, when and why.
-      </p>
+      <p className="muted">Every event of the case's hash chain with the reads and truth versions it wrote, evidence, reviews and other audited actions — who, when and why.</p>
       {prov.timeline.length === 0 ? (
         <div className="empty">Nothing has happened to this case yet.</div>
       ) : (

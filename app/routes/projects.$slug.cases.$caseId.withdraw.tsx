@@ -61,8 +61,8 @@ export default function Withdraw() {
       ) : (
         <section className="panel">
           <p>
-            Withdrawing cannot be undone. The case leaves every later export and release; its accession, study UID, image references, catalogue
-            metadata and free text (evidence text, reader comments) are purged now. Its workflow history keeps its hashes, so verification still passes.
+            Withdrawing cannot be undone. The case leaves every later export and release; its accession, study UID, image references, catalogue metadata and free text (evidence
+            text, reader comments) are purged now. Its workflow history keeps its hashes, so verification still passes.
           </p>
           <FormErrors errors={errors} />
           <Form method="post" onSubmit={onSubmit} noValidate>

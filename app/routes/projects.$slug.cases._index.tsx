@@ -107,7 +107,9 @@ export default function Cases() {
       {list.rows.length === 0 ? (
         <div className="empty">
           {active ? (
-            <>No case matches these filters. <Link to={`${base}/cases`}>Clear the filters</Link>.</>
+            <>
+              No case matches these filters. <Link to={`${base}/cases`}>Clear the filters</Link>.
+            </>
           ) : (
             <>
               This project has no cases yet. <Link to={`${base}/cases/import`}>Import a case manifest</Link> to start.
@@ -116,7 +118,9 @@ export default function Cases() {
         </div>
       ) : (
         <table>
-          <caption className="sr-only">Cases, page {list.page} of {list.pages}</caption>
+          <caption className="sr-only">
+            Cases, page {list.page} of {list.pages}
+          </caption>
           <thead>
             <tr>
               <th>Case</th>
@@ -141,9 +145,7 @@ export default function Cases() {
                   <StateBadge state={c.state} /> {c.disputed ? <span className="badge badge-warn">disputed</span> : null}
                   {c.withdrawn ? <span className="badge badge-bad">withdrawn</span> : null}
                 </td>
-                <td>
-                  {c.truthStates.length ? c.truthStates.map((s) => <TruthBadge key={s} state={s} />) : <span className="muted">none yet</span>}
-                </td>
+                <td>{c.truthStates.length ? c.truthStates.map((s) => <TruthBadge key={s} state={s} />) : <span className="muted">none yet</span>}</td>
                 <td>v{c.projectVersion}</td>
               </tr>
             ))}

@@ -40,14 +40,17 @@ export async function action({ request, params }: ActionFunctionArgs) {
       ? await request.formData()
       : await unstable_parseMultipartFormData(
           request,
-          unstable_composeUploadHandlers(async ({ name, filename, data }) => {
-            if (name !== 'file' || !filename) return undefined;
-            // Strict UTF-8: a Latin-1 file is refused as a whole, naming the line of the first bad byte.
-            const stored = await storeInput({ source: data, name: filename });
-            fileName = filename;
-            fileChars = stored.chars;
-            return stored.inputId;
-          }, unstable_createMemoryUploadHandler({ maxPartSize: 10 * 1024 * 1024 }))
+          unstable_composeUploadHandlers(
+            async ({ name, filename, data }) => {
+              if (name !== 'file' || !filename) return undefined;
+              // Strict UTF-8: a Latin-1 file is refused as a whole, naming the line of the first bad byte.
+              const stored = await storeInput({ source: data, name: filename });
+              fileName = filename;
+              fileChars = stored.chars;
+              return stored.inputId;
+            },
+            unstable_createMemoryUploadHandler({ maxPartSize: 10 * 1024 * 1024 }),
+          ),
         );
   } catch (e) {
     if (e instanceof TextFileError) return validationFailed({ file: [e.message] });
@@ -208,9 +211,9 @@ export default function ImportCases() {
           )}
           {pv.formulaCells?.length ? (
             <div className="flash flash-warning" role="status">
-              {pv.formulaCells.length === 1 ? 'One cell starts' : `${pv.formulaCells.length >= 20 ? 'At least 20' : pv.formulaCells.length} cells start`} with =, +, -, @, a tab or a
-              carriage return, which a spreadsheet would run as a formula. Truthline stores the value as given (and writes it as text in its own CSV files); check that it is
-              what you meant:
+              {pv.formulaCells.length === 1 ? 'One cell starts' : `${pv.formulaCells.length >= 20 ? 'At least 20' : pv.formulaCells.length} cells start`} with =, +, -, @, a tab or
+              a carriage return, which a spreadsheet would run as a formula. Truthline stores the value as given (and writes it as text in its own CSV files); check that it is what
+              you meant:
               <ul>
                 {pv.formulaCells.map((c) => (
                   <li key={`${c.line}:${c.column}`}>

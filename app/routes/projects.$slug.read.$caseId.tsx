@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, } from '@remix-run/node';
+import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from '@remix-run/react';
 import { randomUUID } from 'node:crypto';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -58,7 +58,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const base = `/projects/${project.slug}/read`;
   try {
     if (env.data.intent === 'amend') {
-      await amendReaderRead({ projectId: project.id, caseId, userId: user.id, clientRequestId: env.data.clientRequestId, supersedesReadId: env.data.supersedesReadId ?? '', reason: env.data.reason!, read, ip: clientIp(request) });
+      await amendReaderRead({
+        projectId: project.id,
+        caseId,
+        userId: user.id,
+        clientRequestId: env.data.clientRequestId,
+        supersedesReadId: env.data.supersedesReadId ?? '',
+        reason: env.data.reason!,
+        read,
+        ip: clientIp(request),
+      });
       return redirectWithFlash(`${base}/${caseId}`, { kind: 'success', message: AMENDED });
     }
     const r = await submitReaderRead({ projectId: project.id, caseId, userId: user.id, clientRequestId: env.data.clientRequestId, read, ip: clientIp(request) });
@@ -244,7 +253,8 @@ export default function ReadCase() {
                 )}
               </div>
               <p className="keys">
-                <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images · <kbd>i</kbd> invert · <kbd>w</kbd> window · <kbd>0</kbd> reset
+                <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images · <kbd>i</kbd> invert · <kbd>w</kbd> window ·{' '}
+                <kbd>0</kbd> reset
               </p>
             </Form>
           ) : null}

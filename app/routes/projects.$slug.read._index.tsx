@@ -46,7 +46,10 @@ export default function ReadQueue() {
         <div className="row">
           <div>
             <div className="stat">
-              {progress.done} <span className="muted" style={{ fontSize: '1rem', fontWeight: 400 }}>read</span>
+              {progress.done}{' '}
+              <span className="muted" style={{ fontSize: '1rem', fontWeight: 400 }}>
+                read
+              </span>
             </div>
             <div className="muted">
               {progress.open.length} open assignment{progress.open.length === 1 ? '' : 's'} · {progress.total} cases in the project
@@ -65,11 +68,20 @@ export default function ReadQueue() {
             </Form>
           )}
         </div>
-        <div className="progress" role="progressbar" aria-label="Your share of the project read" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} style={{ marginTop: '0.8rem' }}>
+        <div
+          className="progress"
+          role="progressbar"
+          aria-label="Your share of the project read"
+          aria-valuenow={pct}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          style={{ marginTop: '0.8rem' }}
+        >
           <span style={{ width: `${pct}%` }} />
         </div>
         <p className="keys">
-          On a case: <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images · <kbd>+</kbd> <kbd>−</kbd> zoom · arrows pan · <kbd>0</kbd> reset
+          On a case: <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images · <kbd>+</kbd> <kbd>−</kbd> zoom ·
+          arrows pan · <kbd>0</kbd> reset
         </p>
       </section>
       <h2>Cases you have read</h2>

@@ -22,7 +22,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({
     project: { slug: project.slug, name: project.name },
     roles,
-    triggers: { name: SHIPPED_TRIGGERS.name, version: SHIPPED_TRIGGERS.version, count: SHIPPED_TRIGGERS.triggers.length, sources: Object.values(SHIPPED_TRIGGERS.sources).map((s) => `${s.title} — ${s.licence}`) },
+    triggers: {
+      name: SHIPPED_TRIGGERS.name,
+      version: SHIPPED_TRIGGERS.version,
+      count: SHIPPED_TRIGGERS.triggers.length,
+      sources: Object.values(SHIPPED_TRIGGERS.sources).map((s) => `${s.title} — ${s.licence}`),
+    },
   });
 }
 
@@ -84,7 +89,19 @@ function fhirPayload(p: FhirPreview, echo: { text: string; rules: string; useRul
     total: p.rows.length,
     resources: p.resources,
     skipped: p.skipped,
-    rows: p.rows.slice(0, SHOW_ROWS).map((r) => ({ resource: r.resource, versionId: r.versionId, caseRef: r.caseRef, matchedBy: r.matchedBy, kind: r.kind, date: r.date, resultCode: r.resultCode, source: r.source, trigger: r.trigger })),
+    rows: p.rows
+      .slice(0, SHOW_ROWS)
+      .map((r) => ({
+        resource: r.resource,
+        versionId: r.versionId,
+        caseRef: r.caseRef,
+        matchedBy: r.matchedBy,
+        kind: r.kind,
+        date: r.date,
+        resultCode: r.resultCode,
+        source: r.source,
+        trigger: r.trigger,
+      })),
     problems: p.errors.slice(0, SHOW_ERRORS).map((e) => formatFhirError(e)),
     problemCount: p.errors.length,
     echo,
@@ -112,10 +129,10 @@ export default function Reports() {
       <ProjectNav slug={project.slug} roles={roles} />
       <h2>Report rules</h2>
       <p className="muted">
-        Findings to look for in report text: <code>phrases</code> match whole words whatever the case and spacing, <code>patterns</code> are RE2 regular
-        expressions. Each mention is <strong>present</strong>, <strong>negated</strong>, <strong>uncertain</strong>, <strong>historical</strong>, or not the
-        patient&apos;s (then <strong>not_mentioned</strong>), decided by the trigger lists {triggers.name}@{triggers.version} ({triggers.count} triggers from NegEx,
-        ConText and pyConTextNLP); add or remove triggers under <code>triggers</code>.
+        Findings to look for in report text: <code>phrases</code> match whole words whatever the case and spacing, <code>patterns</code> are RE2 regular expressions. Each mention
+        is <strong>present</strong>, <strong>negated</strong>, <strong>uncertain</strong>, <strong>historical</strong>, or not the patient&apos;s (then{' '}
+        <strong>not_mentioned</strong>), decided by the trigger lists {triggers.name}@{triggers.version} ({triggers.count} triggers from NegEx, ConText and pyConTextNLP); add or
+        remove triggers under <code>triggers</code>.
       </p>
       <FormErrors errors={fieldErrors} />
       <section className="panel">
@@ -123,7 +140,16 @@ export default function Reports() {
           <div style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 1fr)', gap: '1rem', width: '100%' }}>
             <div>
               <label htmlFor="r-rules">Rules (JSON)</label>
-              <textarea id="r-rules" name="rules" rows={16} defaultValue={rulesText} key={rulesText} spellCheck={false} style={{ fontFamily: 'ui-monospace, monospace', width: '100%', boxSizing: 'border-box' }} aria-invalid={Boolean(fieldErrors?.rules)} />
+              <textarea
+                id="r-rules"
+                name="rules"
+                rows={16}
+                defaultValue={rulesText}
+                key={rulesText}
+                spellCheck={false}
+                style={{ fontFamily: 'ui-monospace, monospace', width: '100%', boxSizing: 'border-box' }}
+                aria-invalid={Boolean(fieldErrors?.rules)}
+              />
               {fieldErrors?.rules ? <div className="field-error">{fieldErrors.rules[0]}</div> : null}
             </div>
             <div>
@@ -177,10 +203,10 @@ export default function Reports() {
 
       <h2>Evidence from FHIR R4</h2>
       <p className="muted">
-        A Bundle (JSON), one resource, or a bulk-export NDJSON file of <code>DiagnosticReport</code> and pathology <code>Observation</code> resources. Each is
-        matched to a case by accession number (the case id), StudyInstanceUID, or patient pseudonym and date; coded results go through the project&apos;s mapping
-        (write codes as <code>82711006</code> or <code>http://snomed.info/sct|82711006</code>); with the rules above, report text gives one row per mentioned finding
-        (<code>finding:status</code>). Nothing is recorded until every resource is valid.
+        A Bundle (JSON), one resource, or a bulk-export NDJSON file of <code>DiagnosticReport</code> and pathology <code>Observation</code> resources. Each is matched to a case by
+        accession number (the case id), StudyInstanceUID, or patient pseudonym and date; coded results go through the project&apos;s mapping (write codes as <code>82711006</code>{' '}
+        or <code>http://snomed.info/sct|82711006</code>); with the rules above, report text gives one row per mentioned finding (<code>finding:status</code>). Nothing is recorded
+        until every resource is valid.
       </p>
       <section className="panel">
         <Form method="post" encType="multipart/form-data" className="stack" style={{ maxWidth: '48rem' }}>
@@ -192,7 +218,15 @@ export default function Reports() {
           </div>
           <div>
             <label htmlFor="f-text">…or paste it here</label>
-            <textarea id="f-text" name="text" rows={6} defaultValue={fhir?.echo.text ?? ''} key={fhir?.echo.text ?? ''} spellCheck={false} style={{ fontFamily: 'ui-monospace, monospace' }} />
+            <textarea
+              id="f-text"
+              name="text"
+              rows={6}
+              defaultValue={fhir?.echo.text ?? ''}
+              key={fhir?.echo.text ?? ''}
+              spellCheck={false}
+              style={{ fontFamily: 'ui-monospace, monospace' }}
+            />
           </div>
           <label>
             <input type="checkbox" name="useRules" defaultChecked={fhir?.echo.useRules ?? true} /> Run the report rules above on the text
@@ -220,7 +254,12 @@ export default function Reports() {
             ) : (
               <div className="flash flash-info" role="status">
                 {fhir.resources} resource{fhir.resources === 1 ? '' : 's'} give {fhir.total} evidence row{fhir.total === 1 ? '' : 's'}
-                {Object.keys(fhir.skipped).length ? ` (ignored: ${Object.entries(fhir.skipped).map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}.
+                {Object.keys(fhir.skipped).length
+                  ? ` (ignored: ${Object.entries(fhir.skipped)
+                      .map(([k, n]) => `${n} ${k}`)
+                      .join(', ')})`
+                  : ''}
+                .
               </div>
             )}
             {fhir.problemCount === 0 && fhir.total > 0 ? (
@@ -267,7 +306,11 @@ export default function Reports() {
                 </tbody>
               </table>
             ) : null}
-            {fhir.total > fhir.rows.length ? <p className="muted">Showing the first {fhir.rows.length} of {fhir.total} rows.</p> : null}
+            {fhir.total > fhir.rows.length ? (
+              <p className="muted">
+                Showing the first {fhir.rows.length} of {fhir.total} rows.
+              </p>
+            ) : null}
           </section>
         ) : null}
       </section>

@@ -32,7 +32,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     listReviews({ projectId: project.id, kind: 'discordance', open: false, pageSize: 10 }),
     listWithdrawn({ projectId: project.id }),
   ]);
-  return json({ project: { slug: project.slug, name: project.name }, roles, outcomes: DISCORDANCE_OUTCOMES, exclusions, discordances, closed: [...closedExclusions.rows, ...closedDiscordances.rows].sort((a, b) => (b.closedAt ?? '').localeCompare(a.closedAt ?? '')).slice(0, 10), withdrawn });
+  return json({
+    project: { slug: project.slug, name: project.name },
+    roles,
+    outcomes: DISCORDANCE_OUTCOMES,
+    exclusions,
+    discordances,
+    closed: [...closedExclusions.rows, ...closedDiscordances.rows].sort((a, b) => (b.closedAt ?? '').localeCompare(a.closedAt ?? '')).slice(0, 10),
+    withdrawn,
+  });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -43,7 +51,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!q.ok) return validationFailed(q.errors, { caseId: String(fd.get('reviewId') ?? '') });
     if (q.data.outcome === 'truth_changed' && !q.data.value) return validationFailed({ value: ['Say what the truth is now'] }, { caseId: q.data.reviewId });
     try {
-      await closeDiscordance({ reviewId: q.data.reviewId, projectId: project.id, actorId: user.id, outcome: q.data.outcome, value: q.data.value ? q.data.value === 'positive' : undefined, reason: q.data.reason, ip: clientIp(request) });
+      await closeDiscordance({
+        reviewId: q.data.reviewId,
+        projectId: project.id,
+        actorId: user.id,
+        outcome: q.data.outcome,
+        value: q.data.value ? q.data.value === 'positive' : undefined,
+        reason: q.data.reason,
+        ip: clientIp(request),
+      });
     } catch (e) {
       return formError(e, { caseId: q.data.reviewId });
     }

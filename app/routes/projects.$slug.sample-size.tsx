@@ -53,7 +53,15 @@ function NumberField({ name, label, value, error, step = 'any' }: { name: keyof 
   return (
     <div className="field">
       <label htmlFor={`f-${name}`}>{label}</label>
-      <input id={`f-${name}`} name={name} type="number" step={step} defaultValue={String(value ?? '')} aria-invalid={error ? true : undefined} aria-describedby={error ? `e-${name}` : undefined} />
+      <input
+        id={`f-${name}`}
+        name={name}
+        type="number"
+        step={step}
+        defaultValue={String(value ?? '')}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `e-${name}` : undefined}
+      />
       {error ? (
         <div id={`e-${name}`} className="error">
           {error}
@@ -73,8 +81,9 @@ export default function SampleSize() {
       <ProjectNav slug={project.slug} roles={roles} />
       <h2>Sample size</h2>
       <p className="muted">
-        Plain numbers in, cases out. MRMC power: Hillis, Obuchowski &amp; Berbaum (2011), two arms, random readers and cases, OR variance components from a pilot (the <Link to={`/projects/${project.slug}/agreement`}>agreement page</Link> or{' '}
-        <code>truthline mrmc</code> prints them; defaults are the Van Dyke study). Sensitivity/specificity: Buderer (1996).
+        Plain numbers in, cases out. MRMC power: Hillis, Obuchowski &amp; Berbaum (2011), two arms, random readers and cases, OR variance components from a pilot (the{' '}
+        <Link to={`/projects/${project.slug}/agreement`}>agreement page</Link> or <code>truthline mrmc</code> prints them; defaults are the Van Dyke study).
+        Sensitivity/specificity: Buderer (1996).
       </p>
       <Form method="get">
         <div className="grid">
@@ -126,8 +135,9 @@ export default function SampleSize() {
             </tbody>
           </table>
           <p>
-            Sensitivity {inputs.sensitivity} ± {inputs.halfWidth}: {result.buderer.sens.inClass} diseased cases, {result.buderer.sens.total} in total at prevalence {inputs.prevalence}. Specificity {inputs.specificity} ±{' '}
-            {inputs.halfWidth}: {result.buderer.spec.inClass} non-diseased, {result.buderer.spec.total} in total. Both: {Math.max(result.buderer.sens.total, result.buderer.spec.total)} cases.
+            Sensitivity {inputs.sensitivity} ± {inputs.halfWidth}: {result.buderer.sens.inClass} diseased cases, {result.buderer.sens.total} in total at prevalence{' '}
+            {inputs.prevalence}. Specificity {inputs.specificity} ± {inputs.halfWidth}: {result.buderer.spec.inClass} non-diseased, {result.buderer.spec.total} in total. Both:{' '}
+            {Math.max(result.buderer.sens.total, result.buderer.spec.total)} cases.
           </p>
         </section>
       ) : (

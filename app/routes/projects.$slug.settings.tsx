@@ -28,7 +28,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     project: { slug: project.slug, name: project.name, description: project.description, licence: project.licence },
     roles,
     versions: versions.map(({ definition: _d, ...v }) => v),
-    selected: selected ? { version: selected.version, note: selected.note, cases: selected.cases, reads: selected.reads, texts: Object.fromEntries(PARTS.map((p) => [p, JSON.stringify(selected.definition[p], null, 2)])) as Record<Part, string> } : null,
+    selected: selected
+      ? {
+          version: selected.version,
+          note: selected.note,
+          cases: selected.cases,
+          reads: selected.reads,
+          texts: Object.fromEntries(PARTS.map((p) => [p, JSON.stringify(selected.definition[p], null, 2)])) as Record<Part, string>,
+        }
+      : null,
     latest: versions[0]?.version ?? 0,
   });
 }
@@ -49,13 +57,17 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const def = parseDefinition(texts);
   if (!def.ok) return validationFailed({ ...def.errors, _form: ['The definition has errors: see the messages under each part. Nothing was saved.'] }, { form: 'version', texts });
   try {
-    if (p.data.intent === 'preview') return json({ ok: true as const, form: 'version', texts, preview: def.definition.readerForm, message: 'The definition is valid. Nothing is saved until you save it.' });
+    if (p.data.intent === 'preview')
+      return json({ ok: true as const, form: 'version', texts, preview: def.definition.readerForm, message: 'The definition is valid. Nothing is saved until you save it.' });
     if (p.data.intent === 'describe') {
       await editVersionInPlace({ projectId: project.id, version: p.data.baseVersion, definition: def.definition, note: p.data.note, actorId: user.id, ip: clientIp(request) });
       return redirectWithFlash(`${base}?v=${p.data.baseVersion}`, { kind: 'success', message: `Version ${p.data.baseVersion} updated in place.` });
     }
     const version = await saveNewVersion({ projectId: project.id, definition: def.definition, note: p.data.note, actorId: user.id, ip: clientIp(request) });
-    return redirectWithFlash(`${base}?v=${version}`, { kind: 'success', message: `Version ${version} saved. Cases imported from now on start on it; existing cases stay on their version.` });
+    return redirectWithFlash(`${base}?v=${version}`, {
+      kind: 'success',
+      message: `Version ${version} saved. Cases imported from now on start on it; existing cases stay on their version.`,
+    });
   } catch (e) {
     return formError(e, { form: 'version', texts });
   }
@@ -167,10 +179,24 @@ export default function Settings() {
             <div className="split-2">
               <div className="stack" style={{ display: 'grid', gap: '0.9rem' }}>
                 {PARTS.map((part) => (
-                  <Field key={part} name={part} label={PART_LABEL[part]} errors={versionErrors} hint={part === 'readerForm' ? 'JSON; the preview on the right follows your typing.' : 'JSON'}>
+                  <Field
+                    key={part}
+                    name={part}
+                    label={PART_LABEL[part]}
+                    errors={versionErrors}
+                    hint={part === 'readerForm' ? 'JSON; the preview on the right follows your typing.' : 'JSON'}
+                  >
                     {(a) =>
                       part === 'readerForm' ? (
-                        <textarea {...a} name={part} className="json-editor" spellCheck={false} defaultValue={texts[part]} onChange={(e) => setReaderText(e.currentTarget.value)} rows={16} />
+                        <textarea
+                          {...a}
+                          name={part}
+                          className="json-editor"
+                          spellCheck={false}
+                          defaultValue={texts[part]}
+                          onChange={(e) => setReaderText(e.currentTarget.value)}
+                          rows={16}
+                        />
                       ) : (
                         <textarea {...a} name={part} className="json-editor" spellCheck={false} defaultValue={texts[part]} rows={10} />
                       )

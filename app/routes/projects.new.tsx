@@ -24,7 +24,10 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!p.ok) return validationFailed(p.errors);
   try {
     const project = await createProject({ ...p.data, actorId: user.id, ip: clientIp(request) });
-    return redirectWithFlash(`/projects/${project.slug}/settings`, { kind: 'success', message: `Project “${project.name}” created; you are its lead. Review the reader form and truth policy, then import cases.` });
+    return redirectWithFlash(`/projects/${project.slug}/settings`, {
+      kind: 'success',
+      message: `Project “${project.name}” created; you are its lead. Review the reader form and truth policy, then import cases.`,
+    });
   } catch (e) {
     return formError(e);
   }

@@ -83,23 +83,25 @@ export function compileRules(doc: unknown): CompiledRules {
     throw new RulesError(message, formatPath(issue.path));
   }
   const r = parsed.data;
-  const labels = r.labels.map((l, i): CompiledLabel => ({
-    label: l.label,
-    negations: l.negations,
-    patterns: l.patterns.map((source, j) => {
-      const path = `labels[${i}].patterns[${j}]`;
-      let re: RegExp;
-      try {
-        re = new RegExp(source, 'gi');
-      } catch (e) {
-        throw new RulesError(`invalid regex for label "${l.label}" pattern ${JSON.stringify(source)}: ${(e as Error).message}`, path);
-      }
-      if (new RegExp(source, 'i').test('')) {
-        throw new RulesError(`pattern ${JSON.stringify(source)} of label "${l.label}" matches the empty string`, path);
-      }
-      return { source, re };
+  const labels = r.labels.map(
+    (l, i): CompiledLabel => ({
+      label: l.label,
+      negations: l.negations,
+      patterns: l.patterns.map((source, j) => {
+        const path = `labels[${i}].patterns[${j}]`;
+        let re: RegExp;
+        try {
+          re = new RegExp(source, 'gi');
+        } catch (e) {
+          throw new RulesError(`invalid regex for label "${l.label}" pattern ${JSON.stringify(source)}: ${(e as Error).message}`, path);
+        }
+        if (new RegExp(source, 'i').test('')) {
+          throw new RulesError(`pattern ${JSON.stringify(source)} of label "${l.label}" matches the empty string`, path);
+        }
+        return { source, re };
+      }),
     }),
-  }));
+  );
   return {
     name: r.name,
     version: r.version,

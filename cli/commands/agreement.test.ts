@@ -42,7 +42,10 @@ describe('agreement command (in process)', () => {
     expect(await call([file('m.csv', 'case_id,label\n1,x\n')])).toMatchObject({ code: 2, err: expect.stringContaining('missing column reader_id') });
     expect(await call([good, '--categories', 'lo,hi'])).toMatchObject({ code: 2, err: expect.stringMatching(/:4: unknown category "mid"/) });
     expect(await call([file('r.csv', 'case_id,reader_id,label\n1,a,x\n1,a,y\n')])).toMatchObject({ code: 2, err: expect.stringMatching(/:3: .*--repeated/) });
-    expect(await call([file('n.csv', 'case_id,reader_id,label\n1,a,1\n1,b,x\n'), '--level', 'interval'])).toMatchObject({ code: 2, err: expect.stringMatching(/:3: "x" is not a number/) });
+    expect(await call([file('n.csv', 'case_id,reader_id,label\n1,a,1\n1,b,x\n'), '--level', 'interval'])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/:3: "x" is not a number/),
+    });
     const nope = await call([file('n2.csv', 'case_id,reader_id,label\n1,a,1\n'), '--level', 'interval', '--bogus']);
     expect(nope.code).toBe(2);
   });
@@ -59,7 +62,7 @@ describe('agreement command (subprocess)', () => {
   it('node cli/bin.js agreement FILE --format json', async () => {
     const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve) => {
       execFile('node', ['cli/bin.js', 'agreement', good, '--format', 'json'], { cwd: path.resolve(import.meta.dirname, '../..') }, (err, stdout) =>
-        resolve({ stdout, code: err ? (err as { code?: number }).code ?? 1 : 0 }),
+        resolve({ stdout, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
       );
     });
     expect(code).toBe(0);

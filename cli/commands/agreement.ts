@@ -142,7 +142,10 @@ async function extendWithStats2(ratings: Ratings, base: Report, values: Record<s
   if (truthFrom !== undefined && !['majority', 'dawid-skene', 'one-coin'].includes(truthFrom)) return fail('--truth-from must be majority, dawid-skene or one-coin');
   if (truthFrom && values.truth) return fail('give either --truth or --truth-from');
   opts.truthFrom = (truthFrom as ExtendOptions['truthFrom']) ?? null;
-  for (const [flag, file] of [['--truth', values.truth], ['--patients', values.patients]] as const) {
+  for (const [flag, file] of [
+    ['--truth', values.truth],
+    ['--patients', values.patients],
+  ] as const) {
     if (typeof file !== 'string') continue;
     try {
       const rows = await table(file);
@@ -150,7 +153,9 @@ async function extendWithStats2(ratings: Ratings, base: Report, values: Record<s
         const t = truthByCase(ratings, rows);
         opts.truth = t.truth;
         if (t.withoutTruth.length) {
-          warnings.push(`${t.withoutTruth.length} rated case(s) without a reference left out of accuracy: ${t.withoutTruth.slice(0, 10).join(', ')}${t.withoutTruth.length > 10 ? ', …' : ''}`);
+          warnings.push(
+            `${t.withoutTruth.length} rated case(s) without a reference left out of accuracy: ${t.withoutTruth.slice(0, 10).join(', ')}${t.withoutTruth.length > 10 ? ', …' : ''}`,
+          );
         }
       } else {
         const p = patientsByCase(ratings, rows);
@@ -181,14 +186,23 @@ function inferenceLines(report: Report): string {
   const inf = report.inference as Record<string, any> | undefined;
   if (!inf) return '';
   const out: string[] = [];
-  if (inf.reference_standard) out.push(`  Reference standard: ${inf.reference_standard.source}.${inf.reference_standard.leave_one_reader_out ? ' ' + inf.reference_standard.note + '.' : ''}`);
-  if (inf.majority) out.push(`  Majority vote (${inf.majority.rule}, ties ${inf.majority.tie_policy}): ${inf.majority.counts.resolved} cases resolved, ${inf.majority.counts.ties_unresolved} unresolved ties.`);
+  if (inf.reference_standard)
+    out.push(`  Reference standard: ${inf.reference_standard.source}.${inf.reference_standard.leave_one_reader_out ? ' ' + inf.reference_standard.note + '.' : ''}`);
+  if (inf.majority)
+    out.push(
+      `  Majority vote (${inf.majority.rule}, ties ${inf.majority.tie_policy}): ${inf.majority.counts.resolved} cases resolved, ${inf.majority.counts.ties_unresolved} unresolved ties.`,
+    );
   if (inf.dawid_skene) {
     const ds = inf.dawid_skene;
-    const prior = Object.entries(ds.class_prior as Record<string, number | null>).map(([c, p]) => `${c} ${fmt(p)}`).join(', ');
+    const prior = Object.entries(ds.class_prior as Record<string, number | null>)
+      .map(([c, p]) => `${c} ${fmt(p)}`)
+      .join(', ');
     out.push(`  Dawid–Skene: ${ds.converged ? 'converged' : 'stopped'} after ${ds.iterations} iterations, log-likelihood ${fmt(ds.log_likelihood)}; class prior ${prior}.`);
   }
-  if (inf.bootstrap) out.push(`  Bootstrap: ${inf.bootstrap.replicates} replicates, seed ${inf.bootstrap.seed}, resampling ${inf.bootstrap.unit}${inf.bootstrap.readers_resampled ? ' and readers' : ''}.`);
+  if (inf.bootstrap)
+    out.push(
+      `  Bootstrap: ${inf.bootstrap.replicates} replicates, seed ${inf.bootstrap.seed}, resampling ${inf.bootstrap.unit}${inf.bootstrap.readers_resampled ? ' and readers' : ''}.`,
+    );
   return out.length ? out.join('\n') + '\n' : '';
 }
 
@@ -233,13 +247,22 @@ export function formatTable(report: Report): string {
       e.test && e.test.value !== null ? `${e.test.name}=${fmt(e.test.value, 2)}${typeof e.test.df === 'number' ? ` (df ${e.test.df})` : ''}` : '—',
       fmtP(e.p),
       ...(boot
-        ? [e.bootstrap ? `${e.bootstrap.bca ? `[${fmt(e.bootstrap.bca.lower)}, ${fmt(e.bootstrap.bca.upper)}] ` : ''}([${fmt(e.bootstrap.percentile.lower)}, ${fmt(e.bootstrap.percentile.upper)}])` : '—']
+        ? [
+            e.bootstrap
+              ? `${e.bootstrap.bca ? `[${fmt(e.bootstrap.bca.lower)}, ${fmt(e.bootstrap.bca.upper)}] ` : ''}([${fmt(e.bootstrap.percentile.lower)}, ${fmt(e.bootstrap.percentile.upper)}])`
+              : '—',
+          ]
         : []),
       e.interpretation?.label ?? '',
     ]);
   }
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  const lines = rows.map((r) => r.map((c, j) => (j >= 2 && j <= 6 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((c, j) => (j >= 2 && j <= 6 ? c.padStart(widths[j]) : c.padEnd(widths[j])))
+      .join('  ')
+      .trimEnd(),
+  );
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const foot =
     '\n* Landis & Koch (1977) bands for κ-type coefficients and Koo & Li (2016) bands for ICC are conventions, not findings.\n' +

@@ -52,8 +52,18 @@ describe('extract command (in process)', () => {
   it('--format jsonl adds the extraction record for import evidence', async () => {
     const r = await call(['--rules', rules, reports, '--format', 'jsonl']);
     expect(r.code).toBe(0);
-    const rows = r.out.trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(rows[1]).toEqual({ id: 'c2', label: 'malignant', rule: 'birads-path', version: 3, matched: 'carcinoma', extraction: { method: 'rule', rule: 'birads-path', version: 3, triggers: 'truthline-context@1' } });
+    const rows = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows[1]).toEqual({
+      id: 'c2',
+      label: 'malignant',
+      rule: 'birads-path',
+      version: 3,
+      matched: 'carcinoma',
+      extraction: { method: 'rule', rule: 'birads-path', version: 3, triggers: 'truthline-context@1' },
+    });
     expect(rows).toHaveLength(3);
   });
   it('--help says first label wins and how to join with evidence', async () => {
@@ -66,10 +76,16 @@ describe('extract command (in process)', () => {
     expect(await call(['--rules', rules, file('e.csv', '')])).toMatchObject({ code: 2, err: expect.stringMatching(/e\.csv:1: empty file/) });
     expect(await call(['--rules', rules, file('m.csv', 'id,body\n1,x\n')])).toMatchObject({ code: 2, err: expect.stringMatching(/m\.csv:1: missing column text/) });
     expect(await call(['--rules', rules, file('f.csv', 'id,text\n1,x\n2,y,z\n')])).toMatchObject({ code: 2, err: expect.stringMatching(/f\.csv:3: expected 2 fields, found 3/) });
-    expect(await call(['--rules', rules, file('d.csv', 'id,text\n1,x\n\n1,y\n')])).toMatchObject({ code: 2, err: expect.stringMatching(/d\.csv:4: duplicate id "1" \(first on line 2\)/) });
+    expect(await call(['--rules', rules, file('d.csv', 'id,text\n1,x\n\n1,y\n')])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/d\.csv:4: duplicate id "1" \(first on line 2\)/),
+    });
     expect(await call(['--rules', rules, file('q.csv', 'id,text\n1,"open\n')])).toMatchObject({ code: 2, err: expect.stringMatching(/q\.csv:2: unterminated quoted field/) });
     const bad = file('bad.json', JSON.stringify({ ...rulesDoc, labels: [{ label: 'malignant', patterns: ['(carcinoma'] }] }));
-    expect(await call(['--rules', bad, reports])).toMatchObject({ code: 2, err: expect.stringMatching(/bad\.json: labels\[0\]\.patterns\[0\]: invalid regex for label "malignant"/) });
+    expect(await call(['--rules', bad, reports])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/bad\.json: labels\[0\]\.patterns\[0\]: invalid regex for label "malignant"/),
+    });
     const noVersion = file('nv.json', JSON.stringify({ ...rulesDoc, version: undefined }));
     expect(await call(['--rules', noVersion, reports])).toMatchObject({ code: 2, err: expect.stringMatching(/nv\.json: version: /) });
     expect(await call(['--rules', file('syntax.json', '{"name": "x",\n}'), reports])).toMatchObject({ code: 2, err: expect.stringMatching(/syntax\.json: invalid JSON/) });
@@ -94,7 +110,10 @@ describe('extract command: findings', () => {
       triggers: { add: [{ phrase: 'excluded', kind: 'negated', direction: 'backward' }] },
     }),
   );
-  const chest = file('chest.csv', 'id,text\n' + 'a,"No pneumothorax. Small left pleural   effusion. Pneumonia cannot be excluded."\n' + 'b,"INDICATION: r/o pneumonia.\nFINDINGS: Pneumothorax has resolved."\n');
+  const chest = file(
+    'chest.csv',
+    'id,text\n' + 'a,"No pneumothorax. Small left pleural   effusion. Pneumonia cannot be excluded."\n' + 'b,"INDICATION: r/o pneumonia.\nFINDINGS: Pneumothorax has resolved."\n',
+  );
   it('one row per report and finding with status, sentence and deciding trigger', async () => {
     const r = await call(['--rules', findingRules, chest]);
     expect(r).toMatchObject({ code: 0, err: '' });
@@ -122,7 +141,10 @@ describe('extract command: findings', () => {
   it('rules errors name the JSON path', async () => {
     const bad = file('badf.json', JSON.stringify({ name: 'x', version: 1, findings: [{ finding: 'a' }] }));
     expect(await call(['--rules', bad, chest])).toMatchObject({ code: 2, err: expect.stringMatching(/badf\.json: findings\[0\]: give at least one phrase or pattern/) });
-    const badTrigger = file('badt.json', JSON.stringify({ name: 'x', version: 1, findings: [{ finding: 'a', phrases: ['a'] }], triggers: { add: [{ phrase: 'no', kind: 'nope', direction: 'forward' }] } }));
+    const badTrigger = file(
+      'badt.json',
+      JSON.stringify({ name: 'x', version: 1, findings: [{ finding: 'a', phrases: ['a'] }], triggers: { add: [{ phrase: 'no', kind: 'nope', direction: 'forward' }] } }),
+    );
     expect(await call(['--rules', badTrigger, chest])).toMatchObject({ code: 2, err: expect.stringMatching(/badt\.json: triggers\.add\[0\]\.kind: must be one of/) });
   });
 });

@@ -146,7 +146,10 @@ export function parseReports(text: string): { id: string; text: string }[] {
   const header = rows[0].fields.map((h) => h.trim().toLowerCase());
   const idCol = header.indexOf('id');
   const textCol = header.indexOf('text');
-  for (const [name, col] of [['id', idCol], ['text', textCol]] as const) {
+  for (const [name, col] of [
+    ['id', idCol],
+    ['text', textCol],
+  ] as const) {
     if (col < 0) throw new CsvError(`missing column ${name} (header: ${rows[0].fields.join(',')})`, rows[0].line);
   }
   const seen = new Map<string, number>();

@@ -22,7 +22,11 @@ export async function run(args: string[]): Promise<number> {
   let values: { project?: string; user?: string; rules?: string; 'dry-run'?: boolean };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: { project: { type: 'string' }, user: { type: 'string' }, rules: { type: 'string' }, 'dry-run': { type: 'boolean' } } }));
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { project: { type: 'string' }, user: { type: 'string' }, rules: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    }));
   } catch (e) {
     process.stderr.write(`truthline import fhir: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
@@ -67,7 +71,8 @@ export async function run(args: string[]): Promise<number> {
       const p = await previewFhirImport({ projectId: project.id, text, rules, db: h.db });
       for (const e of p.errors) process.stderr.write(`${formatFhirError(e, file)}\n`);
       process.stdout.write('resource,case,matched_by,kind,date,result_code,source,status,trigger\n');
-      for (const r of p.rows) process.stdout.write(`${[r.resource, r.caseRef, r.matchedBy, r.kind, r.date, r.resultCode ?? '', r.source, r.status ?? '', r.trigger ?? ''].map(csvCell).join(',')}\n`);
+      for (const r of p.rows)
+        process.stdout.write(`${[r.resource, r.caseRef, r.matchedBy, r.kind, r.date, r.resultCode ?? '', r.source, r.status ?? '', r.trigger ?? ''].map(csvCell).join(',')}\n`);
       return p.errors.length ? 1 : 0;
     }
     let actorId = project.ownerId;
@@ -89,7 +94,9 @@ export async function run(args: string[]): Promise<number> {
     }
     try {
       const r = await importFhirEvidence({ projectId: project.id, text, rules, actorId, ip: 'cli', db: h.db });
-      process.stdout.write(`recorded ${r.recorded} evidence row(s) from ${r.resources} resource(s) on ${r.cases} case(s) of ${project.slug}${r.duplicates ? ` (${r.duplicates} already recorded)` : ''}\n`);
+      process.stdout.write(
+        `recorded ${r.recorded} evidence row(s) from ${r.resources} resource(s) on ${r.cases} case(s) of ${project.slug}${r.duplicates ? ` (${r.duplicates} already recorded)` : ''}\n`,
+      );
       return 0;
     } catch (e) {
       if (e instanceof FhirImportFailed) {

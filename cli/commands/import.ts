@@ -26,7 +26,11 @@ export async function run(args: string[]): Promise<number> {
   let values: { project?: string; format?: string; 'assign-splits'?: string };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { project: { type: 'string' }, format: { type: 'string' }, 'assign-splits': { type: 'string' } } }));
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { project: { type: 'string' }, format: { type: 'string' }, 'assign-splits': { type: 'string' } },
+    }));
   } catch (e) {
     process.stderr.write(`truthline import: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
@@ -63,17 +67,28 @@ export async function run(args: string[]): Promise<number> {
     try {
       // Streamed: files of a million rows are never held whole.
       const source = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
-      const r = await importStream({ projectId: project.id, source, format: values.format as 'csv' | 'json' | undefined, fileName: file, assignSplits: ratio, actorId: null, ip: 'cli' });
+      const r = await importStream({
+        projectId: project.id,
+        source,
+        format: values.format as 'csv' | 'json' | undefined,
+        fileName: file,
+        assignSplits: ratio,
+        actorId: null,
+        ip: 'cli',
+      });
       const splits = Object.entries(r.splitCounts)
         .filter(([, n]) => n > 0)
         .map(([s, n]) => `${s} ${n}`)
         .join(', ');
-      process.stdout.write(`imported ${r.cases} case(s) of ${r.patients.total} patient(s) (${r.patients.new} new) into ${project.slug} on version ${r.version}; splits: ${splits}\n`);
+      process.stdout.write(
+        `imported ${r.cases} case(s) of ${r.patients.total} patient(s) (${r.patients.new} new) into ${project.slug} on version ${r.version}; splits: ${splits}\n`,
+      );
       return 0;
     } catch (e) {
       if (e instanceof ImportFailed) {
         const p = e.preview;
-        for (const err of p.errors) process.stderr.write(`${file}:${err.row > 0 ? `${p.rowWord === 'item' ? 'item ' : ''}${err.row}:` : ''} ${err.field ? `${err.field}: ` : ''}${err.message}\n`);
+        for (const err of p.errors)
+          process.stderr.write(`${file}:${err.row > 0 ? `${p.rowWord === 'item' ? 'item ' : ''}${err.row}:` : ''} ${err.field ? `${err.field}: ` : ''}${err.message}\n`);
         process.stderr.write(`truthline import: ${p.errors.length} problem(s); nothing was imported\n`);
         return 1;
       }

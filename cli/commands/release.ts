@@ -37,7 +37,15 @@ export async function run(args: string[]): Promise<number> {
       const dir = path.join(values.out, `${project.slug}-release-${r.number}`);
       await mkdir(dir, { recursive: true });
       for (const f of r.files) await writeFile(path.join(dir, f.name), f.content);
-      const manifest = { project: project.slug, number: r.number, contentHash: r.contentHash, createdAt: r.createdAt.toISOString(), files: r.files.map(({ name, sha256, bytes }) => ({ name, sha256, bytes })), chainHeads: r.chainHeads, split: r.split };
+      const manifest = {
+        project: project.slug,
+        number: r.number,
+        contentHash: r.contentHash,
+        createdAt: r.createdAt.toISOString(),
+        files: r.files.map(({ name, sha256, bytes }) => ({ name, sha256, bytes })),
+        chainHeads: r.chainHeads,
+        split: r.split,
+      };
       await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
       process.stdout.write(`release ${r.number} of ${project.slug}: ${r.contentHash}\nwritten to ${dir}\n`);
     } else process.stdout.write(`release ${r.number} of ${project.slug}: ${r.contentHash}\n`);

@@ -25,7 +25,10 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const email = values.user?.trim().toLowerCase();
-  const slugs = (values.project ?? []).flatMap((p) => p.split(',')).map((s) => s.trim()).filter(Boolean);
+  const slugs = (values.project ?? [])
+    .flatMap((p) => p.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!email || !slugs.length) {
     process.stderr.write(`truthline token: --user and --project are required\n${USAGE}\n`);
     return 2;

@@ -48,12 +48,7 @@ export function wilson(x: number, n: number, level = 0.95): [number, number] {
  * A proportion Σy/Σm over the observations where `include` holds; clustered when `cluster` is
  * given and some cluster has more than one included observation.
  */
-export function proportion(
-  y: ArrayLike<number>,
-  include: ArrayLike<number | boolean>,
-  cluster: Int32Array | null,
-  level = 0.95,
-): Proportion {
+export function proportion(y: ArrayLike<number>, include: ArrayLike<number | boolean>, cluster: Int32Array | null, level = 0.95): Proportion {
   let num = 0;
   let den = 0;
   for (let i = 0; i < y.length; i++) {
@@ -128,12 +123,7 @@ export function confusionMatrix(truth: ArrayLike<number>, pred: ArrayLike<number
  * Scores one reader: `truth[i]`, `pred[i]` per observation (negative = skip), `cluster[i]` the
  * patient (or case) of observation i, or null.
  */
-export function readerAccuracy(
-  truth: ArrayLike<number>,
-  pred: ArrayLike<number>,
-  K: number,
-  opts: { cluster?: Int32Array | null; level?: number } = {},
-): ReaderAccuracy {
+export function readerAccuracy(truth: ArrayLike<number>, pred: ArrayLike<number>, K: number, opts: { cluster?: Int32Array | null; level?: number } = {}): ReaderAccuracy {
   const level = opts.level ?? 0.95;
   const keep: number[] = [];
   for (let i = 0; i < truth.length; i++) if (truth[i] >= 0 && pred[i] >= 0) keep.push(i);
@@ -150,7 +140,8 @@ export function readerAccuracy(
   const inc = new Uint8Array(n);
   for (let c = 0; c < K; c++) {
     const tp = confusion[c * K + c];
-    let rowSum = 0, colSum = 0;
+    let rowSum = 0,
+      colSum = 0;
     for (let l = 0; l < K; l++) {
       rowSum += confusion[c * K + l];
       colSum += confusion[l * K + c];

@@ -27,7 +27,8 @@ const WILSON_CLUSTERED =
 
 export function referenceDescription(ref: ReferenceBuilder): string {
   if (ref.kind === 'given') return 'truth file';
-  if (ref.kind === 'majority') return `majority vote of the other readers (leave-one-reader-out; rule ${ref.options?.rule ?? 'plurality'}, ties ${ref.options?.ties ?? 'unresolved'})`;
+  if (ref.kind === 'majority')
+    return `majority vote of the other readers (leave-one-reader-out; rule ${ref.options?.rule ?? 'plurality'}, ties ${ref.options?.ties ?? 'unresolved'})`;
   return `Dawid–Skene (${ref.options?.model ?? 'full'}) MAP class from the other readers (leave-one-reader-out)`;
 }
 

@@ -10,10 +10,7 @@ import { dawidSkene, mapClasses, type DsInput, type DsOptions } from '../inferen
 import { vote, type VoteOptions } from '../inference/majority.ts';
 import { readerAccuracy, type ReaderAccuracy } from './accuracy.ts';
 
-export type ReferenceBuilder =
-  | { kind: 'given'; truth: Int32Array }
-  | { kind: 'majority'; options?: VoteOptions }
-  | { kind: 'dawid-skene'; options?: DsOptions };
+export type ReferenceBuilder = { kind: 'given'; truth: Int32Array } | { kind: 'majority'; options?: VoteOptions } | { kind: 'dawid-skene'; options?: DsOptions };
 
 export interface ReaderScore {
   reader: number;
@@ -61,11 +58,7 @@ export function withoutReader(d: DsInput, drop: number): DsInput {
  * Scores every reader. `patient[i]` (optional) is the patient of case i: proportions are then
  * clustered by patient; without it, a reader's repeated ratings of one case are clustered by case.
  */
-export function scoreReaders(
-  d: DsInput,
-  ref: ReferenceBuilder,
-  opts: { patient?: Int32Array | null; weights?: WeightSpec | null; level?: number } = {},
-): ReaderScore[] {
+export function scoreReaders(d: DsInput, ref: ReferenceBuilder, opts: { patient?: Int32Array | null; weights?: WeightSpec | null; level?: number } = {}): ReaderScore[] {
   const K = d.nClasses;
   const level = opts.level ?? 0.95;
   const out: ReaderScore[] = [];

@@ -66,13 +66,17 @@ describe('bootstrap CIs against R boot::boot.ci on the same replicates', () => {
 
   it('clustered resampling keeps patients whole', () => {
     const clusters = [0, 0, 0, 1, 1, 2, 3, 3, 3, 3];
-    bootstrap(10, (idx) => {
-      const count = new Map<number, number>();
-      for (const i of idx) count.set(i, (count.get(i) ?? 0) + 1);
-      // every case of a drawn patient appears equally often
-      for (const [i, c] of count) for (let j = 0; j < 10; j++) if (clusters[j] === clusters[i]) expect(count.get(j)).toBe(c);
-      return idx.length;
-    }, { replicates: 50, seed: 9, clusters, bca: false });
+    bootstrap(
+      10,
+      (idx) => {
+        const count = new Map<number, number>();
+        for (const i of idx) count.set(i, (count.get(i) ?? 0) + 1);
+        // every case of a drawn patient appears equally often
+        for (const [i, c] of count) for (let j = 0; j < 10; j++) if (clusters[j] === clusters[i]) expect(count.get(j)).toBe(c);
+        return idx.length;
+      },
+      { replicates: 50, seed: 9, clusters, bca: false },
+    );
   });
 
   it('normInter uses exact order statistics when (R+1)α is an integer', () => {

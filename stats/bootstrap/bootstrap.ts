@@ -80,11 +80,7 @@ export type MultiStatistic = (cases: Int32Array, readers: Int32Array | null) => 
  * `jackknifeMaxUnits` (default 5000): above that many cases/clusters BCa is skipped (the
  * jackknife would need one evaluation per unit).
  */
-export function bootstrapMany(
-  nCases: number,
-  stat: MultiStatistic,
-  opts: BootstrapOptions & { jackknifeMaxUnits?: number },
-): BootstrapResult[] {
+export function bootstrapMany(nCases: number, stat: MultiStatistic, opts: BootstrapOptions & { jackknifeMaxUnits?: number }): BootstrapResult[] {
   const B = opts.replicates;
   const level = opts.level ?? 0.95;
   if (!(Number.isInteger(B) && B >= 1)) throw new RangeError(`replicates must be a positive integer (got ${B})`);
@@ -146,12 +142,14 @@ export function bootstrapMany(
     }
   }
   const alpha = [(1 - level) / 2, (1 + level) / 2];
-  return Array.from({ length: S }, (_, s) => summarise(est[s], reps[s], jack ? jack[s] : null, alpha, level, {
-    unit: groups ? 'clusters' : 'cases',
-    resampledReaders: !!R,
-    seed: opts.seed,
-    B,
-  }));
+  return Array.from({ length: S }, (_, s) =>
+    summarise(est[s], reps[s], jack ? jack[s] : null, alpha, level, {
+      unit: groups ? 'clusters' : 'cases',
+      resampledReaders: !!R,
+      seed: opts.seed,
+      B,
+    }),
+  );
 }
 
 function summarise(

@@ -34,7 +34,10 @@ export function xoshiro128ss(seed: number): Rng {
 
 /** xoshiro128** from a raw 128-bit state (four uint32 words, not all zero). For tests against the C reference. */
 export function xoshiro128ssFromState(s0: number, s1: number, s2: number, s3: number): Rng {
-  let a = s0 >>> 0, b = s1 >>> 0, c = s2 >>> 0, d = s3 >>> 0;
+  let a = s0 >>> 0,
+    b = s1 >>> 0,
+    c = s2 >>> 0,
+    d = s3 >>> 0;
   if ((a | b | c | d) === 0) a = 1; // the all-zero state is a fixed point
   const nextUint32 = (): number => {
     const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
@@ -45,7 +48,10 @@ export function xoshiro128ssFromState(s0: number, s1: number, s2: number, s3: nu
     a ^= d;
     c ^= t;
     d = rotl(d, 11);
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     return result;
   };
   return {

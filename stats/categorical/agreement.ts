@@ -11,18 +11,10 @@
  *           category position), krippendorff_alpha (interval; ratio too at ratio level).
  */
 import type { Ratings } from '../ratings.ts';
-import { caseCounts, completeCases, pairTable, raterMatrix, } from '../ratings.ts';
+import { caseCounts, completeCases, pairTable, raterMatrix } from '../ratings.ts';
 import { entry, type StatisticEntry, type Report, type ParamValue } from '../report.ts';
 import { weightMatrix, weightsToArray, type WeightSpec } from './weights.ts';
-import {
-  brennanPredigerFW,
-  fleissFW,
-  fleissPairFW,
-  gwetAC,
-  percentAgreementFW,
-  FRAMEWORK_CI_METHOD,
-  type FrameworkResult,
-} from './framework.ts';
+import { brennanPredigerFW, fleissFW, fleissPairFW, gwetAC, percentAgreementFW, FRAMEWORK_CI_METHOD, type FrameworkResult } from './framework.ts';
 import { cohenKappaTable, scottPiTable } from './cohen.ts';
 import { dichotomise, fleissComplete } from './fleiss.ts';
 import { congerKappa } from './conger.ts';
@@ -39,15 +31,7 @@ export interface AgreementOptions {
 
 const WALD = 'normal (Wald): value ± z·se';
 
-function fwEntry(
-  id: string,
-  res: FrameworkResult,
-  method: string,
-  parameters: Record<string, ParamValue>,
-  level: number,
-  raters: number,
-  landisKoch = true,
-): StatisticEntry {
+function fwEntry(id: string, res: FrameworkResult, method: string, parameters: Record<string, ParamValue>, level: number, raters: number, landisKoch = true): StatisticEntry {
   return entry({
     id,
     value: res.value,
@@ -164,8 +148,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
               ci: { lower: k.ci[0], upper: k.ci[1], level, method: WALD },
               test: { name: 'z', value: k.z, df: null, null_hypothesis: 'kappa = 0', alternative: 'two-sided', se_null: k.se0 },
               p: k.p,
-              method:
-                "Cohen (1960) over the cases both raters rated; SE: Fleiss, Cohen & Everitt (1969) large-sample; z test with the SE under H0 (as irr::kappa2)",
+              method: 'Cohen (1960) over the cases both raters rated; SE: Fleiss, Cohen & Everitt (1969) large-sample; z test with the SE under H0 (as irr::kappa2)',
               parameters: { ...common, raters },
               n: { cases: n, raters: 2 },
               landisKoch: true,
@@ -199,8 +182,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
                 ci: { lower: wk.ci[0], upper: wk.ci[1], level, method: WALD },
                 test: { name: 'z', value: wk.z, df: null, null_hypothesis: 'kappa = 0', alternative: 'two-sided', se_null: wk.se0 },
                 p: wk.p,
-                method:
-                  'Cohen (1968) weighted κ, agreement weights by category position; SE: Fleiss, Cohen & Everitt (1969); z test with the SE under H0',
+                method: 'Cohen (1968) weighted κ, agreement weights by category position; SE: Fleiss, Cohen & Everitt (1969); z test with the SE under H0',
                 parameters: { ...common, raters, weights: weightParam(spec, q) },
                 n: { cases: n, raters: 2 },
                 landisKoch: true,
@@ -231,7 +213,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
           test: { name: 'z', value: fc.z, df: null, null_hypothesis: 'kappa = 0', alternative: 'two-sided', se_null: fc.se0 },
           p: fc.p,
           method:
-            "Fleiss (1971) on the cases rated by all raters; SE for the CI: Gwet (2014) (irrCAC fleiss.kappa.raw); z test: SE under H0 of Fleiss, Nee & Landis (1979) (irr::kappam.fleiss)",
+            'Fleiss (1971) on the cases rated by all raters; SE for the CI: Gwet (2014) (irrCAC fleiss.kappa.raw); z test: SE under H0 of Fleiss, Nee & Landis (1979) (irr::kappam.fleiss)',
           parameters: { ...common, variant: 'complete_case' },
           n: { cases: fc.n, raters: fc.m },
           landisKoch: true,
@@ -247,8 +229,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
             ci: null,
             test: { name: 'z', value: c.z, df: null, null_hypothesis: 'kappa_j = 0', alternative: 'two-sided', se_null: c.se0 },
             p: c.p,
-            method:
-              'Fleiss (1971) κ for one category vs the rest, cases rated by all raters; SE √(2/(N m (m−1))) is valid under H0 only (no CI)',
+            method: 'Fleiss (1971) κ for one category vs the rest, cases rated by all raters; SE √(2/(N m (m−1))) is valid under H0 only (no CI)',
             parameters: { ...common, variant: 'complete_case', category: r.categories[j] },
             n: { cases: fc.n, raters: fc.m },
           }),
@@ -259,16 +240,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
     }
     if (R >= 2) {
       const fa = fwComplete ?? fleissFW(cc, identity, level);
-      stats.push(
-        fwEntry(
-          'fleiss_kappa',
-          fa,
-          "Fleiss' κ on all available ratings (Gwet 2014; irrCAC fleiss.kappa.raw)",
-          { ...common, variant: 'all_available' },
-          level,
-          R,
-        ),
-      );
+      stats.push(fwEntry('fleiss_kappa', fa, "Fleiss' κ on all available ratings (Gwet 2014; irrCAC fleiss.kappa.raw)", { ...common, variant: 'all_available' }, level, R));
       for (let j = 0; j < q; j++) {
         const fj = fleissFW(dichotomise(cc, j), weightMatrix('identity', 2), level);
         stats.push(
@@ -290,8 +262,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
         entry({
           id: 'light_kappa',
           value: lightKappas.reduce((s, x) => s + x, 0) / lightKappas.length,
-          method:
-            "Light (1971): mean of Cohen's κ over rater pairs, each pair on the cases both rated (irr::kappam.light on complete data). No closed-form SE: use a bootstrap",
+          method: "Light (1971): mean of Cohen's κ over rater pairs, each pair on the cases both rated (irr::kappam.light on complete data). No closed-form SE: use a bootstrap",
           parameters: { ...common, pairs: lightKappas.length, variant: 'pairwise_available' },
           n: { cases: r.nCases, raters: R },
           landisKoch: true,
@@ -312,9 +283,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
       );
     }
     // --- Gwet AC1, Brennan–Prediger ---
-    stats.push(
-      fwEntry('gwet_ac1', gwetAC(cc, identity, level), "Gwet's AC1 (Gwet 2008) on all available ratings (irrCAC gwet.ac1.raw)", { ...common }, level, R),
-    );
+    stats.push(fwEntry('gwet_ac1', gwetAC(cc, identity, level), "Gwet's AC1 (Gwet 2008) on all available ratings (irrCAC gwet.ac1.raw)", { ...common }, level, R));
     stats.push(
       fwEntry(
         'brennan_prediger',
@@ -345,13 +314,7 @@ export function categoricalAgreement(r: Ratings, opts: AgreementOptions = {}): R
   // --- Krippendorff ---
   if (q >= 2) {
     const metrics: AlphaMetric[] =
-      r.level === 'nominal'
-        ? ['nominal']
-        : r.level === 'ordinal'
-          ? ['nominal', 'ordinal']
-          : r.level === 'interval'
-            ? ['interval']
-            : ['interval', 'ratio'];
+      r.level === 'nominal' ? ['nominal'] : r.level === 'ordinal' ? ['nominal', 'ordinal'] : r.level === 'interval' ? ['interval'] : ['interval', 'ratio'];
     for (const metric of metrics) {
       const a = krippendorffAlpha(cc, metric, r.categoryValues, level);
       const inf = a.inference;

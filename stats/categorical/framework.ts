@@ -156,7 +156,7 @@ function kappaLike(cc: CaseCounts, wt: Weights, kind: PeKind, level: number): Fr
   for (let i = 0; i < n; i++) {
     const ri = totals[i];
     const pai = sumq[i] / den(ri);
-    let xi = (n / n2) * (pai - (ri >= 2 ? pe : 0)) / (1 - pe);
+    let xi = ((n / n2) * (pai - (ri >= 2 ? pe : 0))) / (1 - pe);
     if (kind !== 'bp') {
       let pei = 0;
       const o = i * q;
@@ -216,7 +216,7 @@ export function fleissPairFW(mat: Int32Array, R: number, a: number, b: number, t
   for (let c = 0; c < q; c++) {
     for (let d = 0; d < q; d++) {
       const pai = c === d ? 1 : 0;
-      let xi = (n / n2) * (pai - pe) / (1 - pe);
+      let xi = ((n / n2) * (pai - pe)) / (1 - pe);
       const pei = (c === d ? 2 * piw[c] : piw[c] + piw[d]) / 2;
       xi -= (2 * (1 - value) * (pei - pe)) / (1 - pe);
       dev[c * q + d] = (xi - value) ** 2;

@@ -35,8 +35,7 @@ export function weightMatrix(spec: WeightSpec, q: number): Weights {
   for (let k = 0; k < q; k++) {
     for (let l = 0; l < q; l++) {
       const diff = Math.abs(k - l);
-      w[k * q + l] =
-        spec === 'identity' ? (k === l ? 1 : 0) : spec === 'linear' ? 1 - diff / d : 1 - (diff * diff) / (d * d);
+      w[k * q + l] = spec === 'identity' ? (k === l ? 1 : 0) : spec === 'linear' ? 1 - diff / d : 1 - (diff * diff) / (d * d);
     }
   }
   return { q, name: spec, w, identity: spec === 'identity' || q === 1 };

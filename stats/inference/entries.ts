@@ -26,10 +26,7 @@ export function majorityJson(r: Ratings, v: VoteResult): Record<string, ParamVal
   return {
     rule: v.rule,
     tie_policy: v.ties,
-    method:
-      v.rule === 'plurality'
-        ? `most frequent answer per case (every rating counts); ties: ${v.ties}`
-        : `answer given by more than half of a case's ratings; ties: ${v.ties}`,
+    method: v.rule === 'plurality' ? `most frequent answer per case (every rating counts); ties: ${v.ties}` : `answer given by more than half of a case's ratings; ties: ${v.ties}`,
     counts: { resolved: v.counts.resolved, ties_unresolved: v.counts.tie, ties_broken: v.counts.tieBroken, no_majority: v.counts.noMajority, no_ratings: v.counts.noRatings },
     labels,
   };

@@ -71,7 +71,7 @@ export function extendReport(r: Ratings, base: (r: Ratings) => Report, opts: Ext
 
   const b = opts.bootstrap;
   if (b) {
-    const clusters = b.clusterByPatient ? opts.patient ?? null : null;
+    const clusters = b.clusterByPatient ? (opts.patient ?? null) : null;
     if (b.clusterByPatient && !clusters) throw new RangeError('clustering the bootstrap by patient needs the patient of each case');
     bootstrapEntries(
       report.statistics,

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { dawidSkene, softMajority, vote, mapClasses, type DsInput } from './index.ts';
 
 const fx = JSON.parse(readFileSync(new URL('../fixtures/inference/anesthesia-crowdkit.json', import.meta.url), 'utf8'));
-const csv = readFileSync(new URL('../fixtures/inference/anesthesia.csv', import.meta.url), 'utf8').trim().split('\n').slice(1);
+const csv = readFileSync(new URL('../fixtures/inference/anesthesia.csv', import.meta.url), 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1);
 
 function close(actual: number, expected: number, what: string): void {
   const tol = 1e-9 + 1e-9 * Math.abs(expected);
@@ -35,7 +38,10 @@ describe('Dawid–Skene against crowd-kit on Dawid & Skene (1979) anaesthesia da
     expect(Array.from(d.reader).filter((r) => r === 0).length).toBe(135);
   });
 
-  for (const [key, model] of [['dawid_skene', 'full'], ['one_coin', 'one-coin']] as const) {
+  for (const [key, model] of [
+    ['dawid_skene', 'full'],
+    ['one_coin', 'one-coin'],
+  ] as const) {
     for (const ref of fx[key]) {
       it(`${key}: ${ref.call} — priors, confusion, posterior, log-likelihood to 1e-9`, () => {
         const res = dawidSkene(d, { model, maxIter: ref.n_iter, tol: 0, floor: 1e-10 });
@@ -115,7 +121,23 @@ describe('majority / plurality vote', () => {
 describe('stringifyCompactArrays', () => {
   it('writes the same JSON value, primitive arrays on one line', async () => {
     const { stringifyCompactArrays } = await import('./json.ts');
-    const v = { a: [1, 2, null], b: { c: [[0.5, 0.5], [1, 0]], d: 'x', e: undefined }, f: [], g: [{ h: true }], m: [[1, null], ['],[', 2]] };
+    const v = {
+      a: [1, 2, null],
+      b: {
+        c: [
+          [0.5, 0.5],
+          [1, 0],
+        ],
+        d: 'x',
+        e: undefined,
+      },
+      f: [],
+      g: [{ h: true }],
+      m: [
+        [1, null],
+        ['],[', 2],
+      ],
+    };
     const s = stringifyCompactArrays(v);
     expect(JSON.parse(s)).toEqual(JSON.parse(JSON.stringify(v)));
     expect(s).toContain('"a": [1,2,null]');

@@ -118,7 +118,9 @@ export function linCcc(x: ArrayLike<number>, y: ArrayLike<number>, opts: { level
   if (k < 3) throw new RangeError(`Lin's CCC needs at least 3 complete pairs (got ${k})`);
   const xb = mean(a);
   const yb = mean(b);
-  let sxx = 0, syy = 0, sxy = 0;
+  let sxx = 0,
+    syy = 0,
+    sxy = 0;
   for (let i = 0; i < k; i++) {
     sxx += (a[i] - xb) ** 2;
     syy += (b[i] - yb) ** 2;
@@ -130,9 +132,7 @@ export function linCcc(x: ArrayLike<number>, y: ArrayLike<number>, opts: { level
   const sxyN = sxy / k;
   const p = (2 * sxyN) / (sx2 + sy2 + (yb - xb) ** 2);
   const u = (yb - xb) / Math.pow(sx2 * sy2, 0.25);
-  const se = Math.sqrt(
-    ((1 - r * r) * p * p * (1 - p * p)) / (r * r) + (2 * p ** 3 * (1 - p) * u * u) / r - (0.5 * p ** 4 * u ** 4) / (r * r),
-  ) / Math.sqrt(k - 2);
+  const se = Math.sqrt(((1 - r * r) * p * p * (1 - p * p)) / (r * r) + (2 * p ** 3 * (1 - p) * u * u) / r - (0.5 * p ** 4 * u ** 4) / (r * r)) / Math.sqrt(k - 2);
   const zq = qnorm(1 - (1 - level) / 2);
   const t = Math.log((1 + p) / (1 - p)) / 2;
   const set = se / (1 - p * p);

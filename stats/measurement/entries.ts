@@ -25,9 +25,7 @@ export interface MeasurementOptions {
 export function valueMatrix(r: Ratings): number[][] {
   const m = raterMatrix(r);
   const R = r.nRaters;
-  return Array.from({ length: r.nCases }, (_, i) =>
-    Array.from({ length: R }, (_, j) => (m[i * R + j] < 0 ? NaN : r.categoryValues[m[i * R + j]])),
-  );
+  return Array.from({ length: r.nCases }, (_, i) => Array.from({ length: R }, (_, j) => (m[i * R + j] < 0 ? NaN : r.categoryValues[m[i * R + j]])));
 }
 
 export function measurementEntries(r: Ratings, opts: MeasurementOptions = {}): { statistics: StatisticEntry[]; warnings: string[] } {
@@ -144,7 +142,12 @@ export function measurementEntries(r: Ratings, opts: MeasurementOptions = {}): {
           id: 'lin_ccc',
           value: c.value,
           se: c.se,
-          ci: { lower: c.ci[0], upper: c.ci[1], level, method: "Fisher z-transform of ρc with SE/(1 − ρc²), back-transformed (Lin 1989; DescTools::CCC ci = 'z-transform', epiR::epi.ccc)" },
+          ci: {
+            lower: c.ci[0],
+            upper: c.ci[1],
+            level,
+            method: "Fisher z-transform of ρc with SE/(1 − ρc²), back-transformed (Lin 1989; DescTools::CCC ci = 'z-transform', epiR::epi.ccc)",
+          },
           method: "Lin's (1989, 2000) concordance correlation coefficient, asymptotic SE (as DescTools::CCC)",
           parameters: { ...common, raters, pearson_r: c.r, bias_correction_factor: c.cb },
           n: { cases: c.n, raters: 2 },

@@ -88,7 +88,10 @@ export function anovaTwoWay(x: Float64Array, n: number, k: number): AnovaTable {
     rowMean[i] = s / k;
   }
   for (let j = 0; j < k; j++) colMean[j] /= n;
-  let ssr = 0, ssc = 0, sse = 0, ssw = 0;
+  let ssr = 0,
+    ssc = 0,
+    sse = 0,
+    ssw = 0;
   for (let i = 0; i < n; i++) ssr += (rowMean[i] - grand) ** 2;
   ssr *= k;
   for (let j = 0; j < k; j++) ssc += (colMean[j] - grand) ** 2;
@@ -191,15 +194,9 @@ export function iccFromAnova(a: AnovaTable, level = 0.95): IccResult[] {
   ): IccResult => ({ form, name, model, type, unit, value, F, df1, df2, p, ci, band: kooLiBand(value) });
 
   return [
-    mk('ICC1', 'ICC(1)', 'one-way random', 'absolute agreement', 'single', icc1, F1, d1n, d1d, p1, [
-      (F1L - 1) / (F1L + k - 1),
-      (F1U - 1) / (F1U + k - 1),
-    ]),
+    mk('ICC1', 'ICC(1)', 'one-way random', 'absolute agreement', 'single', icc1, F1, d1n, d1d, p1, [(F1L - 1) / (F1L + k - 1), (F1U - 1) / (F1U + k - 1)]),
     mk('ICC2', 'ICC(A,1)', 'two-way (random or mixed)', 'absolute agreement', 'single', icc2, F3, d3n, d3d, p3, [L2, U2]),
-    mk('ICC3', 'ICC(C,1)', 'two-way (random or mixed)', 'consistency', 'single', icc3, F3, d3n, d3d, p3, [
-      (F3L - 1) / (F3L + k - 1),
-      (F3U - 1) / (F3U + k - 1),
-    ]),
+    mk('ICC3', 'ICC(C,1)', 'two-way (random or mixed)', 'consistency', 'single', icc3, F3, d3n, d3d, p3, [(F3L - 1) / (F3L + k - 1), (F3U - 1) / (F3U + k - 1)]),
     mk('ICC1k', `ICC(${k})`, 'one-way random', 'absolute agreement', 'average', icc1k, F1, d1n, d1d, p1, [1 - 1 / F1L, 1 - 1 / F1U]),
     mk('ICC2k', `ICC(A,${k})`, 'two-way (random or mixed)', 'absolute agreement', 'average', icc2k, F3, d3n, d3d, p3, [L2k, U2k]),
     mk('ICC3k', `ICC(C,${k})`, 'two-way (random or mixed)', 'consistency', 'average', icc3k, F3, d3n, d3d, p3, [1 - 1 / F3L, 1 - 1 / F3U]),

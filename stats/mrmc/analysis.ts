@@ -58,7 +58,11 @@ export function mrmc(study: Study, opts: MrmcOptions = {}): MrmcDocument {
     },
     method:
       'Obuchowski–Rockette with Hillis (2007) denominator df; ' +
-      (covariance.kind === 'jackknife' ? 'jackknife' : covariance.kind === 'delong' ? 'DeLong' : `stratified bootstrap (${covariance.replicates} replicates, seed ${covariance.seed})`) +
+      (covariance.kind === 'jackknife'
+        ? 'jackknife'
+        : covariance.kind === 'delong'
+          ? 'DeLong'
+          : `stratified bootstrap (${covariance.replicates} replicates, seed ${covariance.seed})`) +
       ' covariance; DBM on normalised jackknife pseudovalues.',
     or,
     dbm,

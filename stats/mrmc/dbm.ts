@@ -82,9 +82,7 @@ export function dbmAnalysis(study: Study, theta: Float64Array, { jk, n: C }: { j
   for (let a = 0; a < T; a++) for (let k = 0; k < C; k++) sTC += (mTC[a * C + k] - mT[a] - mC[k] + grand) ** 2;
   for (let r = 0; r < R; r++) for (let k = 0; k < C; k++) sRC += (mRC[r * C + k] - mR[r] - mC[k] + grand) ** 2;
   for (let a = 0; a < T; a++)
-    for (let r = 0; r < R; r++)
-      for (let k = 0; k < C; k++)
-        sTRC += (y(a, r, k) - mTR[a * R + r] - mTC[a * C + k] - mRC[r * C + k] + mT[a] + mR[r] + mC[k] - grand) ** 2;
+    for (let r = 0; r < R; r++) for (let k = 0; k < C; k++) sTRC += (y(a, r, k) - mTR[a * R + r] - mTC[a * C + k] - mRC[r * C + k] + mT[a] + mR[r] + mC[k] - grand) ** 2;
   const df = { T: T - 1, R: R - 1, C: C - 1, TR: (T - 1) * (R - 1), TC: (T - 1) * (C - 1), RC: (R - 1) * (C - 1), TRC: (T - 1) * (R - 1) * (C - 1) };
   const ms = {
     T: df.T > 0 ? (R * C * sT) / df.T : NaN,

@@ -133,8 +133,7 @@ export function delongMatrix(foms: GroupFoms): Float64Array {
   if (!foms.components) throw new RangeError('DeLong covariance is defined for the empirical AUC only');
   const G = foms.components.length;
   const cov = new Float64Array(G * G);
-  for (let g = 0; g < G; g++)
-    for (let h = g; h < G; h++) cov[g * G + h] = cov[h * G + g] = delongCovariance(foms.components[g], foms.components[h]);
+  for (let g = 0; g < G; g++) for (let h = g; h < G; h++) cov[g * G + h] = cov[h * G + g] = delongCovariance(foms.components[g], foms.components[h]);
   return cov;
 }
 

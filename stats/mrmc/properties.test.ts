@@ -19,7 +19,7 @@ const studyArb = fc
   })
   .map(({ readers, cases, seed }) => {
     let x = seed >>> 0 || 1;
-    const rnd = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rnd = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const rows: StudyRow[] = [];
     for (let k = 0; k < cases; k++) {
       const truth = k < 2 ? 1 : k < 4 ? 0 : rnd() < 0.4 ? 1 : 0;
@@ -38,8 +38,18 @@ describe('properties', () => {
         if (!truth.includes(1) || !truth.includes(0)) return;
         const r = obs.map(([, v]) => v);
         const a = empiricalAuc(truth, r);
-        expect(empiricalAuc(truth, r.map((v) => Math.exp(v / 10)))).toBeCloseTo(a, 12);
-        expect(empiricalAuc(truth, r.map((v) => 3 * v ** 3 + 7))).toBeCloseTo(a, 12);
+        expect(
+          empiricalAuc(
+            truth,
+            r.map((v) => Math.exp(v / 10)),
+          ),
+        ).toBeCloseTo(a, 12);
+        expect(
+          empiricalAuc(
+            truth,
+            r.map((v) => 3 * v ** 3 + 7),
+          ),
+        ).toBeCloseTo(a, 12);
       }),
     );
   });

@@ -14,7 +14,9 @@ import type { CovMethod, Fom } from './fom.ts';
 const DIR = new URL('../fixtures/mrmc/', import.meta.url);
 
 export function loadStudy(name: string): Study {
-  const lines = readFileSync(new URL(`${name}.csv`, DIR), 'utf8').trim().split('\n');
+  const lines = readFileSync(new URL(`${name}.csv`, DIR), 'utf8')
+    .trim()
+    .split('\n');
   const rows: StudyRow[] = lines.slice(1).map((l, i) => {
     const [caseId, truth, arm, readerId, rating] = l.split(',');
     return { line: i + 2, caseId, truth: Number(truth), arm, readerId, rating: Number(rating) };

@@ -29,7 +29,13 @@ export function mrmcTable(doc: MrmcDocument): string {
   L.push('  reader-averaged FOM per arm:', ...arms(or.rrrc.arms));
   if (design.arms.length > 1) {
     L.push('', 'Fixed readers, random cases:', `    χ²(${or.frrc.df}) = ${f(or.frrc.chisq)}, p = ${pv(or.frrc.p)}`, ...diffs(or.frrc.differences), ...arms(or.frrc.arms));
-    L.push('', 'Random readers, fixed cases:', `    F(${or.rrfc.df1}, ${or.rrfc.df2}) = ${f(or.rrfc.F)}, p = ${pv(or.rrfc.p)}`, ...diffs(or.rrfc.differences), ...arms(or.rrfc.arms));
+    L.push(
+      '',
+      'Random readers, fixed cases:',
+      `    F(${or.rrfc.df1}, ${or.rrfc.df2}) = ${f(or.rrfc.F)}, p = ${pv(or.rrfc.p)}`,
+      ...diffs(or.rrfc.differences),
+      ...arms(or.rrfc.arms),
+    );
   }
   const c = or.components;
   L.push('', 'OR variance components (ANOVA estimates, may be negative):');
@@ -38,7 +44,9 @@ export function mrmcTable(doc: MrmcDocument): string {
   if (doc.dbm) {
     const d = doc.dbm.components;
     L.push('', 'DBM variance components (normalised jackknife pseudovalues):');
-    L.push(`    Var(R) ${f(d.varR, 6)}  Var(C) ${f(d.varC, 6)}  Var(T×R) ${f(d.varTR, 6)}  Var(T×C) ${f(d.varTC, 6)}  Var(R×C) ${f(d.varRC, 6)}  Var(T×R×C)+error ${f(d.varTRCError, 6)}`);
+    L.push(
+      `    Var(R) ${f(d.varR, 6)}  Var(C) ${f(d.varC, 6)}  Var(T×R) ${f(d.varTR, 6)}  Var(T×C) ${f(d.varTC, 6)}  Var(R×C) ${f(d.varRC, 6)}  Var(T×R×C)+error ${f(d.varTRCError, 6)}`,
+    );
   }
   return L.join('\n') + '\n';
 }

@@ -75,7 +75,12 @@ function prop(x: number, n: number): Est {
   return { value: x / n, lower, upper, n };
 }
 
-export function accuracyVsReference(ratings: readonly ReaderRating[], refs: readonly UnitReference[], threshold: number, analysis: ReferenceAnalysis = 'verified'): AccuracyVsReference {
+export function accuracyVsReference(
+  ratings: readonly ReaderRating[],
+  refs: readonly UnitReference[],
+  threshold: number,
+  analysis: ReferenceAnalysis = 'verified',
+): AccuracyVsReference {
   const ref = new Map(refs.map((r) => [r.unit, r]));
   const truthOf = (unit: string): 0 | 1 | null => {
     const r = ref.get(unit);

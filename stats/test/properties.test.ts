@@ -168,7 +168,14 @@ describe('ratings', () => {
     expect(Array.from(vars[1].ratings.code)).toEqual([1, 0, 0, 1]);
   });
   it('fromCodes equals fromColumns', () => {
-    const a = fromCodes({ categories: ['1', '2'], nCases: 2, nRaters: 2, caseIndex: Int32Array.of(1, 0, 0, 1), raterIndex: Int32Array.of(0, 0, 1, 1), code: Int32Array.of(1, 0, 0, 0) });
+    const a = fromCodes({
+      categories: ['1', '2'],
+      nCases: 2,
+      nRaters: 2,
+      caseIndex: Int32Array.of(1, 0, 0, 1),
+      raterIndex: Int32Array.of(0, 0, 1, 1),
+      code: Int32Array.of(1, 0, 0, 0),
+    });
     expect(Array.from(caseCounts(a).counts)).toEqual([2, 0, 1, 1]);
   });
 });

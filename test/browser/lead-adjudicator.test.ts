@@ -47,7 +47,10 @@ describe.skipIf(!hasChromium)('adjudicator and lead in the browser', () => {
     await page.getByRole('button', { name: 'Check and preview' }).click();
     await page.getByRole('button', { name: 'Import 2 cases' }).click();
     await page.waitForURL(/\/cases/);
-    await page.getByText(/2 cases imported|Imported 2/i).first().waitFor();
+    await page
+      .getByText(/2 cases imported|Imported 2/i)
+      .first()
+      .waitFor();
     await page.close();
   });
 });

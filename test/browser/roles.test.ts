@@ -24,18 +24,21 @@ describe.skipIf(!hasChromium)('demo accounts in the browser', () => {
     await page.close();
   });
 
-  it.each(['reader1@example.org', 'reader2@example.org', 'reader3@example.org', 'reader4@example.org'])('%s sees the Read tab only, and a lead page is refused with 403', async (email) => {
-    const page = await ctx.browser.newPage();
-    await signInAs(page, ctx.srv.url, email);
-    await page.getByRole('link', { name: 'Chest radiograph — pneumothorax' }).click();
-    await page.waitForURL('**/projects/chest-pneumothorax');
-    const tabs = await page.getByRole('navigation', { name: 'Project' }).getByRole('link').allTextContents();
-    expect(tabs).toEqual(['Overview', 'Read']);
-    const r = await page.goto(`${ctx.srv.url}/projects/chest-pneumothorax/members`);
-    expect(r?.status()).toBe(403);
-    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('You do not have access to this page');
-    await page.close();
-  });
+  it.each(['reader1@example.org', 'reader2@example.org', 'reader3@example.org', 'reader4@example.org'])(
+    '%s sees the Read tab only, and a lead page is refused with 403',
+    async (email) => {
+      const page = await ctx.browser.newPage();
+      await signInAs(page, ctx.srv.url, email);
+      await page.getByRole('link', { name: 'Chest radiograph — pneumothorax' }).click();
+      await page.waitForURL('**/projects/chest-pneumothorax');
+      const tabs = await page.getByRole('navigation', { name: 'Project' }).getByRole('link').allTextContents();
+      expect(tabs).toEqual(['Overview', 'Read']);
+      const r = await page.goto(`${ctx.srv.url}/projects/chest-pneumothorax/members`);
+      expect(r?.status()).toBe(403);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('You do not have access to this page');
+      await page.close();
+    },
+  );
 
   it('the adjudicator sees the Adjudicate tab', async () => {
     const page = await ctx.browser.newPage();

@@ -14,16 +14,27 @@ import { writePart10, SOP_CLASS } from '../../imaging/part10.ts';
 
 const SHOTS = path.resolve(import.meta.dirname, '../../test-results');
 // The production policy (helmet): wasm codecs need 'wasm-unsafe-eval', the decode worker worker-src.
-const CSP = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'self'";
 
 /** A 12-bit image whose left half stores 1000 and right half 3000, windowed 2000/4000 in its header. */
 function patternDicom(uidTail: string): Buffer {
-  const rows = 256, columns = 256;
+  const rows = 256,
+    columns = 256;
   const px = new Uint16Array(rows * columns);
   for (let y = 0; y < rows; y++) for (let x = 0; x < columns; x++) px[y * columns + x] = x < columns / 2 ? 1000 : 3000;
   const base = `1.2.826.0.1.3680043.10.1234.77.${uidTail}`;
   return writePart10(
-    { SOPClassUID: SOP_CLASS.DX, SOPInstanceUID: `${base}.1.1`, StudyInstanceUID: base, SeriesInstanceUID: `${base}.1`, Modality: 'DX', ViewPosition: 'PA', WindowCenter: 2000, WindowWidth: 4000 },
+    {
+      SOPClassUID: SOP_CLASS.DX,
+      SOPInstanceUID: `${base}.1.1`,
+      StudyInstanceUID: base,
+      SeriesInstanceUID: `${base}.1`,
+      Modality: 'DX',
+      ViewPosition: 'PA',
+      WindowCenter: 2000,
+      WindowWidth: 4000,
+    },
     { rows, columns, pixels: px, bitsStored: 12 },
   );
 }
@@ -57,7 +68,12 @@ async function greyAt(page: Page, x: number, y: number): Promise<number> {
 
 async function readout(page: Page, viewport: string) {
   const el = page.locator(`.tv-cell[data-viewport="${viewport}"] .tv-readout`);
-  const d = await el.evaluate((e) => ({ lower: (e as HTMLElement).dataset.lower, upper: (e as HTMLElement).dataset.upper, invert: (e as HTMLElement).dataset.invert, text: e.textContent }));
+  const d = await el.evaluate((e) => ({
+    lower: (e as HTMLElement).dataset.lower,
+    upper: (e as HTMLElement).dataset.upper,
+    invert: (e as HTMLElement).dataset.invert,
+    text: e.textContent,
+  }));
   return { lower: Number(d.lower), upper: Number(d.upper), invert: d.invert === 'true', text: d.text ?? '' };
 }
 
@@ -78,7 +94,8 @@ describe.skipIf(!hasChromium)('Cornerstone3D viewer', () => {
     await page.waitForURL(`${ctx.srv.url}/`);
     await openNextCase(page, ctx.srv.url, 'chest-pneumothorax');
     const box = (await page.locator('.tv-cell[data-viewport="PA"]').boundingBox())!;
-    const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+    const cx = box.x + box.width / 2,
+      cy = box.y + box.height / 2;
     const sample = async () => ({ left: await greyAt(page, cx - 25, cy), right: await greyAt(page, cx + 25, cy) });
 
     let r = await readout(page, 'PA');
@@ -219,10 +236,12 @@ describe.skipIf(!hasChromium)('Cornerstone3D viewer', () => {
     // which may be prefetched) and of those they have read (the demo's reader4 has read some);
     // any other case of the project is refused as if it did not exist.
     const others = await Promise.all(
-      ids.filter((id) => id !== mine).map(async (id) => {
-        const r = await reader.request.get(url(id));
-        return { id, status: r.status(), type: r.headers()['content-type'] };
-      }),
+      ids
+        .filter((id) => id !== mine)
+        .map(async (id) => {
+          const r = await reader.request.get(url(id));
+          return { id, status: r.status(), type: r.headers()['content-type'] };
+        }),
     );
     const refusedAll = others.filter((o) => o.status !== 200);
     expect(refusedAll.length).toBeGreaterThan(0);

@@ -12,7 +12,15 @@ const headers = (w: World, p: Parameters<typeof bearer>[1]) => bearer(w, p);
 const slug = (w: World) => ({ slug: w.project.slug });
 const kase = (w: World) => ({ slug: w.project.slug, caseId: w.kase.id });
 
-const api = (o: Partial<Expect>): Expect => ({ anonymous: 'login', admin: 'notfound', otherLead: 'notfound', lead: 'forbidden', reader: 'forbidden', adjudicator: 'forbidden', ...o });
+const api = (o: Partial<Expect>): Expect => ({
+  anonymous: 'login',
+  admin: 'notfound',
+  otherLead: 'notfound',
+  lead: 'forbidden',
+  reader: 'forbidden',
+  adjudicator: 'forbidden',
+  ...o,
+});
 const leadApi = api({ lead: 'ok' });
 
 export const entries: Record<string, Spec> = {
@@ -20,7 +28,12 @@ export const entries: Record<string, Spec> = {
   'api.v1.projects.tsx': { path: () => '/api/v1/projects', headers, loader: { ...all('ok'), anonymous: 'login' } },
   'api.v1.projects.$slug.cases.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/cases`, params: slug, headers, loader: leadApi, action: leadApi },
   // The world's case is assigned to nobody, so the reader may not see it (404), as in the reader page.
-  'api.v1.projects.$slug.cases.$caseId.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/cases/${w.kase.id}`, params: kase, headers, loader: api({ lead: 'ok', reader: 'notfound' }) },
+  'api.v1.projects.$slug.cases.$caseId.tsx': {
+    path: (w) => `/api/v1/projects/${w.project.slug}/cases/${w.kase.id}`,
+    params: kase,
+    headers,
+    loader: api({ lead: 'ok', reader: 'notfound' }),
+  },
   'api.v1.projects.$slug.cases.$caseId.reads.tsx': {
     path: (w) => `/api/v1/projects/${w.project.slug}/cases/${w.kase.id}/reads`,
     params: kase,
@@ -33,5 +46,10 @@ export const entries: Record<string, Spec> = {
   'api.v1.projects.$slug.truth.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/truth`, params: slug, headers, loader: leadApi },
   'api.v1.projects.$slug.agreement.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/agreement`, params: slug, headers, loader: leadApi },
   'api.v1.projects.$slug.export.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/export`, params: slug, headers, loader: leadApi },
-  'account_.tokens.tsx': { path: () => '/account/tokens', loader: { ...all('ok'), anonymous: 'login' }, action: { ...all('ok'), anonymous: 'login' }, form: () => ({ intent: 'create' }) },
+  'account_.tokens.tsx': {
+    path: () => '/account/tokens',
+    loader: { ...all('ok'), anonymous: 'login' },
+    action: { ...all('ok'), anonymous: 'login' },
+    form: () => ({ intent: 'create' }),
+  },
 };

@@ -8,7 +8,13 @@ const creators: Expect = { anonymous: 'login', admin: 'ok', lead: 'ok', otherLea
 export const entries: Record<string, Spec> = {
   'projects.$slug.cases._index.tsx': { path: p('/cases'), params: slug, loader: leadOnly },
   'projects.$slug.cases.import.tsx': { path: p('/cases/import'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'preview' }) },
-  'projects.$slug.reports.tsx': { path: p('/reports'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'test', rules: '{"name":"x","version":1,"findings":[{"finding":"a","phrases":["a"]}]}', report: 'no a' }) },
+  'projects.$slug.reports.tsx': {
+    path: p('/reports'),
+    params: slug,
+    loader: leadOnly,
+    action: leadOnly,
+    form: () => ({ intent: 'test', rules: '{"name":"x","version":1,"findings":[{"finding":"a","phrases":["a"]}]}', report: 'no a' }),
+  },
   'projects.$slug.cases.$caseId.tsx': {
     path: (w) => `/projects/${w.project.slug}/cases/${w.kase.id}`,
     params: (w) => ({ slug: w.project.slug, caseId: w.kase.id }),

@@ -16,7 +16,12 @@ const PROJECT = 'chest-pneumothorax';
 
 /** A session cookie from the sign-in form, as a browser would post it. */
 async function cookieFor(base: string, email: string): Promise<string> {
-  const r = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: base }, body: new URLSearchParams({ email, password: PASSWORD, redirectTo: '/' }) });
+  const r = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: base },
+    body: new URLSearchParams({ email, password: PASSWORD, redirectTo: '/' }),
+  });
   const c = r.headers.get('set-cookie');
   if (!c) throw new Error(`no session for ${email}: ${r.status}`);
   return c.split(';')[0];
@@ -77,7 +82,15 @@ describe.skipIf(!hasChromium)('security in the browser and at the edge', () => {
     const seen = await watch(page);
     await signInAs(page, ctx.srv.url, 'lead@example.org');
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-    for (const path of ['/', `/projects/${PROJECT}`, `/projects/${PROJECT}/cases`, `/projects/${PROJECT}/agreement`, `/projects/${PROJECT}/export`, `/projects/${PROJECT}/settings`, '/account']) {
+    for (const path of [
+      '/',
+      `/projects/${PROJECT}`,
+      `/projects/${PROJECT}/cases`,
+      `/projects/${PROJECT}/agreement`,
+      `/projects/${PROJECT}/export`,
+      `/projects/${PROJECT}/settings`,
+      '/account',
+    ]) {
       await page.goto(`${ctx.srv.url}${path}`);
       await page.waitForFunction(() => Boolean((window as unknown as { __remixRouter?: unknown }).__remixRouter));
       expect(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []), path).toEqual([]);
@@ -133,7 +146,12 @@ describe.skipIf(!hasChromium)('security in the browser and at the edge', () => {
     const nul = await get(`/projects/${PROJECT}%00x`);
     expect(nul.status).toBe(400);
     expect(await nul.text()).toContain('slug');
-    const post = await fetch(`${base}/projects/${PROJECT}/read`, { method: 'POST', redirect: 'manual', headers: { Cookie: cookie, Origin: 'null', Referer: `${base}/projects/${PROJECT}/read`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'x=1' });
+    const post = await fetch(`${base}/projects/${PROJECT}/read`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: cookie, Origin: 'null', Referer: `${base}/projects/${PROJECT}/read`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'x=1',
+    });
     expect(post.status).toBe(403);
     const g405 = await fetch(`${base}/api/v1/projects/${PROJECT}/next-case`);
     expect(g405.status).toBe(405);
@@ -144,10 +162,13 @@ describe.skipIf(!hasChromium)('security in the browser and at the edge', () => {
     // A chunked body over the limit (10 MB): a 413 with its status line, not a dropped connection.
     const status = await new Promise<number>((resolve, reject) => {
       const u = new URL(`${base}/login`);
-      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = http.request(
+        { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       const chunk = Buffer.alloc(1024 * 1024, 97);
       let i = 0;
@@ -213,7 +234,12 @@ describe.skipIf(!hasChromium)('security in the browser and at the edge', () => {
       const list = await (await fetch(`${base}/projects/${PROJECT}/read?_data=routes%2Fprojects.%24slug.read._index`, { headers: { Cookie: cookie } })).text();
       expect(list).not.toMatch(FORBIDDEN_KEYS);
       // The case they are reading now counts too: take one, so the probe never runs on nothing.
-      const taken = await fetch(`${base}/projects/${PROJECT}/read`, { method: 'POST', headers: { Cookie: cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+      const taken = await fetch(`${base}/projects/${PROJECT}/read`, {
+        method: 'POST',
+        headers: { Cookie: cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: '',
+        redirect: 'manual',
+      });
       const current = /\/read\/([0-9a-f-]{36})$/.exec(taken.headers.get('location') ?? '')?.[1];
       const listed = [...list.matchAll(/"caseId":"([0-9a-f-]{36})"/g)].map((m) => m[1]);
       const ids = [...new Set([...(current ? [current] : []), ...listed])].slice(0, 10);
@@ -243,7 +269,9 @@ describe.skipIf(!hasChromium)('security in the browser and at the edge', () => {
     it('errors do not tell a reader whether a case exists or who holds it', async () => {
       const base = ctx.srv.url;
       const cookie = await cookieFor(base, 'reader1@example.org');
-      const other = await fetch(`${base}/projects/${PROJECT}/cases?_data=routes%2Fprojects.%24slug.cases._index`, { headers: { Cookie: await cookieFor(base, 'lead@example.org') } });
+      const other = await fetch(`${base}/projects/${PROJECT}/cases?_data=routes%2Fprojects.%24slug.cases._index`, {
+        headers: { Cookie: await cookieFor(base, 'lead@example.org') },
+      });
       const anyCase = /"id":"([0-9a-f-]{36})"/.exec(await other.text())?.[1];
       expect(anyCase).toBeTruthy();
       const missing = '00000000-0000-4000-8000-000000000000';

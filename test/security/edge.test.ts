@@ -95,7 +95,10 @@ describe('creating projects', () => {
     const cookie = await sessionCookie(w.users.reader.email);
     const page = await invoke(projectsNew.loader as never, request('/projects/new', { cookie }), {});
     expect(page.status).toBe(200);
-    const audit = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'user.grant_project_creator'), eq(auditLog.target, w.users.reader.id)));
+    const audit = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'user.grant_project_creator'), eq(auditLog.target, w.users.reader.id)));
     expect(audit).toHaveLength(1);
     await invoke(adminUsers.action as never, request('/admin/users', { cookie: w.cookies.admin, form: { intent: 'disallow-projects', userId: w.users.reader.id } }), {});
   });
@@ -112,11 +115,22 @@ describe('malformed input is a 4xx naming what is wrong', () => {
   ])('%s → %i', (path, status) => expect(checkAddress(path)?.status).toBe(status));
 
   it('lets well-formed addresses through', () => {
-    for (const p of ['/projects/x/read/0b7c2b8e-2f1a-4c3b-9d7e-1a2b3c4d5e6f', '/projects/x/cases/import', '/projects/x/read', '/login?redirectTo=%2Fprojects', '/projects/x/export/csv']) expect(checkAddress(p)).toBeNull();
+    for (const p of [
+      '/projects/x/read/0b7c2b8e-2f1a-4c3b-9d7e-1a2b3c4d5e6f',
+      '/projects/x/cases/import',
+      '/projects/x/read',
+      '/login?redirectTo=%2Fprojects',
+      '/projects/x/export/csv',
+    ])
+      expect(checkAddress(p)).toBeNull();
   });
 
   it('names the form field holding a NUL byte', async () => {
-    const r = await invoke(projectsNew.action as never, request('/projects/new', { cookie: w.cookies.admin, form: { name: 'bad\u0000name', slug: 'ok-slug', template: 'binary' } }), {});
+    const r = await invoke(
+      projectsNew.action as never,
+      request('/projects/new', { cookie: w.cookies.admin, form: { name: 'bad\u0000name', slug: 'ok-slug', template: 'binary' } }),
+      {},
+    );
     expect(r.status).toBe(400);
     const body = await r.json();
     expect(body.errors.name[0]).toMatch(/"name" contains a NUL byte/);
@@ -175,7 +189,11 @@ describe('CSV formula cells', () => {
   it('the import preview warns about them', async () => {
     const text = 'case_id,patient_id,study_date,images\n=1+1,P1,2024-01-01,a.png\n';
     // The check runs as a background job: the form redirects to it, and its result carries the warning.
-    const r = await invoke(importPage.action as never, request(`/projects/${w.project.slug}/cases/import`, { cookie: w.cookies.lead, form: { intent: 'preview', text, format: 'auto', ratio: '70/15/15' } }), { slug: w.project.slug });
+    const r = await invoke(
+      importPage.action as never,
+      request(`/projects/${w.project.slug}/cases/import`, { cookie: w.cookies.lead, form: { intent: 'preview', text, format: 'auto', ratio: '70/15/15' } }),
+      { slug: w.project.slug },
+    );
     expect(r.status).toBe(302);
     const jobId = new URL(r.headers.get('Location')!, 'http://localhost').searchParams.get('job')!;
     await runJobNow({ jobId, db: t.db });
@@ -202,7 +220,11 @@ describe('text files must be UTF-8', () => {
     fd.set('ratio', '70/15/15');
     fd.set('text', '');
     fd.set('file', new File([Buffer.from([0x63, 0x61, 0x73, 0x65, 0x0a, 0xe9, 0x0a])], 'm.csv', { type: 'text/csv' }));
-    const req = new Request(`http://localhost:3000/projects/${w.project.slug}/cases/import`, { method: 'POST', body: fd, headers: { Cookie: w.cookies.lead!, 'x-truthline-client-ip': '127.0.0.1' } });
+    const req = new Request(`http://localhost:3000/projects/${w.project.slug}/cases/import`, {
+      method: 'POST',
+      body: fd,
+      headers: { Cookie: w.cookies.lead!, 'x-truthline-client-ip': '127.0.0.1' },
+    });
     const r = await invoke(importPage.action as never, req, { slug: w.project.slug });
     expect(r.status).toBe(400);
     expect((await r.json()).errors.file[0]).toMatch(/m\.csv is not valid UTF-8: line 2 has the byte 0xE9/);
@@ -235,13 +257,20 @@ describe('withdrawal', () => {
     expect(r.status, JSON.stringify(r)).toBe('applied');
     const [row] = await t.db.select().from(cases).where(eq(cases.id, c.id));
     expect(row.withdrawnAt).not.toBeNull();
-    const one = await call(apiCase.loader as never, apiRequest(`/api/v1/projects/${w.project.slug}/cases/${c.id}`, { token: w.tokens.lead }), { slug: w.project.slug, caseId: c.id });
+    const one = await call(apiCase.loader as never, apiRequest(`/api/v1/projects/${w.project.slug}/cases/${c.id}`, { token: w.tokens.lead }), {
+      slug: w.project.slug,
+      caseId: c.id,
+    });
     expect(one.status).toBe(404);
     expect(one.text).not.toContain(row.studyDate);
     let cursor: string | null = null;
     let found: any = null;
     do {
-      const page = await call(apiCases.loader as never, apiRequest(`/api/v1/projects/${w.project.slug}/cases?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { token: w.tokens.lead }), { slug: w.project.slug });
+      const page = await call(
+        apiCases.loader as never,
+        apiRequest(`/api/v1/projects/${w.project.slug}/cases?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { token: w.tokens.lead }),
+        { slug: w.project.slug },
+      );
       found ??= page.body.cases.find((x: { id: string }) => x.id === c.id);
       cursor = page.body.next_cursor;
     } while (cursor && !found);

@@ -48,7 +48,7 @@ describe('frozen machine versions', () => {
 });
 
 describe('the current machine and the workflow vocabulary', () => {
-  it('has exactly the vocabulary\'s states, each tagged as the vocabulary says', () => {
+  it("has exactly the vocabulary's states, each tagged as the vocabulary says", () => {
     const nodes = caseMachine.states as Record<string, { tags: string[] }>;
     expect(Object.keys(nodes).sort()).toEqual([...WORKFLOW_STATES].sort());
     for (const s of WORKFLOW_STATES) expect([...nodes[s].tags].sort(), s).toEqual([...STATE_TAGS[s]].sort());

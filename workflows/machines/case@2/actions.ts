@@ -1,16 +1,7 @@
 /** The machine's named actions: what each transition records and which effects it emits. */
 import { assertEvent } from 'xstate';
 import { disputedItems, RULES_VERSION } from './rules/agreement-rules.ts';
-import {
-  applyToSubject,
-  closeDiscordance,
-  closeWindow,
-  concerns,
-  foldEvidence,
-  mapEvidence,
-  windowCloseDay,
-  type EvidenceEntry,
-} from './rules/evidence-mapping.ts';
+import { applyToSubject, closeDiscordance, closeWindow, concerns, foldEvidence, mapEvidence, windowCloseDay, type EvidenceEntry } from './rules/evidence-mapping.ts';
 import { base } from './guards.ts';
 import {
   activeVotes,
@@ -182,7 +173,15 @@ export const withActions = base.extend({
         at: event.at,
       };
       const m = mapEvidence(context, entry);
-      enqueue.emit({ type: 'evidence.record', evidenceId: entry.id, kind: entry.kind, findingId: entry.findingId, resultCode: entry.resultCode, outcome: m.effect, reason: m.reason });
+      enqueue.emit({
+        type: 'evidence.record',
+        evidenceId: entry.id,
+        kind: entry.kind,
+        findingId: entry.findingId,
+        resultCode: entry.resultCode,
+        outcome: m.effect,
+        reason: m.reason,
+      });
       const subjectTruth = context.subjectTruth.map((s) => {
         if (!concerns(s, entry.findingId, context.referenceStandard.level)) return s;
         const r = applyToSubject(s, entry, m);
@@ -222,7 +221,9 @@ export const withActions = base.extend({
       const subjectTruth = context.subjectTruth.map((s) => {
         const r = closeWindow(s, w.onClose);
         if (r.changed) {
-          enqueue.emit(subjectWrite(context, r.next, 'follow_up_window', null, `the follow-up window (days ${w.startDays}–${w.endDays} after the study) closed without verifying evidence`));
+          enqueue.emit(
+            subjectWrite(context, r.next, 'follow_up_window', null, `the follow-up window (days ${w.startDays}–${w.endDays} after the study) closed without verifying evidence`),
+          );
         }
         return r.next;
       });

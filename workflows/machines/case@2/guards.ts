@@ -19,9 +19,7 @@ export const base = setup({
     needsMoreReads: ({ context }) => countedReads(context).length < neededReads(context),
     agreed: ({ context }) => context.evaluation?.agreed === true,
     extraReaderOnDisagreement: ({ context }) =>
-      context.truthPolicy.onDisagreement === 'extra_reader' &&
-      context.extraReads === 0 &&
-      !(context.evaluation?.disputes ?? []).some((d) => d.forceAdjudication),
+      context.truthPolicy.onDisagreement === 'extra_reader' && context.extraReads === 0 && !(context.evaluation?.disputes ?? []).some((d) => d.forceAdjudication),
     voteDecides: ({ context, event }) => {
       assertEvent(event, 'adjudication.decide');
       return tallyVotes(context, [...activeVotes(context), voteFromEvent(context, event)]).status === 'decided';

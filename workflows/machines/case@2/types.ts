@@ -117,7 +117,15 @@ export type Effect =
   | { type: 'review.close'; kind: 'exclusion'; outcome: 'excluded' | 'not_excluded'; reason: string; closedBy: string | null }
   | { type: 'review.close'; kind: 'discordance'; findingId: string | null; outcome: DiscordanceOutcome; reason: string; closedBy: string | null }
   /** Writes the evidence row (its date and text come from the command, outside the chain). */
-  | { type: 'evidence.record'; evidenceId: string; kind: EvidenceKind; findingId: string | null; resultCode: string | null; outcome: 'positive' | 'negative' | 'none'; reason: string }
+  | {
+      type: 'evidence.record';
+      evidenceId: string;
+      kind: EvidenceKind;
+      findingId: string | null;
+      resultCode: string | null;
+      outcome: 'positive' | 'negative' | 'none';
+      reason: string;
+    }
   /** A scheduled_events row at study date + `dayAfterStudy` days (00:00 UTC), once per case and event type. */
   | { type: 'schedule'; eventType: 'window.close'; dayAfterStudy: number }
   /** Withdrawal: identifying metadata, image references and free text purged; pending schedules cancelled. */

@@ -1,15 +1,7 @@
 /** Pure helpers of the case machine (also used by the runtime, assignment and verify) and `whyNot`. */
 import { applyResolution, disputedItems, evaluateReads, mode, type Evaluation } from '../../agreement-rules.ts';
 import { formItems, itemKey, type ReaderForm, type ReadValues } from '../../definition.ts';
-import {
-  DISCORDANCE_OUTCOMES,
-  EVIDENCE_RULES_VERSION,
-  expectationOf,
-  outcomeValue,
-  type EvidenceEntry,
-  type SubjectChange,
-  type SubjectTruth,
-} from '../../evidence-mapping.ts';
+import { DISCORDANCE_OUTCOMES, EVIDENCE_RULES_VERSION, expectationOf, outcomeValue, type EvidenceEntry, type SubjectChange, type SubjectTruth } from '../../evidence-mapping.ts';
 import type { CaseContext, CaseEvent, CaseInput, Effect, ReadEntry, TruthSubject, Vote } from './types.ts';
 
 /** The reads of this round that count: neither amended away nor late amendments. */
@@ -158,7 +150,7 @@ export function whyNot(ctx: CaseContext, ev: CaseEvent): string | null {
       if ((ev.pickReadId === undefined) === (ev.values === undefined)) return 'pick one read or enter a value (not both)';
       const disputed = ctx.evaluation ? disputedItems(ctx.evaluation) : [];
       if (ev.pickReadId !== undefined) {
-        if (!countedReads(ctx).some((r) => r.id === ev.pickReadId)) return 'the picked read is not one of this case\'s current reads';
+        if (!countedReads(ctx).some((r) => r.id === ev.pickReadId)) return "the picked read is not one of this case's current reads";
       } else {
         const missing = disputed.filter((item) => ev.values![item] === undefined);
         if (missing.length) return `answer every disputed item: ${missing.join(', ')} missing`;
@@ -179,7 +171,7 @@ export function whyNot(ctx: CaseContext, ev: CaseEvent): string | null {
     case 'evidence.record': {
       if (!ev.actorId) return 'evidence needs a lead who enters or imports it';
       if (ctx.evidence.some((e) => e.id === ev.evidenceId)) return 'this evidence is already recorded';
-      if (ev.findingId !== null && !ctx.findings.some((f) => f.id === ev.findingId)) return 'the finding is not one of this case\'s findings';
+      if (ev.findingId !== null && !ctx.findings.some((f) => f.id === ev.findingId)) return "the finding is not one of this case's findings";
       if (!Number.isInteger(ev.dayOffset)) return 'the evidence date is not a whole number of days from the study';
       return null;
     }

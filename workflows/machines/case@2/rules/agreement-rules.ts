@@ -56,8 +56,7 @@ export function policyProblems(form: ReaderForm, policy: TruthPolicy): string[] 
       if (field.kind !== 'ordinal') out.push(`${field.key}: ordinal_distance applies to ordinal fields only`);
       else {
         const values = field.options.map((o) => o.value);
-        for (const [a, b] of rule.thresholds)
-          if (!values.includes(a) || !values.includes(b)) out.push(`${field.key}: threshold ${a}|${b} names a value not on the scale`);
+        for (const [a, b] of rule.thresholds) if (!values.includes(a) || !values.includes(b)) out.push(`${field.key}: threshold ${a}|${b} names a value not on the scale`);
       }
     }
     if (rule.type === 'numeric_tolerance' && field.kind !== 'numeric') out.push(`${field.key}: numeric_tolerance applies to numeric fields only`);
@@ -229,9 +228,7 @@ export function applyResolution(form: ReaderForm, evaluation: Evaluation, resolu
       const disputedLabels = new Set(evaluation.disputes.filter((d) => d.item === item && d.label).map((d) => d.label!));
       const chosen = new Set(Array.isArray(answer) ? answer : []);
       const agreed = Array.isArray(out[item]) ? (out[item] as string[]) : [];
-      out[item] = field.options
-        .map((o) => o.value)
-        .filter((v) => (disputedLabels.has(v) ? chosen.has(v) : agreed.includes(v)));
+      out[item] = field.options.map((o) => o.value).filter((v) => (disputedLabels.has(v) ? chosen.has(v) : agreed.includes(v)));
     } else if (answer !== undefined) out[item] = answer;
     else delete out[item];
   }

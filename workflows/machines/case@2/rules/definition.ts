@@ -10,9 +10,7 @@
  */
 import { z } from 'zod';
 
-const key = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'use lowercase letters, digits and _; start with a letter');
+const key = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'use lowercase letters, digits and _; start with a letter');
 
 export const optionSchema = z.object({
   value: z.string().min(1),
@@ -98,9 +96,7 @@ export const mappingSchema = z.object({
    * discordance. When the first verifying evidence of a subject contradicts the expectation of its
    * consensus (BI-RADS 5 with a benign core biopsy), a discordance review opens instead of truth.
    */
-  expectation: z
-    .object({ field: key, positive: z.array(z.string().min(1)).default([]), negative: z.array(z.string().min(1)).default([]) })
-    .optional(),
+  expectation: z.object({ field: key, positive: z.array(z.string().min(1)).default([]), negative: z.array(z.string().min(1)).default([]) }).optional(),
 });
 export type Mapping = z.infer<typeof mappingSchema>;
 
@@ -125,9 +121,7 @@ export const truthPolicySchema = z.object({
   defaultRule: agreementRuleSchema.default({ type: 'unanimous' }),
   /** On disagreement: an adjudicator decides, or one more reader then majority ("2+1"). */
   onDisagreement: z.enum(['adjudicate', 'extra_reader']).default('adjudicate'),
-  adjudication: z
-    .object({ mode: z.enum(['single', 'panel']).default('single'), panelSize: z.number().int().min(1).default(1) })
-    .default({ mode: 'single', panelSize: 1 }),
+  adjudication: z.object({ mode: z.enum(['single', 'panel']).default('single'), panelSize: z.number().int().min(1).default(1) }).default({ mode: 'single', panelSize: 1 }),
   /** Cannot-assess reads on one case before the lead is asked to confirm exclusion. */
   cannotAssessLimit: z.number().int().min(1).default(2),
   followUpWindow: z
