@@ -1,0 +1,4 @@
+export * from './types.ts';
+export * from './geometry.ts';
+export * from './hungarian.ts';
+export * from './match.ts';
