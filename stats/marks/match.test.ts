@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { area, intersectionArea, iou, outline } from './geometry.ts';
 import { maxWeightMatching } from './hungarian.ts';
 import { matchLesions, matchTwo, pairScore } from './match.ts';
-import type { Mark } from './types.ts';
+import type { ImageRef, Mark } from './types.ts';
 
 const img = { sopInstanceUid: '1.2.3', frame: 1 };
-const pt = (id: string, x: number, y: number, image = img): Mark => ({ id, kind: 'point', image, points: [[x, y]] });
+const pt = (id: string, x: number, y: number, image: ImageRef = img): Mark => ({ id, kind: 'point', image, points: [[x, y]] });
 const box = (id: string, x0: number, y0: number, x1: number, y1: number): Mark => ({
   id,
   kind: 'box',

@@ -1,0 +1,3 @@
+export * from './study.ts';
+export * from './fom.ts';
+export * from './jafroc.ts';
