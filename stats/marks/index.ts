@@ -4,3 +4,4 @@ export * from './hungarian.ts';
 export * from './match.ts';
 export * from './rasterise.ts';
 export * from './staple.ts';
+export * from './agreement.ts';
