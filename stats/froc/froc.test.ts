@@ -167,3 +167,22 @@ describe('properties', () => {
     expect(d.or.rrrc.p).toBe(1);
   });
 });
+
+describe('frocSummary', () => {
+  it('gives per arm × reader FOMs and the all-marks operating point', async () => {
+    const { frocSummary } = await import('./summary.ts');
+    const s = buildFrocStudy({
+      cases: [
+        { id: 'n', lesions: 0 },
+        { id: 'a', lesions: 2 },
+      ],
+      readings: [
+        { arm: 'A', reader: 'r', caseId: 'n', nl: [2, 1], ll: [] },
+        { arm: 'A', reader: 'r', caseId: 'a', nl: [], ll: [3, null] },
+      ],
+    });
+    const [r] = frocSummary(s);
+    expect(r).toMatchObject({ arm: 'A', reader: 'r', llf: 0.5, nlf: 1, wAFROC: 0.5, AFROC: 0.5 });
+    // FP on the normal case is 2: the lesion rated 3 beats it (ψ = 1, weight ½), the unmarked one does not.
+  });
+});

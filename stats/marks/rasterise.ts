@@ -65,7 +65,8 @@ export function gridAround(marks: readonly Mark[], margin = 0): Grid {
   if (marks.length === 0) return { x0: 0, y0: 0, width: 0, height: 0 };
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const m of marks) {
-    const [a, b, c, d] = bounds(m.kind === 'point' ? (m.points as Poly) : outline(m));
+    // Boxes and ellipses by their corners (an ellipse's polygon reaches slightly beyond its box).
+    const [a, b, c, d] = bounds(m.kind === 'polygon' ? outline(m) : (m.points as Poly));
     x0 = Math.min(x0, a);
     y0 = Math.min(y0, b);
     x1 = Math.max(x1, c);

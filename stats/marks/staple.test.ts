@@ -128,3 +128,35 @@ describe('staple edge cases', () => {
     expect(() => staple([new Uint8Array(3), new Uint8Array(4)])).toThrow(/same size/);
   });
 });
+
+describe('stapleLesion', () => {
+  it('rasterises the outlines of a matched lesion around their union and runs STAPLE', async () => {
+    const { matchLesions } = await import('./match.ts');
+    const image = { url: 'x.png' };
+    const e = (id: string, x0: number, x1: number): Mark => ({
+      id,
+      kind: 'ellipse',
+      image,
+      points: [
+        [x0, 10],
+        [x1, 40],
+      ],
+    });
+    const m = matchLesions({
+      readers: [
+        { readerKey: 'A', marks: [e('a', 10, 40)] },
+        { readerKey: 'B', marks: [e('b', 12, 42)] },
+        { readerKey: 'C', marks: [e('c', 11, 38)] },
+      ],
+      rule: { minIoU: 0.5 },
+    });
+    const { stapleLesion } = await import('./staple.ts');
+    const s = stapleLesion(m.clusters[0], { margin: 5 });
+    expect(s.readers).toEqual(['A', 'B', 'C']);
+    expect(s.grid).toEqual({ x0: 5, y0: 5, width: 42, height: 40 });
+    const masks = m.clusters[0].marks.map((x) => rasterise(x.mark, s.grid));
+    expect(s.sensitivity).toEqual(staple(masks).sensitivity);
+    expect(s.consensusPixels).toBeGreaterThan(0);
+    expect(() => stapleLesion({ marks: [m.clusters[0].marks[0]] })).toThrow(/two outlines/);
+  });
+});

@@ -11,6 +11,9 @@
  *  - stops after the first iteration (from the second on) where every (Δp_j)² and (Δq_j)² ≤ 1e-14.
  * Specificity depends on how much background the grid holds (as in ITK): callers choose the grid.
  */
+import type { LesionCluster } from './match.ts';
+import { type Grid, gridAround, rasterise } from './rasterise.ts';
+
 export interface StapleOptions {
   maxIterations?: number;
   /** ITK's ConfidenceWeight, scaling the prior. */
@@ -109,4 +112,31 @@ export function staple(masks: readonly Uint8Array[], opts: StapleOptions = {}): 
     iterations: Math.min(iter, maxIt),
     converged,
   };
+}
+
+export interface LesionStaple extends StapleResult {
+  grid: Grid;
+  /** Reader of each mask, in the order of sensitivity / specificity. */
+  readers: string[];
+  /** Pixels in the consensus mask. */
+  consensusPixels: number;
+}
+
+/**
+ * STAPLE for the outlines of one lesion (matchLesions cluster): each reader's outline rasterised on
+ * the grid around all outlines widened by `margin` pixels (default 10; the background it adds is
+ * what specificity is measured on), points ignored. Needs ≥ 2 outlines.
+ */
+export function stapleLesion(lesion: Pick<LesionCluster, 'marks'>, opts: StapleOptions & { margin?: number } = {}): LesionStaple {
+  const outlines = lesion.marks.filter((x) => x.mark.kind !== 'point');
+  if (outlines.length < 2) throw new RangeError('STAPLE needs at least two outlines of the lesion');
+  const grid = gridAround(
+    outlines.map((x) => x.mark),
+    opts.margin ?? 10,
+  );
+  const r = staple(
+    outlines.map((x) => rasterise(x.mark, grid)),
+    opts,
+  );
+  return { ...r, grid, readers: outlines.map((x) => x.readerKey), consensusPixels: r.consensus.reduce((s, v) => s + v, 0) };
 }
