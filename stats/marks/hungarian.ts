@@ -14,6 +14,24 @@ export function maxWeightMatching(weight: (number | null)[][], m: number): Int32
   const n = weight.length;
   const out = new Int32Array(n).fill(-1);
   if (n === 0 || m === 0) return out;
+  // One row or one column (most images): the best admissible pair, lowest index on ties — what
+  // the general algorithm returns, without its allocations.
+  if (n === 1 || m === 1) {
+    let best = -Infinity;
+    let bi = -1;
+    let bj = -1;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < m; j++) {
+        const w = weight[i][j];
+        if (w !== null && w > best) {
+          best = w;
+          bi = i;
+          bj = j;
+        }
+      }
+    if (bi >= 0) out[bi] = bj;
+    return out;
+  }
   let maxW = 0;
   for (const row of weight) for (const w of row) if (w !== null) maxW = Math.max(maxW, Math.abs(w));
   // Bonus per matched pair exceeding any achievable difference in total weight.

@@ -296,4 +296,52 @@ describe('properties', () => {
       { numRuns: 300 },
     );
   });
+
+  it('three or four readers: one mark per reader per lesion, every pair within the rule, every mark once, input order irrelevant', () => {
+    const rule = { radiusPx: 8, minIoU: 0.3 };
+    fc.assert(
+      fc.property(fc.array(markArb('m'), { minLength: 3, maxLength: 4 }), (lists) => {
+        const readers = lists.map((marks, i) => ({ readerKey: `R${i}`, marks: marks.map((m) => ({ ...m, id: `${i}-${m.id}` })) }));
+        const r = matchLesions({ readers, rule });
+        for (const c of r.clusters) {
+          expect(new Set(c.foundBy).size).toBe(c.foundBy.length);
+          for (let i = 0; i < c.marks.length; i++) for (let j = i + 1; j < c.marks.length; j++) expect(pairScore(c.marks[i].mark, c.marks[j].mark, rule)).not.toBeNull();
+          expect([...c.foundBy, ...c.missedBy].sort()).toEqual(r.readers);
+        }
+        expect(r.clusters.flatMap((c) => c.marks.map((m) => m.mark.id)).sort()).toEqual(readers.flatMap((x) => x.marks.map((m) => m.id)).sort());
+        const shuffled = matchLesions({
+          readers: readers
+            .slice()
+            .reverse()
+            .map((x) => ({ ...x, marks: x.marks.slice().reverse() })),
+          rule,
+        });
+        expect(ids(shuffled)).toEqual(ids(r));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('maxWeightMatching fast path', () => {
+  it('one row or one column gives what the general algorithm gives (padding with a dead row/column)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }), { minLength: 1, maxLength: 6 }), (row) => {
+        const fast = maxWeightMatching([row], row.length);
+        // Two rows (the second never admissible) takes the general path.
+        const general = maxWeightMatching([row, row.map(() => null)], row.length);
+        expect(fast[0]).toBe(general[0]);
+        const col = maxWeightMatching(
+          row.map((w) => [w]),
+          1,
+        );
+        const colGeneral = maxWeightMatching(
+          row.map((w) => [w, null]),
+          2,
+        );
+        expect(Array.from(col)).toEqual(Array.from(colGeneral));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
