@@ -125,7 +125,7 @@ export interface OrOptions {
   frrcFloor?: boolean;
 }
 
-export function orAnalysis(study: Study, theta: Float64Array, cov: Float64Array, opts: OrOptions = {}): OrResult {
+export function orAnalysis(study: Pick<Study, 'arms' | 'readers'>, theta: Float64Array, cov: Float64Array, opts: OrOptions = {}): OrResult {
   const level = opts.level ?? 0.95;
   const floor = opts.frrcFloor ?? true;
   const { arms, readers } = study;
