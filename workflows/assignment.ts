@@ -286,7 +286,9 @@ export async function nextCaseForReader({
     // The reader's own open assignments (at most two) are never chosen again.
     const assign = async (slot: 'current' | 'next') => {
       const exclude = [current?.case_id, next?.case_id].filter((x): x is string => Boolean(x));
-      const c = study ? await takeStudyCase(tx, { projectId, userId, now, exclude, qualified: study.qualified }) : await takeCase(tx, { projectId, userId, email, now, from, exclude });
+      const c = study
+        ? await takeStudyCase(tx, { projectId, userId, now, exclude, qualified: study.qualified })
+        : await takeCase(tx, { projectId, userId, email, now, from, exclude });
       if (!c) return null;
       const expiresAt = new Date(now.getTime() + c.expiryHours * 3_600_000);
       const [row] = await tx.insert(assignments).values({ caseId: c.caseId, projectId, userId, role: 'reader', slot, orderKey: c.key, assignedAt: now, expiresAt }).returning();
@@ -386,6 +388,7 @@ export async function adjudicationQueueForUser({
           and not exists (select 1 from round_participants rp where rp.user_id = ${userId} and rp.case_id = cw.case_id
                           and (rp.role = 'reader' or rp.vote_batch = cw.vote_batch))
           and (${claims(sql`and a.user_id = ${userId}`)} > 0 or ${claims(sql``)} < cw.open_vote_slots)
+          and not exists (select 1 from study_units su where su.case_id = cw.case_id and su.kind <> 'study')
         order by cw.state_since, cw.case_id
         limit ${Math.max(1, Math.min(limit, 500))}
       ) q join ${caseWorkflows} cw2 on cw2.case_id = q.case_id

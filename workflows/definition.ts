@@ -162,9 +162,7 @@ export const studySchema = z
     /** Share of cases re-read blind by every reader of them, after a washout, for intra-reader agreement. */
     rereadShare: z.number().min(0).max(0.5).default(0),
     /** Calibration cases (known truth, never in statistics): optional qualification before study cases. */
-    qualification: z
-      .object({ item: z.string().min(1), minKappa: z.number().min(-1).max(1), minCases: z.number().int().min(1) })
-      .optional(),
+    qualification: z.object({ item: z.string().min(1), minKappa: z.number().min(-1).max(1), minCases: z.number().int().min(1) }).optional(),
     /** What a skip does: deferred (offered again after the session's other cases) or excluded for that reader. */
     skipRules: z
       .object({ image_quality: z.enum(SKIP_OUTCOMES), missing_series: z.enum(SKIP_OUTCOMES), conflict_of_interest: z.enum(SKIP_OUTCOMES) })

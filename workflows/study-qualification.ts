@@ -32,6 +32,6 @@ export async function readerQualification(tx: Tx, a: { projectId: string; userId
       if (mine !== null && truth !== null) pairs.push([mine, truth]);
     }
   const k = pairKappa(pairs);
-  const qualified = !q || (k.n >= q.minCases && ((k.kappa ?? (k.agreement === 1 ? 1 : -1)) >= q.minKappa));
+  const qualified = !q || (k.n >= q.minCases && (k.kappa ?? (k.agreement === 1 ? 1 : -1)) >= q.minKappa);
   return { ...k, required: Boolean(q), qualified, minKappa: q?.minKappa ?? null, minCases: q?.minCases ?? null };
 }

@@ -57,7 +57,14 @@ export async function firstStudyUnit(
         and (${a.qualified} or cur.kind = 'calibration')
         and cw.open_read_slots > 0
         and (select true from round_participants rp where rp.user_id = ${a.userId} and rp.case_id = cw.case_id limit 1) is null
-        ${a.exclude.length ? sql`and cw.case_id not in (${sql.join(a.exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
+        ${
+          a.exclude.length
+            ? sql`and cw.case_id not in (${sql.join(
+                a.exclude.map((id) => sql`${id}::uuid`),
+                sql`, `,
+              )})`
+            : sql``
+        }
         and cw.open_read_slots > ${a.othersClaims(sql`cw.case_id`)}
       order by m.skips, m.seq
       limit 1
@@ -117,7 +124,10 @@ export async function ensureReaderPlan(tx: Tx, a: { projectId: string; userId: s
     .from(projectMembers)
     .where(and(eq(projectMembers.projectId, a.projectId), eq(projectMembers.role, 'reader')))
     .orderBy(asc(projectMembers.createdAt), asc(projectMembers.userId));
-  const readerIndex = Math.max(0, readers.findIndex((r) => r.userId === a.userId));
+  const readerIndex = Math.max(
+    0,
+    readers.findIndex((r) => r.userId === a.userId),
+  );
   const unitRows = await tx
     .select({ caseId: studyUnits.caseId, sourceKey: studyUnits.sourceKey, kind: studyUnits.kind, arm: studyUnits.arm, block: studyUnits.block })
     .from(studyUnits)
@@ -126,7 +136,6 @@ export async function ensureReaderPlan(tx: Tx, a: { projectId: string; userId: s
     .orderBy(asc(cases.createdAt), asc(cases.id));
   const units: StudyUnit[] = unitRows.map((u, i) => ({ ...u, importOrder: i }));
   const plan = readerPlan({ projectId: a.projectId, userId: a.userId, readerIndex, design: a.design, units });
-  for (let i = 0; i < plan.length; i += 500)
-    await tx.insert(studyPlan).values(plan.slice(i, i + 500).map((p) => ({ projectId: a.projectId, userId: a.userId, ...p })));
+  for (let i = 0; i < plan.length; i += 500) await tx.insert(studyPlan).values(plan.slice(i, i + 500).map((p) => ({ projectId: a.projectId, userId: a.userId, ...p })));
   return plan.length;
 }

@@ -56,7 +56,19 @@ export function planSessions(design: StudyDesign, readerIndex: number, has: { ca
  * joining); units are all the study's reading units. Pure and deterministic: replaying it with
  * the same inputs gives the same rows.
  */
-export function readerPlan({ projectId, userId, readerIndex, design, units }: { projectId: string; userId: string; readerIndex: number; design: StudyDesign; units: StudyUnit[] }): PlanRow[] {
+export function readerPlan({
+  projectId,
+  userId,
+  readerIndex,
+  design,
+  units,
+}: {
+  projectId: string;
+  userId: string;
+  readerIndex: number;
+  design: StudyDesign;
+  units: StudyUnit[];
+}): PlanRow[] {
   const { group } = readerArrangement(design, readerIndex);
   const inMyBlock = (u: StudyUnit) => design.design !== 'split_plot' || u.block === group;
   const sessions = planSessions(design, readerIndex, { calibration: units.some((u) => u.kind === 'calibration'), rereads: units.some((u) => u.kind === 'reread') });
@@ -81,7 +93,8 @@ export function sessionOpensAt(lastReadOfPrevious: Date | null, washoutDays: num
 export function describeStudy(design: StudyDesign, counts: { readers: number; cases: number; calibration: number; rereads: number }): string[] {
   const arms = design.arms.map((a) => `${a.label}${a.aided ? ' (AI results shown)' : ''}`);
   const out: string[] = [];
-  if (design.design === 'fully_crossed') out.push(`Fully crossed: each of the ${counts.readers} readers reads each of the ${counts.cases} cases in every arm: ${arms.join(', then ')}.`);
+  if (design.design === 'fully_crossed')
+    out.push(`Fully crossed: each of the ${counts.readers} readers reads each of the ${counts.cases} cases in every arm: ${arms.join(', then ')}.`);
   else
     out.push(
       `Split-plot: the ${counts.readers} readers are split into ${design.groups} groups and the ${counts.cases} cases into ${design.groups} blocks; each group reads its own block in every arm: ${arms.join(', ')}.`,
@@ -96,8 +109,15 @@ export function describeStudy(design: StudyDesign, counts: { readers: number; ca
       ? `Each arm is one session. A reader's next session opens ${design.washoutDays} day${design.washoutDays === 1 ? '' : 's'} after their last read in the previous one, so two reads of a case are at least that far apart.`
       : 'One session.',
   );
-  out.push(design.order === 'random' ? "Each reader meets the cases in their own random order (seeded by project and reader, recorded, reproducible)." : 'Every reader meets the cases in import order.');
-  if (counts.rereads) out.push(`${counts.rereads} case${counts.rereads === 1 ? '' : 's'} (${Math.round(design.rereadShare * 100)}%) come back blind in a last session after the washout, for intra-reader agreement.`);
+  out.push(
+    design.order === 'random'
+      ? 'Each reader meets the cases in their own random order (seeded by project and reader, recorded, reproducible).'
+      : 'Every reader meets the cases in import order.',
+  );
+  if (counts.rereads)
+    out.push(
+      `${counts.rereads} case${counts.rereads === 1 ? '' : 's'} (${Math.round(design.rereadShare * 100)}%) come back blind in a last session after the washout, for intra-reader agreement.`,
+    );
   if (counts.calibration)
     out.push(
       `${counts.calibration} calibration case${counts.calibration === 1 ? '' : 's'} come first; readers see the known answer after submitting; they never count in any statistic.` +
