@@ -413,7 +413,8 @@ export async function skipStudyCase({
 }) {
   const d = getDb();
   const design = await getStudyDesign({ projectId });
-  if (!design) throw new AppError('invalid', 'this project is not a reader study');
+  // Not a study, or not a case the reader holds: reported alike (ids cannot be probed).
+  if (!design) throw new AppError('not_found', 'There is no such case in your queue.');
   const now = new Date(toIso(at));
   return d.transaction(async (tx) => {
     const [planRow] = await tx
