@@ -442,3 +442,12 @@ export async function skipStudyCase({
     return { outcome };
   });
 }
+
+/** Whether the case is a calibration case (its reader sees the known answer after the read). */
+export async function isCalibrationCase({ projectId, caseId }: { projectId: string; caseId: string }): Promise<boolean> {
+  const [u] = await getDb()
+    .select({ kind: studyUnits.kind })
+    .from(studyUnits)
+    .where(and(eq(studyUnits.caseId, caseId), eq(studyUnits.projectId, projectId)));
+  return u?.kind === 'calibration';
+}
