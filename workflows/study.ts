@@ -94,7 +94,7 @@ export function describeStudy(design: StudyDesign, counts: { readers: number; ca
   const arms = design.arms.map((a) => `${a.label}${a.aided ? ' (AI results shown)' : ''}`);
   const out: string[] = [];
   if (design.design === 'fully_crossed')
-    out.push(`Fully crossed: each of the ${counts.readers} readers reads each of the ${counts.cases} cases in every arm: ${arms.join(', then ')}.`);
+    out.push(`Fully crossed: each of the ${counts.readers} readers reads each of the ${counts.cases} cases in every arm: ${arms.join(' and ')}.`);
   else
     out.push(
       `Split-plot: the ${counts.readers} readers are split into ${design.groups} groups and the ${counts.cases} cases into ${design.groups} blocks; each group reads its own block in every arm: ${arms.join(', ')}.`,

@@ -36,7 +36,11 @@ export function StudyReaderStatus({ study }: { study: StudyReaderStatusView }) {
       </div>
       {p.opensAt ? (
         <p role="status" data-testid="washout">
-          Your next session opens on <strong>{when(p.opensAt)}</strong>. The pause (washout) keeps your reads of the same case in different arms apart.
+          Your next session opens on{' '}
+          <strong>
+            <time dateTime={p.opensAt}>{when(p.opensAt)}</time>
+          </strong>
+          . The pause (washout) keeps your reads of the same case in different arms apart.
         </p>
       ) : null}
       {calibrationDone ? (
