@@ -10,6 +10,7 @@ import {
   boolean,
   check,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -33,7 +34,10 @@ import {
   REVIEW_KINDS,
   REVIEW_OUTCOMES,
   SCHEDULED_STATUSES,
+  SKIP_OUTCOMES,
+  SKIP_REASONS,
   SPLITS,
+  STUDY_UNIT_KINDS,
   TRUTH_STATES,
 } from '../domain/vocabulary.ts';
 
@@ -130,6 +134,8 @@ export const projectVersions = pgTable(
     /** Evidence → reference standard. */
     mapping: jsonb('mapping').notNull(),
     truthPolicy: jsonb('truth_policy').notNull(),
+    /** The reader-study design (arms, washout, re-reads, calibration); null: not a study. */
+    study: jsonb('study'),
     note: text('note').notNull().default(''),
     createdBy: text('created_by').references(() => users.id),
     createdAt: createdAt(),
@@ -629,4 +635,101 @@ export const jobStaging = pgTable(
     row: jsonb('row').notNull(),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
+);
+
+// ── reader studies (issue 15; docs/decisions/study-0001-design.md) ──────────
+export const studyUnitKind = pgEnum('study_unit_kind', STUDY_UNIT_KINDS);
+export const skipReason = pgEnum('skip_reason', SKIP_REASONS);
+export const skipOutcome = pgEnum('skip_outcome', SKIP_OUTCOMES);
+
+/** A reading unit of a study: a case row read in one arm (or a re-read copy, or a calibration case). */
+export const studyUnits = pgTable(
+  'study_units',
+  {
+    caseId: uuid('case_id')
+      .primaryKey()
+      .references(() => cases.id),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    /** The clinical case the unit reads (the imported case id): arms and re-reads of one case share it. */
+    sourceKey: text('source_key').notNull(),
+    kind: studyUnitKind('kind').notNull(),
+    /** The arm's key from the study definition; null for calibration cases. */
+    arm: text('arm'),
+    /** Split-plot case block (0 in a fully crossed study). */
+    block: integer('block').notNull().default(0),
+    /** Calibration cases: the known answer and why. */
+    truth: jsonb('truth'),
+    explanation: text('explanation'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('study_units_source_key').on(t.projectId, t.sourceKey, t.kind, t.arm), index('study_units_project_idx').on(t.projectId, t.kind)],
+);
+
+/** Each reader's reading plan: their own seeded order of units, by session; recorded when first asked, so it replays. */
+export const studyPlan = pgTable(
+  'study_plan',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    seq: integer('seq').notNull(),
+    session: integer('session').notNull(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    kind: studyUnitKind('kind').notNull(),
+    arm: text('arm'),
+    /** The unit's key in this reader's seeded order (md5 of project, reader, session, case). */
+    orderKey: bigint('order_key', { mode: 'bigint' }).notNull(),
+    /** Days after the reader's last read of the previous session before this session opens. */
+    washoutDays: integer('washout_days').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId, t.seq] }), uniqueIndex('study_plan_unit').on(t.projectId, t.userId, t.caseId)],
+);
+
+/** A reader's skip of a unit, with the reason and what the study's rule made of it. */
+export const studySkips = pgTable(
+  'study_skips',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    reason: skipReason('reason').notNull(),
+    outcome: skipOutcome('outcome').notNull(),
+    note: text('note').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('study_skips_reader_idx').on(t.projectId, t.userId, t.caseId)],
+);
+
+/** AI model output per clinical case, shown to readers in aided arms only. */
+export const aiResults = pgTable(
+  'ai_results',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    sourceKey: text('source_key').notNull(),
+    modelName: text('model_name').notNull(),
+    modelVersion: text('model_version').notNull(),
+    score: doublePrecision('score').notNull(),
+    label: text('label').notNull(),
+    importedBy: text('imported_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('ai_results_case_model').on(t.projectId, t.sourceKey, t.modelName, t.modelVersion)],
 );

@@ -90,3 +90,19 @@ export const isUuid = (s: unknown): s is string => typeof s === 'string' && UUID
 /** Every id taken from a URL or a form: a malformed one is a clear "not found", never a database error. */
 export const uuidField = (message = 'not a valid id') => z.string().regex(UUID_RE, message);
 export const uuidSchema = uuidField();
+
+// ── reader studies (issue 15) ─────────────────────────────────────────────────
+/** What a reading unit of a study is: a (case, arm) read for the study, a blind re-read, or a calibration case. */
+export const STUDY_UNIT_KINDS = ['study', 'reread', 'calibration'] as const;
+export type StudyUnitKind = (typeof STUDY_UNIT_KINDS)[number];
+/** Why a reader skips a case; the study definition says which are deferred and which exclude. */
+export const SKIP_REASONS = ['image_quality', 'missing_series', 'conflict_of_interest'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
+  image_quality: 'Image quality too poor to read',
+  missing_series: 'Series or images missing',
+  conflict_of_interest: 'Conflict of interest',
+};
+export const SKIP_OUTCOMES = ['deferred', 'excluded'] as const;
+export type SkipOutcome = (typeof SKIP_OUTCOMES)[number];
+export const skipReasonSchema = z.enum(SKIP_REASONS);

@@ -15,6 +15,7 @@ import { mammographyDefinition, pneumothoraxDefinition } from './demo-projects.t
 import { startCaseWorkflow } from '../workflows/runtime.ts';
 import type { Tx } from '../db/client.ts';
 import { simulateDemoActivity, type DemoTruth } from './demo-activity.ts';
+import { seedDemoStudy } from './demo-study.ts';
 
 export const DEMO_PASSWORD = 'truthline-demo';
 export const DEMO_ACCOUNTS = [
@@ -158,6 +159,7 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
   });
   // Reads, adjudications and decisions go through the workflow runtime, as real ones would.
   if (opts.activity !== false) await simulateDemoActivity({ db, ids, truthByCase });
+  await seedDemoStudy({ db, ids, imgDir });
   return ids;
 }
 

@@ -19,6 +19,8 @@ import type { PersistedSnapshot } from './engine.ts';
 import { AppError, EventRefused } from '../domain/errors.ts';
 import { activeVotes, adjudicatorsOfRound, countedReads, neededReads, panelSize, readersOfRound, type CaseContext } from './machine.ts';
 import { readerStartKey } from './queue-columns.ts';
+import { ensureReaderPlan, firstStudyUnit, studyDesignOf } from './study-queue.ts';
+import { readerQualification } from './study-qualification.ts';
 import { toIso } from './runtime.ts';
 
 export type AssignmentView = {
@@ -191,6 +193,26 @@ async function takeCase(tx: Tx, a: { projectId: string; userId: string; email: s
   return null;
 }
 
+/** The study path of takeCase: the reader's plan, the claim re-checked under the row lock. */
+async function takeStudyCase(tx: Tx, a: { projectId: string; userId: string; now: Date; exclude: string[]; qualified: boolean }): Promise<Chosen | null> {
+  const exclude = [...a.exclude];
+  for (;;) {
+    const c = await firstStudyUnit(tx, { ...a, exclude, othersClaims: (id) => othersClaims(id, a.userId, a.now) });
+    if (!c) return null;
+    const rows = rowsOf<{ ok: boolean; hours: number }>(
+      await tx.execute(sql`
+        with released as (
+          update ${assignments} set status = 'expired', closed_at = ${a.now.toISOString()}::timestamptz
+          where case_id = ${c.caseId} and status = 'open' and expires_at <= ${a.now.toISOString()}::timestamptz returning 1)
+        select (cw.open_read_slots > ${othersClaims(sql`cw.case_id`, a.userId, a.now)}) as ok, (select count(*) from released) as released,
+          (cw.snapshot->'context'->'truthPolicy'->>'assignmentExpiryHours')::int as hours
+        from ${caseWorkflows} cw where cw.case_id = ${c.caseId}`),
+    );
+    if (rows[0]?.ok) return { caseId: c.caseId, key: c.key, expiryHours: Number(rows[0].hours) };
+    exclude.push(c.caseId);
+  }
+}
+
 /**
  * Returns the reader's current case in this project — the open one, else the reserved next one
  * promoted, else a new one — and makes sure one more is reserved next; null when nothing is
@@ -253,10 +275,20 @@ export async function nextCaseForReader({
     if (queue.cursorKey !== null && queue.cursorCase) from = { key: queue.cursorKey, caseId: queue.cursorCase };
     else from = { key: (await fixedOrder(tx, projectId)) ? MIN_KEY : readerStartKey(projectId, userId), caseId: NIL_UUID };
 
+    // A reader study: the reader walks their own recorded plan (sessions, washout, qualification).
+    const design = await studyDesignOf(tx, projectId);
+    let study: { qualified: boolean } | null = null;
+    if (design) {
+      await ensureReaderPlan(tx, { projectId, userId, design });
+      study = { qualified: design.qualification ? (await readerQualification(tx, { projectId, userId, design })).qualified : true };
+    }
+
     // The reader's own open assignments (at most two) are never chosen again.
     const assign = async (slot: 'current' | 'next') => {
       const exclude = [current?.case_id, next?.case_id].filter((x): x is string => Boolean(x));
-      const c = await takeCase(tx, { projectId, userId, email, now, from, exclude });
+      const c = study
+        ? await takeStudyCase(tx, { projectId, userId, now, exclude, qualified: study.qualified })
+        : await takeCase(tx, { projectId, userId, email, now, from, exclude });
       if (!c) return null;
       const expiresAt = new Date(now.getTime() + c.expiryHours * 3_600_000);
       const [row] = await tx.insert(assignments).values({ caseId: c.caseId, projectId, userId, role: 'reader', slot, orderKey: c.key, assignedAt: now, expiresAt }).returning();
@@ -356,6 +388,7 @@ export async function adjudicationQueueForUser({
           and not exists (select 1 from round_participants rp where rp.user_id = ${userId} and rp.case_id = cw.case_id
                           and (rp.role = 'reader' or rp.vote_batch = cw.vote_batch))
           and (${claims(sql`and a.user_id = ${userId}`)} > 0 or ${claims(sql``)} < cw.open_vote_slots)
+          and not exists (select 1 from study_units su where su.case_id = cw.case_id and su.kind <> 'study')
         order by cw.state_since, cw.case_id
         limit ${Math.max(1, Math.min(limit, 500))}
       ) q join ${caseWorkflows} cw2 on cw2.case_id = q.case_id

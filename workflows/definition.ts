@@ -4,7 +4,7 @@
  * One zod schema each: the lead's editor, the seed, the API and the workflows all parse with these.
  */
 import { z } from 'zod';
-import { DEFAULT_EVIDENCE_PRECEDENCE, evidenceKindSchema, WINDOW_CLOSE_STATES, type EvidenceKind } from '../domain/vocabulary.ts';
+import { DEFAULT_EVIDENCE_PRECEDENCE, evidenceKindSchema, SKIP_OUTCOMES, WINDOW_CLOSE_STATES, type EvidenceKind } from '../domain/vocabulary.ts';
 import { hangingProtocolSchema } from '../imaging/hanging-protocol.ts';
 
 const key = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'use lowercase letters, digits and _; start with a letter');
@@ -138,11 +138,55 @@ export const truthPolicySchema = z.object({
 });
 export type TruthPolicy = z.infer<typeof truthPolicySchema>;
 
+/** A study arm (modality): e.g. unaided, or aided by an AI model (its results shown to the reader). */
+export const studyArmSchema = z.object({ key, label: z.string().min(1), aided: z.boolean().default(false) });
+
+/**
+ * The reader-study design (issue 15; docs/decisions/study-0001-design.md). Each (case, arm) is its
+ * own reading unit with its own workflow, so agreement, adjudication and statistics stay per arm
+ * and the case machine is unchanged.
+ */
+export const studySchema = z
+  .object({
+    /** fully_crossed: every reader reads every case in every arm; split_plot: reader group g reads case block g. */
+    design: z.enum(['fully_crossed', 'split_plot']).default('fully_crossed'),
+    arms: z.array(studyArmSchema).min(1).max(4),
+    /** counterbalanced: reader i starts with arm i mod arms (rotated); fixed: everyone in the listed order. */
+    armOrder: z.enum(['counterbalanced', 'fixed']).default('counterbalanced'),
+    /** Split-plot: number of reader groups (= case blocks). */
+    groups: z.number().int().min(1).max(20).default(1),
+    /** Days between a reader's sessions (so two reads of one case in different arms are at least this far apart). */
+    washoutDays: z.number().int().min(0).max(365).default(28),
+    /** Each reader's own seeded random order (default) or the import order for everyone. */
+    order: z.enum(['random', 'fixed']).default('random'),
+    /** Share of cases re-read blind by every reader of them, after a washout, for intra-reader agreement. */
+    rereadShare: z.number().min(0).max(0.5).default(0),
+    /** Calibration cases (known truth, never in statistics): optional qualification before study cases. */
+    qualification: z.object({ item: z.string().min(1), minKappa: z.number().min(-1).max(1), minCases: z.number().int().min(1) }).optional(),
+    /** What a skip does: deferred (offered again after the session's other cases) or excluded for that reader. */
+    skipRules: z
+      .object({ image_quality: z.enum(SKIP_OUTCOMES), missing_series: z.enum(SKIP_OUTCOMES), conflict_of_interest: z.enum(SKIP_OUTCOMES) })
+      .default({ image_quality: 'deferred', missing_series: 'deferred', conflict_of_interest: 'excluded' }),
+    /** A deferred case skipped this many times is excluded for that reader. */
+    maxDeferrals: z.number().int().min(1).max(10).default(2),
+  })
+  .superRefine((s, ctx) => {
+    const keys = new Set<string>();
+    s.arms.forEach((a, i) => {
+      if (keys.has(a.key)) ctx.addIssue({ code: 'custom', path: ['arms', i, 'key'], message: `arm ${a.key} appears twice` });
+      keys.add(a.key);
+    });
+    if (s.design === 'split_plot' && s.groups < 2) ctx.addIssue({ code: 'custom', path: ['groups'], message: 'a split-plot design needs at least 2 reader groups' });
+  });
+export type StudyDesign = z.infer<typeof studySchema>;
+
 export const projectDefinitionSchema = z.object({
   readerForm: readerFormSchema,
   referenceStandard: referenceStandardSchema,
   mapping: mappingSchema,
   truthPolicy: truthPolicySchema,
+  /** Present when the project is a reader study. */
+  study: studySchema.optional(),
 });
 export type ProjectDefinition = z.infer<typeof projectDefinitionSchema>;
 

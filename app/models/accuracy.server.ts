@@ -17,6 +17,7 @@ import { projectDefinitionSchema, type Field, type ProjectDefinition } from '../
 import { accuracyVsReference, type AccuracyVsReference, type ReaderRating, type UnitReference } from '../../stats/roc/reader-accuracy.ts';
 import { buildStudy, mrmc, type MrmcDocument, type StudyRow } from '../../stats/mrmc/index.ts';
 import { agreementRatings, dashboardStamp } from './agreement.server.ts';
+import { countsInStatistics } from './study.server.ts';
 
 export const ACCURACY_CACHE_KEY = 'accuracy';
 const ACCURACY_SCHEMA = 3;
@@ -74,7 +75,7 @@ export async function computeAccuracy({ projectId, version, db }: { projectId: s
   if (!v) return null;
   const def = projectDefinitionSchema.parse({ readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy });
   const stamp = await dashboardStamp({ projectId, version, db: d });
-  const inVersion = and(eq(cases.projectId, projectId), eq(cases.projectVersion, version));
+  const inVersion = and(eq(cases.projectId, projectId), eq(cases.projectVersion, version), countsInStatistics(cases.id));
 
   const [counts] = await d
     .select({

@@ -25,6 +25,7 @@ import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, patients, projectVersions, reads, statsCache, truthLabels, users, workflowEvents } from '../../db/schema.ts';
 import { categoricalAgreement, extendReport, fromColumns, type Level, type Report, type StatisticEntry } from '../../stats/index.ts';
 import { formItems, projectDefinitionSchema, type Field, type ProjectDefinition } from '../../workflows/definition.ts';
+import { countsInStatistics } from './study.server.ts';
 
 export const CACHE_KEY = 'dashboard';
 /** Bump when the payload's shape changes: old cache rows are then recomputed. */
@@ -144,6 +145,7 @@ export async function agreementRatings({
         eq(cases.projectVersion, version),
         isNull(cases.withdrawnAt),
         eq(reads.source, 'reader'),
+        countsInStatistics(cases.id),
         sql`not exists (select 1 from ${reads} r2 where r2.supersedes_id = ${reads.id})`,
       ),
     )
@@ -361,7 +363,7 @@ export async function computeAgreement({ projectId, version, db }: Args): Promis
   const v = await resolveVersion(d, projectId, version);
   if (!v) return null;
   const stamp = await dashboardStamp({ projectId, version: v.version, db: d });
-  const scope = and(eq(cases.projectId, projectId), eq(cases.projectVersion, v.version), isNull(cases.withdrawnAt));
+  const scope = and(eq(cases.projectId, projectId), eq(cases.projectVersion, v.version), isNull(cases.withdrawnAt), countsInStatistics(cases.id));
   const [{ n }] = await d.select({ n: count() }).from(cases).where(scope);
   const byState = await d
     .select({ state: caseWorkflows.state, n: count() })

@@ -42,7 +42,13 @@ export async function getProjectVersion({ projectId, version }: { projectId: str
 }
 
 export function definitionOf(v: typeof projectVersions.$inferSelect): ProjectDefinition {
-  return projectDefinitionSchema.parse({ readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy });
+  return projectDefinitionSchema.parse({
+    readerForm: v.readerForm,
+    referenceStandard: v.referenceStandard,
+    mapping: v.mapping,
+    truthPolicy: v.truthPolicy,
+    study: v.study ?? undefined,
+  });
 }
 
 /** Counts for the overview. Readers get only their own numbers (blinding). */

@@ -17,14 +17,17 @@ import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
 import { useReaderKeys } from '~/components/use-reader-keys.ts';
 import { formItems } from '../../workflows/definition.ts';
+import { getReaderStudyCase, isCalibrationCase } from '~/models/study.server.ts';
+import { StudyCasePanel } from '~/components/study-case-panel.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Read a case — Truthline' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'reader');
   const view = await getReaderCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(notFoundAs404);
+  const study = await getReaderStudyCase({ projectId: project.id, caseId: view.case.id, userId: user.id });
   // A fresh id per page view: a double-submitted form records one read.
-  return json({ project: { slug: project.slug, name: project.name }, view, clientRequestId: randomUUID(), openedAt: Date.now() });
+  return json({ project: { slug: project.slug, name: project.name }, view, study, clientRequestId: randomUUID(), openedAt: Date.now() });
 }
 
 const envelope = z.object({
@@ -73,6 +76,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const r = await submitReaderRead({ projectId: project.id, caseId, userId: user.id, clientRequestId: env.data.clientRequestId, read, ip: clientIp(request) });
     const saved = r.status === 'duplicate' ? 'This read was already saved (the form was sent twice); it is recorded once.' : 'Read saved.';
     if (env.data.next === '0') return redirectWithFlash(base, { kind: 'success', message: saved });
+    // A calibration case stays on screen after the read, with its known answer (study-case-panel).
+    if (await isCalibrationCase({ projectId: project.id, caseId }))
+      return redirectWithFlash(`${base}/${caseId}`, { kind: 'success', message: `${saved} Here is the known answer.` });
     const next = await takeNextCase({ projectId: project.id, userId: user.id, signal: requestSignal(request) });
     if (!next) return redirectWithFlash(base, { kind: 'success', message: `${saved} No more cases are waiting for you.` });
     return redirectWithFlash(`${base}/${next.caseId}`, { kind: 'success', message: `${saved} Here is your next case.` });
@@ -82,7 +88,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ReadCase() {
-  const { project, view, clientRequestId, openedAt } = useLoaderData<typeof loader>();
+  const { project, view, study, clientRequestId, openedAt } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const nav = useNavigation();
   const submit = useSubmit();
@@ -122,6 +128,7 @@ export default function ReadCase() {
       <div className="reader-layout">
         <ImageViewer images={view.case.images} caseUrl={`/projects/${project.slug}/cases/${view.case.id}`} protocol={view.readerForm.hangingProtocol} apiRef={viewer} />
         <section className="panel" aria-label="Your read">
+          {study ? <StudyCasePanel study={study} slug={project.slug} caseId={view.case.id} onNext={onNext} /> : null}
           {errors?._form ? (
             <div className="flash flash-error" role="alert">
               {errors._form.join(' ')}

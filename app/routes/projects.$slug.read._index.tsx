@@ -7,6 +7,8 @@ import { getReaderProgress, listMyReads, takeNextCase } from '~/models/reading.s
 import { redirectWithFlash } from '~/flash.server.ts';
 import { errorMessage } from '~/lib/errors.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
+import { getReaderStudyStatus } from '~/models/study.server.ts';
+import { StudyReaderStatus } from '~/components/study-reader-status.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Reading queue — Truthline' }];
 const PAGE = 20;
@@ -14,11 +16,12 @@ const PAGE = 20;
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project, roles } = await requireProjectRole(request, params.slug, 'reader');
   const page = Math.max(1, Number(new URL(request.url).searchParams.get('page')) || 1);
-  const [progress, mine] = await Promise.all([
+  const [progress, mine, study] = await Promise.all([
     getReaderProgress({ projectId: project.id, userId: user.id }),
     listMyReads({ projectId: project.id, userId: user.id, limit: PAGE, offset: (page - 1) * PAGE }),
+    getReaderStudyStatus({ projectId: project.id, userId: user.id }),
   ]);
-  return json({ project: { slug: project.slug, name: project.name }, roles, progress, mine, page, pages: Math.max(1, Math.ceil(mine.total / PAGE)) });
+  return json({ project: { slug: project.slug, name: project.name }, roles, progress, mine, study, page, pages: Math.max(1, Math.ceil(mine.total / PAGE)) });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -34,7 +37,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ReadQueue() {
-  const { project, roles, progress, mine, page, pages } = useLoaderData<typeof loader>();
+  const { project, roles, progress, mine, study, page, pages } = useLoaderData<typeof loader>();
   const nav = useNavigation();
   const pct = progress.total ? Math.round((100 * progress.done) / progress.total) : 0;
   const resume = progress.open[0]?.caseId;
@@ -42,6 +45,7 @@ export default function ReadQueue() {
     <>
       <h1>{project.name}</h1>
       <ProjectNav slug={project.slug} roles={roles} />
+      {study ? <StudyReaderStatus study={study} /> : null}
       <section className="panel">
         <div className="row">
           <div>

@@ -1,0 +1,102 @@
+/**
+ * The demo reader study end to end in the browser (issue 15): two readers, fully crossed, two
+ * arms with a 28-day washout. Calibration cases first (known answer shown after the read), then
+ * session 1 in each reader's own order — one reader unaided, the other aided (counterbalanced):
+ * the AI panel appears only in the aided arm — then session 2 is withheld and the queue page
+ * says when it opens. That the arm-2 cases arrive once the washout is over is tested with the
+ * clock set in the event (test/study-design.test.ts): the browser server runs on the real clock.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { hasChromium, signInAs, useServerAndBrowser } from './harness.ts';
+
+const SLUG = 'reader-study-ai';
+
+describe.skipIf(!hasChromium)('reader study in the browser', () => {
+  const ctx = Object.assign(useServerAndBrowser(), { shots: {} as Record<string, boolean> });
+
+  /** Reads every case the reader is offered until the queue withholds the next one; returns what each case showed. */
+  async function readSession(page: Page, who: string) {
+    const base = ctx.srv.url;
+    await page.goto(`${base}/projects/${SLUG}/read`);
+    await page.getByRole('button', { name: 'Start the next case' }).click();
+    await page.waitForURL(/\/read\/[0-9a-f-]{36}$/);
+    const seen: { url: string; position: string; ai: boolean; calibration: boolean }[] = [];
+    for (let i = 0; i < 20; i++) {
+      if (!/\/read\/[0-9a-f-]{36}$/.test(new URL(page.url()).pathname)) break;
+      await page.getByTestId('study-panel').waitFor();
+      const position = (await page.getByTestId('study-panel').locator('strong').first().textContent()) ?? '';
+      const ai = (await page.getByTestId('ai-panel').count()) > 0;
+      const calibration = (await page.getByText('Calibration — not part of the study results').count()) > 0;
+      seen.push({ url: page.url(), position, ai, calibration });
+      if (ai && !ctx.shots.aided) {
+        await page.screenshot({ path: '/tmp/h15s-aided.png', fullPage: true });
+        ctx.shots.aided = true;
+      }
+      if (!ai && !calibration && !ctx.shots.unaided) {
+        await page.screenshot({ path: '/tmp/h15s-unaided.png', fullPage: true });
+        ctx.shots.unaided = true;
+      }
+      await page.getByRole('radio', { name: i % 3 === 0 ? /Present/ : /Absent/ }).click();
+      const before = page.url();
+      await page.getByRole('button', { name: 'Submit and next case' }).click();
+      if (calibration) {
+        // The same case stays, now with its known answer; then on to the next.
+        await page.getByTestId('calibration-answer').waitFor();
+        if (!ctx.shots.calibration) {
+          await page.screenshot({ path: '/tmp/h15s-calibration.png', fullPage: true });
+          ctx.shots.calibration = true;
+        }
+        await page.getByRole('button', { name: 'Next case' }).click();
+        await page.waitForURL((u) => u.toString() !== before);
+      } else await page.waitForURL((u) => u.toString() !== before);
+    }
+    expect(new URL(page.url()).pathname, `${who} ends on the queue page`).toBe(`/projects/${SLUG}/read`);
+    return seen;
+  }
+
+  it('two readers: calibration first, then one arm each (AI panel only when aided), the other arm withheld until the washout ends', async () => {
+    const results: Awaited<ReturnType<typeof readSession>>[] = [];
+    for (const who of ['reader1@example.org', 'reader2@example.org']) {
+      const page = await ctx.browser.newPage();
+      await signInAs(page, ctx.srv.url, who);
+      await page.waitForURL(`${ctx.srv.url}/`);
+      const seen = await readSession(page, who);
+      results.push(seen);
+      // 2 calibration cases, then the 8 cases of the first arm; the known answer never counted.
+      expect(seen.map((s) => s.calibration)).toEqual([true, true, ...Array(8).fill(false)]);
+      expect(seen.map((s) => s.position)).toEqual(seen.map((_, i) => `Case ${i + 1} of 20`));
+      const arms = new Set(seen.filter((s) => !s.calibration).map((s) => s.ai));
+      expect(arms.size, 'one arm per session').toBe(1);
+      // Session 2 is withheld: the queue page says when it opens (28 days after the last read).
+      const washout = page.getByTestId('washout');
+      await washout.waitFor();
+      const text = (await washout.textContent()) ?? '';
+      expect(text).toContain('Your next session opens on');
+      const opens = Date.parse((await washout.locator('time').getAttribute('datetime')) ?? '');
+      expect(Math.abs(opens - (Date.now() + 28 * 86_400_000))).toBeLessThan(2 * 3_600_000);
+      await expect(page.getByTestId('study-status').textContent()).resolves.toContain('10 of 20');
+      // Asking for a case anyway gives none.
+      await page.getByRole('button', { name: 'Start the next case' }).click();
+      await page.getByText('No case is waiting for you right now').waitFor();
+      if (who === 'reader1@example.org') await page.screenshot({ path: '/tmp/h15s-washout.png', fullPage: true });
+      await page.close();
+    }
+    // Counterbalanced: one reader started unaided, the other aided; the AI panel showed only in the aided arm.
+    const aidedFirst = results.map((seen) => seen.filter((s) => !s.calibration)[0].ai);
+    expect(aidedFirst.sort()).toEqual([false, true]);
+    // The two readers met the cases in different orders (the case pages differ position by position).
+    expect(results[0].filter((s) => !s.calibration).map((s) => s.url)).not.toEqual(results[1].filter((s) => !s.calibration).map((s) => s.url));
+
+    // The lead's summary: the design in plain words, both readers half-way, waiting for the washout.
+    const lead = await ctx.browser.newPage();
+    await signInAs(lead, ctx.srv.url, 'lead@example.org');
+    await lead.waitForURL(`${ctx.srv.url}/`);
+    await lead.goto(`${ctx.srv.url}/projects/${SLUG}/study`);
+    await lead.getByText('Fully crossed: each of the 2 readers reads each of the 8 cases in every arm').waitFor();
+    await lead.getByText('opens', { exact: false }).first().waitFor();
+    expect(await lead.locator('tbody tr').filter({ hasText: '10 of 20' }).count()).toBe(2);
+    await lead.screenshot({ path: '/tmp/h15s-summary.png', fullPage: true });
+    await lead.close();
+  }, 600_000);
+});
