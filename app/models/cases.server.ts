@@ -134,8 +134,8 @@ export async function listCases({ projectId, filters, pageSize = PAGE_SIZE, db }
   return { rows: out, total, page, pages, pageSize };
 }
 
-/** A case of this project (null when it is not one). */
-export async function getCase({ projectId, caseId, db }: { projectId: string; caseId: string; db?: Db }) {
+/** A case of this project (null when it is not one, or the id is malformed). Pages and the API share it. */
+export async function getCase({ projectId, caseId, db }: { projectId: string; caseId: string | undefined; db?: Db }) {
   if (!isUuid(caseId)) return null;
   const d = db ?? getDb();
   const [row] = await d
@@ -147,10 +147,12 @@ export async function getCase({ projectId, caseId, db }: { projectId: string; ca
       eventCount: caseWorkflows.eventCount,
       headHash: caseWorkflows.headHash,
       machineVersion: caseWorkflows.machineVersion,
+      // The project's blinding as this case's workflow pinned it (null before the case starts).
+      maskIdentities: sql<string | null>`${caseWorkflows.snapshot} #>> '{context,truthPolicy,blinding,maskReaderIdentities}'`,
     })
     .from(cases)
     .innerJoin(patients, eq(patients.id, cases.patientId))
     .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
     .where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
-  return row ?? null;
+  return row ? { ...row, maskIdentities: row.maskIdentities !== 'false' } : null;
 }
