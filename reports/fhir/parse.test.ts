@@ -44,7 +44,13 @@ describe('FHIR R4 evidence parsing', () => {
       path: 'entry[1].resource',
     });
     expect(r.items[0].text).toMatch(/^FINDINGS: Spiculated mass.*\nIMPRESSION: Invasive ductal carcinoma/s);
-    expect(r.items[1]).toMatchObject({ resource: 'Observation/obs-1', kind: 'pathology', date: '2024-04-01', patient: 'p2', codes: [{ code: '367647000', display: 'Fibroadenoma' }] });
+    expect(r.items[1]).toMatchObject({
+      resource: 'Observation/obs-1',
+      kind: 'pathology',
+      date: '2024-04-01',
+      patient: 'p2',
+      codes: [{ code: '367647000', display: 'Fibroadenoma' }],
+    });
   });
   it('NDJSON: good lines read, bad ones named by line, resource and path', () => {
     const r = parseFhir(fixture('bulk.ndjson'));
