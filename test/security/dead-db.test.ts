@@ -27,7 +27,7 @@ let token: string;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h18s-dead-db-'));
-  handle = await openDatabase({ dataDir: path.join(dir, 'pglite'), loadDataDir: new Blob([fs.readFileSync(dump)]), lock: false });
+  handle = await openDatabase({ dataDir: path.join(dir, 'pglite'), loadDataDir: new Blob([fs.readFileSync(dump!)]), lock: false });
   installDb(handle);
   f = await buildProject(handle.db, { definition: mammographyDefinition, cases: 1 });
   slug = (await handle.db.select({ slug: projects.slug }).from(projects).where(eq(projects.id, f.projectId)))[0].slug;
