@@ -56,6 +56,25 @@ export interface ParsedFhir {
 
 const ACCESSION = 'ACSN';
 const PATHOLOGY_CATEGORIES = new Set(['PAT', 'SP', 'CP', 'CG', 'OSL']);
+/**
+ * LOINC codes of pathology report observations (class PATH: Pathology study, final diagnosis,
+ * gross, microscopic, site of origin, relevant history, cytology study, comprehensive panel).
+ */
+const PATHOLOGY_LOINC = new Set(['11526-1', '22637-3', '22634-0', '22635-7', '22633-2', '22636-5', '33717-0', '60567-5']);
+const LOINC = 'http://loinc.org';
+
+/**
+ * What an Observation is evidence of: pathology when its category (HL7 v2-0074) or its LOINC code
+ * says so, a report when it is an imaging observation; anything else (vital signs, laboratory
+ * values, surveys…) is not evidence for imaging truth and is skipped, never taken for pathology.
+ */
+function observationKind(r: Observation): 'pathology' | 'report' | null {
+  const cats = (r.category ?? []).flatMap((c) => c.coding ?? []);
+  if (cats.some((x) => PATHOLOGY_CATEGORIES.has(x.code ?? ''))) return 'pathology';
+  if ((r.code?.coding ?? []).some((x) => x.system === LOINC && PATHOLOGY_LOINC.has(x.code ?? ''))) return 'pathology';
+  if (cats.some((x) => x.code === 'imaging')) return 'report';
+  return null;
+}
 const DICOM_UID = 'urn:dicom:uid';
 
 /** Parse a Bundle / resource JSON document or NDJSON text. */
@@ -231,6 +250,11 @@ function readReport(r: DiagnosticReport, line: number, path: string, studies: Ma
 
 function readObservation(r: Observation, line: number, path: string, out: ParsedFhir): void {
   const name = `Observation/${r.id ?? '(no id)'}`;
+  const kind = observationKind(r);
+  if (!kind) {
+    out.skipped['Observation (not pathology or imaging)'] = (out.skipped['Observation (not pathology or imaging)'] ?? 0) + 1;
+    return;
+  }
   const before = out.errors.length;
   const err = (p: string, message: string) => out.errors.push({ line, resource: name, path: at(path, p), message });
   if (!r.id) err('id', 'required (the provenance names the resource by id)');
@@ -252,7 +276,7 @@ function readObservation(r: Observation, line: number, path: string, out: Parsed
   out.items.push({
     resource: name,
     versionId: r.meta?.versionId ?? null,
-    kind: 'pathology',
+    kind,
     date: date!,
     patient: patientOf(r.subject),
     accessions,
