@@ -122,7 +122,15 @@ async function main() {
     const bad = checkAddress(req.originalUrl);
     if (bad) return refuse(req, res, bad.status, bad.status === 404 ? 'not_found' : 'bad_request', bad.message);
     if (
-      !originAllowed({ method: req.method, origin: req.headers.origin, referer: req.headers.referer, host: req.headers.host, protocol: req.protocol, appUrl: process.env.APP_URL })
+      !originAllowed({
+        method: req.method,
+        origin: req.headers.origin,
+        referer: req.headers.referer,
+        fetchSite: req.headers['sec-fetch-site'],
+        host: req.headers.host,
+        protocol: req.protocol,
+        appUrl: process.env.APP_URL,
+      })
     ) {
       return refuse(req, res, 403, 'forbidden', 'Refused: this request came from another site (Origin does not match).');
     }

@@ -8,13 +8,13 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { getDb } from '../db/index.ts';
 import { jobInputs } from '../db/schema.ts';
-import { TextFileDecoder } from '../app/lib/text-file.ts';
+import { TextFileDecoder } from '../formats/text-file.ts';
 
 export const CHUNK = 512 * 1024;
 
 /**
  * Stores text arriving in pieces (strings or UTF-8 bytes); returns its id and length in characters.
- * Bytes must be valid UTF-8 (app/lib/text-file.ts): otherwise nothing is kept and a TextFileError
+ * Bytes must be valid UTF-8 (formats/text-file.ts): otherwise nothing is kept and a TextFileError
  * names the line and byte of the first bad sequence; `name` names the file in its message.
  */
 export async function storeInput({

@@ -42,7 +42,16 @@ describe('status per finding', () => {
       ['pneumonia', 'not_mentioned'],
       ['cancer', 'not_mentioned'],
     ]);
-    expect(rows[1]).toEqual({ id: 'r1', finding: 'effusion', status: 'negated', rule: 'chest', version: 4, matched: 'pleural effusion', sentence: 'No pleural effusion.', trigger: 'no (negated, gennegex)' });
+    expect(rows[1]).toEqual({
+      id: 'r1',
+      finding: 'effusion',
+      status: 'negated',
+      rule: 'chest',
+      version: 4,
+      matched: 'pleural effusion',
+      sentence: 'No pleural effusion.',
+      trigger: 'no (negated, gennegex)',
+    });
   });
   it('phrases match whatever the spacing, line breaks and case', () => {
     expect(status('no   PLEURAL\n\teffusion', 'effusion')).toMatchObject({ status: 'negated', matched: 'PLEURAL effusion' });
@@ -94,7 +103,16 @@ describe('rules errors name the path', () => {
     [{ ...base, findings: [{ finding: 'a', patterns: ['(x'] }] }, /^findings\[0\]\.patterns\[0\]: invalid regex for finding "a"/],
     [{ ...base, findings: [{ finding: 'a', patterns: ['x*'] }] }, /^findings\[0\]\.patterns\[0\]: .*empty string/],
     [{ ...base, findings: [{ finding: 'a', phrases: ['...'] }] }, /^findings\[0\]\.phrases\[0\]: phrase "\.\.\." has no words$/],
-    [{ ...base, findings: [{ finding: 'a', phrases: ['a'] }, { finding: 'a', phrases: ['b'] }] }, 'findings[1].finding: duplicate finding "a" (first at findings[0])'],
+    [
+      {
+        ...base,
+        findings: [
+          { finding: 'a', phrases: ['a'] },
+          { finding: 'a', phrases: ['b'] },
+        ],
+      },
+      'findings[1].finding: duplicate finding "a" (first at findings[0])',
+    ],
     [{ ...base, triggers: { add: [{ phrase: 'x', kind: 'pseudo', for: [] }] } }, 'triggers.add[0].for: name at least one kind'],
   ])('%#', (doc, message) => {
     expect(err(doc)).toMatch(message);

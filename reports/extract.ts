@@ -95,7 +95,17 @@ export function analyze(rules: CompiledRules, text: string): MentionResult[] {
       const rs = reasons[k];
       if (sectionKind !== 'none' && !rs.some((r) => r.kind === sectionKind)) rs.push({ kind: sectionKind, why: `section ${heading!.toUpperCase()}` });
       const { status, other, hypothetical, why } = decide(rs);
-      out.push({ finding: m.finding, status, other, hypothetical, start: t.starts[m.start], end: t.ends[m.end - 1], sentenceStart: t.starts[a], sentenceEnd: t.ends[b - 1], trigger: why });
+      out.push({
+        finding: m.finding,
+        status,
+        other,
+        hypothetical,
+        start: t.starts[m.start],
+        end: t.ends[m.end - 1],
+        sentenceStart: t.starts[a],
+        sentenceEnd: t.ends[b - 1],
+        trigger: why,
+      });
     }
   }
   return out;
@@ -263,7 +273,13 @@ export function extractReport(rules: CompiledRules, id: string, text: string): F
     if (!m) return row;
     let sentence = collapse(text.slice(m.sentenceStart, m.sentenceEnd));
     if (sentence.length > MAX_SENTENCE) sentence = `${sentence.slice(0, MAX_SENTENCE - 1)}…`;
-    return { ...row, status: m.other ? 'not_mentioned' : m.status, matched: collapse(text.slice(m.start, m.end)), sentence, trigger: m.other ? `other experiencer: ${m.trigger}` : m.trigger };
+    return {
+      ...row,
+      status: m.other ? 'not_mentioned' : m.status,
+      matched: collapse(text.slice(m.start, m.end)),
+      sentence,
+      trigger: m.other ? `other experiencer: ${m.trigger}` : m.trigger,
+    };
   });
 }
 

@@ -44,7 +44,10 @@ const TriggerChanges = z
   .strictObject({
     add: z.array(TriggerSchema).optional().default([]),
     remove: z.array(nonEmpty).optional().default([]),
-    headings: z.array(z.strictObject({ heading: nonEmpty, kind: z.enum([...TRIGGER_KINDS, 'none']) })).optional().default([]),
+    headings: z
+      .array(z.strictObject({ heading: nonEmpty, kind: z.enum([...TRIGGER_KINDS, 'none']) }))
+      .optional()
+      .default([]),
   })
   .optional();
 

@@ -88,8 +88,7 @@ export function sentences(text: string, t: Tokens, headings: readonly Heading[])
     }
     const w = t.words[i];
     const endsSentence =
-      ((w === '.' || w === '!' || w === '?' || w === ';') && (i + 1 === n || t.starts[i + 1] > t.ends[i])) ||
-      (i + 1 < n && isBlankLine(text, t.ends[i], t.starts[i + 1]));
+      ((w === '.' || w === '!' || w === '?' || w === ';') && (i + 1 === n || t.starts[i + 1] > t.ends[i])) || (i + 1 < n && isBlankLine(text, t.ends[i], t.starts[i + 1]));
     if (endsSentence) {
       out.push([start, i + 1]);
       start = i + 1;

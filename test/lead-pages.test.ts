@@ -120,7 +120,7 @@ describe('reviews', () => {
   it('an exclusion is confirmed through exclusion.resolve, with a message; a missing reason is a 400 naming the field', async () => {
     const bad = await invoke(
       reviewsRoute.action as never,
-      request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: '' } }),
+      request(`/projects/${slug}/reviews`, { cookie, form: { clientRequestId: crypto.randomUUID(), intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: '' } }),
       { slug },
     );
     expect(bad.status).toBe(400);
@@ -129,7 +129,10 @@ describe('reviews', () => {
     expect(list.exclusions.rows.map((r: { caseId: string }) => r.caseId)).toEqual([f.caseIds[20]]);
     const ok = await invoke(
       reviewsRoute.action as never,
-      request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'image unreadable' } }),
+      request(`/projects/${slug}/reviews`, {
+        cookie,
+        form: { clientRequestId: crypto.randomUUID(), intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'image unreadable' },
+      }),
       { slug },
     );
     expect(ok.status).toBe(302);
@@ -138,7 +141,10 @@ describe('reviews', () => {
     expect(after.rows.map((r) => r.id)).toEqual([f.caseIds[20]]);
     const again = await invoke(
       reviewsRoute.action as never,
-      request(`/projects/${slug}/reviews`, { cookie, form: { intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'twice' } }),
+      request(`/projects/${slug}/reviews`, {
+        cookie,
+        form: { clientRequestId: crypto.randomUUID(), intent: 'exclusion', caseId: f.caseIds[20], decision: 'exclude', reason: 'twice' },
+      }),
       { slug },
     );
     // Already decided: a refusal by the case's state, not bad input.

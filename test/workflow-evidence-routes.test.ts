@@ -41,7 +41,7 @@ describe('evidence page', () => {
   it('400 with field errors; then records one result through the workflow and redirects with a flash', async () => {
     const bad = await invoke(
       evidenceRoute.action as never,
-      request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2024-02-30', finding: 'middle' } }),
+      request(path('evidence'), { cookie, form: { clientRequestId: crypto.randomUUID(), intent: 'record', kind: 'pathology', date: '2024-02-30', finding: 'middle' } }),
       { slug, caseId },
     );
     expect(bad.status).toBe(400);
@@ -50,7 +50,10 @@ describe('evidence page', () => {
     expect(errs.resultCode[0]).toMatch(/result code or the text/);
     const ok = await invoke(
       evidenceRoute.action as never,
-      request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2025-02-01', finding: 'left', resultCode: 'malignant', text: 'IDC' } }),
+      request(path('evidence'), {
+        cookie,
+        form: { clientRequestId: crypto.randomUUID(), intent: 'record', kind: 'pathology', date: '2025-02-01', finding: 'left', resultCode: 'malignant', text: 'IDC' },
+      }),
       { slug, caseId },
     );
     expect(ok.status).toBe(302);
@@ -63,17 +66,24 @@ describe('evidence page', () => {
   });
 
   it('withdraw: needs confirmation and a reason; then purges and the case leaves', async () => {
-    const bad = await invoke(withdrawRoute.action as never, request(path('withdraw'), { cookie, form: { reason: 'consent withdrawn' } }), { slug, caseId });
+    const bad = await invoke(withdrawRoute.action as never, request(path('withdraw'), { cookie, form: { clientRequestId: crypto.randomUUID(), reason: 'consent withdrawn' } }), {
+      slug,
+      caseId,
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).errors.confirm[0]).toMatch(/Tick the box/);
-    const ok = await invoke(withdrawRoute.action as never, request(path('withdraw'), { cookie, form: { reason: 'consent withdrawn', confirm: 'yes' } }), { slug, caseId });
+    const ok = await invoke(
+      withdrawRoute.action as never,
+      request(path('withdraw'), { cookie, form: { clientRequestId: crypto.randomUUID(), reason: 'consent withdrawn', confirm: 'yes' } }),
+      { slug, caseId },
+    );
     expect(ok.status).toBe(302);
     const [c] = await t.db.select().from(cases).where(eq(cases.id, caseId));
     expect(c.withdrawnAt).not.toBeNull();
     expect(c.externalId).toBeNull();
     const again = await invoke(
       evidenceRoute.action as never,
-      request(path('evidence'), { cookie, form: { intent: 'record', kind: 'pathology', date: '2025-02-01', resultCode: 'benign' } }),
+      request(path('evidence'), { cookie, form: { clientRequestId: crypto.randomUUID(), intent: 'record', kind: 'pathology', date: '2025-02-01', resultCode: 'benign' } }),
       { slug, caseId },
     );
     expect(again.status).toBe(409);

@@ -68,7 +68,14 @@ describe('FHIR import', () => {
   });
 
   it('patient + date matching several cases is refused, asking for an accession', async () => {
-    const obs = { resourceType: 'Observation', id: 'o9', subject: { reference: `Patient/${pseudonym}` }, effectiveDateTime: '2024-01-15', valueString: 'Benign.' };
+    const obs = {
+      resourceType: 'Observation',
+      id: 'o9',
+      code: { coding: [{ system: 'http://loinc.org', code: '22637-3' }] },
+      subject: { reference: `Patient/${pseudonym}` },
+      effectiveDateTime: '2024-01-15',
+      valueString: 'Benign.',
+    };
     const p = await previewFhirImport({ projectId: f.projectId, text: JSON.stringify(obs, null, 1), db: t.db });
     expect(p.errors.map((x) => formatFhirError(x))).toEqual([`Observation/o9 subject: matches 3 cases (patient ${pseudonym} on 2024-01-15); give an accession number`]);
   });

@@ -286,11 +286,13 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
     const row = await lockWorkflow(tx, args.caseId);
     // Idempotency: checked after the lock, so a concurrent repeat waits and then sees the first.
     const [dup] = await tx
-      .select({ caseId: workflowEvents.caseId, seq: workflowEvents.seq, payload: workflowEvents.payload })
+      .select({ caseId: workflowEvents.caseId, seq: workflowEvents.seq, payload: workflowEvents.payload, actorId: workflowEvents.actorId, type: workflowEvents.type })
       .from(workflowEvents)
       .where(eq(workflowEvents.clientRequestId, args.clientRequestId));
     if (dup) {
-      if (dup.caseId !== args.caseId) throw new AppError('conflict', 'this client request id was already used for another case');
+      // A repeat only for the same case, person and command; anything else is another request.
+      if (dup.caseId !== args.caseId || dup.actorId !== (args.actorId ?? null) || dup.type !== cmd.type)
+        throw new AppError('conflict', 'this client request id was already used for another request (another case, person or action): use a new id');
       const { readId, evidenceId } = dup.payload as { readId?: string; evidenceId?: string };
       return { status: 'duplicate' as const, seq: dup.seq, state: row.state, ...(readId ? { readId } : {}), ...(evidenceId ? { evidenceId } : {}), effects: [] };
     }

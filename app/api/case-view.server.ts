@@ -6,9 +6,12 @@
  */
 import type { z } from 'zod';
 import { getReaderCase } from '../models/reading.server.ts';
+import { getCase } from '../models/cases.server.ts';
+import { visibleReads } from '../models/cases-reads.server.ts';
+import { currentTruth } from '../models/truth.server.ts';
+import { readToJson, truthByCase } from './serialisers.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { ApiProjectAccess } from './auth.server.ts';
-import { caseInProject, readsOfCase, truthOfCases } from './data.server.ts';
 import { ApiError } from './http.server.ts';
 import type { caseDetailSchema } from './schemas.ts';
 
@@ -16,13 +19,13 @@ type CaseDetail = z.infer<typeof caseDetailSchema>;
 
 export async function caseView({ access, caseId }: { access: ApiProjectAccess; caseId: string | undefined }): Promise<CaseDetail> {
   const notFound = new ApiError('not_found', 'There is no such case in this project, or it is not visible to you.');
-  const kase = await caseInProject({ projectId: access.project.id, caseId });
+  const kase = await getCase({ projectId: access.project.id, caseId });
   if (!kase) throw notFound;
   const c = kase.c;
   // Consent withdrawn: neither the patient, the study date nor any read is served again.
   if (c.withdrawnAt) throw new ApiError('not_found', 'This case was withdrawn from the project; its data is no longer served.');
   if (access.roles.includes('lead')) {
-    const truth = await truthOfCases({ caseIds: [c.id], history: false });
+    const truth = truthByCase([c.id], await currentTruth({ caseIds: [c.id] }));
     return {
       case: {
         id: c.id,
@@ -36,7 +39,7 @@ export async function caseView({ access, caseId }: { access: ApiProjectAccess; c
       },
       state: kase.state ?? null,
       revealed: true,
-      reads: await readsOfCase({ caseId: c.id, viewerId: access.user.id, scope: 'all', mask: false }),
+      reads: (await visibleReads({ caseId: c.id, viewerId: access.user.id, scope: 'all', mask: false })).map(readToJson),
       truth: truth.get(c.id) ?? [],
     };
   }
@@ -48,12 +51,11 @@ export async function caseView({ access, caseId }: { access: ApiProjectAccess; c
     throw e;
   }
   const revealed = view.revealed !== null;
-  const mask = kase.context?.truthPolicy.blinding.maskReaderIdentities ?? true;
   return {
     case: { id: c.id, study_date: view.case.studyDate, modality: view.case.modality, body_part: view.case.bodyPart, images: view.case.images },
     state: revealed ? (kase.state ?? null) : null,
     revealed,
-    reads: await readsOfCase({ caseId: c.id, viewerId: access.user.id, scope: revealed ? 'all' : 'own', mask }),
-    truth: revealed ? ((await truthOfCases({ caseIds: [c.id], history: false })).get(c.id) ?? []) : null,
+    reads: (await visibleReads({ caseId: c.id, viewerId: access.user.id, scope: revealed ? 'all' : 'own', mask: kase.maskIdentities })).map(readToJson),
+    truth: revealed ? (truthByCase([c.id], await currentTruth({ caseIds: [c.id] })).get(c.id) ?? []) : null,
   };
 }

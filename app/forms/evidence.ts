@@ -1,7 +1,10 @@
 /** The lead's evidence and withdrawal forms: one schema each, parsed on both sides. */
 import { z } from 'zod';
 
-import { evidenceKindSchema } from '../../domain/vocabulary.ts';
+import { evidenceKindSchema, uuidField } from '../../domain/vocabulary.ts';
+
+/** Minted by the page's loader: a double submit of the same page is one request (the runtime's idempotency). */
+export const requestIdField = uuidField('The form is out of date: reload the page');
 
 const isoDate = z
   .string()
@@ -15,6 +18,7 @@ const isoDate = z
 export const evidenceFormSchema = z
   .object({
     intent: z.literal('record'),
+    clientRequestId: requestIdField,
     /** A finding key, or empty for the whole case. */
     finding: z
       .string()
@@ -39,6 +43,7 @@ export const evidenceFormSchema = z
   .refine((d) => d.resultCode || d.text, { message: 'Enter a result code or the text of the result', path: ['resultCode'] });
 
 export const withdrawFormSchema = z.object({
+  clientRequestId: requestIdField,
   reason: z.string().trim().min(3, 'Give the reason (for example: consent withdrawn)').max(4000, 'At most 4000 characters'),
   confirm: z.literal('yes', { message: 'Tick the box to confirm that identifying data will be purged' }),
 });

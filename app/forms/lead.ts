@@ -1,6 +1,7 @@
 /** Forms of the lead's pages (one schema per form, shared by client and server), and constants their components need. */
 import { z } from 'zod';
 import { DISCORDANCE_OUTCOMES, uuidField } from '../../domain/vocabulary.ts';
+import { requestIdField } from './evidence.ts';
 
 import { STATE_LABEL as WORKFLOW_STATE_LABEL, WORKFLOW_STATES } from '../../domain/workflow-states.ts';
 
@@ -32,6 +33,7 @@ export const importFormSchema = z.object({
 
 export const exclusionSchema = z.object({
   intent: z.literal('exclusion'),
+  clientRequestId: requestIdField,
   caseId: uuidField('Unknown case'),
   decision: z.enum(['exclude', 'keep'], { message: 'Choose whether to exclude the case' }),
   reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
@@ -39,6 +41,7 @@ export const exclusionSchema = z.object({
 
 export const reopenSchema = z.object({
   intent: z.literal('reopen'),
+  clientRequestId: requestIdField,
   reason: z.string().trim().min(3, 'Say why the case is reopened (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
 });
 
@@ -75,6 +78,7 @@ export const projectDetailsSchema = z.object({
 
 export const discordanceSchema = z.object({
   intent: z.literal('discordance'),
+  clientRequestId: requestIdField,
   reviewId: uuidField('Unknown review'),
   outcome: z.enum(DISCORDANCE_OUTCOMES, { message: 'Choose an outcome' }),
   value: z.enum(['', 'positive', 'negative']).default(''),

@@ -28,7 +28,8 @@ function chain(e: unknown): { code?: unknown; message?: unknown }[] {
 export function isConnectionError(e: unknown): boolean {
   return chain(e).some((x) => {
     const code = typeof x.code === 'string' ? x.code : '';
-    return CONNECTION_CODES.has(code) || code.startsWith('08');
+    // The embedded database, once closed (or crashed), throws a plain Error with no code.
+    return CONNECTION_CODES.has(code) || code.startsWith('08') || x.message === 'PGlite is closed';
   });
 }
 

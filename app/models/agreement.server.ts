@@ -26,6 +26,7 @@ import { caseWorkflows, cases, patients, projectVersions, reads, statsCache, tru
 import { categoricalAgreement, extendReport, fromColumns, type Level, type Report, type StatisticEntry } from '../../stats/index.ts';
 import { formItems, projectDefinitionSchema, type Field, type ProjectDefinition } from '../../workflows/definition.ts';
 import { countsInStatistics } from './study.server.ts';
+import { isCurrentTruth } from './truth.server.ts';
 
 export const CACHE_KEY = 'dashboard';
 /** Bump when the payload's shape changes: old cache rows are then recomputed. */
@@ -375,12 +376,7 @@ export async function computeAgreement({ projectId, version, db }: Args): Promis
     .select({ state: truthLabels.state, n: count() })
     .from(truthLabels)
     .innerJoin(cases, eq(cases.id, truthLabels.caseId))
-    .where(
-      and(
-        scope,
-        sql`${truthLabels.version} = (select max(t2.version) from ${truthLabels} t2 where t2.case_id = ${truthLabels.caseId} and t2.finding_id is not distinct from ${truthLabels.findingId})`,
-      ),
-    )
+    .where(and(scope, isCurrentTruth()))
     .groupBy(truthLabels.state)
     .orderBy(truthLabels.state);
   const readerRows = await d

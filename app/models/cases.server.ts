@@ -3,12 +3,14 @@
  * discordant, excluded, withdrawn) and pagination, on cases ⋈ case_workflows ⋈ current truth.
  */
 import { and, asc, count, desc, eq, ilike, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, patients, reviews, truthLabels } from '../../db/schema.ts';
 
 import { WORKFLOW_STATES } from '../forms/lead.ts';
+import { isCurrentTruth } from './truth.server.ts';
 import { isUuid, SPLITS, TRUTH_STATES } from '../../domain/vocabulary.ts';
 export const PAGE_SIZE = 25;
 
@@ -41,9 +43,9 @@ export function filtersFromUrl(url: URL): CaseFilters {
 }
 
 /** Any current (highest-version) truth label of the case has this state. */
+const t = alias(truthLabels, 't');
 function currentTruthIs(state: string): SQL {
-  return sql`exists (select 1 from ${truthLabels} t where t.case_id = ${cases.id} and t.state = ${state}
-    and t.version = (select max(t2.version) from ${truthLabels} t2 where t2.case_id = t.case_id and t2.finding_id is not distinct from t.finding_id))`;
+  return sql`exists (select 1 from ${truthLabels} t where ${t.caseId} = ${cases.id} and ${t.state} = ${state} and ${isCurrentTruth(t)})`;
 }
 const disputedSql = sql`(${caseWorkflows.state} = 'adjudication' or (${caseWorkflows.snapshot} #>> '{context,evaluation,agreed}') = 'false')`;
 const discordantSql = sql`(${caseWorkflows.state} = 'discordant' or exists (select 1 from ${reviews} r where r.case_id = ${cases.id} and r.kind = 'discordance' and r.closed_at is null) or ${currentTruthIs('discordant')})`;
@@ -107,8 +109,7 @@ export async function listCases({ projectId, filters, pageSize = PAGE_SIZE, db }
       disputed: sql<boolean>`coalesce(${disputedSql}, false)`,
       withdrawnAt: cases.withdrawnAt,
       updatedAt: caseWorkflows.updatedAt,
-      truthStates: sql<string[] | null>`(select array_agg(distinct t.state::text) from ${truthLabels} t where t.case_id = ${cases.id}
-        and t.version = (select max(t2.version) from ${truthLabels} t2 where t2.case_id = t.case_id and t2.finding_id is not distinct from t.finding_id))`,
+      truthStates: sql<string[] | null>`(select array_agg(distinct ${t.state}::text) from ${truthLabels} t where ${t.caseId} = ${cases.id} and ${isCurrentTruth(t)})`,
     })
     .from(cases)
     .innerJoin(patients, eq(patients.id, cases.patientId))
@@ -134,8 +135,8 @@ export async function listCases({ projectId, filters, pageSize = PAGE_SIZE, db }
   return { rows: out, total, page, pages, pageSize };
 }
 
-/** A case of this project (null when it is not one). */
-export async function getCase({ projectId, caseId, db }: { projectId: string; caseId: string; db?: Db }) {
+/** A case of this project (null when it is not one, or the id is malformed). Pages and the API share it. */
+export async function getCase({ projectId, caseId, db }: { projectId: string; caseId: string | undefined; db?: Db }) {
   if (!isUuid(caseId)) return null;
   const d = db ?? getDb();
   const [row] = await d
@@ -147,10 +148,12 @@ export async function getCase({ projectId, caseId, db }: { projectId: string; ca
       eventCount: caseWorkflows.eventCount,
       headHash: caseWorkflows.headHash,
       machineVersion: caseWorkflows.machineVersion,
+      // The project's blinding as this case's workflow pinned it (null before the case starts).
+      maskIdentities: sql<string | null>`${caseWorkflows.snapshot} #>> '{context,truthPolicy,blinding,maskReaderIdentities}'`,
     })
     .from(cases)
     .innerJoin(patients, eq(patients.id, cases.patientId))
     .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
     .where(and(eq(cases.id, caseId), eq(cases.projectId, projectId)));
-  return row ?? null;
+  return row ? { ...row, maskIdentities: row.maskIdentities !== 'false' } : null;
 }

@@ -221,6 +221,11 @@ export async function importEvidence({
         if (res.status === 'duplicate') duplicates++;
         else recorded++;
       } catch (e) {
+        // The same row already recorded by another lead: a repeat of the file, not a new result.
+        if (e instanceof AppError && e.code === 'conflict') {
+          duplicates++;
+          continue;
+        }
         if (e instanceof AppError) throw new EvidenceImportFailed([{ line: r.line, field: e.code === 'forbidden' ? null : 'case_id', message: e.message }]);
         throw e;
       }

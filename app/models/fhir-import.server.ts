@@ -256,6 +256,11 @@ export async function importFhirEvidence({
         if (res.status === 'duplicate') duplicates++;
         else recorded++;
       } catch (e) {
+        // The same row already recorded by another lead: a repeat of the file, not a new result.
+        if (e instanceof AppError && e.code === 'conflict') {
+          duplicates++;
+          continue;
+        }
         if (e instanceof AppError) throw new FhirImportFailed([{ line: 0, resource: r.resource, path: '', message: e.message }]);
         throw e;
       }

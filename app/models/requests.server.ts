@@ -1,11 +1,10 @@
 /**
- * Lookups the API needs before it sends a command: which case an importer's id names, whether a
- * client request id was used before (and by whom, for what), whether a reader holds an open
- * assignment.
+ * Which case an importer's id names (the API's evidence endpoint). Whether a client request id was
+ * used before is the workflow runtime's question alone (workflows/runtime.ts).
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { getDb } from '../../db/index.ts';
-import { assignments, cases, workflowEvents } from '../../db/schema.ts';
+import { cases, workflowEvents } from '../../db/schema.ts';
 import { isUuid } from '../../domain/vocabulary.ts';
 
 /** The importer's case id first (as in the evidence file), then the opaque id. Withdrawn cases have no importer's id. */
@@ -24,19 +23,16 @@ export async function resolveCaseRef({ projectId, ref }: { projectId: string; re
   return byId?.id ?? null;
 }
 
-/** The event an earlier request with this client request id recorded, if any. */
-export async function priorRequest({ clientRequestId }: { clientRequestId: string }) {
-  const [prior] = await getDb()
-    .select({ caseId: workflowEvents.caseId, actorId: workflowEvents.actorId, type: workflowEvents.type })
+/**
+ * Whether this person's request with this id is already recorded on this case: a form submitted
+ * twice whose page is gone after the first (an adjudicated case leaves the adjudicator's queue).
+ * The runtime answers the same question for every command it is sent (workflows/runtime.ts).
+ */
+export async function alreadyRecorded({ caseId, actorId, clientRequestId }: { caseId: string; actorId: string; clientRequestId: string }): Promise<boolean> {
+  if (!isUuid(caseId)) return false;
+  const [e] = await getDb()
+    .select({ seq: workflowEvents.seq })
     .from(workflowEvents)
-    .where(eq(workflowEvents.clientRequestId, clientRequestId));
-  return prior ?? null;
-}
-
-export async function hasOpenReaderAssignment({ caseId, userId }: { caseId: string; userId: string }): Promise<boolean> {
-  const [open] = await getDb()
-    .select({ id: assignments.id })
-    .from(assignments)
-    .where(and(eq(assignments.caseId, caseId), eq(assignments.userId, userId), eq(assignments.role, 'reader'), eq(assignments.status, 'open')));
-  return Boolean(open);
+    .where(and(eq(workflowEvents.caseId, caseId), eq(workflowEvents.actorId, actorId), eq(workflowEvents.clientRequestId, clientRequestId)));
+  return Boolean(e);
 }

@@ -10,7 +10,7 @@ import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, patients, reviews, users } from '../../db/schema.ts';
 import { sendCaseEvent } from '../../workflows/runtime.ts';
 import type { CaseCommand } from '../../workflows/commands.ts';
-import { AppError } from '../../domain/errors.ts';
+import { AppError, EventRefused } from '../../domain/errors.ts';
 import type { DiscordanceOutcome } from '../../domain/vocabulary.ts';
 
 export const REVIEW_PAGE_SIZE = 25;
@@ -124,15 +124,32 @@ export async function resolveExclusion({
   clientRequestId?: string;
   db?: Db;
 }) {
-  const [wf] = await (db ?? getDb()).select({ state: caseWorkflows.state }).from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId));
-  if (!wf) throw new AppError('not_found', 'This case has no workflow.');
-  if (wf.state !== 'exclusionReview') throw new AppError('refused', 'This case has no exclusion waiting for a decision (someone may have decided it already).');
-  return sendCaseEvent({ caseId, event: { type: 'exclusion.resolve', exclude, reason }, actorId, clientRequestId: clientRequestId ?? `ui:${randomUUID()}`, ip, db });
+  // No state check of its own: a repeat of this request is recognised by the runtime first.
+  return sendCaseEvent({ caseId, event: { type: 'exclusion.resolve', exclude, reason }, actorId, clientRequestId: clientRequestId ?? `ui:${randomUUID()}`, ip, db }).catch(
+    (e: unknown) => {
+      if (e instanceof EventRefused) throw new AppError('refused', 'This case has no exclusion waiting for a decision (someone may have decided it already).');
+      throw e;
+    },
+  );
 }
 
 /** Reopens a decided or excluded case (a new round of reads), through `case.reopen`. */
-export async function reopenCase({ caseId, actorId, reason, ip, db }: { caseId: string; actorId: string; reason: string; ip?: string | null; db?: Db }) {
-  return sendCaseEvent({ caseId, event: { type: 'case.reopen', reason }, actorId, clientRequestId: `ui:${randomUUID()}`, ip, db });
+export async function reopenCase({
+  caseId,
+  actorId,
+  reason,
+  clientRequestId,
+  ip,
+  db,
+}: {
+  caseId: string;
+  actorId: string;
+  reason: string;
+  clientRequestId?: string;
+  ip?: string | null;
+  db?: Db;
+}) {
+  return sendCaseEvent({ caseId, event: { type: 'case.reopen', reason }, actorId, clientRequestId: clientRequestId ?? `ui:${randomUUID()}`, ip, db });
 }
 
 /**
@@ -146,6 +163,7 @@ export async function closeDiscordance({
   outcome,
   value,
   reason,
+  clientRequestId,
   ip,
   db,
 }: {
@@ -155,6 +173,7 @@ export async function closeDiscordance({
   outcome: DiscordanceOutcome;
   value?: boolean;
   reason: string;
+  clientRequestId?: string;
   ip?: string | null;
   db?: Db;
 }) {
@@ -165,7 +184,10 @@ export async function closeDiscordance({
     .innerJoin(cases, eq(cases.id, reviews.caseId))
     .where(and(eq(reviews.id, reviewId), eq(cases.projectId, projectId), eq(reviews.kind, 'discordance')));
   if (!r) throw new AppError('not_found', 'There is no such discordance in this project.');
-  if (r.r.closedAt) throw new AppError('refused', 'This discordance is already closed.');
   const event: CaseCommand = { type: 'discordance.close', findingId: r.r.findingId, outcome, ...(outcome === 'truth_changed' && value !== undefined ? { value } : {}), reason };
-  return sendCaseEvent({ caseId: r.r.caseId, event, actorId, clientRequestId: `ui:${randomUUID()}`, ip, db });
+  // A closed review is refused by the workflow, after the runtime has recognised a repeat of this request.
+  return sendCaseEvent({ caseId: r.r.caseId, event, actorId, clientRequestId: clientRequestId ?? `ui:${randomUUID()}`, ip, db }).catch((e: unknown) => {
+    if (e instanceof EventRefused && r.r.closedAt) throw new AppError('refused', 'This discordance is already closed.');
+    throw e;
+  });
 }

@@ -5,11 +5,11 @@
  */
 import { requireApiProjectRole } from '~/api/auth.server.ts';
 import { ApiError, apiRoute, jsonResponse, parseBody, readJson } from '~/api/http.server.ts';
-import { caseInProject } from '~/api/data.server.ts';
 import { caseView } from '~/api/case-view.server.ts';
 import { submitReadSchema } from '~/api/schemas.ts';
 import { submitReaderRead } from '~/models/reading.server.ts';
-import { hasOpenReaderAssignment, priorRequest } from '~/models/requests.server.ts';
+import { getCase } from '~/models/cases.server.ts';
+import { AppError } from '../../domain/errors.ts';
 import { clientIp } from '~/request.server.ts';
 
 export const loader = apiRoute(async ({ request, params }) => {
@@ -20,17 +20,11 @@ export const loader = apiRoute(async ({ request, params }) => {
 
 export const action = apiRoute(async ({ request, params }) => {
   const { project, user } = await requireApiProjectRole(request, params.slug, 'reader');
-  const kase = await caseInProject({ projectId: project.id, caseId: params.caseId });
+  const kase = await getCase({ projectId: project.id, caseId: params.caseId });
   if (!kase || kase.c.withdrawnAt) throw new ApiError('not_found', 'There is no such case in this project.');
   const body = parseBody(submitReadSchema, await readJson(request));
-  const prior = await priorRequest({ clientRequestId: body.client_request_id });
-  if (prior && (prior.actorId !== user.id || prior.caseId !== kase.c.id)) {
-    throw new ApiError('idempotency_conflict', 'This client_request_id was already used for another request. Use a new id for each read.');
-  }
-  if (!prior) {
-    if (!(await hasOpenReaderAssignment({ caseId: kase.c.id, userId: user.id })))
-      throw new ApiError('no_assignment', 'This case is not assigned to you (or the assignment expired). Ask for your next case: POST /api/v1/projects/{slug}/next-case.');
-  }
+  // A repeated client_request_id is recognised (or refused as a conflict) by the model and the
+  // workflow runtime, as for the reader page; a refusal of a read means the reader holds no assignment.
   const r = await submitReaderRead({
     projectId: project.id,
     caseId: kase.c.id,
@@ -44,6 +38,10 @@ export const action = apiRoute(async ({ request, params }) => {
       ...(body.confidence !== undefined ? { confidence: body.confidence } : {}),
       ...(body.time_spent_ms !== undefined ? { timeSpentMs: body.time_spent_ms } : {}),
     },
+  }).catch((e: unknown) => {
+    if (e instanceof AppError && e.code === 'refused')
+      throw new ApiError('no_assignment', `${e.message}. This case is not assigned to you (or the assignment expired): POST /api/v1/projects/{slug}/next-case.`);
+    throw e;
   });
   const repeat = r.status === 'duplicate';
   // The case's new state is not returned: it would tell a reader whether the others agreed.

@@ -4,8 +4,9 @@
  *      importer as the lead's import page (app/models/import.server.ts).
  */
 import { requireApiProjectRole } from '~/api/auth.server.ts';
-import { ApiError, apiRoute, BULK_BODY_LIMIT, issuesOf, jsonResponse, parseBody, parseQuery, readJson } from '~/api/http.server.ts';
-import { listCasesPage } from '~/api/data.server.ts';
+import { ApiError, apiRoute, BULK_BODY_LIMIT, decodeCursor, encodeCursor, issuesOf, jsonResponse, parseBody, parseQuery, readJson } from '~/api/http.server.ts';
+import { caseJson } from '~/api/serialisers.ts';
+import { casesAfter } from '~/models/cases-keyset.server.ts';
 import { bulkCreateCasesSchema, caseInputSchema, pageQuery } from '~/api/schemas.ts';
 import { ImportFailed, importManifest } from '~/models/import.server.ts';
 import { clientIp } from '~/request.server.ts';
@@ -14,7 +15,8 @@ import { getCaseWorkflow } from '../../workflows/runtime.ts';
 export const loader = apiRoute(async ({ request, params }) => {
   const { project } = await requireApiProjectRole(request, params.slug, 'lead');
   const q = parseQuery(pageQuery, request);
-  return jsonResponse(await listCasesPage({ projectId: project.id, cursor: q.cursor, limit: q.limit }));
+  const page = await casesAfter({ projectId: project.id, after: decodeCursor(q.cursor), limit: q.limit, withdrawn: 'include' });
+  return jsonResponse({ cases: page.rows.map(caseJson), next_cursor: page.next ? encodeCursor(page.next) : null });
 });
 
 export const action = apiRoute(async ({ request, params }) => {

@@ -9,7 +9,7 @@ import { ApiError, apiRoute, onlyMethods, jsonResponse, parseBody, readJson } fr
 import { evidenceInputSchema } from '~/api/schemas.ts';
 import { recordEvidence } from '~/models/evidence.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { priorRequest, resolveCaseRef } from '~/models/requests.server.ts';
+import { resolveCaseRef } from '~/models/requests.server.ts';
 
 export const loader = onlyMethods('POST');
 
@@ -18,12 +18,7 @@ export const action = apiRoute(async ({ request, params }) => {
   const body = parseBody(evidenceInputSchema, await readJson(request));
   const caseId = await resolveCaseRef({ projectId: project.id, ref: body.case_id });
   if (!caseId) throw new ApiError('not_found', `There is no case "${body.case_id}" in this project.`, { field: 'case_id' });
-  // The workflow treats any earlier event with this id on the same case as the same request;
-  // only an earlier evidence.record of this person on this case is a genuine repeat.
-  const prior = await priorRequest({ clientRequestId: body.client_request_id });
-  if (prior && (prior.actorId !== user.id || prior.caseId !== caseId || prior.type !== 'evidence.record')) {
-    throw new ApiError('idempotency_conflict', 'This client_request_id was already used for another request. Use a new id for each result.');
-  }
+  // A repeat (same person, case and command) or a conflict is decided by the workflow runtime.
   const r = await recordEvidence({
     caseId,
     actorId: user.id,

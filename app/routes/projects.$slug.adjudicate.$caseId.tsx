@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { decideAdjudication, getAdjudicationCase, requestAnotherRead } from '~/models/adjudication.server.ts';
+import { alreadyRecorded } from '~/models/requests.server.ts';
 import { parseReadForm, describeAnswer } from '~/lib/reader-form.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { formError, notFoundAs404 } from '~/lib/errors.server.ts';
@@ -35,15 +36,18 @@ const decisionSchema = z.object({
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'adjudicator');
   const caseId = params.caseId ?? '';
-  const view = await getAdjudicationCase({ projectId: project.id, caseId, userId: user.id }).catch(notFoundAs404);
   const fd = await request.formData();
   const p = decisionSchema.safeParse(Object.fromEntries([...fd.entries()].filter(([, v]) => typeof v === 'string')));
+  const base = `/projects/${project.slug}/adjudicate`;
+  // The same form submitted twice: the first decided the case, which has left the queue since.
+  if (p.success && (await alreadyRecorded({ caseId, actorId: user.id, clientRequestId: p.data.clientRequestId })))
+    return redirectWithFlash(base, { kind: 'success', message: 'Decision recorded with your rationale.' });
+  const view = await getAdjudicationCase({ projectId: project.id, caseId, userId: user.id }).catch(notFoundAs404);
   if (!p.success) {
     const errors: Record<string, string[]> = {};
     for (const i of p.error.issues) (errors[String(i.path[0] ?? '_form')] ??= []).push(i.message);
     return validationFailed(errors);
   }
-  const base = `/projects/${project.slug}/adjudicate`;
   const ip = clientIp(request);
   try {
     if (p.data.intent === 'more') {

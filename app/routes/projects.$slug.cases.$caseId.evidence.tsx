@@ -3,6 +3,7 @@
  * `evidence.record` workflow event: the evidence row, any truth version and any discordance review
  * are written in that event's transaction. The text stays out of the hash chain (a digest is chained).
  */
+import { randomUUID } from 'node:crypto';
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
@@ -42,7 +43,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   } catch {
     /* an unparsable definition only loses the suggestions */
   }
-  return json({ project: { slug: project.slug, name: project.name }, roles, ...data, case: c, codes, source });
+  return json({ project: { slug: project.slug, name: project.name }, roles, ...data, case: c, codes, source, clientRequestId: randomUUID() });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -60,6 +61,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       date: p.data.date,
       resultCode: p.data.resultCode,
       text: p.data.text,
+      clientRequestId: p.data.clientRequestId,
       ip: request.headers.get('x-truthline-client-ip'),
     });
     const msg = r.state === 'discordant' ? 'Evidence recorded. It contradicts the current truth: a discordance review is open.' : 'Evidence recorded.';
@@ -70,7 +72,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Evidence() {
-  const { project, roles, case: c, findings, evidence, codes, source } = useLoaderData<typeof loader>();
+  const { project, roles, case: c, findings, evidence, codes, source, clientRequestId } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const { clientErrors, onSubmit } = useClientValidation(evidenceFormSchema);
   const errors = clientErrors ?? (data && !data.ok ? data.errors : null);
@@ -121,6 +123,7 @@ export default function Evidence() {
           <FormErrors errors={errors} />
           <Form method="post" onSubmit={onSubmit} noValidate>
             <input type="hidden" name="intent" value="record" />
+            <input type="hidden" name="clientRequestId" value={clientRequestId} />
             <Field name="finding" label="Finding" errors={errors}>
               {(a) => (
                 <select {...a} name="finding" defaultValue="">

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, SerializeFrom } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useOutlet } from '@remix-run/react';
@@ -51,6 +52,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       machineVersion: row.machineVersion,
     },
     prov,
+    requestIds: { exclusion: randomUUID(), reopen: randomUUID() },
   });
 }
 
@@ -65,12 +67,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (intent === 'exclusion') {
       const p = parseForm(exclusionSchema, fd);
       if (!p.ok) return validationFailed(p.errors, { intent });
-      await resolveExclusion({ caseId: row.c.id, actorId: user.id, exclude: p.data.decision === 'exclude', reason: p.data.reason, ip: clientIp(request) });
+      await resolveExclusion({
+        caseId: row.c.id,
+        actorId: user.id,
+        exclude: p.data.decision === 'exclude',
+        reason: p.data.reason,
+        clientRequestId: p.data.clientRequestId,
+        ip: clientIp(request),
+      });
       return redirectWithFlash(back, { kind: 'success', message: p.data.decision === 'exclude' ? 'The case is excluded.' : 'Exclusion declined: the case goes on.' });
     }
     const p = parseForm(reopenSchema, fd);
     if (!p.ok) return validationFailed(p.errors, { intent: 'reopen' });
-    await reopenCase({ caseId: row.c.id, actorId: user.id, reason: p.data.reason, ip: clientIp(request) });
+    await reopenCase({ caseId: row.c.id, actorId: user.id, reason: p.data.reason, clientRequestId: p.data.clientRequestId, ip: clientIp(request) });
     return redirectWithFlash(back, { kind: 'success', message: 'Case reopened: a new round of reads starts.' });
   } catch (e) {
     return formError(e, { intent });
@@ -181,7 +190,7 @@ export default function CasePage() {
 }
 
 function CaseDetail() {
-  const { project, roles, kase, prov } = useLoaderData<typeof loader>();
+  const { project, roles, kase, prov, requestIds } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const errors = data && !data.ok ? data.errors : null;
   const base = `/projects/${project.slug}`;
@@ -276,6 +285,7 @@ function CaseDetail() {
           <Form method="post" className="stack">
             <input type="hidden" name="intent" value="exclusion" />
             <input type="hidden" name="caseId" value={kase.id} />
+            <input type="hidden" name="clientRequestId" value={requestIds.exclusion} />
             <fieldset>
               <legend>Decision</legend>
               <label style={{ fontWeight: 400 }}>
@@ -301,6 +311,7 @@ function CaseDetail() {
           <p className="muted">A new round of reads starts; the current truth goes back to pending. Everything so far is kept.</p>
           <Form method="post" className="stack">
             <input type="hidden" name="intent" value="reopen" />
+            <input type="hidden" name="clientRequestId" value={requestIds.reopen} />
             <Field name="reason" label="Why reopen?" errors={errors}>
               {(a) => <textarea {...a} name="reason" required />}
             </Field>

@@ -3,6 +3,7 @@
  * image references and free text in the event's transaction; the chain keeps its hashes; the case
  * leaves later exports and releases.
  */
+import { randomUUID } from 'node:crypto';
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
@@ -27,7 +28,7 @@ async function load(projectId: string, caseId: string | undefined) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, roles } = await requireProjectRole(request, params.slug, 'lead');
   const data = await load(project.id, params.caseId);
-  return json({ project: { slug: project.slug, name: project.name }, roles, case: data.case });
+  return json({ project: { slug: project.slug, name: project.name }, roles, case: data.case, clientRequestId: randomUUID() });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -36,7 +37,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const p = parseForm(withdrawFormSchema, await request.formData());
   if (!p.ok) return validationFailed(p.errors);
   try {
-    await withdrawCase({ caseId: data.case.id, actorId: user.id, reason: p.data.reason, ip: request.headers.get('x-truthline-client-ip') });
+    await withdrawCase({
+      caseId: data.case.id,
+      actorId: user.id,
+      reason: p.data.reason,
+      clientRequestId: p.data.clientRequestId,
+      ip: request.headers.get('x-truthline-client-ip'),
+    });
   } catch (e) {
     return formError(e);
   }
@@ -44,7 +51,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Withdraw() {
-  const { project, roles, case: c } = useLoaderData<typeof loader>();
+  const { project, roles, case: c, clientRequestId } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const { clientErrors, onSubmit } = useClientValidation(withdrawFormSchema);
   const errors = clientErrors ?? (data && !data.ok ? data.errors : null);
@@ -66,6 +73,7 @@ export default function Withdraw() {
           </p>
           <FormErrors errors={errors} />
           <Form method="post" onSubmit={onSubmit} noValidate>
+            <input type="hidden" name="clientRequestId" value={clientRequestId} />
             <Field name="reason" label="Reason" errors={errors} hint="Recorded in the case's history: do not enter identifying details.">
               {(a) => <input {...a} name="reason" defaultValue="consent withdrawn" />}
             </Field>

@@ -12,7 +12,7 @@ import { getCurrentVersion } from '~/models/projects.server.ts';
 import { importFormSchema, MANIFEST_COLUMNS } from '~/forms/lead.ts';
 import { parseForm, type FieldErrors } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
-import { TextFileError } from '~/lib/text-file.ts';
+import { TextFileError } from '../../formats/text-file.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { FormErrors } from '~/components/field.tsx';
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
@@ -36,8 +37,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     project: { slug: project.slug, name: project.name },
     roles,
     outcomes: DISCORDANCE_OUTCOMES,
-    exclusions,
-    discordances,
+    // One request id per form, minted here: a double submit is one request (the runtime's idempotency).
+    exclusions: { ...exclusions, rows: exclusions.rows.map((r) => ({ ...r, requestId: randomUUID() })) },
+    discordances: { ...discordances, rows: discordances.rows.map((r) => ({ ...r, requestId: randomUUID() })) },
     closed: [...closedExclusions.rows, ...closedDiscordances.rows].sort((a, b) => (b.closedAt ?? '').localeCompare(a.closedAt ?? '')).slice(0, 10),
     withdrawn,
   });
@@ -58,6 +60,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         outcome: q.data.outcome,
         value: q.data.value ? q.data.value === 'positive' : undefined,
         reason: q.data.reason,
+        clientRequestId: q.data.clientRequestId,
         ip: clientIp(request),
       });
     } catch (e) {
@@ -70,7 +73,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const c = await getCase({ projectId: project.id, caseId: p.data.caseId });
   if (!c) return validationFailed({ _form: ['There is no such case in this project.'] }, { caseId: p.data.caseId });
   try {
-    await resolveExclusion({ caseId: c.c.id, actorId: user.id, exclude: p.data.decision === 'exclude', reason: p.data.reason, ip: clientIp(request) });
+    await resolveExclusion({
+      caseId: c.c.id,
+      actorId: user.id,
+      exclude: p.data.decision === 'exclude',
+      reason: p.data.reason,
+      clientRequestId: p.data.clientRequestId,
+      ip: clientIp(request),
+    });
   } catch (e) {
     return formError(e, { caseId: p.data.caseId });
   }
@@ -124,6 +134,7 @@ export default function Reviews() {
                       <Form method="post" className="row" style={{ alignItems: 'flex-end' }}>
                         <input type="hidden" name="intent" value="exclusion" />
                         <input type="hidden" name="caseId" value={r.caseId} />
+                        <input type="hidden" name="clientRequestId" value={r.requestId} />
                         <fieldset>
                           <legend className="sr-only">Decision for {r.externalId}</legend>
                           <label style={{ fontWeight: 400 }}>
@@ -187,6 +198,7 @@ export default function Reviews() {
                     <Form method="post" className="stack" style={{ maxWidth: '20rem' }}>
                       <input type="hidden" name="intent" value="discordance" />
                       <input type="hidden" name="reviewId" value={r.id} />
+                      <input type="hidden" name="clientRequestId" value={r.requestId} />
                       <div>
                         <label htmlFor={`outcome-${r.id}`}>Outcome</label>
                         <select id={`outcome-${r.id}`} name="outcome" defaultValue="">

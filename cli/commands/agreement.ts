@@ -10,7 +10,7 @@
  * --seed S), add it there and read it in run().
  */
 import { readFile } from 'node:fs/promises';
-import { decodeTextFile, TextFileError } from '../../app/lib/text-file.ts';
+import { decodeTextFile, TextFileError } from '../../formats/text-file.ts';
 import { parseArgs } from 'node:util';
 import { parseRatingsCsv, RatingsCsvError } from '../lib/ratings-csv.ts';
 import { categoricalAgreement, LEVELS, reportToJSON, type Level, type Report, type StatisticEntry } from '../../stats/index.ts';

@@ -7,7 +7,7 @@
  * the run quietly.
  */
 import { readFile } from 'node:fs/promises';
-import { decodeTextFile } from '../../app/lib/text-file.ts';
+import { decodeTextFile } from '../../formats/text-file.ts';
 import { neutraliseCell } from '../../app/lib/csv-safety.ts';
 import { parseArgs } from 'node:util';
 import { CsvError, parseCsv } from '../../formats/csv.ts';

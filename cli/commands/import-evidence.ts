@@ -8,7 +8,7 @@
  * the project's owner (who must hold the lead role).
  */
 import { readFile } from 'node:fs/promises';
-import { decodeTextFile } from '../../app/lib/text-file.ts';
+import { decodeTextFile } from '../../formats/text-file.ts';
 import { parseArgs } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { withDatabase } from './db-open.ts';

@@ -44,7 +44,13 @@ describe('FHIR R4 evidence parsing', () => {
       path: 'entry[1].resource',
     });
     expect(r.items[0].text).toMatch(/^FINDINGS: Spiculated mass.*\nIMPRESSION: Invasive ductal carcinoma/s);
-    expect(r.items[1]).toMatchObject({ resource: 'Observation/obs-1', kind: 'pathology', date: '2024-04-01', patient: 'p2', codes: [{ code: '367647000', display: 'Fibroadenoma' }] });
+    expect(r.items[1]).toMatchObject({
+      resource: 'Observation/obs-1',
+      kind: 'pathology',
+      date: '2024-04-01',
+      patient: 'p2',
+      codes: [{ code: '367647000', display: 'Fibroadenoma' }],
+    });
   });
   it('NDJSON: good lines read, bad ones named by line, resource and path', () => {
     const r = parseFhir(fixture('bulk.ndjson'));
@@ -65,5 +71,22 @@ describe('FHIR R4 evidence parsing', () => {
       'line 1: DiagnosticReport/x presentedForm[0].data: not base64',
       'line 1: DiagnosticReport/x conclusion: no conclusion, conclusionCode or text presentedForm: nothing to record',
     ]);
+  });
+  it('an Observation is pathology only when its category or LOINC code says so; others are skipped, not taken for pathology', () => {
+    const obs = (extra: Record<string, unknown>) =>
+      JSON.stringify({ resourceType: 'Observation', id: 'x', status: 'final', effectiveDateTime: '2024-01-01', valueString: 'benign', ...extra });
+    const sp = { category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'SP' }] }] };
+    const loinc = { code: { coding: [{ system: 'http://loinc.org', code: '22637-3' }] } };
+    const imaging = { category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging' }] }] };
+    const vitals = { category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }] };
+    expect(parseFhir(obs(sp)).items.map((i) => i.kind)).toEqual(['pathology']);
+    expect(parseFhir(obs(loinc)).items.map((i) => i.kind)).toEqual(['pathology']);
+    expect(parseFhir(obs(imaging)).items.map((i) => i.kind)).toEqual(['report']);
+    for (const other of [vitals, {}]) {
+      const r = parseFhir(obs(other));
+      expect(r.items).toEqual([]);
+      expect(r.errors).toEqual([]);
+      expect(r.skipped).toEqual({ 'Observation (not pathology or imaging)': 1 });
+    }
   });
 });

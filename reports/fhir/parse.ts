@@ -56,6 +56,25 @@ export interface ParsedFhir {
 
 const ACCESSION = 'ACSN';
 const PATHOLOGY_CATEGORIES = new Set(['PAT', 'SP', 'CP', 'CG', 'OSL']);
+/**
+ * LOINC codes of pathology report observations (class PATH: Pathology study, final diagnosis,
+ * gross, microscopic, site of origin, relevant history, cytology study, comprehensive panel).
+ */
+const PATHOLOGY_LOINC = new Set(['11526-1', '22637-3', '22634-0', '22635-7', '22633-2', '22636-5', '33717-0', '60567-5']);
+const LOINC = 'http://loinc.org';
+
+/**
+ * What an Observation is evidence of: pathology when its category (HL7 v2-0074) or its LOINC code
+ * says so, a report when it is an imaging observation; anything else (vital signs, laboratory
+ * values, surveys…) is not evidence for imaging truth and is skipped, never taken for pathology.
+ */
+function observationKind(r: Observation): 'pathology' | 'report' | null {
+  const cats = (r.category ?? []).flatMap((c) => c.coding ?? []);
+  if (cats.some((x) => PATHOLOGY_CATEGORIES.has(x.code ?? ''))) return 'pathology';
+  if ((r.code?.coding ?? []).some((x) => x.system === LOINC && PATHOLOGY_LOINC.has(x.code ?? ''))) return 'pathology';
+  if (cats.some((x) => x.code === 'imaging')) return 'report';
+  return null;
+}
 const DICOM_UID = 'urn:dicom:uid';
 
 /** Parse a Bundle / resource JSON document or NDJSON text. */
@@ -114,7 +133,8 @@ export function parseFhir(text: string): ParsedFhir {
       }
       entries.forEach((e, i) => {
         const r = e?.resource;
-        if (!r || typeof r !== 'object' || typeof r.resourceType !== 'string') out.errors.push({ line: d.line, resource: null, path: `entry[${i}].resource`, message: 'missing or without resourceType' });
+        if (!r || typeof r !== 'object' || typeof r.resourceType !== 'string')
+          out.errors.push({ line: d.line, resource: null, path: `entry[${i}].resource`, message: 'missing or without resourceType' });
         else resources.push({ r, line: d.line, path: `entry[${i}].resource` });
       });
     } else resources.push({ r: v, line: d.line, path: '' });
@@ -141,7 +161,9 @@ function dateOf(v: unknown): string | null {
 }
 
 function codesOf(cc: CodeableConcept | undefined): FhirCode[] {
-  return (cc?.coding ?? []).filter((c) => c && typeof c.code === 'string' && c.code.trim()).map((c) => ({ system: c.system ?? '', code: c.code!.trim(), display: c.display ?? '' }));
+  return (cc?.coding ?? [])
+    .filter((c) => c && typeof c.code === 'string' && c.code.trim())
+    .map((c) => ({ system: c.system ?? '', code: c.code!.trim(), display: c.display ?? '' }));
 }
 
 function isAccession(id: Identifier | undefined): boolean {
@@ -182,7 +204,11 @@ function readReport(r: DiagnosticReport, line: number, path: string, studies: Ma
   const err = (p: string, message: string) => out.errors.push({ line, resource: name, path: at(path, p), message });
   if (!r.id) err('id', 'required (the provenance names the resource by id)');
   const date = dateOf(r.effectiveDateTime) ?? dateOf(r.effectivePeriod?.start) ?? dateOf(r.issued);
-  if (!date) err(r.effectiveDateTime !== undefined ? 'effectiveDateTime' : 'effectiveDateTime', r.effectiveDateTime !== undefined ? `not a FHIR dateTime with a day: "${String(r.effectiveDateTime)}"` : 'no effectiveDateTime, effectivePeriod.start or issued with a day');
+  if (!date)
+    err(
+      r.effectiveDateTime !== undefined ? 'effectiveDateTime' : 'effectiveDateTime',
+      r.effectiveDateTime !== undefined ? `not a FHIR dateTime with a day: "${String(r.effectiveDateTime)}"` : 'no effectiveDateTime, effectivePeriod.start or issued with a day',
+    );
   const accessions = new Set<string>();
   (r.identifier ?? []).forEach((id) => isAccession(id) && id.value && accessions.add(id.value.trim()));
   (r.basedOn ?? []).forEach((b) => isAccession(b.identifier) && b.identifier?.value && accessions.add(b.identifier.value.trim()));
@@ -224,16 +250,40 @@ function readReport(r: DiagnosticReport, line: number, path: string, studies: Ma
 
 function readObservation(r: Observation, line: number, path: string, out: ParsedFhir): void {
   const name = `Observation/${r.id ?? '(no id)'}`;
+  const kind = observationKind(r);
+  if (!kind) {
+    out.skipped['Observation (not pathology or imaging)'] = (out.skipped['Observation (not pathology or imaging)'] ?? 0) + 1;
+    return;
+  }
   const before = out.errors.length;
   const err = (p: string, message: string) => out.errors.push({ line, resource: name, path: at(path, p), message });
   if (!r.id) err('id', 'required (the provenance names the resource by id)');
   const date = dateOf(r.effectiveDateTime) ?? dateOf(r.effectivePeriod?.start) ?? dateOf(r.issued);
-  if (!date) err('effectiveDateTime', r.effectiveDateTime !== undefined ? `not a FHIR dateTime with a day: "${String(r.effectiveDateTime)}"` : 'no effectiveDateTime, effectivePeriod.start or issued with a day');
+  if (!date)
+    err(
+      'effectiveDateTime',
+      r.effectiveDateTime !== undefined ? `not a FHIR dateTime with a day: "${String(r.effectiveDateTime)}"` : 'no effectiveDateTime, effectivePeriod.start or issued with a day',
+    );
   const codes = [...codesOf(r.valueCodeableConcept), ...(r.interpretation ?? []).flatMap(codesOf)];
   const text = typeof r.valueString === 'string' ? r.valueString.trim() : '';
   if (!codes.length && !text) err('value[x]', 'no valueCodeableConcept, interpretation or valueString: nothing to record');
-  const accessions = (r.identifier ?? []).filter(isAccession).map((i) => i.value?.trim() ?? '').filter(Boolean);
+  const accessions = (r.identifier ?? [])
+    .filter(isAccession)
+    .map((i) => i.value?.trim() ?? '')
+    .filter(Boolean);
   (r.basedOn ?? []).forEach((b) => isAccession(b.identifier) && b.identifier?.value && accessions.push(b.identifier.value.trim()));
   if (out.errors.length > before) return;
-  out.items.push({ resource: name, versionId: r.meta?.versionId ?? null, kind: 'pathology', date: date!, patient: patientOf(r.subject), accessions, studyUids: [], codes, text, line, path });
+  out.items.push({
+    resource: name,
+    versionId: r.meta?.versionId ?? null,
+    kind,
+    date: date!,
+    patient: patientOf(r.subject),
+    accessions,
+    studyUids: [],
+    codes,
+    text,
+    line,
+    path,
+  });
 }

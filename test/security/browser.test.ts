@@ -4,7 +4,9 @@
  * downloads, malformed requests at the edge, stored XSS in user-entered text, and blinding
  * probes through pages (`_data`, window.__remixContext), the API, exports and errors.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasChromium, signInAs, useServerAndBrowser } from '../browser/harness.ts';
@@ -42,6 +44,25 @@ async function watch(page: Page): Promise<string[]> {
     void d.dismiss();
   });
   return seen;
+}
+
+/** Every route with an action, as a path on the demo project (any id: the check runs before routing). */
+function mutatingRoutePaths(): string[] {
+  const dir = path.resolve(import.meta.dirname, '../../app/routes');
+  const values: Record<string, string> = { slug: PROJECT, caseId: '00000000-0000-4000-8000-000000000001', jobId: '00000000-0000-4000-8000-000000000002' };
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /export (async )?(function|const) action\b/.test(fs.readFileSync(path.join(dir, f), 'utf8')))
+    .map((f) => {
+      const segs = f
+        .replace(/\.tsx?$/, '')
+        .replace(/\[\.\]/g, '\u0000')
+        .split('.')
+        .filter((x) => x !== '_index' && !x.startsWith('_'))
+        .map((x) => x.replace(/_$/, '').replace(/\u0000/g, '.'))
+        .map((x) => (x.startsWith('$') ? (values[x.slice(1)] ?? 'x') : x));
+      return `/${segs.join('/')}`;
+    });
 }
 
 const XSS = [`<img src=x onerror="window.__xss=1;alert(1)">`, `"><script>window.__xss=2;alert(2)</script>`, `javascript:alert(3)`, `</textarea><svg onload="window.__xss=4">`];
@@ -218,6 +239,96 @@ describe.skipIf(!hasChromium)('security in the browser and at the edge', () => {
     expect(seenAdmin).toEqual([]);
     await page.close();
     await admin.close();
+  });
+
+  it('stored XSS: evidence text, withdrawal reasons and report text render as text on the pages that show them', { timeout: 180_000 }, async () => {
+    const base = ctx.srv.url;
+    const cookie = await cookieFor(base, 'lead@example.org');
+    const headers = { Cookie: cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' };
+    const list = await (await fetch(`${base}/projects/${PROJECT}/cases?_data=routes%2Fprojects.%24slug.cases._index`, { headers: { Cookie: cookie } })).json();
+    const [one, two] = (list.list.rows as { id: string }[]).map((r) => r.id);
+    const ev = await (
+      await fetch(`${base}/projects/${PROJECT}/cases/${one}/evidence?_data=routes%2Fprojects.%24slug.cases.%24caseId.evidence`, { headers: { Cookie: cookie } })
+    ).json();
+    const stored = await fetch(`${base}/projects/${PROJECT}/cases/${one}/evidence`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers,
+      body: new URLSearchParams({ intent: 'record', clientRequestId: ev.clientRequestId, kind: 'follow_up', date: '2025-01-01', resultCode: XSS[1], text: XSS.join('\n') }),
+    });
+    expect(stored.status).toBe(302);
+    const wd = await (
+      await fetch(`${base}/projects/${PROJECT}/cases/${two}/withdraw?_data=routes%2Fprojects.%24slug.cases.%24caseId.withdraw`, { headers: { Cookie: cookie } })
+    ).json();
+    const withdrawn = await fetch(`${base}/projects/${PROJECT}/cases/${two}/withdraw`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers,
+      body: new URLSearchParams({ clientRequestId: wd.clientRequestId, reason: `${XSS[0]} ${XSS[3]}`, confirm: 'yes' }),
+    });
+    expect(withdrawn.status).toBe(302);
+    const page = await ctx.browser.newPage();
+    const seen = await watch(page);
+    await signInAs(page, base, 'lead@example.org');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    for (const path of [`/projects/${PROJECT}/cases/${one}/evidence`, `/projects/${PROJECT}/cases/${one}`, `/projects/${PROJECT}/cases/${two}`, `/projects/${PROJECT}/reviews`]) {
+      await page.goto(`${base}${path}`);
+      await page.waitForFunction(() => Boolean((window as unknown as { __remixRouter?: unknown }).__remixRouter));
+      expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss), path).toBeUndefined();
+    }
+    await page.goto(`${base}/projects/${PROJECT}/cases/${one}/evidence`);
+    expect(await page.locator('td', { hasText: '<img src=x' }).count()).toBeGreaterThan(0);
+    // Report text through the rules tester: the sentence comes back on the page.
+    await page.goto(`${base}/projects/${PROJECT}/reports`);
+    await page.waitForFunction(() => Boolean((window as unknown as { __remixRouter?: unknown }).__remixRouter));
+    await page.locator('#r-report').fill(`No pneumothorax ${XSS[0]}. ${XSS[1]} ${XSS[3]}`);
+    await page.getByRole('button', { name: 'Test the rules' }).click();
+    await page.getByText('<img src=x', { exact: false }).first().waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+    expect(seen).toEqual([]);
+    await page.close();
+  });
+
+  it('CSRF: a form post from another site, port or scheme reaches no mutating route', { timeout: 120_000 }, async () => {
+    const base = ctx.srv.url;
+    const cookie = await cookieFor(base, 'lead@example.org');
+    const u = new URL(base);
+    const crossSite: Record<string, string>[] = [
+      { Origin: 'https://evil.example' },
+      { Origin: `${u.protocol}//${u.hostname}:${Number(u.port) + 1}` },
+      { Origin: `https://${u.host}` },
+      { Referer: 'https://evil.example/form.html' },
+      { Referer: `${u.protocol}//${u.hostname}:${Number(u.port) + 1}/form.html` },
+      // A browser that sends neither Origin nor Referer still says where the request comes from.
+      { 'Sec-Fetch-Site': 'cross-site' },
+    ];
+    const paths = mutatingRoutePaths();
+    expect(paths.length).toBeGreaterThan(20);
+    for (const path of paths) {
+      for (const h of crossSite) {
+        const r = await fetch(`${base}${path}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded', ...h },
+          body: 'intent=details&name=csrf-was-here&slug=csrf-was-here',
+        });
+        expect(r.status, `${path} ${JSON.stringify(h)}`).toBe(403);
+      }
+    }
+    // Nothing was created or renamed.
+    const home = await (await fetch(`${base}/`, { headers: { Cookie: cookie } })).text();
+    expect(home).not.toContain('csrf-was-here');
+    // JSON smuggled as a "simple" request (text/plain, no preflight) with the session cookie: the
+    // API never acts on a browser session, and only takes application/json.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const r = await fetch(`${base}/api/v1/projects/${PROJECT}/evidence`, {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': type },
+        body: JSON.stringify({ client_request_id: 'csrf', case_id: 'x', kind: 'pathology', date: '2025-01-01', text: 'csrf' }),
+      });
+      expect(r.status, type).toBe(401);
+      expect((await r.json()).error.code).toBe('unauthorized');
+    }
   });
 
   describe('blinding probes (a reader sees only their own read)', () => {

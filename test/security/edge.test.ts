@@ -16,7 +16,7 @@ import { signIn } from '../../app/auth.server.ts';
 import { originAllowed } from '../../app/lib/origin.ts';
 import { checkAddress } from '../../app/lib/request-edge.ts';
 import { apiRoute, readJson } from '../../app/api/http.server.ts';
-import { decodeTextFile, TextFileError } from '../../app/lib/text-file.ts';
+import { decodeTextFile, TextFileError } from '../../formats/text-file.ts';
 import { formulaCells, neutraliseCell } from '../../app/lib/csv-safety.ts';
 import { csvCell } from '../../app/models/export.server.ts';
 import { csvCell as extractCsvCell } from '../../cli/commands/extract.ts';
