@@ -66,7 +66,7 @@ async function main() {
   const slug = project.slug;
   const page = { cookie: `truthline_session=${project.sessionIds[0]}` };
   const api = { authorization: `Bearer ${project.tokens[1]}`, 'content-type': 'application/json' };
-  const form = (caseId: string) =>
+  const form = () =>
     new URLSearchParams({ intent: 'read', clientRequestId: randomUUID(), openedAt: String(Date.now()), 'item:pneumothorax': String(Math.random() < 0.5) }).toString();
 
   // Pages: the first case comes from the queue's button; then each cycle submits and lands on the next.
@@ -93,7 +93,7 @@ async function main() {
     if (pg.status !== 200) throw new Error(`page ${pg.status}`);
     const s = await call('POST read + next case', 'POST', `/projects/${slug}/read/${caseId}`, {
       headers: { ...page, 'content-type': 'application/x-www-form-urlencoded' },
-      body: form(caseId!),
+      body: form(),
     });
     caseId = /\/read\/([0-9a-f-]{36})/.exec(s.location ?? '')?.[1];
     if (s.status !== 302 || !caseId) throw new Error(`submit ${s.status} ${s.location} ${s.body.slice(0, 200)}`);

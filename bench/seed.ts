@@ -100,6 +100,8 @@ export async function seedBenchProject(
     const to = Math.min(CASES - 1, from + batch - 1);
     await db.transaction(async (tx) => {
       await tx.execute(sql`set local synchronous_commit = off`);
+      // A batch of 100,000 may take longer than the pool's statement deadline on a loaded machine.
+      await tx.execute(sql`set local statement_timeout = 0`);
       await tx.execute(
         sql`create temp table new_cases on commit drop as select gen_random_uuid() as id, g from generate_series(${sql.raw(String(from))}, ${sql.raw(String(to))}) g order by 1`,
       );
