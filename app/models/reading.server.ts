@@ -37,36 +37,34 @@ export async function getReaderProgress({ projectId, userId }: { projectId: stri
   return { total, done, assigned: done + open.length, open: open.map((o) => ({ caseId: o.caseId, expiresAt: o.expiresAt?.toISOString() ?? null })) };
 }
 
-/** The reader's finished cases, newest first: their own reads only (nothing about the case's progress). */
+/**
+ * The reader's finished cases, newest first: their own reads only (nothing about the case's
+ * progress). One page in SQL (the newest read per case, LIMIT/OFFSET) and its count: rows bounded
+ * by the reader's own reads, never by the project's size.
+ */
 export async function listMyReads({ projectId, userId, limit = 25, offset = 0 }: { projectId: string; userId: string; limit?: number; offset?: number }) {
   const db = getDb();
-  const rows = await db
-    .select({
-      caseId: reads.caseId,
-      readId: reads.id,
-      values: reads.values,
-      createdAt: reads.createdAt,
-      supersedesId: reads.supersedesId,
-      studyDate: cases.studyDate,
-      modality: cases.modality,
-    })
-    .from(reads)
-    .innerJoin(cases, eq(cases.id, reads.caseId))
-    .where(and(eq(cases.projectId, projectId), eq(reads.authorId, userId), eq(reads.source, 'reader'), isNull(cases.withdrawnAt)))
-    .orderBy(desc(reads.createdAt));
-  // The newest read per case is the one that counts; older ones were amended.
-  const seen = new Set<string>();
-  const latest = rows.filter((r) => (seen.has(r.caseId) ? false : (seen.add(r.caseId), true)));
+  const mine = sql`select distinct on (r.case_id) r.case_id, r.id, r.values is null as cannot_assess, r.created_at, r.supersedes_id is not null as amended, c.study_date, c.modality
+    from ${reads} r join ${cases} c on c.id = r.case_id
+    where r.author_id = ${userId} and r.source = 'reader' and c.project_id = ${projectId}::uuid and c.withdrawn_at is null
+    order by r.case_id, r.created_at desc, r.id desc`;
+  const [page, [{ total }]] = await Promise.all([
+    db.execute(sql`select * from (${mine}) m order by m.created_at desc, m.case_id limit ${Math.max(1, Math.min(limit, 200))} offset ${Math.max(0, offset)}`),
+    db
+      .execute(sql`select count(distinct r.case_id)::int as total from ${reads} r join ${cases} c on c.id = r.case_id
+      where r.author_id = ${userId} and r.source = 'reader' and c.project_id = ${projectId}::uuid and c.withdrawn_at is null`)
+      .then((x) => rowsOf<{ total: number }>(x)),
+  ]);
   return {
-    total: latest.length,
-    items: latest.slice(offset, offset + limit).map((r) => ({
-      caseId: r.caseId,
-      readId: r.readId,
-      cannotAssess: r.values === null,
-      at: r.createdAt.toISOString(),
-      studyDate: r.studyDate,
+    total: Number(total),
+    items: rowsOf<{ case_id: string; id: string; cannot_assess: boolean; created_at: string | Date; amended: boolean; study_date: string; modality: string }>(page).map((r) => ({
+      caseId: r.case_id,
+      readId: r.id,
+      cannotAssess: r.cannot_assess,
+      at: new Date(r.created_at).toISOString(),
+      studyDate: r.study_date,
       modality: r.modality,
-      amended: r.supersedesId !== null,
+      amended: r.amended,
     })),
   };
 }
