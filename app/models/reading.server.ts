@@ -5,7 +5,7 @@
  * whether an amendment can still count) — plus what the project's policy reveals after the
  * reader has finished AND the case is decided. The API uses the same functions.
  */
-import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { isDecided } from '../../domain/workflow-states.ts';
 import { getDb } from '../../db/index.ts';
 import { assignments, cases, caseWorkflows, reads } from '../../db/schema.ts';
