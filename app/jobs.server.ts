@@ -1,5 +1,6 @@
 /** Every job kind the app runs: importing this module registers their handlers with the runner. */
 import './models/import.server.ts';
+import './models/agreement-refresh.server.ts';
 
 export const JOB_LABEL: Record<string, string> = {
   'cases.check': 'Check a case manifest',
@@ -8,4 +9,5 @@ export const JOB_LABEL: Record<string, string> = {
   'evidence.import': 'Import evidence',
   'export.build': 'Build an export',
   'release.build': 'Make a release',
+  'agreement.refresh': 'Recompute the agreement figures',
 };

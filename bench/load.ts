@@ -2,10 +2,10 @@
  * `npm run bench:load` — readers at scale against PostgreSQL, with PostgreSQL's own ceiling
  * (`pgbench -N`) measured in the same run. Never run in tests.
  *
- * 1. Bulk-loads a project of BENCH_CASES cases (default 100,000) straight into a fresh
- *    database with SQL (generate_series; each start event is the real runtime's first event
- *    for a template case with the case id substituted, hashes computed by PostgreSQL's sha256,
- *    so `verify` passes on every loaded case), plus 512 readers with API tokens and sessions.
+ * 1. Loads a project of BENCH_CASES cases (default 100,000) straight into a fresh database
+ *    (bench/seed.ts: the import's start template from workflows/start-rows.ts filled in by SQL
+ *    over generate_series, hashes by PostgreSQL's sha256, so `verify` passes on every loaded
+ *    case), plus readers with API tokens and sessions.
  * 2. Starts BENCH_INSTANCES app servers (default 1) on the built app (`remix build`).
  * 3. For each concurrency in BENCH_CONCURRENCY (default 8,32,128,512): that many virtual
  *    readers loop next case → submit read for BENCH_SECONDS (default 10) over HTTP; even
@@ -16,28 +16,24 @@
  *    read) and times `verify` on the cases the run touched (BENCH_FULL_VERIFY=1: all cases).
  * The last line printed is one JSON object with every figure.
  *
- * Env: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_DB (h19_bench).
+ * Env: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_DB (tl_h19_bench).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
-import { eq, sql } from 'drizzle-orm';
-import { openDatabase, type DbHandle } from '../db/client.ts';
-import { cases, caseWorkflows, patients, projectMembers, projects, projectVersions, users, workflowEvents } from '../db/schema.ts';
+import { sql } from 'drizzle-orm';
+import { openDatabase } from '../db/client.ts';
 import { installDb } from '../db/index.ts';
-import { canonicalJson } from '../workflows/canonical-json.ts';
-import { projectDefinitionSchema } from '../workflows/definition.ts';
-import { startCaseWorkflow } from '../workflows/runtime.ts';
 import { verifyAllCases } from '../workflows/verify.ts';
+import { freshDatabase, PG, seedBenchProject } from './seed.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PG = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
-const DB = process.env.BENCH_DB ?? 'h19_bench';
+const DB = process.env.BENCH_DB ?? 'tl_h19_bench';
 const PGBENCH_DB = `${DB}_pgbench`;
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '8,32,128,512').split(',').map(Number);
@@ -45,107 +41,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
 const POOL = Number(process.env.BENCH_POOL ?? 20);
 const K = 2;
+/** This engineer's port range on the shared machine (31NN). */
+const PORT = Number(process.env.BENCH_PORT ?? 3108);
 const READERS = Math.max(...LEVELS);
 const log = (m: string) => process.stderr.write(`bench:load: ${m}\n`);
 
-const definition = projectDefinitionSchema.parse({
-  readerForm: { fields: [{ key: 'pneumothorax', label: 'Pneumothorax present?', kind: 'binary' }] },
-  referenceStandard: { level: 'case', outcome: { key: 'pneumothorax', label: 'Pneumothorax' }, source: 'panel', panelField: 'pneumothorax' },
-  mapping: {},
-  truthPolicy: { readersPerCase: K, assignmentExpiryHours: 1 },
-});
-
 const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[])) as T[];
-
-async function freshDatabase(name: string) {
-  const admin = postgres(`${PG}/postgres`, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-}
-
-/** Users, project, the template case through the real runtime, then every other case by SQL. */
-async function bulkLoad(h: DbHandle): Promise<{ projectId: string; slug: string; tokens: string[]; sessionIds: string[]; loadMs: number }> {
-  const t0 = performance.now();
-  const db = h.db;
-  const slug = 'bench-load';
-  await db.insert(users).values({ id: 'bench-lead', email: 'lead@bench.test', name: 'Lead', passwordHash: 'x' });
-  const [p] = await db.insert(projects).values({ slug, name: 'Load benchmark', ownerId: 'bench-lead' }).returning({ id: projects.id });
-  await db.insert(projectVersions).values({ projectId: p.id, version: 1, ...definition, createdBy: 'bench-lead' });
-  await db.insert(projectMembers).values({ projectId: p.id, userId: 'bench-lead', role: 'lead' });
-  // Readers, each with an API token and a signed-in session (rows as the app writes them).
-  const tokens: string[] = [];
-  const sessionIds: string[] = [];
-  for (let i = 0; i < READERS; i++) {
-    tokens.push(`tl_${randomBytes(32).toString('base64url')}`);
-    sessionIds.push(randomBytes(20).toString('hex'));
-  }
-  const ids = tokens.map((_, i) => `bench-r${i}`);
-  await db.execute(
-    sql`insert into users (id, email, name, password_hash) select 'bench-r' || g, 'r' || g || '@bench.test', 'Reader ' || g, 'x' from generate_series(0, ${READERS - 1}) g`,
-  );
-  await db.execute(sql`insert into project_members (project_id, user_id, role) select ${p.id}::uuid, 'bench-r' || g, 'reader' from generate_series(0, ${READERS - 1}) g`);
-  for (let i = 0; i < READERS; i += 200) {
-    const part = ids.slice(i, i + 200);
-    await db.execute(
-      sql`insert into api_tokens (user_id, name, token_hash, project_ids) values ${sql.join(
-        part.map(
-          (u, j) =>
-            sql`(${u}, 'bench', ${createHash('sha256')
-              .update(tokens[i + j])
-              .digest('hex')}, ${JSON.stringify([p.id])}::jsonb)`,
-        ),
-        sql`, `,
-      )}`,
-    );
-    await db.execute(
-      sql`insert into sessions (id, user_id, expires_at) values ${sql.join(
-        part.map((u, j) => sql`(${sessionIds[i + j]}, ${u}, now() + interval '1 day')`),
-        sql`, `,
-      )}`,
-    );
-  }
-  // The template case goes through the runtime: its start event and snapshot are the pattern.
-  const [pt] = await db.insert(patients).values({ projectId: p.id, pseudonym: 'bench-pt-0' }).returning({ id: patients.id });
-  const at = '2026-01-01T00:00:00.000Z';
-  const template = await db.transaction(async (tx) => {
-    const [c] = await tx.insert(cases).values({ projectId: p.id, patientId: pt.id, projectVersion: 1, externalId: 'bench-0', studyDate: '2025-12-01' }).returning({ id: cases.id });
-    await startCaseWorkflow({ tx, caseId: c.id, actorId: null, at });
-    return c.id;
-  });
-  const [ev] = await db.select().from(workflowEvents).where(eq(workflowEvents.caseId, template));
-  const [wf] = await db.select().from(caseWorkflows).where(eq(caseWorkflows.caseId, template));
-  const chained = canonicalJson({ case: template, seq: 1, type: ev.type, payload: ev.payload, actor: ev.actorId, time: ev.occurredAt, prev: ev.prevHash });
-  if (createHash('sha256').update(chained).digest('hex') !== ev.hash) throw new Error('template hash does not reproduce');
-  const payload = JSON.stringify(ev.payload);
-  const snapshot = JSON.stringify(wf.snapshot);
-  const tpl = sql.raw(`'${template}'`);
-  // Every other case: the same rows with its id in place of the template's (ids are values, never keys, so the canonical text stays canonical).
-  const batch = 50_000;
-  for (let from = 1; from < CASES; from += batch) {
-    const to = Math.min(CASES - 1, from + batch - 1);
-    await db.transaction(async (tx) => {
-      await tx.execute(
-        sql`create temp table new_cases on commit drop as select gen_random_uuid() as id, g from generate_series(${sql.raw(String(from))}, ${sql.raw(String(to))}) g`,
-      );
-      await tx.execute(sql`insert into patients (id, project_id, pseudonym) select id, ${p.id}::uuid, 'bench-pt-' || g from new_cases`);
-      await tx.execute(
-        sql`insert into cases (id, project_id, patient_id, project_version, external_id, study_date) select id, ${p.id}::uuid, id, 1, 'bench-' || g, '2025-12-01' from new_cases`,
-      );
-      await tx.execute(sql`insert into workflow_events (case_id, seq, type, payload, actor_id, occurred_at, machine_version, hash, prev_hash, client_request_id)
-        select n.id, 1, ${ev.type}, replace(${payload}, ${tpl}, n.id::text)::jsonb, null, ${ev.occurredAt}, ${ev.machineVersion},
-          encode(sha256(convert_to(replace(${chained}, ${tpl}, n.id::text), 'UTF8')), 'hex'), ${ev.prevHash}, 'start:' || n.id
-        from new_cases n`);
-      await tx.execute(sql`insert into case_workflows (case_id, machine_version, snapshot, state, event_count, head_hash, updated_at, project_id, queue_key, open_read_slots, open_vote_slots, vote_batch, state_since)
-        select n.id, ${wf.machineVersion}, replace(${snapshot}, ${tpl}, n.id::text)::jsonb, ${wf.state}, 1, e.hash, ${wf.updatedAt.toISOString()}::timestamptz, ${p.id}::uuid,
-          ('x' || substr(md5(${p.id} || ':' || n.id::text), 1, 16))::bit(64)::bigint, ${wf.openReadSlots}, ${wf.openVoteSlots}, ${wf.voteBatch}, ${wf.stateSince}
-        from new_cases n join workflow_events e on e.case_id = n.id and e.seq = 1`);
-    });
-    log(`loaded ${to + 1} / ${CASES} cases`);
-  }
-  await db.execute(sql`analyze`);
-  return { projectId: p.id, slug, tokens, sessionIds, loadMs: performance.now() - t0 };
-}
 
 type Sample = { next: number[]; page: number[]; submit: number[]; errors: Record<string, number>; acknowledged: number; reads: number };
 
@@ -299,7 +200,7 @@ async function main() {
   const h = await openDatabase({ url, max: 4 });
   installDb(h);
   await h.migrate();
-  const loaded = await bulkLoad(h);
+  const loaded = await seedBenchProject(h, { cases: CASES, readers: READERS, readersPerCase: K, log });
   log(`bulk load: ${(loaded.loadMs / 1000).toFixed(1)} s`);
 
   await freshDatabase(PGBENCH_DB);
@@ -308,7 +209,7 @@ async function main() {
   const [{ max_connections }] = await admin`select current_setting('max_connections')::int as max_connections`;
 
   const servers: Server[] = [];
-  for (let i = 0; i < INSTANCES; i++) servers.push(await startServer(3900 + Math.floor(Math.random() * 90) * 10 + i, url));
+  for (let i = 0; i < INSTANCES; i++) servers.push(await startServer(PORT + i, url));
 
   // Warm-up, not measured: the first requests load route modules and warm the JIT.
   const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 5);

@@ -13,7 +13,7 @@ import { and, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { getDb } from '../db/index.ts';
 import { writeAudit } from '../db/audit.ts';
-import { assignments, caseWorkflows, cases, projectMembers, projectVersions, readerQueues, users } from '../db/schema.ts';
+import { assignments, auditLog, caseWorkflows, cases, projectMembers, projectVersions, readerQueues, users } from '../db/schema.ts';
 import type { Dispute } from './agreement-rules.ts';
 import type { PersistedSnapshot } from './engine.ts';
 import { AppError, EventRefused } from '../domain/errors.ts';
@@ -232,29 +232,36 @@ export async function nextCaseForReader({
   signal?: AbortSignal;
 }): Promise<AssignmentView | null> {
   const now = new Date(toIso(at));
+  const nowIso = now.toISOString();
   return (db ?? getDb()).transaction(async (tx) => {
     checkSignal(signal);
-    const [me] = await tx
-      .select({ email: users.email })
-      .from(projectMembers)
-      .innerJoin(users, eq(users.id, projectMembers.userId))
-      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, 'reader')));
-    if (!me) throw new AppError('forbidden', 'you are not a reader in this project');
-    // The reader's queue row is their lock (the upsert takes it): their concurrent requests run one after another.
-    const [queue] = await tx
-      .insert(readerQueues)
-      .values({ projectId, userId, updatedAt: now })
-      .onConflictDoUpdate({ target: [readerQueues.projectId, readerQueues.userId], set: { updatedAt: now } })
-      .returning();
-    await releaseExpiredAssignments({ db: tx, at: now, projectId, userId });
+    // The reader's queue row is their lock (the upsert takes it): their concurrent requests run
+    // one after another. Only a reader of the project gets one; it answers who they are too.
+    const [queue] = rowsOf<{ cursor_key: string | null; cursor_case: string | null; email: string; case_order: string | null }>(
+      await tx.execute(sql`
+        insert into ${readerQueues} (project_id, user_id, updated_at)
+        select ${projectId}::uuid, ${userId}, ${nowIso}::timestamptz
+        where exists (select 1 from ${projectMembers} m where m.project_id = ${projectId}::uuid and m.user_id = ${userId} and m.role = 'reader')
+        on conflict (project_id, user_id) do update set updated_at = excluded.updated_at
+        returning cursor_key::text, cursor_case,
+          (select u.email from ${users} u where u.id = ${userId}) as email,
+          (select pv.truth_policy->>'caseOrder' from ${projectVersions} pv where pv.project_id = ${projectId}::uuid order by pv.version desc limit 1) as case_order`),
+    );
+    if (!queue) throw new AppError('forbidden', 'you are not a reader in this project');
 
-    // Own open assignments (at most a current and a next): keep those still readable.
+    // Under the lock, in a fresh statement: own expired assignments are released, and the open
+    // ones (at most a current and a next) are read with whether they are still readable.
     const mine = rowsOf<{ id: string; case_id: string; slot: 'current' | 'next' | null; assigned_at: string | Date; expires_at: string | Date | null; readable: boolean }>(
       await tx.execute(sql`
+        with released as (
+          update ${assignments} set status = 'expired', closed_at = ${nowIso}::timestamptz
+          where project_id = ${projectId}::uuid and user_id = ${userId} and status = 'open' and expires_at <= ${nowIso}::timestamptz
+          returning id)
         select a.id, a.case_id, a.slot, a.assigned_at, a.expires_at,
           (cw.open_read_slots > 0 and not exists (select 1 from round_participants rp where rp.user_id = a.user_id and rp.case_id = a.case_id)) as readable
         from ${assignments} a join ${caseWorkflows} cw on cw.case_id = a.case_id
-        where a.project_id = ${projectId} and a.user_id = ${userId} and a.role = 'reader' and a.status = 'open'
+        where a.project_id = ${projectId}::uuid and a.user_id = ${userId} and a.role = 'reader' and a.status = 'open'
+          and a.id not in (select id from released)
         order by a.assigned_at, a.id`),
     );
     const stale = mine.filter((m) => !m.readable).map((m) => m.id);
@@ -270,10 +277,14 @@ export async function nextCaseForReader({
       reused = false;
     }
 
-    const email = me.email.trim().toLowerCase();
-    let from: Position;
-    if (queue.cursorKey !== null && queue.cursorCase) from = { key: queue.cursorKey, caseId: queue.cursorCase };
-    else from = { key: (await fixedOrder(tx, projectId)) ? MIN_KEY : readerStartKey(projectId, userId), caseId: NIL_UUID };
+    const email = queue.email.trim().toLowerCase();
+    const start: Position =
+      queue.cursor_key !== null && queue.cursor_case
+        ? { key: BigInt(queue.cursor_key), caseId: queue.cursor_case }
+        : { key: queue.case_order === 'fixed' ? MIN_KEY : readerStartKey(projectId, userId), caseId: NIL_UUID };
+    let from = start;
+    let cursorSaved = false;
+    let nextImages: string[] | null = null;
 
     // A reader study: the reader walks their own recorded plan (sessions, washout, qualification).
     const design = await studyDesignOf(tx, projectId);
@@ -283,7 +294,8 @@ export async function nextCaseForReader({
       study = { qualified: design.qualification ? (await readerQualification(tx, { projectId, userId, design })).qualified : true };
     }
 
-    // The reader's own open assignments (at most two) are never chosen again.
+    // The reader's own open assignments (at most two) are never chosen again. The assignment, its
+    // audit row, and (for the last one) the reader's cursor and the next case's images: one statement.
     const assign = async (slot: 'current' | 'next') => {
       const exclude = [current?.case_id, next?.case_id].filter((x): x is string => Boolean(x));
       const c = study
@@ -291,17 +303,31 @@ export async function nextCaseForReader({
         : await takeCase(tx, { projectId, userId, email, now, from, exclude });
       if (!c) return null;
       const expiresAt = new Date(now.getTime() + c.expiryHours * 3_600_000);
-      const [row] = await tx.insert(assignments).values({ caseId: c.caseId, projectId, userId, role: 'reader', slot, orderKey: c.key, assignedAt: now, expiresAt }).returning();
-      await writeAudit(tx, {
-        actorId: userId,
-        action: 'assignment.create',
-        projectId,
-        caseId: c.caseId,
-        target: row.id,
-        details: { role: 'reader', slot, orderKey: c.key.toString() },
-      });
       from = { key: c.key, caseId: c.caseId };
-      return { id: row.id, case_id: c.caseId, slot, assigned_at: row.assignedAt, expires_at: row.expiresAt, readable: true };
+      const last = slot === 'next';
+      const details = JSON.stringify({ role: 'reader', slot, orderKey: c.key.toString() });
+      const [row] = rowsOf<{ id: string; assigned_at: string | Date; expires_at: string | Date | null; images: string[] | null }>(
+        await tx.execute(sql`
+          with a as (
+            insert into ${assignments} (case_id, project_id, user_id, role, slot, order_key, assigned_at, expires_at)
+            values (${c.caseId}::uuid, ${projectId}::uuid, ${userId}, 'reader', ${slot}, ${c.key.toString()}::bigint, ${nowIso}::timestamptz, ${expiresAt.toISOString()}::timestamptz)
+            returning id, assigned_at, expires_at),
+          au as (
+            insert into ${auditLog} (actor_id, action, project_id, case_id, target, details)
+            select ${userId}, 'assignment.create', ${projectId}::uuid, ${c.caseId}::uuid, a.id::text, ${details}::jsonb from a)
+          ${
+            last
+              ? sql`, q as (update ${readerQueues} set cursor_key = ${c.key.toString()}::bigint, cursor_case = ${c.caseId}::uuid, updated_at = ${nowIso}::timestamptz
+                  where project_id = ${projectId}::uuid and user_id = ${userId})`
+              : sql``
+          }
+          select a.id, a.assigned_at, a.expires_at, ${last ? sql`(select images from ${cases} where id = ${c.caseId}::uuid)` : sql`null::jsonb`} as images from a`),
+      );
+      if (last) {
+        cursorSaved = true;
+        nextImages = row.images ?? [];
+      }
+      return { id: row.id, case_id: c.caseId, slot, assigned_at: row.assigned_at, expires_at: row.expires_at, readable: true };
     };
     if (!current) current = (await assign('current')) ?? undefined;
     if (!current) {
@@ -309,11 +335,15 @@ export async function nextCaseForReader({
       return null;
     }
     if (!next) next = (await assign('next')) ?? undefined;
-    await tx
-      .update(readerQueues)
-      .set({ cursorKey: from.key, cursorCase: from.caseId, updatedAt: now })
-      .where(and(eq(readerQueues.projectId, projectId), eq(readerQueues.userId, userId)));
-    const [nextCase] = next ? await tx.select({ images: cases.images }).from(cases).where(eq(cases.id, next.case_id)) : [];
+    if (!cursorSaved && (from.key !== start.key || from.caseId !== start.caseId || queue.cursor_key === null))
+      await tx
+        .update(readerQueues)
+        .set({ cursorKey: from.key, cursorCase: from.caseId, updatedAt: now })
+        .where(and(eq(readerQueues.projectId, projectId), eq(readerQueues.userId, userId)));
+    if (next && nextImages === null) {
+      const [n] = await tx.select({ images: cases.images }).from(cases).where(eq(cases.id, next.case_id));
+      nextImages = n?.images ?? [];
+    }
     checkSignal(signal);
     const date = (d: string | Date | null) => (d === null ? null : new Date(d));
     return {
@@ -323,19 +353,9 @@ export async function nextCaseForReader({
       assignedAt: date(current.assigned_at)!,
       expiresAt: date(current.expires_at),
       reused,
-      next: next ? { assignmentId: next.id, caseId: next.case_id, expiresAt: date(next.expires_at), images: nextCase?.images ?? [] } : null,
+      next: next ? { assignmentId: next.id, caseId: next.case_id, expiresAt: date(next.expires_at), images: nextImages ?? [] } : null,
     };
   });
-}
-
-/** Whether the project's current version asks for one fixed order (import order) for everyone. */
-async function fixedOrder(tx: Tx, projectId: string): Promise<boolean> {
-  const rows = rowsOf<{ order: string | null }>(
-    await tx.execute(
-      sql`select ${projectVersions.truthPolicy}->>'caseOrder' as "order" from ${projectVersions} where ${projectVersions.projectId} = ${projectId} order by ${projectVersions.version} desc limit 1`,
-    ),
-  );
-  return rows[0]?.order === 'fixed';
 }
 
 export type AdjudicationQueueItem = {

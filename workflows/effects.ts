@@ -4,7 +4,8 @@
  */
 import { and, eq, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
-import { writeAudit } from '../db/audit.ts';
+import type { SQL } from 'drizzle-orm';
+import { writeAudit, type AuditEntry } from '../db/audit.ts';
 import { assignments, cases, evidence, reads, reviews, scheduledEvents, truthLabels } from '../db/schema.ts';
 import type { Effect } from './machine.ts';
 
@@ -27,24 +28,47 @@ export const PURGED = '(purged: case withdrawn)';
 
 export type EffectHandler = (tx: Tx, effect: Effect, ctx: EffectContext) => Promise<void>;
 
+function readRow(effect: Extract<Effect, { type: 'read.record' }>, ctx: EffectContext) {
+  return {
+    id: effect.readId,
+    caseId: ctx.caseId,
+    source: effect.source,
+    authorId: effect.authorId,
+    values: effect.values,
+    cannotAssessReason: effect.values === null ? (ctx.readExtras.cannotAssessReason ?? 'cannot assess') : null,
+    confidence: ctx.readExtras.confidence ?? null,
+    comment: ctx.readExtras.comment ?? null,
+    timeSpentMs: ctx.readExtras.timeSpentMs ?? null,
+    clientRequestId: ctx.clientRequestId,
+    supersedesId: effect.supersedesId ?? null,
+    amendmentReason: effect.amendmentReason ?? null,
+    createdAt: ctx.at,
+  };
+}
+
+const noteAudit = (effect: Extract<Effect, { type: 'note' }>, ctx: EffectContext): AuditEntry => ({
+  actorId: ctx.actorId,
+  action: effect.action,
+  projectId: ctx.projectId,
+  caseId: ctx.caseId,
+  details: { seq: ctx.seq, ...effect.details },
+});
+
+/**
+ * An effect that only adds rows of its own (a read, an audit note), as a write the runtime can
+ * send in one statement with the event's other writes; null for effects that read or change
+ * existing rows (they run through applyEffect, in order).
+ */
+export function effectWrite(tx: Tx, effect: Effect, ctx: EffectContext): { sql?: SQL; audit?: AuditEntry } | null {
+  if (effect.type === 'read.record') return { sql: tx.insert(reads).values(readRow(effect, ctx)).getSQL() };
+  if (effect.type === 'note') return { audit: noteAudit(effect, ctx) };
+  return null;
+}
+
 export async function applyEffect(tx: Tx, effect: Effect, ctx: EffectContext): Promise<void> {
   switch (effect.type) {
     case 'read.record': {
-      await tx.insert(reads).values({
-        id: effect.readId,
-        caseId: ctx.caseId,
-        source: effect.source,
-        authorId: effect.authorId,
-        values: effect.values,
-        cannotAssessReason: effect.values === null ? (ctx.readExtras.cannotAssessReason ?? 'cannot assess') : null,
-        confidence: ctx.readExtras.confidence ?? null,
-        comment: ctx.readExtras.comment ?? null,
-        timeSpentMs: ctx.readExtras.timeSpentMs ?? null,
-        clientRequestId: ctx.clientRequestId,
-        supersedesId: effect.supersedesId ?? null,
-        amendmentReason: effect.amendmentReason ?? null,
-        createdAt: ctx.at,
-      });
+      await tx.insert(reads).values(readRow(effect, ctx));
       return;
     }
     case 'truth.write': {
@@ -170,7 +194,7 @@ export async function applyEffect(tx: Tx, effect: Effect, ctx: EffectContext): P
         .where(and(eq(assignments.caseId, ctx.caseId), eq(assignments.role, effect.role), eq(assignments.status, 'open')));
       return;
     case 'note':
-      await writeAudit(tx, { actorId: ctx.actorId, action: effect.action, projectId: ctx.projectId, caseId: ctx.caseId, details: { seq: ctx.seq, ...effect.details } });
+      await writeAudit(tx, noteAudit(effect, ctx));
       return;
   }
 }

@@ -6,16 +6,16 @@
  * Refusals and failures roll the whole transaction back: nothing changes.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { getDb } from '../db/index.ts';
-import { writeAudit } from '../db/audit.ts';
-import { assignments, caseWorkflows, cases, findings, projectMembers, projectVersions, roundParticipants, workflowEvents } from '../db/schema.ts';
+import { writeAudit, type AuditEntry } from '../db/audit.ts';
+import { assignments, auditLog, caseWorkflows, cases, findings, projectMembers, projectVersions, roundParticipants, workflowEvents } from '../db/schema.ts';
 import { policyProblems } from './agreement-rules.ts';
 import { caseCommandSchema, REQUIRED_ROLE, type CaseCommand, type SystemCommand } from './commands.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { projectDefinitionSchema, type ReadValues } from './definition.ts';
-import { applyEffect, type EffectContext, type EffectHandler } from './effects.ts';
+import { applyEffect, effectWrite, type EffectContext, type EffectHandler } from './effects.ts';
 import {
   defaultRegistry,
   MIGRATE_EVENT,
@@ -68,31 +68,60 @@ export function toIso(at: Date | string | undefined): string {
   return d.toISOString();
 }
 
-type Locked = typeof caseWorkflows.$inferSelect;
-
-/** Brings round_participants from the round before an event to the round after it. */
-async function syncRoundParticipants(tx: Tx, caseId: string, before: CaseContext, after: CaseContext): Promise<void> {
+/** The writes that bring round_participants from the round before an event to the round after it. */
+function roundParticipantWrites(tx: Tx, caseId: string, before: CaseContext, after: CaseContext): SQL[] {
   const key = (p: { userId: string; role: string }) => `${p.role}\u0000${p.userId}`;
   const old = new Map(roundParticipantsOf(before).map((p) => [key(p), p]));
   const now = roundParticipantsOf(after);
   const gone = [...old.values()].filter((p) => !now.some((n) => key(n) === key(p)));
+  const out: SQL[] = [];
   for (const role of ['reader', 'adjudicator'] as const) {
     const users = gone.filter((p) => p.role === role).map((p) => p.userId);
     if (users.length)
-      await tx.delete(roundParticipants).where(and(eq(roundParticipants.caseId, caseId), eq(roundParticipants.role, role), inArray(roundParticipants.userId, users)));
+      out.push(
+        tx
+          .delete(roundParticipants)
+          .where(and(eq(roundParticipants.caseId, caseId), eq(roundParticipants.role, role), inArray(roundParticipants.userId, users)))
+          .getSQL(),
+      );
   }
   const changed = now.filter((p) => old.get(key(p))?.voteBatch !== p.voteBatch || !old.has(key(p)));
   if (changed.length)
-    await tx
-      .insert(roundParticipants)
-      .values(changed.map((p) => ({ caseId, ...p })))
-      .onConflictDoUpdate({ target: [roundParticipants.userId, roundParticipants.caseId, roundParticipants.role], set: { voteBatch: sql`excluded.vote_batch` } });
+    out.push(
+      tx
+        .insert(roundParticipants)
+        .values(changed.map((p) => ({ caseId, ...p })))
+        .onConflictDoUpdate({ target: [roundParticipants.userId, roundParticipants.caseId, roundParticipants.role], set: { voteBatch: sql`excluded.vote_batch` } })
+        .getSQL(),
+    );
+  return out;
 }
 
-async function lockWorkflow(tx: Tx, caseId: string): Promise<Locked> {
-  const [row] = await tx.select().from(caseWorkflows).where(eq(caseWorkflows.caseId, caseId)).for('update');
-  if (!row) throw new AppError('not_found', `case ${caseId} has no workflow`);
-  return row;
+/**
+ * Writes that do not depend on each other's results, sent as ONE statement of data-modifying
+ * CTEs (one round trip instead of one per row). Only inserts and updates of distinct rows go
+ * here: the parts of one statement cannot see each other's changes.
+ */
+async function runWrites(tx: Tx, writes: SQL[]): Promise<void> {
+  if (!writes.length) return;
+  if (writes.length === 1) {
+    await tx.execute(writes[0]);
+    return;
+  }
+  await tx.execute(
+    sql`with ${sql.join(
+      writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`),
+      sql`, `,
+    )} select 1`,
+  );
+}
+
+/** Audit rows in one multi-row insert, in order (their ids keep the order they were written in). */
+function auditWrite(tx: Tx, entries: AuditEntry[]): SQL {
+  return tx
+    .insert(auditLog)
+    .values(entries.map((e) => ({ ...e, details: e.details ?? {} })))
+    .getSQL();
 }
 
 type AppendArgs = {
@@ -108,30 +137,30 @@ type AppendArgs = {
   clientRequestId: string;
 };
 
-async function appendEvent(a: AppendArgs): Promise<string> {
+/** The event row and its hash (the chain: previous hash in, this hash out). */
+function eventRow(a: Omit<AppendArgs, 'tx'>) {
   const hash = eventHash({ caseId: a.caseId, seq: a.seq, type: a.type, payload: a.payload, actorId: a.actorId, occurredAt: a.occurredAt, prevHash: a.prevHash });
-  await a.tx.insert(workflowEvents).values({
-    caseId: a.caseId,
-    seq: a.seq,
-    type: a.type,
-    payload: a.payload,
-    actorId: a.actorId,
-    occurredAt: a.occurredAt,
-    machineVersion: a.machineVersion,
+  return {
     hash,
-    prevHash: a.prevHash,
-    clientRequestId: a.clientRequestId,
-  });
-  return hash;
+    row: {
+      caseId: a.caseId,
+      seq: a.seq,
+      type: a.type,
+      payload: a.payload,
+      actorId: a.actorId,
+      occurredAt: a.occurredAt,
+      machineVersion: a.machineVersion,
+      hash,
+      prevHash: a.prevHash,
+      clientRequestId: a.clientRequestId,
+    },
+  };
 }
 
-async function requireRole(tx: Tx, projectId: string, userId: string | null, role: 'reader' | 'adjudicator' | 'lead'): Promise<void> {
-  if (!userId) throw new AppError('forbidden', `this event needs a ${role}`);
-  const [m] = await tx
-    .select({ role: projectMembers.role })
-    .from(projectMembers)
-    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId), eq(projectMembers.role, role)));
-  if (!m) throw new AppError('forbidden', `you are not a ${role} in this project`);
+async function appendEvent(a: AppendArgs): Promise<string> {
+  const { hash, row } = eventRow(a);
+  await a.tx.insert(workflowEvents).values(row);
+  return hash;
 }
 
 /** Whole days from the study date to a date (both YYYY-MM-DD). */
@@ -275,35 +304,82 @@ export async function sendSystemEvent(args: SendSystemEventArgs): Promise<SendRe
   return send({ ...args, db: args.db as Db | undefined, actorId: null, event: args.event as never }, args.event, true);
 }
 
+/** A repeat that raced the first past the lock: the unique client request id refused it. */
+function isRepeatRace(e: unknown): boolean {
+  const text = `${(e as Error)?.message ?? ''} ${(e as { cause?: Error })?.cause?.message ?? ''}`;
+  return /workflow_events_client_request_key/.test(text);
+}
+
 async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, system: boolean): Promise<SendResult> {
+  try {
+    return await sendOnce(args, cmd, system);
+  } catch (e) {
+    // The lock statement also looks the request id up; a repeat that waited on the lock saw the
+    // table as it was when it started waiting. Its insert is refused and the whole transaction
+    // rolled back; once more, it finds the first and is acknowledged as a duplicate.
+    if (isRepeatRace(e)) return sendOnce(args, cmd, system);
+    throw e;
+  }
+}
+
+/** A stored event with the same client request id. */
+type DupRow = { caseId: string; seq: number; payload: unknown; actorId: string | null; type: string };
+
+async function sendOnce(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, system: boolean): Promise<SendResult> {
   const db = args.db ?? getDb();
   const registry = args.registry ?? defaultRegistry;
   if (!args.clientRequestId || args.clientRequestId.length > 200) throw new AppError('invalid', 'a client request id (1–200 characters) is required');
   const at = toIso(args.at);
   const handle = args.effectHandler ?? applyEffect;
+  const role = system ? null : REQUIRED_ROLE[(cmd as CaseCommand).type];
 
   return db.transaction(async (tx) => {
-    const row = await lockWorkflow(tx, args.caseId);
-    // Idempotency: checked after the lock, so a concurrent repeat waits and then sees the first.
-    const [dup] = await tx
-      .select({ caseId: workflowEvents.caseId, seq: workflowEvents.seq, payload: workflowEvents.payload, actorId: workflowEvents.actorId, type: workflowEvents.type })
-      .from(workflowEvents)
-      .where(eq(workflowEvents.clientRequestId, args.clientRequestId));
-    if (dup) {
+    // One statement: the locked workflow row, its case, a repeat of this request, the actor's role.
+    const [locked] = await tx
+      .select({
+        row: caseWorkflows,
+        projectId: cases.projectId,
+        projectVersion: cases.projectVersion,
+        withdrawn: sql<boolean>`${cases.withdrawnAt} is not null`,
+        studyDate: cases.studyDate,
+        dup: sql<DupRow | null>`(select json_build_object('caseId', e.case_id, 'seq', e.seq, 'payload', e.payload, 'actorId', e.actor_id, 'type', e.type)
+          from ${workflowEvents} e where e.client_request_id = ${args.clientRequestId})`,
+        hasRole:
+          role && args.actorId
+            ? sql<boolean>`exists (select 1 from ${projectMembers} m where m.project_id = ${cases.projectId} and m.user_id = ${args.actorId} and m.role = ${role})`
+            : sql<boolean>`false`,
+      })
+      .from(caseWorkflows)
+      .innerJoin(cases, eq(cases.id, caseWorkflows.caseId))
+      .where(eq(caseWorkflows.caseId, args.caseId))
+      .for('update', { of: caseWorkflows });
+    if (!locked) throw new AppError('not_found', `case ${args.caseId} has no workflow`);
+    const { row } = locked;
+    const c = { projectId: locked.projectId, projectVersion: locked.projectVersion, studyDate: locked.studyDate };
+    const duplicate = (dup: DupRow): SendResult => {
       // A repeat only for the same case, person and command; anything else is another request.
       if (dup.caseId !== args.caseId || dup.actorId !== (args.actorId ?? null) || dup.type !== cmd.type)
         throw new AppError('conflict', 'this client request id was already used for another request (another case, person or action): use a new id');
       const { readId, evidenceId } = dup.payload as { readId?: string; evidenceId?: string };
       return { status: 'duplicate' as const, seq: dup.seq, state: row.state, ...(readId ? { readId } : {}), ...(evidenceId ? { evidenceId } : {}), effects: [] };
-    }
-    const [c] = await tx
-      .select({ projectId: cases.projectId, projectVersion: cases.projectVersion, withdrawnAt: cases.withdrawnAt, studyDate: cases.studyDate })
-      .from(cases)
-      .where(eq(cases.id, args.caseId));
-    if (c.withdrawnAt) throw new EventRefused(row.state, 'the case has been withdrawn');
+    };
+    if (locked.dup) return duplicate(locked.dup);
+    // A repeat that waited on the lock looked the request id up before the first committed: before
+    // refusing it (the first may have changed what it is refused for), look again, now.
+    const refuse = async (e: Error, wrote = false): Promise<SendResult> => {
+      if (wrote) throw e;
+      const [again] = await tx
+        .select({ caseId: workflowEvents.caseId, seq: workflowEvents.seq, payload: workflowEvents.payload, actorId: workflowEvents.actorId, type: workflowEvents.type })
+        .from(workflowEvents)
+        .where(eq(workflowEvents.clientRequestId, args.clientRequestId));
+      if (again) return duplicate(again);
+      throw e;
+    };
+    if (locked.withdrawn) return refuse(new EventRefused(row.state, 'the case has been withdrawn'));
     if (system) {
       if (args.actorId) throw new AppError('forbidden', 'system events have no actor');
-    } else await requireRole(tx, c.projectId, args.actorId, REQUIRED_ROLE[(cmd as CaseCommand).type]);
+    } else if (!args.actorId) throw new AppError('forbidden', `this event needs a ${role}`);
+    else if (!locked.hasRole) return refuse(new AppError('forbidden', `you are not a ${role} in this project`));
 
     let snapshot = row.snapshot as PersistedSnapshot;
     let version = row.machineVersion;
@@ -334,12 +410,11 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
     const { event, readId, evidenceId } = toMachineEvent(cmd, snapshot.context, at, args.actorId, { studyDate: c.studyDate });
     const from = stateName(snapshot);
     const result = step(registry, version, snapshot, event);
-    if (!result.ok) throw new EventRefused(from, result.reason);
+    if (!result.ok) return refuse(new EventRefused(from, result.reason), seq !== row.eventCount);
 
     seq += 1;
     const payload = toPayload(event);
-    head = await appendEvent({
-      tx,
+    const ev = eventRow({
       caseId: args.caseId,
       seq,
       prevHash: head,
@@ -350,22 +425,9 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
       machineVersion: version,
       clientRequestId: args.clientRequestId,
     });
+    head = ev.hash;
 
     const atDate = new Date(at);
-    // The actor's own open assignment for this case is done.
-    if (args.actorId && (cmd.type === 'read.submit' || cmd.type === 'adjudication.decide')) {
-      await tx
-        .update(assignments)
-        .set({ status: 'completed', closedAt: atDate })
-        .where(
-          and(
-            eq(assignments.caseId, args.caseId),
-            eq(assignments.userId, args.actorId),
-            eq(assignments.role, cmd.type === 'read.submit' ? 'reader' : 'adjudicator'),
-            eq(assignments.status, 'open'),
-          ),
-        );
-    }
     const ectx: EffectContext = {
       caseId: args.caseId,
       projectId: c.projectId,
@@ -380,9 +442,39 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
         ? { evidence: { date: cmd.date, text: cmd.text ?? null, extraction: cmd.extraction ?? { method: 'manual' }, extractionRuleId: cmd.extractionRuleId ?? null } }
         : {}),
     };
-    for (const effect of result.effects) await handle(tx, effect, ectx);
+    // The common events (a read, a note) write only rows of their own: everything goes out as one
+    // statement. Effects that read or update existing rows run first, one by one, in order.
+    const writes: SQL[] = [tx.insert(workflowEvents).values(ev.row).getSQL()];
+    const audits: AuditEntry[] = [];
+    const batched = args.effectHandler ? null : result.effects.map((e) => effectWrite(tx, e, ectx));
+    const allBatched = batched !== null && batched.every((w) => w !== null);
+    // The actor's own open assignment for this case is done.
+    if (args.actorId && (cmd.type === 'read.submit' || cmd.type === 'adjudication.decide')) {
+      const done = tx
+        .update(assignments)
+        .set({ status: 'completed', closedAt: atDate })
+        .where(
+          and(
+            eq(assignments.caseId, args.caseId),
+            eq(assignments.userId, args.actorId),
+            eq(assignments.role, cmd.type === 'read.submit' ? 'reader' : 'adjudicator'),
+            eq(assignments.status, 'open'),
+          ),
+        );
+      if (allBatched) writes.push(done.getSQL());
+      else await done;
+    }
+    if (allBatched) {
+      for (const w of batched) {
+        if (w?.sql) writes.push(w.sql);
+        if (w?.audit) audits.push(w.audit);
+      }
+    } else {
+      await runWrites(tx, writes.splice(0));
+      for (const effect of result.effects) await handle(tx, effect, ectx);
+    }
     const to = stateName(result.snapshot);
-    await writeAudit(tx, {
+    audits.push({
       actorId: args.actorId,
       action: `workflow.${event.type}`,
       projectId: c.projectId,
@@ -391,20 +483,25 @@ async function send(args: SendCaseEventArgs, cmd: CaseCommand | SystemCommand, s
       reason: reasonOf(cmd),
       details: { seq, from, to, ...(readId ? { readId } : {}), ...(evidenceId ? { evidenceId } : {}) },
     });
-    await tx
-      .update(caseWorkflows)
-      .set({
-        snapshot: result.snapshot,
-        state: to,
-        machineVersion: version,
-        eventCount: seq,
-        headHash: head,
-        updatedAt: atDate,
-        projectId: c.projectId,
-        ...queueColumns(to, result.snapshot.context),
-      })
-      .where(eq(caseWorkflows.caseId, args.caseId));
-    await syncRoundParticipants(tx, args.caseId, snapshot.context, result.snapshot.context);
+    writes.push(auditWrite(tx, audits));
+    writes.push(
+      tx
+        .update(caseWorkflows)
+        .set({
+          snapshot: result.snapshot,
+          state: to,
+          machineVersion: version,
+          eventCount: seq,
+          headHash: head,
+          updatedAt: atDate,
+          projectId: c.projectId,
+          ...queueColumns(to, result.snapshot.context),
+        })
+        .where(eq(caseWorkflows.caseId, args.caseId))
+        .getSQL(),
+    );
+    writes.push(...roundParticipantWrites(tx, args.caseId, snapshot.context, result.snapshot.context));
+    await runWrites(tx, writes);
     return {
       status: 'applied' as const,
       seq,

@@ -4,7 +4,7 @@
  * hash and the event count (so a removed last row is caught); and check the invariants that tie
  * the workflow to the rows its effects wrote.
  */
-import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { caseVerifications, caseWorkflows, cases, evidence, reads, roundParticipants, truthLabels, workflowEvents } from '../db/schema.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -236,6 +236,10 @@ export type VerifyOptions = {
   concurrency?: number;
   batchSize?: number;
   onProgress?: (p: { checked: number; failed: number }) => void;
+  /** Only case ids in (after, upTo] (a worker's share; see verify-workers.ts). */
+  range?: { after: string; upTo: string | null };
+  /** Also look for event chains without a case row (default: yes; one worker does it). */
+  orphans?: boolean;
 };
 
 /**
@@ -251,17 +255,20 @@ export async function verifyAllCases({
   concurrency = 4,
   batchSize = 500,
   onProgress,
+  range,
+  orphans = true,
 }: VerifyOptions): Promise<VerifyReport> {
   const failures: CaseReport[] = [];
   let checked = 0;
   const record = !caseIds;
   let listed: string[] | null = caseIds ? [...caseIds] : null;
-  let after = '';
-  let orphansDone = since;
+  let after = range?.after ?? '';
+  let orphansDone = since || !orphans;
   // Batches come from a keyset walk over case ids (bounded memory), plus event chains without a case row.
   const nextBatch = async (): Promise<string[]> => {
     if (listed) return listed.splice(0, batchSize);
     const conds = [gt(cases.id, after || '00000000-0000-0000-0000-000000000000')];
+    if (range?.upTo) conds.push(lte(cases.id, range.upTo));
     const base = db.select({ id: cases.id }).from(cases).leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id));
     const rows = since
       ? await base

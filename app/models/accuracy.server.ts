@@ -239,3 +239,13 @@ export async function getAccuracy({ projectId, version, db }: { projectId: strin
     .onConflictDoUpdate({ target: [statsCache.projectId, statsCache.projectVersion, statsCache.key], set: { payload: fresh, computedAt: new Date(fresh.computedAt) } });
   return fresh;
 }
+
+/** The cached figures only (the agreement refresh job keeps them in step): one row, never computed here. */
+export async function cachedAccuracy({ projectId, version, db }: { projectId: string; version: number; db?: Db }): Promise<DiagnosticAccuracy | null> {
+  const [row] = await (db ?? getDb())
+    .select({ payload: statsCache.payload })
+    .from(statsCache)
+    .where(and(eq(statsCache.projectId, projectId), eq(statsCache.projectVersion, version), eq(statsCache.key, ACCURACY_CACHE_KEY)));
+  const payload = row?.payload as DiagnosticAccuracy | undefined;
+  return payload && payload.schema === ACCURACY_SCHEMA ? payload : null;
+}

@@ -19,10 +19,11 @@
  * (leave-one-reader-out, so a reader is never scored against a truth their own read formed),
  * with patient-clustered CIs.
  */
-import { and, asc, count, desc, eq, isNotNull, isNull, max, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, max, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, patients, projectVersions, reads, statsCache, truthLabels, users, workflowEvents } from '../../db/schema.ts';
+import { caseWorkflows, cases, jobs, patients, projectVersions, reads, statsCache, truthLabels, users, workflowEvents } from '../../db/schema.ts';
+import { enqueueJob, kickJobs } from '../../jobs/runner.ts';
 import { categoricalAgreement, extendReport, fromColumns, type Level, type Report, type StatisticEntry } from '../../stats/index.ts';
 import { formItems, projectDefinitionSchema, type Field, type ProjectDefinition } from '../../workflows/definition.ts';
 import { countsInStatistics } from './study.server.ts';
@@ -30,7 +31,7 @@ import { isCurrentTruth } from './truth.server.ts';
 
 export const CACHE_KEY = 'dashboard';
 /** Bump when the payload's shape changes: old cache rows are then recomputed. */
-export const DASHBOARD_SCHEMA = 1;
+export const DASHBOARD_SCHEMA = 2;
 
 export type Estimate = { value: number | null; lower: number | null; upper: number | null; n: number | null };
 export type Headline = Estimate & { id: string; label: string; method: string; ciMethod: string | null };
@@ -90,30 +91,30 @@ async function resolveVersion(d: Db, projectId: string, version?: number): Promi
   return { version: v.version, def };
 }
 
-/** Which project versions have cases (newest first), for the version picker. */
-export async function versionsWithCases({ projectId, db }: { projectId: string; db?: Db }): Promise<{ version: number; cases: number }[]> {
+/**
+ * The project's versions (newest first) for the version picker, with the case count of each
+ * version's cached figures (null before they were first computed). Bounded: one row per version,
+ * never a count over the cases.
+ */
+export async function versionsWithCases({ projectId, db }: { projectId: string; db?: Db }): Promise<{ version: number; cases: number | null }[]> {
   const rows = await (db ?? getDb())
-    .select({ version: cases.projectVersion, n: count() })
-    .from(cases)
-    .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)))
-    .groupBy(cases.projectVersion)
-    .orderBy(desc(cases.projectVersion));
-  return rows.map((r) => ({ version: r.version, cases: r.n }));
+    .select({ version: projectVersions.version, cases: sql<number | null>`(${statsCache.payload}->>'cases')::int` })
+    .from(projectVersions)
+    .leftJoin(statsCache, and(eq(statsCache.projectId, projectVersions.projectId), eq(statsCache.projectVersion, projectVersions.version), eq(statsCache.key, CACHE_KEY)))
+    .where(eq(projectVersions.projectId, projectId))
+    .orderBy(desc(projectVersions.version));
+  return rows.map((r) => ({ version: r.version, cases: r.cases === null ? null : Number(r.cases) }));
 }
 
-/** The staleness stamp of a project version's figures. */
-export async function dashboardStamp({ projectId, version, db }: { projectId: string; version: number; db?: Db }): Promise<string> {
-  const d = db ?? getDb();
-  const [e] = await d
-    .select({ n: count(), last: max(workflowEvents.id) })
-    .from(workflowEvents)
-    .innerJoin(cases, eq(cases.id, workflowEvents.caseId))
-    .where(and(eq(cases.projectId, projectId), eq(cases.projectVersion, version)));
-  const [w] = await d
-    .select({ n: count() })
-    .from(cases)
-    .where(and(eq(cases.projectId, projectId), eq(cases.projectVersion, version), isNotNull(cases.withdrawnAt)));
-  return `v${DASHBOARD_SCHEMA}:${e.n}:${e.last ?? 0}:${w.n}`;
+/**
+ * The staleness stamp of a project version's figures: the newest workflow event id anywhere (one
+ * index probe, whatever the project size). Every read, decision, reopen or withdrawal is an event,
+ * so figures stamped before it are stale; an event in another project also makes them look stale
+ * (a needless recompute, never a stale figure shown as current).
+ */
+export async function dashboardStamp({ db }: { projectId: string; version: number; db?: Db }): Promise<string> {
+  const [e] = await (db ?? getDb()).select({ last: max(workflowEvents.id) }).from(workflowEvents);
+  return `v${DASHBOARD_SCHEMA}:${e.last ?? 0}`;
 }
 
 type RatingRow = { unit: string; caseId: string; patient: string; reader: string; value: string | number | null };
@@ -442,4 +443,51 @@ export async function getAgreementDashboard({ projectId, version, refresh = fals
     .values({ projectId, projectVersion: v.version, key: CACHE_KEY, payload: fresh, computedAt: new Date(fresh.computedAt) })
     .onConflictDoUpdate({ target: [statsCache.projectId, statsCache.projectVersion, statsCache.key], set: { payload: fresh, computedAt: new Date(fresh.computedAt) } });
   return fresh;
+}
+
+export const REFRESH_JOB = 'agreement.refresh';
+
+export type DashboardPage = {
+  dash: AgreementDashboard | null;
+  /** The cached figures are older than the newest event (a refresh job is queued or running). */
+  stale: boolean;
+  /** A background job is computing fresh figures. */
+  computing: boolean;
+};
+
+/**
+ * The dashboard as the page shows it: never computed on request. It reads the cached figures
+ * (one row) and the stamp (one index probe); when they are missing or stale it queues one
+ * background job (agreement.refresh) that recomputes and stores them, and the page says so.
+ */
+export async function dashboardForPage({ projectId, version, db }: Args): Promise<DashboardPage & { version: number | null }> {
+  const d = db ?? getDb();
+  const v = await resolveVersion(d, projectId, version);
+  if (!v) return { dash: null, stale: false, computing: false, version: null };
+  const stamp = await dashboardStamp({ projectId, version: v.version, db: d });
+  const [row] = await d
+    .select({ payload: statsCache.payload })
+    .from(statsCache)
+    .where(and(eq(statsCache.projectId, projectId), eq(statsCache.projectVersion, v.version), eq(statsCache.key, CACHE_KEY)));
+  const payload = row?.payload as AgreementDashboard | undefined;
+  const usable = payload && payload.schema === DASHBOARD_SCHEMA ? { ...payload, cached: true } : null;
+  const stale = !usable || usable.stamp !== stamp;
+  let computing = false;
+  if (stale) computing = await queueRefresh({ projectId, version: v.version, db: d });
+  return { dash: usable, stale: Boolean(usable) && stale, computing, version: v.version };
+}
+
+/** Queues the refresh job unless one is already waiting or running for the project. */
+export async function queueRefresh({ projectId, version, db }: { projectId: string; version: number; db?: Db }): Promise<boolean> {
+  const d = db ?? getDb();
+  const [open] = await d
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.projectId, projectId), eq(jobs.kind, REFRESH_JOB), inArray(jobs.status, ['queued', 'running'])))
+    .limit(1);
+  if (!open) {
+    await enqueueJob({ kind: REFRESH_JOB, projectId, params: { version }, db: d });
+    kickJobs();
+  }
+  return true;
 }

@@ -3,12 +3,12 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json } from '@remix-run/node';
 import { Form, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
-import { getAgreementDashboard, versionsWithCases, type Estimate } from '~/models/agreement.server.ts';
+import { dashboardForPage, getAgreementDashboard, versionsWithCases, type Estimate } from '~/models/agreement.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { ForestChart, StackedBar } from '~/components/forest-chart.tsx';
 import { leadLinks } from '~/components/lead-links.ts';
-import { getAccuracy, type DiagnosticAccuracy } from '~/models/accuracy.server.ts';
+import { cachedAccuracy, type DiagnosticAccuracy } from '~/models/accuracy.server.ts';
 import { DiagnosticAccuracySection } from '~/components/diagnostic-accuracy.tsx';
 
 export const links = leadLinks;
@@ -24,11 +24,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const versions = await versionsWithCases({ projectId: project.id });
   const version = versionParam(url) ?? versions[0]?.version;
-  const dash = await getAgreementDashboard({ projectId: project.id, version });
+  // Never computed here: the cached figures (one row), and a background refresh when stale.
+  const page = await dashboardForPage({ projectId: project.id, version });
+  const dash = page.dash;
   // The full stats/ entry lists stay in the cache (and the API); the page shows the headline.
   const slim = dash ? { ...dash, fields: dash.fields.map(({ statistics, ...f }) => ({ ...f, entries: statistics.length })) } : null;
-  const accuracy = dash ? await getAccuracy({ projectId: project.id, version: dash.version }) : null;
-  return json({ project: { slug: project.slug, name: project.name }, roles, versions, dash: slim, accuracy });
+  const accuracy = dash ? await cachedAccuracy({ projectId: project.id, version: dash.version }) : null;
+  return json({ project: { slug: project.slug, name: project.name }, roles, versions, dash: slim, accuracy, stale: page.stale, computing: page.computing, version: page.version });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -60,7 +62,7 @@ function ci(e: Estimate | null) {
 }
 
 export default function Agreement() {
-  const { project, roles, versions, dash, accuracy } = useLoaderData<typeof loader>();
+  const { project, roles, versions, dash, accuracy, stale, computing, version } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>{project.name}</h1>
@@ -76,7 +78,8 @@ export default function Agreement() {
             <select id="f-version" name="version" defaultValue={dash?.version}>
               {versions.map((v) => (
                 <option key={v.version} value={v.version}>
-                  v{v.version} ({v.cases} cases)
+                  v{v.version}
+                  {v.cases === null ? '' : ` (${v.cases} cases)`}
                 </option>
               ))}
             </select>
@@ -96,13 +99,14 @@ export default function Agreement() {
       </div>
       {!dash ? (
         <div className="empty" style={{ marginTop: '1rem' }}>
-          The project has no definition yet.
+          {version === null ? 'The project has no definition yet.' : 'The figures are being computed in the background (a job); reload this page in a moment.'}
         </div>
       ) : (
         <>
           <p className="muted">
             Version {dash.version}: {dash.cases} case{dash.cases === 1 ? '' : 's'}. Figures {dash.cached ? 'from the cache' : 'just computed'} at{' '}
-            {dash.computedAt.replace('T', ' ').slice(0, 19)} UTC; they are recomputed when reads or decisions arrive. 95% confidence intervals.
+            {dash.computedAt.replace('T', ' ').slice(0, 19)} UTC; they are recomputed in the background when reads or decisions arrive
+            {stale ? (computing ? ' — newer events have arrived and a refresh is running' : ' — newer events have arrived') : ''}. 95% confidence intervals.
           </p>
           <section aria-labelledby="progress-h">
             <h3 id="progress-h">Progress</h3>
