@@ -126,6 +126,8 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
           cannotAssessReason: current.cannotAssessReason,
           comment: current.comment,
           confidence: current.confidence,
+          // The reader's own time on the case (shown to them only).
+          timeSpentMs: current.timeSpentMs,
           at: current.createdAt.toISOString(),
         }
       : null,

@@ -39,7 +39,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({ project: { slug: project.slug, name: project.name }, roles, canClaim: roles.includes('adjudicator'), queue: rows, nextPage, paged: Boolean(after) });
 }
 
-
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'adjudicator');
   const p = parseForm(claimSchema, await request.formData());

@@ -154,7 +154,9 @@ export default function ReadCase() {
               )}
               {view.myRead.confidence !== null ? <p className="muted">Confidence: {view.myRead.confidence}</p> : null}
               {view.myRead.comment ? <p className="muted">Comment: {view.myRead.comment}</p> : null}
-              <p className="muted">Saved {new Date(view.myRead.at).toLocaleString()}.</p>
+              <p className="muted">
+                Saved {new Date(view.myRead.at).toLocaleString()}.{view.myRead.timeSpentMs !== null ? ` Time on case: ${(view.myRead.timeSpentMs / 1000).toFixed(1)} s.` : ''}
+              </p>
               {view.hasOwnRead ? (
                 <button type="button" className="secondary" onClick={startAmending}>
                   Amend my read
