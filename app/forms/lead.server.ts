@@ -1,7 +1,7 @@
 /** Forms of the lead's pages (one schema per form): server-only, so zod stays out of the pages' JavaScript (the server answers with the same messages). */
 import { z } from 'zod';
 import { DISCORDANCE_OUTCOMES, uuidField } from '../../domain/vocabulary.ts';
-import { DEFINITION_PARTS, MANIFEST_COLUMNS, SLUG_RE, TEMPLATES } from './lead.ts';
+import { SLUG_RE, TEMPLATES } from './lead.ts';
 
 export const importFormSchema = z.object({
   intent: z.enum(['preview', 'import']),
