@@ -7,12 +7,7 @@ import { getFlash } from './flash.server.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { FlashMessage } from './components/flash-message.tsx';
 import { ErrorPage } from './components/error-page.tsx';
-import { z } from 'zod';
 import { useNonce } from './lib/nonce.ts';
-
-// zod probes for eval (new Function) to compile fast parsers; under the CSP that probe is a
-// violation report on every page. Interpreted parsing is plenty for forms.
-z.config({ jitless: true });
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
@@ -50,8 +45,11 @@ export default function App() {
   return (
     <>
       <AppHeader user={user} />
-      <main id="main" className="page">
-        {flash ? <FlashMessage flash={flash} /> : null}
+      <main id="main" className="page" tabIndex={-1}>
+        {/* Always present, so a message that appears after a save (client navigation) is announced. */}
+        <div role="status" aria-live="polite" aria-atomic="true" className="flash-region">
+          {flash ? <FlashMessage flash={flash} /> : null}
+        </div>
         <Outlet />
       </main>
     </>
@@ -64,7 +62,7 @@ export function ErrorBoundary() {
   return (
     <>
       <AppHeader user={root?.user ?? null} />
-      <main id="main" className="page">
+      <main id="main" className="page" tabIndex={-1}>
         <ErrorPage />
       </main>
     </>

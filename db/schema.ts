@@ -733,3 +733,17 @@ export const aiResults = pgTable(
   },
   (t) => [uniqueIndex('ai_results_case_model').on(t.projectId, t.sourceKey, t.modelName, t.modelVersion)],
 );
+/**
+ * Time a reader has had a case in front of them, per reader assignment: visible milliseconds
+ * reported by the reading page (hidden tabs excluded), summed across reloads from the first view.
+ * Private to that reader's assignment; read only when their own read is recorded.
+ */
+
+export const caseViewTimes = pgTable('case_view_times', {
+  assignmentId: uuid('assignment_id')
+    .primaryKey()
+    .references(() => assignments.id, { onDelete: 'cascade' }),
+  visibleMs: bigint('visible_ms', { mode: 'number' }).notNull().default(0),
+  firstViewedAt: ts('first_viewed_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

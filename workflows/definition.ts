@@ -190,19 +190,8 @@ export const projectDefinitionSchema = z.object({
 });
 export type ProjectDefinition = z.infer<typeof projectDefinitionSchema>;
 
-/** One answerable item: a case field, or a per-finding field for one finding ("left/birads"). */
-export function itemKey(field: string, finding?: string): string {
-  return finding ? `${finding}/${field}` : field;
-}
-
-export function formItems(form: ReaderForm): { key: string; field: Field; finding?: FindingDef }[] {
-  const out: { key: string; field: Field; finding?: FindingDef }[] = [];
-  for (const field of form.fields) {
-    if (field.scope === 'finding') for (const f of form.findings) out.push({ key: itemKey(field.key, f.key), field, finding: f });
-    else out.push({ key: field.key, field });
-  }
-  return out;
-}
+// Moved to form-items.ts (zod-free, for the browser); re-exported so existing imports keep working.
+export { formItems, itemKey } from './form-items.ts';
 
 /** An answer: binary → boolean, nominal/ordinal → option value, multi_label → values, numeric → number. */
 export type Answer = boolean | string | string[] | number;

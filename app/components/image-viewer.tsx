@@ -73,29 +73,30 @@ export function ImageViewer({
           {error}
         </div>
       ) : null}
+      {/* Accessible names are the visible words; the key is in aria-keyshortcuts and the tooltip. */}
       <div className="viewer-tools">
-        <button type="button" className="secondary" onClick={call((v) => v.prev())} aria-label="Previous image ([)" disabled={!ready}>
-          ‹
+        <button type="button" className="secondary" onClick={call((v) => v.prev())} aria-keyshortcuts="[" title="Previous image ([)" disabled={!ready}>
+          ‹ Previous
         </button>
-        <button type="button" className="secondary" onClick={call((v) => v.next())} aria-label="Next image (])" disabled={!ready}>
-          ›
+        <button type="button" className="secondary" onClick={call((v) => v.next())} aria-keyshortcuts="]" title="Next image (])" disabled={!ready}>
+          Next ›
         </button>
-        <button type="button" className="secondary" onClick={call((v) => v.zoom(1.25))} aria-label="Zoom in (+)" disabled={!ready}>
-          +
+        <button type="button" className="secondary" onClick={call((v) => v.zoom(1.25))} aria-keyshortcuts="+" title="Zoom in (+)" disabled={!ready}>
+          Zoom in
         </button>
-        <button type="button" className="secondary" onClick={call((v) => v.zoom(0.8))} aria-label="Zoom out (−)" disabled={!ready}>
-          −
+        <button type="button" className="secondary" onClick={call((v) => v.zoom(0.8))} aria-keyshortcuts="-" title="Zoom out (−)" disabled={!ready}>
+          Zoom out
         </button>
-        <button type="button" className="secondary" onClick={call((v) => v.nextPreset())} aria-label="Window preset (w)" disabled={!ready}>
+        <button type="button" className="secondary" onClick={call((v) => v.nextPreset())} aria-keyshortcuts="w" title="Window preset (w)" disabled={!ready}>
           Window
         </button>
-        <button type="button" className="secondary" onClick={call((v) => v.invert())} aria-label="Invert (i)" disabled={!ready}>
+        <button type="button" className="secondary" onClick={call((v) => v.invert())} aria-keyshortcuts="i" title="Invert (i)" disabled={!ready}>
           Invert
         </button>
-        <button type="button" className="secondary" onClick={call((v) => v.reset())} aria-label="Reset view (0)" disabled={!ready}>
+        <button type="button" className="secondary" onClick={call((v) => v.reset())} aria-keyshortcuts="0" title="Reset view (0)" disabled={!ready}>
           Reset
         </button>
-        <button type="button" className="secondary" onClick={call((v) => v.fullscreen())} aria-label="Full screen (f)" disabled={!ready}>
+        <button type="button" className="secondary" onClick={call((v) => v.fullscreen())} aria-keyshortcuts="f" title="Full screen (f)" disabled={!ready}>
           Full screen
         </button>
         <span className="tv-hint">Drag: pan · right-drag: window/level · wheel: zoom (stack: scroll, Ctrl+wheel zoom)</span>

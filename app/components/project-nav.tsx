@@ -8,7 +8,7 @@ export function ProjectNav({ slug, roles }: { slug: string; roles: Role[] }) {
   const tabs: { to: string; label: string; show: boolean; end?: boolean }[] = [
     { to: base, label: 'Overview', show: true, end: true },
     { to: `${base}/read`, label: 'Read', show: roles.includes('reader') },
-    { to: `${base}/adjudicate`, label: 'Adjudicate', show: roles.includes('adjudicator') },
+    { to: `${base}/adjudicate`, label: 'Adjudicate', show: roles.includes('adjudicator') || roles.includes('lead') },
     { to: `${base}/cases`, label: 'Cases', show: roles.includes('lead') },
     { to: `${base}/reviews`, label: 'Reviews', show: roles.includes('lead') },
     { to: `${base}/reports`, label: 'Reports', show: roles.includes('lead') },

@@ -4,14 +4,16 @@
  * Used by the reader's case page, the adjudicator (disputed items only) and the lead's preview.
  */
 import type { Field, FindingDef, ReaderForm } from '../../workflows/definition.ts';
-import { formItems } from '../../workflows/definition.ts';
+import { formItems } from '../../workflows/form-items.ts';
 import { fieldName } from '~/lib/reader-form.ts';
 
 type Errors = Record<string, string[]> | null | undefined;
 
 function Options({ name, field, value, disabled, errorId }: { name: string; field: Field; value: unknown; disabled?: boolean; errorId?: string }) {
+  // Each group is named by its question (the item label above it).
+  const labelledBy = `${name}-label`;
   const radios = (opts: { value: string; label: string; description?: string }[], extra?: { value: string; label: string; description?: string }[]) => (
-    <div className="options" role="radiogroup" aria-describedby={errorId}>
+    <div className="options" role="radiogroup" aria-labelledby={labelledBy} aria-describedby={errorId}>
       {opts.map((o, i) => (
         <label key={o.value} className="option">
           <input type="radio" name={name} value={o.value} defaultChecked={value === o.value} disabled={disabled} data-key={i + 1} />
@@ -23,15 +25,19 @@ function Options({ name, field, value, disabled, errorId }: { name: string; fiel
       ))}
       {extra?.length ? (
         <div className="outside-scale">
-          {extra.map((o) => (
-            <label key={o.value} className="option">
-              <input type="radio" name={name} value={o.value} defaultChecked={value === o.value} disabled={disabled} />
-              <span>
-                {o.label}
-                {o.description ? <span className="hint"> — {o.description}</span> : null}
-              </span>
-            </label>
-          ))}
+          {extra.map((o, j) => {
+            // Answers outside the scale take the keys after the scale's (BI-RADS 0 → 6 after 1–5).
+            const k = opts.length + j + 1;
+            return (
+              <label key={o.value} className="option">
+                <input type="radio" name={name} value={o.value} defaultChecked={value === o.value} disabled={disabled} data-key={k <= 9 ? k : undefined} />
+                <span>
+                  {k <= 9 ? <kbd aria-hidden="true">{k}</kbd> : null} {o.label}
+                  {o.description ? <span className="hint"> — {o.description}</span> : null}
+                </span>
+              </label>
+            );
+          })}
         </div>
       ) : null}
     </div>
@@ -39,7 +45,7 @@ function Options({ name, field, value, disabled, errorId }: { name: string; fiel
   switch (field.kind) {
     case 'binary':
       return (
-        <div className="options" role="radiogroup" aria-describedby={errorId}>
+        <div className="options" role="radiogroup" aria-labelledby={labelledBy} aria-describedby={errorId}>
           {[
             { v: true, label: field.trueLabel },
             { v: false, label: field.falseLabel },
@@ -59,7 +65,7 @@ function Options({ name, field, value, disabled, errorId }: { name: string; fiel
       return radios(field.options, field.outsideScale);
     case 'multi_label':
       return (
-        <div className="options" aria-describedby={errorId}>
+        <div className="options" role="group" aria-labelledby={labelledBy} aria-describedby={errorId}>
           {field.options.map((o, i) => (
             <label key={o.value} className="option">
               <input type="checkbox" name={name} value={o.value} defaultChecked={Array.isArray(value) && value.includes(o.value)} disabled={disabled} data-key={i + 1} />
@@ -80,6 +86,7 @@ function Options({ name, field, value, disabled, errorId }: { name: string; fiel
             min={field.min}
             max={field.max}
             step={field.step ?? 'any'}
+            aria-labelledby={labelledBy}
             defaultValue={typeof value === 'number' ? value : undefined}
             disabled={disabled}
             aria-describedby={errorId}
@@ -127,7 +134,9 @@ export function ReaderFormFields({
             const err = errors?.[name]?.[0];
             const errorId = err ? `${name}-err` : undefined;
             return (
-              <div key={it.key} className="form-item" data-item={it.key}>
+              // tabIndex -1: the digit keys move focus from item to item without landing on a radio
+              // (a focused radio would take the arrow keys and change an answer unseen).
+              <div key={it.key} className="form-item" data-item={it.key} tabIndex={-1} role="group" aria-labelledby={`${name}-label`}>
                 <div className="item-label" id={`${name}-label`}>
                   {it.field.label}
                   {it.field.required ? null : <span className="hint"> (optional)</span>}
@@ -135,7 +144,7 @@ export function ReaderFormFields({
                 {it.field.help ? <div className="hint">{it.field.help}</div> : null}
                 <Options name={name} field={it.field} value={values?.[it.key]} disabled={disabled} errorId={errorId} />
                 {err ? (
-                  <div className="field-error" id={errorId} role="alert">
+                  <div className="field-error" id={errorId}>
                     {err}
                   </div>
                 ) : null}

@@ -35,10 +35,16 @@ export function parseForm<S extends z.ZodType>(schema: S, fd: FormData): { ok: t
   return r.success ? { ok: true, data: r.data } : { ok: false, errors: fieldErrors(r.error) };
 }
 
-/** Client-side: block submission and show the same messages the server would send. */
-export function useClientValidation<S extends z.ZodType>(schema: S) {
+/**
+ * Client-side: block submission and show the same messages the server would send.
+ * Form schemas live in *.server.ts modules (zod stays out of the pages' JavaScript), and Remix
+ * empties those modules in the browser build: there `schema` is undefined, nothing is checked
+ * before sending, and the server's answer carries the messages.
+ */
+export function useClientValidation<S extends z.ZodType>(schema: S | undefined) {
   const [errors, setErrors] = useState<FieldErrors | null>(null);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    if (!schema) return;
     const r = parseForm(schema, new FormData(e.currentTarget));
     if (!r.ok) {
       e.preventDefault();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseReadForm, fieldName } from './reader-form.ts';
+import { fieldName } from './reader-form.ts';
+import { parseReadForm } from './reader-form.server.ts';
 import { mammographyDefinition, pneumothoraxDefinition } from '../../seed/demo-projects.ts';
 
 const fd = (entries: [string, string][]) => {

@@ -1,11 +1,11 @@
 /**
- * The reader form as HTML fields and back. One function turns submitted FormData into read
- * values; the same zod schema (workflows/read-schema.ts, built from the project's reader form)
- * checks them in the browser before submitting and on the server before recording.
+ * The reader form as HTML fields and back, without zod (it runs in the browser: the schemas stay
+ * in reader-form.server.ts). One function turns submitted FormData into read values; the server
+ * checks them with the read schema (workflows/read-schema.ts) before recording, and the browser
+ * only names unanswered items before sending (the message is the server's own).
  */
-import { z } from 'zod';
-import { formItems, type Field, type ReaderForm, type ReadValues } from '../../workflows/definition.ts';
-import { readValuesSchema } from '../../workflows/read-schema.ts';
+import type { Field, ReaderForm } from '../../workflows/definition.ts';
+import { formItems } from '../../workflows/form-items.ts';
 
 export const FIELD_PREFIX = 'item:';
 
@@ -37,41 +37,20 @@ export function valuesFromFormData(form: ReaderForm, fd: FormData, only?: string
   return out;
 }
 
-const extrasSchema = z.object({
-  comment: z.string().max(4000, 'Keep the comment under 4000 characters').optional(),
-  confidence: z.coerce.number().int().min(0).max(100).optional(),
-});
+export const UNANSWERED = 'Answer this item (or mark the case as cannot assess)';
+export const NO_REASON = 'Say why this case cannot be assessed';
 
-export type ParsedRead =
-  | { ok: true; values: ReadValues | null; cannotAssessReason?: string; comment?: string; confidence?: number }
-  | { ok: false; errors: Record<string, string[]> };
-
-/** Parses a read (or a cannot-assess) from the reader form; errors are keyed by HTML field name. */
-export function parseReadForm(form: ReaderForm, fd: FormData, opts: { only?: string[]; partial?: boolean } = {}): ParsedRead {
+/** The browser's check before sending: required items left unanswered, keyed by HTML field name. */
+export function unansweredItems(form: ReaderForm, fd: FormData, only?: string[]): Record<string, string[]> {
+  if (fd.get('cannotAssess') === 'on') return String(fd.get('cannotAssessReason') ?? '').trim() ? {} : { cannotAssessReason: [NO_REASON] };
+  const values = valuesFromFormData(form, fd, only);
   const errors: Record<string, string[]> = {};
-  const extras = extrasSchema.safeParse({
-    comment: (fd.get('comment') as string | null) || undefined,
-    confidence: (fd.get('confidence') as string | null) || undefined,
-  });
-  if (!extras.success) for (const i of extras.error.issues) (errors[String(i.path[0])] ??= []).push(i.message);
-  if (fd.get('cannotAssess') === 'on') {
-    const reason = String(fd.get('cannotAssessReason') ?? '').trim();
-    if (!reason) errors.cannotAssessReason = ['Say why this case cannot be assessed'];
-    if (Object.keys(errors).length) return { ok: false, errors };
-    return { ok: true, values: null, cannotAssessReason: reason, ...(extras.success ? extras.data : {}) };
+  for (const it of formItems(form)) {
+    if (only && !only.includes(it.key)) continue;
+    const v = values[it.key];
+    if (it.field.required && v === undefined) errors[fieldName(it.key)] = [UNANSWERED];
   }
-  const values = valuesFromFormData(form, fd, opts.only);
-  const schema = readValuesSchema(form, { only: opts.only, partial: opts.partial });
-  const r = schema.safeParse(values);
-  if (!r.success) {
-    for (const i of r.error.issues) {
-      const key = i.path.length ? fieldName(String(i.path[0])) : '_form';
-      const missing = i.path.length > 0 && values[String(i.path[0])] === undefined;
-      (errors[key] ??= []).push(missing ? 'Answer this item (or mark the case as cannot assess)' : i.message);
-    }
-  }
-  if (Object.keys(errors).length) return { ok: false, errors };
-  return { ok: true, values: r.data as ReadValues, ...(extras.success ? extras.data : {}) };
+  return errors;
 }
 
 /** A human-readable answer ("BI-RADS 4 — Suspicious", "Present"). */
@@ -90,4 +69,59 @@ export function describeAnswer(field: Field, v: unknown): string {
     case 'numeric':
       return `${v}${field.unit ? ` ${field.unit}` : ''}`;
   }
+}
+
+/** An item's question as the form shows it ("Left breast: BI-RADS assessment"). */
+export function itemLabel(form: ReaderForm, key: string): string {
+  const it = formItems(form).find((i) => i.key === key);
+  if (!it) return key;
+  return it.finding ? `${it.finding.label}: ${it.field.label}` : it.field.label;
+}
+
+/** A whole read in the form's words ("Left breast: BI-RADS assessment 2 — Benign; …"). */
+export function describeValues(form: ReaderForm, values: Record<string, unknown> | null): string {
+  if (values === null) return 'Cannot assess';
+  return formItems(form)
+    .filter((it) => values[it.key] !== undefined)
+    .map((it) => `${itemLabel(form, it.key)}: ${describeAnswer(it.field, values[it.key])}`)
+    .join('; ');
+}
+
+const RULE_WORDS: Record<string, string> = {
+  unanimous: 'readers disagree',
+  m_of_k: 'too few readers agree',
+  ordinal_distance: 'categories too far apart',
+  ordinal_threshold: 'across the clinical threshold',
+  numeric_tolerance: 'values beyond the tolerance',
+  majority: 'no majority',
+};
+
+/**
+ * A dispute in the form's words. The stored reason (made by the agreement rules, part of the
+ * case's recorded evaluation) names raw values ("answers differ: false vs true"); the page shows
+ * the option labels the readers saw ("answers differ: Absent vs Present").
+ */
+export function describeDispute(form: ReaderForm, d: { item: string; label?: string; rule: string; reason: string }): { item: string; rule: string; reason: string } {
+  const it = formItems(form).find((i) => i.key === d.item);
+  let reason = d.reason;
+  let item = itemLabel(form, d.item);
+  if (it) {
+    const f = it.field;
+    const labels = new Map<string, string>();
+    if (f.kind === 'binary') {
+      labels.set('true', f.trueLabel);
+      labels.set('false', f.falseLabel);
+    } else if (f.kind === 'nominal' || f.kind === 'ordinal' || f.kind === 'multi_label') {
+      for (const o of f.kind === 'ordinal' ? [...f.options, ...f.outsideScale] : f.options) labels.set(o.value, o.label);
+    }
+    if (d.label) item = `${item} — ${labels.get(d.label) ?? d.label}`;
+    // Values appear in the reason as "answers X and Y …" or as a list "…: X vs Y".
+    const name = (w: string) => (labels.has(w) ? `“${labels.get(w)}”` : w);
+    if (labels.size && f.kind !== 'multi_label') {
+      reason = reason
+        .replace(/^answers (\S+) and (\S+) /, (_m, a: string, b: string) => `answers ${name(a)} and ${name(b)} `)
+        .replace(/: (.+ vs .+)$/, (_m, list: string) => `: ${list.split(' vs ').map(name).join(' vs ')}`);
+    }
+  }
+  return { item, rule: RULE_WORDS[d.rule] ?? d.rule.replace(/_/g, ' '), reason };
 }

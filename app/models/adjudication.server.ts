@@ -2,13 +2,13 @@
  * What adjudicators see and do. Reads are shown side by side with reader identities masked
  * ("Reader A", "Reader B") unless the policy says otherwise; evidence only under informed truthing.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { getDb } from '../../db/index.ts';
-import { cases, evidence, reads, users } from '../../db/schema.ts';
+import { caseWorkflows, cases, evidence, reads, users } from '../../db/schema.ts';
 import { adjudicationQueueForUser, claimAdjudication } from '../../workflows/assignment.ts';
 import { getCaseWorkflow, sendCaseEvent } from '../../workflows/runtime.ts';
 import { countedReads, lateAmendments } from '../../workflows/machine.ts';
-import type { ReadValues } from '../../workflows/definition.ts';
+import type { ReaderForm, ReadValues } from '../../workflows/definition.ts';
 import { notVisible } from './reading.server.ts';
 import { isUuid } from '../../domain/vocabulary.ts';
 
@@ -25,6 +25,16 @@ export async function listAdjudicationQueue({
   after?: { since: string; caseId: string };
 }) {
   return adjudicationQueueForUser({ projectId, userId, limit, after });
+}
+
+/** The reader form each listed case is read with (one page of the queue at most), for its labels. */
+export async function readerFormsOf({ caseIds }: { caseIds: string[] }): Promise<Map<string, ReaderForm>> {
+  if (caseIds.length === 0) return new Map();
+  const rows = await getDb()
+    .select({ caseId: caseWorkflows.caseId, form: sql<ReaderForm>`${caseWorkflows.snapshot}->'context'->'readerForm'` })
+    .from(caseWorkflows)
+    .where(inArray(caseWorkflows.caseId, caseIds.slice(0, 500)));
+  return new Map(rows.map((r) => [r.caseId, r.form]));
 }
 
 export async function claimCase({ caseId, userId }: { caseId: string; userId: string }) {

@@ -103,6 +103,7 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
           confidence: number | null;
           created_at: string;
           amendment_reason: string | null;
+          time_spent_ms: number | null;
         }[]
       | null;
   }>(
@@ -113,7 +114,7 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
         (cw.snapshot->'context'->>'round')::int as round, cw.snapshot->'context'->'reads' as ctx_reads,
         a.expires_at, a.id is not null as assigned,
         (select json_agg(json_build_object('id', r.id, 'values', r.values, 'cannot_assess_reason', r.cannot_assess_reason, 'comment', r.comment,
-            'confidence', r.confidence, 'created_at', r.created_at, 'amendment_reason', r.amendment_reason) order by r.created_at desc)
+            'confidence', r.confidence, 'created_at', r.created_at, 'amendment_reason', r.amendment_reason, 'time_spent_ms', r.time_spent_ms) order by r.created_at desc)
           from ${reads} r where r.case_id = c.id and r.author_id = ${userId} and r.source = 'reader') as mine
       from ${cases} c
       join ${caseWorkflows} cw on cw.case_id = c.id
@@ -151,6 +152,8 @@ export async function getReaderCase({ projectId, caseId, userId }: { projectId: 
           cannotAssessReason: current.cannot_assess_reason,
           comment: current.comment,
           confidence: current.confidence,
+          // The reader's own time on the case (shown to them only).
+          timeSpentMs: current.time_spent_ms,
           at: iso(current.created_at),
         }
       : null,

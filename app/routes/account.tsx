@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { changePassword, requireUser } from '~/auth.server.ts';
-import { changePasswordSchema } from '~/forms/auth.ts';
+import { changePasswordSchema } from '~/forms/auth.server.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';

@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
-import { z } from 'zod';
 import { requireUser } from '~/auth.server.ts';
 import { listProjectsForUser } from '~/models/projects.server.ts';
 import { createToken, listTokens, revokeToken } from '~/models/tokens.server.ts';
@@ -11,15 +10,9 @@ import { validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { Field, FormErrors } from '~/components/field.tsx';
+import { createTokenSchema, revokeTokenSchema } from '~/forms/tokens.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'API tokens — Truthline' }];
-
-const createTokenSchema = z.object({
-  intent: z.literal('create'),
-  name: z.string().trim().min(1, 'Give the token a name, e.g. the script that will use it').max(100, 'At most 100 characters'),
-  projects: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1)).min(1, 'Choose at least one project')),
-});
-const revokeTokenSchema = z.object({ intent: z.literal('revoke'), tokenId: z.string().min(1) });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);

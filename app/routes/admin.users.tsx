@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/re
 import { endUserSessions, requireAdmin } from '~/auth.server.ts';
 import { createUser, listUsers, resetPassword, setProjectCreator, setUserActive } from '~/models/users.server.ts';
 import { formError } from '~/lib/errors.server.ts';
-import { createUserSchema, userActionSchema } from '~/forms/admin-users.ts';
+import { createUserSchema, userActionSchema } from '~/forms/admin-users.server.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { clientIp } from '~/request.server.ts';

@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { getOptionalUser, signIn } from '~/auth.server.ts';
-import { signInSchema, safeRedirect } from '~/forms/auth.ts';
+import { safeRedirect } from '~/forms/auth.ts';
+import { signInSchema } from '~/forms/auth.server.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { Field, FormErrors } from '~/components/field.tsx';

@@ -3,35 +3,30 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { randomUUID } from 'node:crypto';
 import { useRef, useState } from 'react';
-import { z } from 'zod';
-import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { decideAdjudication, getAdjudicationCase, requestAnotherRead } from '~/models/adjudication.server.ts';
 import { alreadyRecorded } from '~/models/requests.server.ts';
-import { parseReadForm, describeAnswer } from '~/lib/reader-form.ts';
+import { describeAnswer, describeDispute, itemLabel } from '~/lib/reader-form.ts';
+import { parseReadForm } from '~/lib/reader-form.server.ts';
+import { decisionSchema } from '~/forms/reading.server.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { formError, notFoundAs404 } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
-import { formItems } from '../../workflows/definition.ts';
+import { ReaderErrorSummary } from '~/components/reader-error-summary.tsx';
+import { formItems } from '../../workflows/form-items.ts';
 
-export const meta: MetaFunction = () => [{ title: 'Adjudicate a case — Truthline' }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Adjudicate case ${data.view.case.id.slice(0, 8)} — Truthline` : 'Adjudicate a case — Truthline' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'adjudicator');
   const view = await getAdjudicationCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(notFoundAs404);
-  return json({ project: { slug: project.slug, name: project.name }, view, clientRequestId: randomUUID() });
+  // Disputes in the form's words (the stored reasons name raw values).
+  const disputes = view.disputes.map((d) => describeDispute(view.readerForm, d));
+  return json({ project: { slug: project.slug, name: project.name }, view, disputes, clientRequestId: randomUUID() });
 }
-
-const decisionSchema = z.object({
-  intent: z.enum(['decide', 'more']),
-  clientRequestId: uuidField('The form is out of date: reload the page'),
-  mode: z.enum(['pick', 'enter']).optional(),
-  pickReadId: z.string().optional(),
-  rationale: z.string().trim().min(1, 'A rationale is required: say why').max(4000),
-});
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'adjudicator');
@@ -58,7 +53,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!p.data.pickReadId || !view.reads.some((r) => r.id === p.data.pickReadId)) return validationFailed({ pickReadId: ['Choose one of the reads'] });
       await decideAdjudication({ caseId, userId: user.id, clientRequestId: p.data.clientRequestId, pickReadId: p.data.pickReadId, rationale: p.data.rationale, ip });
     } else {
-      const parsed = parseReadForm(view.readerForm, fd, { only: view.disputedItems });
+      // Adjudicators have no "cannot assess": the message asks for a value.
+      const parsed = parseReadForm(view.readerForm, fd, { only: view.disputedItems, missingMessage: 'Enter a value for this disputed item' });
       if (!parsed.ok) return validationFailed(parsed.errors);
       if (parsed.values === null) return validationFailed({ _form: ['Enter a value for each disputed item'] });
       await decideAdjudication({ caseId, userId: user.id, clientRequestId: p.data.clientRequestId, values: parsed.values, rationale: p.data.rationale, ip });
@@ -70,7 +66,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function AdjudicateCase() {
-  const { project, view, clientRequestId } = useLoaderData<typeof loader>();
+  const { project, view, disputes, clientRequestId } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const nav = useNavigation();
   const viewer = useRef<ViewerApi | null>(null);
@@ -78,6 +74,7 @@ export default function AdjudicateCase() {
   const errors = data && !data.ok ? (data.errors as Record<string, string[]>) : null;
   const items = formItems(view.readerForm);
   const busy = nav.state !== 'idle';
+  const findingLabel = (key: string | undefined) => (key ? (view.readerForm.findings.find((f) => f.key === key)?.label ?? key) : 'Case');
   return (
     <>
       <div className="row">
@@ -93,21 +90,15 @@ export default function AdjudicateCase() {
         </span>
         {view.votesNeeded > 1 ? <span>Panel: {view.votesNeeded} votes still needed</span> : null}
       </div>
-      {errors?._form ? (
-        <div className="flash flash-error" role="alert">
-          {errors._form.join(' ')}
-        </div>
-      ) : null}
       <div className="reader-layout">
         <ImageViewer images={view.case.images} caseUrl={`/projects/${project.slug}/cases/${view.case.id}`} protocol={view.readerForm.hangingProtocol} apiRef={viewer} />
         <div>
           <section className="panel" aria-label="Dispute">
             <h2 style={{ marginTop: 0 }}>What is disputed</h2>
             <ul>
-              {view.disputes.map((d, i) => (
+              {disputes.map((d, i) => (
                 <li key={i}>
-                  <strong>{d.item}</strong>
-                  {d.label ? ` (${d.label})` : ''}: {d.reason}
+                  <strong>{d.item}</strong>: {d.reason} <span className="badge">{d.rule}</span>
                 </li>
               ))}
             </ul>
@@ -124,10 +115,7 @@ export default function AdjudicateCase() {
                     <dl>
                       {items.map((it) => (
                         <div key={it.key} className={view.disputedItems.includes(it.key) ? 'disputed' : undefined}>
-                          <dt className="hint">
-                            {it.finding ? `${it.finding.label}: ` : ''}
-                            {it.field.label}
-                          </dt>
+                          <dt className="hint">{itemLabel(view.readerForm, it.key)}</dt>
                           <dd style={{ margin: 0, fontWeight: 600 }}>{describeAnswer(it.field, r.values![it.key])}</dd>
                         </div>
                       ))}
@@ -155,10 +143,7 @@ export default function AdjudicateCase() {
                       <dl>
                         {items.map((it) => (
                           <div key={it.key} className={view.disputedItems.includes(it.key) ? 'disputed' : undefined}>
-                            <dt className="hint">
-                              {it.finding ? `${it.finding.label}: ` : ''}
-                              {it.field.label}
-                            </dt>
+                            <dt className="hint">{itemLabel(view.readerForm, it.key)}</dt>
                             <dd style={{ margin: 0, fontWeight: 600 }}>{describeAnswer(it.field, a.values![it.key])}</dd>
                           </div>
                         ))}
@@ -180,7 +165,7 @@ export default function AdjudicateCase() {
                 <ul>
                   {view.evidence.map((e) => (
                     <li key={e.id}>
-                      {e.date} · {e.kind.replace('_', ' ')} · {view.findings.find((f) => f.id === e.findingId)?.key ?? 'case'}: <strong>{e.resultCode}</strong> {e.text}
+                      {e.date} · {e.kind.replace(/_/g, ' ')} · {findingLabel(view.findings.find((f) => f.id === e.findingId)?.key)}: <strong>{e.resultCode}</strong> {e.text}
                     </li>
                   ))}
                 </ul>
@@ -190,6 +175,7 @@ export default function AdjudicateCase() {
           <section className="panel" aria-label="Decision">
             <h2 style={{ marginTop: 0 }}>Your decision</h2>
             <Form method="post" noValidate>
+              <ReaderErrorSummary errors={errors} form={view.readerForm} />
               <input type="hidden" name="clientRequestId" value={clientRequestId} />
               <fieldset className="finding-section">
                 <legend>How</legend>
@@ -213,7 +199,11 @@ export default function AdjudicateCase() {
                         <span>{r.label}</span>
                       </label>
                     ))}
-                  {errors?.pickReadId ? <div className="field-error">{errors.pickReadId[0]}</div> : null}
+                  {errors?.pickReadId ? (
+                    <div className="field-error" id="pickReadId-err">
+                      {errors.pickReadId[0]}
+                    </div>
+                  ) : null}
                 </fieldset>
               ) : (
                 <ReaderFormFields form={view.readerForm} only={view.disputedItems} errors={errors} />

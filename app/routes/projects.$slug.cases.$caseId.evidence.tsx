@@ -10,7 +10,7 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { evidencePageData, recordEvidence } from '~/models/evidence.server.ts';
 import { definitionOf, getProjectVersion } from '~/models/projects.server.ts';
-import { evidenceFormSchema } from '~/forms/evidence.ts';
+import { evidenceFormSchema } from '~/forms/evidence.server.ts';
 import { DEFAULT_EVIDENCE_PRECEDENCE, EVIDENCE_KIND_LABELS } from '../../domain/vocabulary.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { notFound, validationFailed } from '~/lib/http.server.ts';

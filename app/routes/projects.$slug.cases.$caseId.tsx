@@ -8,7 +8,7 @@ import { getCase } from '~/models/cases.server.ts';
 import { getProvenance, type Person } from '~/models/provenance.server.ts';
 import { reopenCase, resolveExclusion } from '~/models/reviews.server.ts';
 import { formError } from '~/lib/errors.server.ts';
-import { exclusionSchema, reopenSchema } from '~/forms/lead.ts';
+import { exclusionSchema, reopenSchema } from '~/forms/lead.server.ts';
 import { parseForm } from '~/lib/forms.ts';
 import { notFound, validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';

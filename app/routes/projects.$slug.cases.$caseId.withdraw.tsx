@@ -9,7 +9,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { evidencePageData, withdrawCase } from '~/models/evidence.server.ts';
-import { withdrawFormSchema } from '~/forms/evidence.ts';
+import { withdrawFormSchema } from '~/forms/evidence.server.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
 import { notFound, validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';

@@ -3,41 +3,36 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from '@remix-run/react';
 import { randomUUID } from 'node:crypto';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { z } from 'zod';
 import { requestSignal } from '~/lib/deadline.server.ts';
-import { uuidField } from '../../domain/vocabulary.ts';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { amendReaderRead, getReaderCase, submitReaderRead, takeNextCase } from '~/models/reading.server.ts';
-import { parseReadForm, describeAnswer } from '~/lib/reader-form.ts';
+import { addVisibleTime, clampReport } from '~/models/time-on-case.server.ts';
+import { describeAnswer, describeValues, itemLabel, unansweredItems } from '~/lib/reader-form.ts';
+import { parseReadForm } from '~/lib/reader-form.server.ts';
+import { readEnvelopeSchema } from '~/forms/reading.server.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { formError, notFoundAs404 } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
+import { ReaderErrorSummary } from '~/components/reader-error-summary.tsx';
 import { useReaderKeys } from '~/components/use-reader-keys.ts';
-import { formItems } from '../../workflows/definition.ts';
 import { getReaderStudyCase, isCalibrationCase } from '~/models/study.server.ts';
 import { StudyCasePanel } from '~/components/study-case-panel.tsx';
+import { useVisibleTime } from '~/components/reader-visible-time.ts';
+import { formItems } from '../../workflows/form-items.ts';
 
-export const meta: MetaFunction = () => [{ title: 'Read a case — Truthline' }];
+// The title names the case, so a new case is announced and tabs and history tell cases apart.
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Case ${data.view.case.id.slice(0, 8)} — Read — Truthline` : 'Read a case — Truthline' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'reader');
   const view = await getReaderCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(notFoundAs404);
   const study = await getReaderStudyCase({ projectId: project.id, caseId: view.case.id, userId: user.id });
   // A fresh id per page view: a double-submitted form records one read.
-  return json({ project: { slug: project.slug, name: project.name }, view, study, clientRequestId: randomUUID(), openedAt: Date.now() });
+  return json({ project: { slug: project.slug, name: project.name }, view, study, clientRequestId: randomUUID() });
 }
-
-const envelope = z.object({
-  intent: z.enum(['read', 'amend']),
-  clientRequestId: uuidField('The form is out of date: reload the page'),
-  openedAt: z.coerce.number().int().positive(),
-  supersedesReadId: z.string().optional(),
-  reason: z.string().trim().optional(),
-  next: z.string().optional(),
-});
 
 /** One answer whatever the case's progress: a reader must not learn it from the reply. */
 const AMENDED = 'Your amendment is recorded and the earlier answer kept in the history. If the reads were already compared, it goes to the adjudicator as an amendment.';
@@ -47,7 +42,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const caseId = params.caseId ?? '';
   const view = await getReaderCase({ projectId: project.id, caseId, userId: user.id }).catch(notFoundAs404);
   const fd = await request.formData();
-  const env = envelope.safeParse(Object.fromEntries([...fd.entries()].filter(([, v]) => typeof v === 'string')));
+  // Visible time the page counted since its last report; banked first, so a refused read keeps it.
+  const visibleMs = clampReport(Number(fd.get('visibleMs') ?? 0));
+  const banked = await addVisibleTime({ caseId, userId: user.id, ms: visibleMs });
+  if (fd.get('intent') === 'time') return json({ ok: true as const });
+  const env = readEnvelopeSchema.safeParse(Object.fromEntries([...fd.entries()].filter(([, v]) => typeof v === 'string')));
   if (!env.success) return validationFailed({ _form: env.error.issues.map((i) => i.message) });
   const parsed = parseReadForm(view.readerForm, fd);
   if (env.data.intent === 'amend' && !env.data.reason) {
@@ -55,8 +54,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return validationFailed({ ...errors, reason: ['Say why you are changing your read'] });
   }
   if (!parsed.ok) return validationFailed(parsed.errors);
-  // Time on the case, measured from when this page was served (clamped: tabs left open overnight).
-  const timeSpentMs = Math.min(Math.max(0, Date.now() - env.data.openedAt), 4 * 3600_000);
+  // Time on the case: visible time since the assignment was first viewed (reloads included, hidden
+  // time excluded); an amendment has no assignment and counts this page view.
+  const timeSpentMs = banked ?? visibleMs;
   const read = { values: parsed.values, cannotAssessReason: parsed.cannotAssessReason, comment: parsed.comment, confidence: parsed.confidence, timeSpentMs };
   const base = `/projects/${project.slug}/read`;
   try {
@@ -88,31 +88,44 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ReadCase() {
-  const { project, view, study, clientRequestId, openedAt } = useLoaderData<typeof loader>();
+  const { project, view, study, clientRequestId } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const nav = useNavigation();
   const submit = useSubmit();
   const formRef = useRef<HTMLFormElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
   const viewer = useRef<ViewerApi | null>(null);
   const [amending, setAmending] = useState(false);
   const [cannot, setCannot] = useState(false);
   const [clientErrors, setClientErrors] = useState<Record<string, string[]> | null>(null);
-  // State belongs to one case and one saved read: reset it when the reader moves on or a save lands.
+  // State belongs to one page view (a fresh clientRequestId per load): a saved amendment or the
+  // next case closes the amend form and clears what was typed.
   useEffect(() => {
     setAmending(false);
     setCannot(false);
     setClientErrors(null);
-  }, [view.case.id, view.myRead?.id]);
+  }, [clientRequestId]);
+  // A new case: focus on its heading (announced with the new title), keys start on its first item.
+  useEffect(() => {
+    headingRef.current?.focus();
+  }, [view.case.id]);
   const errors = clientErrors ?? (data && !data.ok ? (data.errors as Record<string, string[]>) : null);
   const editable = !view.myRead || amending;
   const onNext = useCallback(() => submit(null, { method: 'post', action: `/projects/${project.slug}/read` }), [submit, project.slug]);
-  useReaderKeys({ formRef, viewer, onNext });
   const busy = nav.state !== 'idle';
+  useReaderKeys({ formRef, viewer, onNext, ready: !busy });
+  const takeVisibleMs = useVisibleTime(`/projects/${project.slug}/read/${view.case.id}?_data=${encodeURIComponent('routes/projects.$slug.read.$caseId')}`, view.case.id);
+  const startAmending = () => {
+    setAmending(true);
+    setCannot(view.myRead?.values === null);
+  };
 
   return (
     <>
       <div className="row">
-        <h1 style={{ margin: 0 }}>Case {view.case.id.slice(0, 8)}</h1>
+        <h1 style={{ margin: 0 }} tabIndex={-1} ref={headingRef}>
+          Case {view.case.id.slice(0, 8)}
+        </h1>
         <span className="spacer" />
         <Link to={`/projects/${project.slug}/read`}>Back to your queue</Link>
       </div>
@@ -129,11 +142,6 @@ export default function ReadCase() {
         <ImageViewer images={view.case.images} caseUrl={`/projects/${project.slug}/cases/${view.case.id}`} protocol={view.readerForm.hangingProtocol} apiRef={viewer} />
         <section className="panel" aria-label="Your read">
           {study ? <StudyCasePanel study={study} slug={project.slug} caseId={view.case.id} onNext={onNext} /> : null}
-          {errors?._form ? (
-            <div className="flash flash-error" role="alert">
-              {errors._form.join(' ')}
-            </div>
-          ) : null}
           {view.myRead && !amending ? (
             <>
               <h2 style={{ marginTop: 0 }}>Your read</h2>
@@ -145,19 +153,19 @@ export default function ReadCase() {
                 <dl>
                   {formItems(view.readerForm).map((it) => (
                     <div key={it.key} className="row">
-                      <dt style={{ minWidth: '10rem' }}>
-                        {it.finding ? `${it.finding.label}: ` : ''}
-                        {it.field.label}
-                      </dt>
+                      <dt style={{ minWidth: '10rem' }}>{itemLabel(view.readerForm, it.key)}</dt>
                       <dd style={{ margin: 0, fontWeight: 600 }}>{describeAnswer(it.field, view.myRead!.values![it.key])}</dd>
                     </div>
                   ))}
                 </dl>
               )}
+              {view.myRead.confidence !== null ? <p className="muted">Confidence: {view.myRead.confidence}</p> : null}
               {view.myRead.comment ? <p className="muted">Comment: {view.myRead.comment}</p> : null}
-              <p className="muted">Saved {new Date(view.myRead.at).toLocaleString()}.</p>
+              <p className="muted">
+                Saved {new Date(view.myRead.at).toLocaleString()}.{view.myRead.timeSpentMs !== null ? ` Time on case: ${(view.myRead.timeSpentMs / 1000).toFixed(1)} s.` : ''}
+              </p>
               {view.hasOwnRead ? (
-                <button type="button" className="secondary" onClick={() => setAmending(true)}>
+                <button type="button" className="secondary" onClick={startAmending}>
                   Amend my read
                 </button>
               ) : null}
@@ -165,11 +173,21 @@ export default function ReadCase() {
                 <div className="panel" style={{ marginTop: '1rem' }}>
                   <h3>Truth (shown after you finished, as this project allows)</h3>
                   <ul>
-                    {view.revealed.truth.map((t) => (
-                      <li key={t.findingKey ?? 'case'}>
-                        {t.findingKey ?? 'Case'}: {t.state} {t.value !== null ? JSON.stringify(t.value) : ''}
-                      </li>
-                    ))}
+                    {view.revealed.truth.map((t) => {
+                      const it = formItems(view.readerForm).find((i) => i.key === t.findingKey || i.finding?.key === t.findingKey);
+                      return (
+                        <li key={t.findingKey ?? 'case'}>
+                          {t.findingKey ? (it?.finding?.label ?? (it ? itemLabel(view.readerForm, it.key) : t.findingKey)) : 'Case'}: {t.state.replace(/_/g, ' ')}{' '}
+                          {t.value === null
+                            ? ''
+                            : typeof t.value === 'object' && !Array.isArray(t.value)
+                              ? describeValues(view.readerForm, t.value as Record<string, unknown>)
+                              : it
+                                ? describeAnswer(it.field, t.value)
+                                : String(t.value)}
+                        </li>
+                      );
+                    })}
                   </ul>
                 </div>
               ) : null}
@@ -179,7 +197,7 @@ export default function ReadCase() {
                   <ul>
                     {view.history.map((h) => (
                       <li key={h.id}>
-                        {new Date(h.at).toLocaleString()}: {h.values ? JSON.stringify(h.values) : 'cannot assess'} {h.amendmentReason ? `— amended: ${h.amendmentReason}` : ''}
+                        {new Date(h.at).toLocaleString()}: {describeValues(view.readerForm, h.values)} {h.amendmentReason ? `— amended: ${h.amendmentReason}` : ''}
                       </li>
                     ))}
                   </ul>
@@ -196,55 +214,91 @@ export default function ReadCase() {
               noValidate
               onSubmit={(e) => {
                 const fd = new FormData(e.currentTarget);
-                const { parseReadForm: parse } = { parseReadForm };
-                const r = parse(view.readerForm, fd);
-                const errs: Record<string, string[]> = r.ok ? {} : { ...r.errors };
+                const errs: Record<string, string[]> = unansweredItems(view.readerForm, fd);
                 if (amending && !String(fd.get('reason') ?? '').trim()) errs.reason = ['Say why you are changing your read'];
                 if (Object.keys(errs).length) {
                   e.preventDefault();
                   setClientErrors(errs);
-                } else setClientErrors(null);
+                  return;
+                }
+                setClientErrors(null);
+                // The visible time since the last report goes with the read.
+                const t = e.currentTarget.elements.namedItem('visibleMs');
+                if (t instanceof HTMLInputElement) t.value = String(takeVisibleMs());
               }}
             >
               <input type="hidden" name="intent" value={amending ? 'amend' : 'read'} />
               <input type="hidden" name="clientRequestId" value={clientRequestId} />
-              <input type="hidden" name="openedAt" value={openedAt} />
+              <input type="hidden" name="visibleMs" defaultValue="0" />
               {amending ? <input type="hidden" name="supersedesReadId" value={view.myRead?.id ?? ''} /> : null}
               <h2 style={{ marginTop: 0 }}>{amending ? 'Amend your read' : 'Your read'}</h2>
-              {!cannot ? <ReaderFormFields form={view.readerForm} values={amending ? view.myRead?.values : null} errors={errors} /> : null}
-              {view.readerForm.confidence && !cannot ? (
-                <div className="form-item">
-                  <label htmlFor="confidence">Confidence (0–100, optional)</label>
-                  <input id="confidence" name="confidence" type="number" min={0} max={100} style={{ maxWidth: '8rem' }} aria-invalid={Boolean(errors?.confidence)} />
-                  {errors?.confidence ? <div className="field-error">{errors.confidence[0]}</div> : null}
-                </div>
-              ) : null}
-              {view.readerForm.comment ? (
-                <div className="form-item">
-                  <label htmlFor="comment">Comment (optional)</label>
-                  <textarea id="comment" name="comment" />
-                </div>
-              ) : null}
-              <div className="form-item">
-                <label className="option">
-                  <input type="checkbox" name="cannotAssess" checked={cannot} onChange={(e) => setCannot(e.target.checked)} />
-                  <span>Cannot assess this case</span>
-                </label>
-                {cannot ? (
-                  <>
-                    <label htmlFor="cannotAssessReason">Why not?</label>
-                    <input id="cannotAssessReason" name="cannotAssessReason" type="text" aria-invalid={Boolean(errors?.cannotAssessReason)} />
-                    {errors?.cannotAssessReason ? <div className="field-error">{errors.cannotAssessReason[0]}</div> : null}
-                  </>
+              <ReaderErrorSummary errors={errors} form={view.readerForm} />
+              {/* While saving, the answers on screen are the ones being sent: nothing changes them. */}
+              <fieldset className="plain" disabled={busy}>
+                {!cannot ? <ReaderFormFields form={view.readerForm} values={amending ? view.myRead?.values : null} errors={errors} /> : null}
+                {view.readerForm.confidence && !cannot ? (
+                  <div className="form-item">
+                    <label htmlFor="confidence">Confidence (0–100, optional)</label>
+                    <input
+                      id="confidence"
+                      name="confidence"
+                      type="number"
+                      min={0}
+                      max={100}
+                      style={{ maxWidth: '8rem' }}
+                      defaultValue={amending ? (view.myRead?.confidence ?? undefined) : undefined}
+                      aria-invalid={Boolean(errors?.confidence)}
+                      aria-describedby={errors?.confidence ? 'confidence-err' : undefined}
+                    />
+                    {errors?.confidence ? (
+                      <div className="field-error" id="confidence-err">
+                        {errors.confidence[0]}
+                      </div>
+                    ) : null}
+                  </div>
                 ) : null}
-              </div>
-              {amending ? (
+                {view.readerForm.comment ? (
+                  <div className="form-item">
+                    <label htmlFor="comment">Comment (optional)</label>
+                    <textarea id="comment" name="comment" defaultValue={amending ? (view.myRead?.comment ?? '') : undefined} />
+                  </div>
+                ) : null}
                 <div className="form-item">
-                  <label htmlFor="reason">Reason for the amendment</label>
-                  <input id="reason" name="reason" type="text" aria-invalid={Boolean(errors?.reason)} />
-                  {errors?.reason ? <div className="field-error">{errors.reason[0]}</div> : null}
+                  <label className="option">
+                    <input type="checkbox" name="cannotAssess" checked={cannot} onChange={(e) => setCannot(e.target.checked)} />
+                    <span>Cannot assess this case</span>
+                  </label>
+                  {cannot ? (
+                    <>
+                      <label htmlFor="cannotAssessReason">Why not?</label>
+                      <input
+                        id="cannotAssessReason"
+                        name="cannotAssessReason"
+                        type="text"
+                        defaultValue={amending ? (view.myRead?.cannotAssessReason ?? '') : undefined}
+                        aria-invalid={Boolean(errors?.cannotAssessReason)}
+                        aria-describedby={errors?.cannotAssessReason ? 'cannotAssessReason-err' : undefined}
+                      />
+                      {errors?.cannotAssessReason ? (
+                        <div className="field-error" id="cannotAssessReason-err">
+                          {errors.cannotAssessReason[0]}
+                        </div>
+                      ) : null}
+                    </>
+                  ) : null}
                 </div>
-              ) : null}
+                {amending ? (
+                  <div className="form-item">
+                    <label htmlFor="reason">Reason for the amendment</label>
+                    <input id="reason" name="reason" type="text" aria-invalid={Boolean(errors?.reason)} aria-describedby={errors?.reason ? 'reason-err' : undefined} />
+                    {errors?.reason ? (
+                      <div className="field-error" id="reason-err">
+                        {errors.reason[0]}
+                      </div>
+                    ) : null}
+                  </div>
+                ) : null}
+              </fieldset>
               <div className="row">
                 <button type="submit" disabled={busy}>
                   {busy ? 'Saving…' : amending ? 'Save amendment' : 'Submit and next case'}
@@ -260,8 +314,8 @@ export default function ReadCase() {
                 )}
               </div>
               <p className="keys">
-                <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images · <kbd>i</kbd> invert · <kbd>w</kbd> window ·{' '}
-                <kbd>0</kbd> reset
+                <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images · <kbd>+</kbd> <kbd>−</kbd> zoom · arrows pan
+                when zoomed · <kbd>i</kbd> invert · <kbd>w</kbd> window · <kbd>0</kbd> reset
               </p>
             </Form>
           ) : null}

@@ -8,7 +8,8 @@ import { validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { FormErrors } from '~/components/field.tsx';
-import { EXAMPLE_RULES, fhirImportSchema, rulesTestSchema } from '~/forms/reports.ts';
+import { EXAMPLE_RULES } from '~/forms/reports.ts';
+import { fhirImportSchema, rulesTestSchema } from '~/forms/reports.server.ts';
 import { FhirImportFailed, formatFhirError, importFhirEvidence, previewFhirImport, type FhirPreview } from '~/models/fhir-import.server.ts';
 import { extractReport, parseRulesText, RulesError, SHIPPED_TRIGGERS, type CompiledRules } from '../../reports/index.ts';
 

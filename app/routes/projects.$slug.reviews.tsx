@@ -6,7 +6,7 @@ import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { closeDiscordance, listReviews, listWithdrawn, resolveExclusion } from '~/models/reviews.server.ts';
 import { getCase } from '~/models/cases.server.ts';
-import { discordanceSchema, exclusionSchema } from '~/forms/lead.ts';
+import { discordanceSchema, exclusionSchema } from '~/forms/lead.server.ts';
 import { parseForm } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';

@@ -12,7 +12,13 @@ export const entries: Record<string, Spec> = {
     loader: hiddenCase(readerOnly),
     action: hiddenCase(readerOnly),
   },
-  'projects.$slug.adjudicate._index.tsx': { path: (w) => `/projects/${w.project.slug}/adjudicate`, params: slug, loader: adjudicatorOnly, action: adjudicatorOnly },
+  // The lead sees the queue read-only; claiming stays with adjudicators.
+  'projects.$slug.adjudicate._index.tsx': {
+    path: (w) => `/projects/${w.project.slug}/adjudicate`,
+    params: slug,
+    loader: { ...adjudicatorOnly, lead: 'ok' },
+    action: adjudicatorOnly,
+  },
   'projects.$slug.adjudicate.$caseId.tsx': {
     path: (w) => `/projects/${w.project.slug}/adjudicate/${w.kase.id}`,
     params: (w) => ({ slug: w.project.slug, caseId: w.kase.id }),

@@ -1,0 +1,68 @@
+/** Forms of the lead's pages (one schema per form): server-only, so zod stays out of the pages' JavaScript (the server answers with the same messages). */
+import { z } from 'zod';
+import { DISCORDANCE_OUTCOMES, uuidField } from '../../domain/vocabulary.ts';
+import { requestIdField } from './evidence.server.ts';
+import { SLUG_RE, TEMPLATES } from './lead.ts';
+
+export const importFormSchema = z.object({
+  intent: z.enum(['preview', 'import']),
+  text: z
+    .string()
+    .max(10 * 1024 * 1024, 'The manifest is larger than 10 MB: split it')
+    .default(''),
+  format: z.enum(['auto', 'csv', 'json']).default('auto'),
+  assign: z.literal('on').optional(),
+  ratio: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?\/\d+(\.\d+)?\/\d+(\.\d+)?$/, 'Write three numbers train/validation/test, e.g. 70/10/20')
+    .default('70/10/20'),
+});
+
+export const exclusionSchema = z.object({
+  intent: z.literal('exclusion'),
+  clientRequestId: requestIdField,
+  caseId: uuidField('Unknown case'),
+  decision: z.enum(['exclude', 'keep'], { message: 'Choose whether to exclude the case' }),
+  reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
+});
+
+export const reopenSchema = z.object({
+  intent: z.literal('reopen'),
+  clientRequestId: requestIdField,
+  reason: z.string().trim().min(3, 'Say why the case is reopened (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
+});
+
+export const newProjectSchema = z.object({
+  name: z.string().trim().min(3, 'Give the project a name (at least 3 characters)').max(200, 'Use at most 200 characters'),
+  slug: z.string().trim().toLowerCase().regex(SLUG_RE, 'Use 2–63 lowercase letters, digits and hyphens, starting with a letter or digit'),
+  description: z.string().trim().max(4000, 'Use at most 4000 characters').default(''),
+  licence: z.string().trim().max(200, 'Use at most 200 characters').default(''),
+  template: z.enum(TEMPLATES, { message: 'Choose a starting point' }),
+});
+
+export const versionFormSchema = z.object({
+  intent: z.enum(['preview', 'save', 'describe']),
+  baseVersion: z.coerce.number().int().min(1),
+  readerForm: z.string().min(1, 'Enter the reader form as JSON'),
+  referenceStandard: z.string().min(1, 'Enter the reference standard as JSON'),
+  mapping: z.string().min(1, 'Enter the mapping as JSON'),
+  truthPolicy: z.string().min(1, 'Enter the truth policy as JSON'),
+  note: z.string().trim().max(2000, 'Use at most 2000 characters').default(''),
+});
+
+export const projectDetailsSchema = z.object({
+  intent: z.literal('details'),
+  name: z.string().trim().min(3, 'Give the project a name (at least 3 characters)').max(200, 'Use at most 200 characters'),
+  description: z.string().trim().max(4000, 'Use at most 4000 characters').default(''),
+  licence: z.string().trim().max(200, 'Use at most 200 characters').default(''),
+});
+
+export const discordanceSchema = z.object({
+  intent: z.literal('discordance'),
+  clientRequestId: requestIdField,
+  reviewId: uuidField('Unknown review'),
+  outcome: z.enum(DISCORDANCE_OUTCOMES, { message: 'Choose an outcome' }),
+  value: z.enum(['', 'positive', 'negative']).default(''),
+  reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
+});
