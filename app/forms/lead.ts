@@ -80,3 +80,17 @@ export const discordanceSchema = z.object({
   value: z.enum(['', 'positive', 'negative']).default(''),
   reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
 });
+
+/** The evidence upload page (app/routes/projects.$slug.evidence.tsx): CSV or FHIR, as the CLI takes. */
+export const evidenceUploadSchema = z.object({
+  intent: z.enum(['preview', 'import']),
+  text: z
+    .string()
+    .max(10 * 1024 * 1024, 'The file is larger than 10 MB: split it')
+    .default(''),
+  format: z.enum(['auto', 'csv', 'fhir']).default('auto'),
+  rules: z
+    .string()
+    .max(1024 * 1024, 'The extraction rules are larger than 1 MB')
+    .default(''),
+});
