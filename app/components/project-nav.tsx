@@ -16,6 +16,7 @@ export function ProjectNav({ slug, roles }: { slug: string; roles: Role[] }) {
     { to: `${base}/settings`, label: 'Setup', show: roles.includes('lead') },
     { to: `${base}/members`, label: 'Members', show: roles.includes('lead') },
     { to: `${base}/jobs`, label: 'Jobs', show: roles.includes('lead') },
+    { to: `${base}/releases`, label: 'Releases', show: roles.includes('lead') },
   ];
   return (
     <nav className="project-nav" aria-label="Project">

@@ -94,3 +94,16 @@ export const evidenceUploadSchema = z.object({
     .max(1024 * 1024, 'The extraction rules are larger than 1 MB')
     .default(''),
 });
+
+/** The Releases page: make a release (app/routes/projects.$slug.releases._index.tsx). */
+export const releaseFormSchema = z.object({
+  intent: z.literal('release'),
+  confirm: z.literal('on').optional(),
+  sequester: z.literal('on').optional(),
+});
+
+/** A release's page: name or un-name a member who may download its held-back truth. */
+export const releaseGrantSchema = z.object({
+  intent: z.enum(['grant', 'revoke']),
+  userId: z.string().min(1, 'Choose a member').max(200),
+});

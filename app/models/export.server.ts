@@ -19,7 +19,7 @@ import { neutraliseCell } from '../lib/csv-safety.ts';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, evidence, findings, patients, projects, reads, workflowEvents } from '../../db/schema.ts';
+import { caseWorkflows, cases, evidence, findings, patients, projects, reads, sequesteredCases, workflowEvents } from '../../db/schema.ts';
 import { currentTruth } from './truth.server.ts';
 
 export const EXPORT_FORMATS = ['csv', 'jsonl', 'prov'] as const;
@@ -310,7 +310,43 @@ export function toProv(records: TruthRecord[], project: { slug: string; id: stri
   return doc;
 }
 
-/** The export file for a format. */
+/** Case ids whose truth a sequestered release holds back (releases.server.ts). */
+export async function sequesteredCaseIds({ projectId, db }: { projectId: string; db?: Db }): Promise<Set<string>> {
+  const rows = await (db ?? getDb()).selectDistinct({ id: sequesteredCases.caseId }).from(sequesteredCases).where(eq(sequesteredCases.projectId, projectId));
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * A sequestered release's held-back cases keep their rows (ids, split, chain) but lose their
+ * truth and what it derives from: it leaves Truthline only through the release's logged downloads.
+ */
+export function withholdSequestered(records: TruthRecord[], held: Set<string>): TruthRecord[] {
+  if (!held.size) return records;
+  return records.map((r) =>
+    held.has(r.case_uuid)
+      ? {
+          ...r,
+          truth_state: 'sequestered',
+          truth_value: null,
+          truth_version: null,
+          truth_id: null,
+          method: null,
+          policy_version: null,
+          rule_version: null,
+          decider_id: null,
+          decided_at: null,
+          rationale: null,
+          supersedes: null,
+          derived_from_reads: [],
+          derived_from_evidence: [],
+          event_seq: null,
+          event_hash: null,
+        }
+      : r,
+  );
+}
+
+/** The export file for a format: held-back (sequestered) truth withheld. */
 export async function exportTruth({
   projectId,
   format,
@@ -321,7 +357,7 @@ export async function exportTruth({
   db?: Db;
 }): Promise<{ body: string; contentType: string; extension: string; records: number }> {
   const d = db ?? getDb();
-  const records = await truthRecords({ projectId, db: d });
+  const records = withholdSequestered(await truthRecords({ projectId, db: d }), await sequesteredCaseIds({ projectId, db: d }));
   if (format === 'csv') return { body: toCsv(records), contentType: 'text/csv; charset=utf-8', extension: 'csv', records: records.length };
   if (format === 'jsonl') return { body: toJsonl(records), contentType: 'application/x-ndjson; charset=utf-8', extension: 'jsonl', records: records.length };
   const [p] = await d.select({ slug: projects.slug, id: projects.id }).from(projects).where(eq(projects.id, projectId));
