@@ -16,7 +16,7 @@
  *   truthRecords({ projectId })          → TruthRecord[]
  */
 import { neutraliseCell } from '../lib/csv-safety.ts';
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, findings, patients, projects, reads, sequesteredCases, workflowEvents } from '../../db/schema.ts';
@@ -89,15 +89,32 @@ async function chunked<T>(ids: string[], f: (chunk: string[]) => Promise<T[]>): 
 }
 
 /** Every truth subject of the project's non-withdrawn cases with its current truth and provenance. */
-export async function truthRecords({ projectId, db }: { projectId: string; db?: Db }): Promise<TruthRecord[]> {
+export async function truthRecords({
+  projectId,
+  db,
+  page,
+  onCases,
+}: {
+  projectId: string;
+  db?: Db;
+  /** One page of cases in id order (streamed exports): those after `afterId`, at most `limit`. */
+  page?: { afterId: string | null; limit: number };
+  /** The page's case rows, for callers that need more of each case (export-job.server.ts). */
+  onCases?: (rows: (typeof cases.$inferSelect)[]) => void;
+}): Promise<TruthRecord[]> {
   const d = db ?? getDb();
-  const caseRows = await d
+  const q = d
     .select({ c: cases, patient: patients.pseudonym, split: patients.split, state: caseWorkflows.state, head: caseWorkflows.headHash, count: caseWorkflows.eventCount })
     .from(cases)
     .innerJoin(patients, eq(patients.id, cases.patientId))
-    .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
-    .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)))
-    .orderBy(asc(cases.externalId), asc(cases.id));
+    .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id));
+  const caseRows = page
+    ? await q
+        .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt), page.afterId ? gt(cases.id, page.afterId) : undefined))
+        .orderBy(asc(cases.id))
+        .limit(page.limit)
+    : await q.where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt))).orderBy(asc(cases.externalId), asc(cases.id));
+  onCases?.(caseRows.map((r) => r.c));
   const caseIds = caseRows.map((r) => r.c.id);
   const truth = await chunked(caseIds, async (chunk) => (await currentTruth({ caseIds: chunk, db: d })).map(({ findingKey, ...t }) => ({ t, finding: findingKey })));
   const readIds = [...new Set(truth.flatMap((x) => x.t.derivedFromReads))];

@@ -237,7 +237,7 @@ export default function ImportEvidence() {
               </tbody>
             </table>
           ) : null}
-          {pv.total > pv.rows.length ? (
+          {pv.rows.length > 0 && pv.total > pv.rows.length ? (
             <p className="muted">
               Showing the first {pv.rows.length} of {pv.total.toLocaleString('en')} results.
             </p>

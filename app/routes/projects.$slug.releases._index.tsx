@@ -158,7 +158,7 @@ export default function Releases() {
                 <td>{r.pending}</td>
                 <td>
                   {r.files.map((f) => (
-                    <span key={f.name} style={{ marginRight: '0.75rem', whiteSpace: 'nowrap' }}>
+                    <span key={f.name} style={{ marginRight: '0.75rem', display: 'inline-block' }}>
                       <a href={`${base}/${r.number}/${f.name}`} download>
                         {f.name}
                       </a>{' '}
