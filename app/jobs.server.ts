@@ -2,6 +2,7 @@
 import './models/import.server.ts';
 import './models/evidence-import.server.ts';
 import './models/releases.server.ts';
+import './models/export-job.server.ts';
 
 export const JOB_LABEL: Record<string, string> = {
   'cases.check': 'Check a case manifest',

@@ -107,3 +107,6 @@ export const releaseGrantSchema = z.object({
   intent: z.enum(['grant', 'revoke']),
   userId: z.string().min(1, 'Choose a member').max(200),
 });
+
+/** The Export page's complete export (a background job). */
+export const exportJobFormSchema = z.object({ format: z.enum(['csv', 'jsonl', 'parquet']) });

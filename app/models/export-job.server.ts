@@ -50,7 +50,7 @@ export const READ_COLUMNS = [
 const INT_COLUMNS = new Set(['project_version', 'truth_version', 'policy_version', 'event_seq', 'event_count', 'confidence', 'time_spent_ms']);
 
 type Row = Record<string, string | number | null>;
-export type ExportJobParams = { projectId: string; format: ExportJobFormat; actorId: string; ip: string | null };
+export type ExportJobParams = { projectId: string; format: ExportJobFormat; actorId: string; ip: string | null /** Cases per page (tests use small pages). */; pageSize?: number };
 export type ExportJobFile = { table: 'truth' | 'reads'; name: string; inputId: string; rows: number; encoding: 'text' | 'base64'; contentType: string };
 export type ExportJobResult = { format: ExportJobFormat; cases: number; files: ExportJobFile[] };
 
@@ -208,7 +208,10 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
     let afterId: string | null = null;
     for (;;) {
       let caseRows: (typeof cases.$inferSelect)[] = [];
-      const records = withholdSequestered(await truthRecords({ projectId: p.projectId, db, page: { afterId, limit: PAGE }, onCases: (rows) => (caseRows = rows) }), held);
+      const records = withholdSequestered(
+        await truthRecords({ projectId: p.projectId, db, page: { afterId, limit: p.pageSize ?? PAGE }, onCases: (rows) => (caseRows = rows) }),
+        held,
+      );
       if (!caseRows.length) break;
       const byId = new Map(caseRows.map((c) => [c.id, c]));
       const tRows =
@@ -260,7 +263,7 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
       done += caseRows.length;
       yield { truth: truth.take(), reads: readSink.take() };
       await ctx.progress({ done, phase: `${done.toLocaleString('en')} of ${n.toLocaleString('en')} cases written` });
-      if (caseRows.length < PAGE) break;
+      if (caseRows.length < (p.pageSize ?? PAGE)) break;
     }
     yield { truth: truth.end(), reads: readSink.end() };
   };
@@ -306,8 +309,14 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
 }
 registerJob('export.build', runExportJob);
 
-export async function startExportJob({ projectId, format, actorId, ip = null, db }: ExportJobParams & { db?: Db }) {
-  return enqueueJob({ kind: 'export.build', projectId, createdBy: actorId, params: { projectId, format, actorId, ip } satisfies ExportJobParams, db });
+export async function startExportJob({ projectId, format, actorId, ip = null, pageSize, db }: ExportJobParams & { db?: Db }) {
+  return enqueueJob({
+    kind: 'export.build',
+    projectId,
+    createdBy: actorId,
+    params: { projectId, format, actorId, ip, ...(pageSize ? { pageSize } : {}) } satisfies ExportJobParams,
+    db,
+  });
 }
 
 /**

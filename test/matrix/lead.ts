@@ -37,7 +37,12 @@ export const entries: Record<string, Spec> = {
     action: { ...leadOnly, lead: 'notfound' },
     form: () => ({ intent: 'cancel' }),
   },
-  'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly },
+  'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ format: 'csv' }) },
+  'projects.$slug.export_.job.$jobId.$name.tsx': {
+    path: (w) => `/projects/${w.project.slug}/export/job/00000000-0000-4000-8000-000000000000/truth.csv`,
+    params: (w) => ({ slug: w.project.slug, jobId: '00000000-0000-4000-8000-000000000000', name: 'truth.csv' }),
+    loader: { ...leadOnly, lead: 'notfound' },
+  },
   'projects.$slug.export_.$format.tsx': { path: p('/export/csv'), params: (w) => ({ slug: w.project.slug, format: 'csv' }), loader: leadOnly },
   // Releases: any member opens the list (a non-lead sees only releases the lead named them for); only leads make one.
   'projects.$slug.releases._index.tsx': { path: p('/releases'), params: slug, loader: member, action: leadOnly, form: () => ({ intent: 'release' }) },
