@@ -1,6 +1,9 @@
 /** Every job kind the app runs: importing this module registers their handlers with the runner. */
 import './models/import.server.ts';
 import './models/agreement-refresh.server.ts';
+import './models/evidence-import.server.ts';
+import './models/releases.server.ts';
+import './models/export-job.server.ts';
 
 export const JOB_LABEL: Record<string, string> = {
   'cases.check': 'Check a case manifest',

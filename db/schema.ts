@@ -542,8 +542,45 @@ export const releases = pgTable(
     files: jsonb('files').notNull(),
     createdBy: text('created_by').references(() => users.id),
     createdAt: createdAt(),
+    /** Test split held back: its truth only for the lead and the people named (release_grants), every download logged. */
+    sequestered: boolean('sequestered').notNull().default(false),
+    /** Cases not yet settled when it was made (the lead confirmed), STARD flow counts; see releases.server.ts. */
+    counts: jsonb('counts').notNull().default({}),
   },
   (t) => [unique('releases_project_number').on(t.projectId, t.number)],
+);
+
+/** People the lead named who may download a sequestered release's held-back truth. */
+export const releaseGrants = pgTable(
+  'release_grants',
+  {
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    grantedBy: text('granted_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.userId] })],
+);
+
+/** Cases whose truth a sequestered release holds back: plain exports and later releases withhold it too. */
+export const sequesteredCases = pgTable(
+  'sequestered_cases',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.releaseId] }), index('sequestered_cases_project_idx').on(t.projectId, t.caseId)],
 );
 
 export const statsCache = pgTable(

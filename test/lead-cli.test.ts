@@ -58,12 +58,17 @@ describe('lead CLI', () => {
     expect(cli(['export', '--project', 'nope', '--format', 'csv']).code).toBe(1);
 
     const out = path.join(dir, 'releases');
-    const rel = cli(['release', '--project', 'chest-pneumothorax', '--out', out]);
+    const refused = cli(['release', '--project', 'chest-pneumothorax', '--out', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/refused: .* not settled: confirm/);
+    const rel = cli(['release', '--project', 'chest-pneumothorax', '--out', out, '--confirm-pending']);
     expect(rel.code).toBe(0);
     expect(rel.out).toMatch(/^release 1 of chest-pneumothorax: [0-9a-f]{64}/);
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'chest-pneumothorax-release-1', 'manifest.json'), 'utf8'));
-    expect(manifest.files.map((f: { name: string }) => f.name)).toEqual(['truth.csv', 'truth.jsonl', 'truth.prov.json']);
+    expect(manifest.files.map((f: { name: string }) => f.name)).toEqual(['truth.csv', 'truth.jsonl', 'truth.prov.json', 'stard.json', 'croissant.json']);
     expect(Object.keys(manifest.chainHeads)).toHaveLength(47);
-    expect(cli(['release', '--project', 'chest-pneumothorax']).out).toMatch(/^release 2 /);
+    const unchanged = cli(['release', '--project', 'chest-pneumothorax', '--confirm-pending']);
+    expect(unchanged.code).toBe(1);
+    expect(unchanged.err).toContain('nothing changed since release 1');
   });
 });

@@ -17,6 +17,7 @@ export function ProjectNav({ slug, roles }: { slug: string; roles: Role[] }) {
     { to: `${base}/members`, label: 'Members', show: roles.includes('lead') },
     { to: `${base}/jobs`, label: 'Jobs', show: roles.includes('lead') },
     { to: `${base}/study`, label: 'Study', show: roles.includes('lead') },
+    { to: `${base}/releases`, label: 'Releases', show: roles.includes('lead') },
   ];
   return (
     <nav className="project-nav" aria-label="Project">

@@ -66,3 +66,33 @@ export const discordanceSchema = z.object({
   value: z.enum(['', 'positive', 'negative']).default(''),
   reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000, 'Use at most 2000 characters'),
 });
+
+/** The evidence upload page (app/routes/projects.$slug.evidence.tsx): CSV or FHIR, as the CLI takes. */
+export const evidenceUploadSchema = z.object({
+  intent: z.enum(['preview', 'import']),
+  text: z
+    .string()
+    .max(10 * 1024 * 1024, 'The file is larger than 10 MB: split it')
+    .default(''),
+  format: z.enum(['auto', 'csv', 'fhir']).default('auto'),
+  rules: z
+    .string()
+    .max(1024 * 1024, 'The extraction rules are larger than 1 MB')
+    .default(''),
+});
+
+/** The Releases page: make a release (app/routes/projects.$slug.releases._index.tsx). */
+export const releaseFormSchema = z.object({
+  intent: z.literal('release'),
+  confirm: z.literal('on').optional(),
+  sequester: z.literal('on').optional(),
+});
+
+/** A release's page: name or un-name a member who may download its held-back truth. */
+export const releaseGrantSchema = z.object({
+  intent: z.enum(['grant', 'revoke']),
+  userId: z.string().min(1, 'Choose a member').max(200),
+});
+
+/** The Export page's complete export (a background job). */
+export const exportJobFormSchema = z.object({ format: z.enum(['csv', 'jsonl', 'parquet']) });

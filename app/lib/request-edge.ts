@@ -9,6 +9,9 @@ const ID_AFTER = new Set(['cases', 'read', 'adjudicate', 'evidence', 'releases',
 // Plain words are left to the routes (a page such as .../read/next may exist); the database's
 // refusal of a malformed uuid is mapped to 404 there (server.ts).
 const WORD = /^[a-z][a-z-]*$/;
+/** Releases are addressed by their number in the project (releases/3). */
+const NUMBERED = new Set(['releases']);
+const NUMBER = /^[1-9][0-9]{0,8}$/;
 
 export type EdgeRefusal = { status: 400 | 404; message: string; field: string };
 
@@ -31,7 +34,7 @@ export function checkAddress(pathAndQuery: string): EdgeRefusal | null {
     if (seg === null) return { status: 400, field, message: `The ${field} in the address is not valid percent-encoding.` };
     if (seg.includes('\u0000')) return { status: 400, field, message: `The ${field} in the address contains a NUL byte.` };
     const underProject = segments.indexOf('projects') >= 0 && segments.indexOf('projects') < i - 2;
-    if (underProject && ID_AFTER.has(segments[i - 1]) && seg !== '' && !WORD.test(seg) && !UUID.test(seg)) {
+    if (underProject && ID_AFTER.has(segments[i - 1]) && seg !== '' && !WORD.test(seg) && !UUID.test(seg) && !(NUMBERED.has(segments[i - 1]) && NUMBER.test(seg))) {
       return { status: 404, field: 'id', message: `There is no record "${seg.slice(0, 80)}" here: ids look like 0b7c…-…, this is not one.` };
     }
   }

@@ -9,7 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import type { Db, Tx } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, findings, projects, projectVersions } from '../../db/schema.ts';
 import { parseCsv, CsvError } from '../../formats/csv.ts';
@@ -89,6 +89,8 @@ function rowRequestId(projectId: string, r: EvidenceRow): string {
 }
 
 export type EvidenceImportResult = { recorded: number; duplicates: number; cases: number };
+/** Hooks a background job passes to run inside the import's one transaction (jobs/runner.ts lockIn / succeedIn). */
+export type PublishHooks<R> = { lock(tx: Tx): Promise<void>; succeed(tx: Tx, result: R): Promise<void> };
 
 /**
  * Imports an evidence CSV into a project, all or nothing. Re-importing the same rows is a no-op
@@ -182,6 +184,7 @@ export async function importEvidence({
   ip,
   db,
   at,
+  publish,
 }: {
   projectId: string;
   text: string;
@@ -189,6 +192,8 @@ export async function importEvidence({
   ip?: string | null;
   db?: Db;
   at?: Date | string;
+  /** A job's publish step: `lock` runs first and `succeed` last inside the one transaction. */
+  publish?: PublishHooks<EvidenceImportResult>;
 }): Promise<EvidenceImportResult> {
   const d = db ?? getDb();
   const { rows, errors, byRef } = await checkEvidence({ projectId, text, db: d });
@@ -198,6 +203,7 @@ export async function importEvidence({
   let recorded = 0;
   let duplicates = 0;
   await d.transaction(async (tx) => {
+    await publish?.lock(tx);
     for (const r of parsed.rows) {
       const c = byRef.get(r.caseRef)!;
       try {
@@ -230,6 +236,7 @@ export async function importEvidence({
         throw e;
       }
     }
+    await publish?.succeed(tx, { recorded, duplicates, cases: new Set(parsed.rows.map((r) => r.caseRef)).size });
   });
   return { recorded, duplicates, cases: new Set(parsed.rows.map((r) => r.caseRef)).size };
 }

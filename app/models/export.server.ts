@@ -16,10 +16,10 @@
  *   truthRecords({ projectId })          → TruthRecord[]
  */
 import { neutraliseCell } from '../lib/csv-safety.ts';
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, evidence, findings, patients, projects, reads, workflowEvents } from '../../db/schema.ts';
+import { caseWorkflows, cases, evidence, findings, patients, projects, reads, sequesteredCases, workflowEvents } from '../../db/schema.ts';
 import { currentTruth } from './truth.server.ts';
 
 export const EXPORT_FORMATS = ['csv', 'jsonl', 'prov'] as const;
@@ -89,15 +89,32 @@ async function chunked<T>(ids: string[], f: (chunk: string[]) => Promise<T[]>): 
 }
 
 /** Every truth subject of the project's non-withdrawn cases with its current truth and provenance. */
-export async function truthRecords({ projectId, db }: { projectId: string; db?: Db }): Promise<TruthRecord[]> {
+export async function truthRecords({
+  projectId,
+  db,
+  page,
+  onCases,
+}: {
+  projectId: string;
+  db?: Db;
+  /** One page of cases in id order (streamed exports): those after `afterId`, at most `limit`. */
+  page?: { afterId: string | null; limit: number };
+  /** The page's case rows, for callers that need more of each case (export-job.server.ts). */
+  onCases?: (rows: (typeof cases.$inferSelect)[]) => void;
+}): Promise<TruthRecord[]> {
   const d = db ?? getDb();
-  const caseRows = await d
+  const q = d
     .select({ c: cases, patient: patients.pseudonym, split: patients.split, state: caseWorkflows.state, head: caseWorkflows.headHash, count: caseWorkflows.eventCount })
     .from(cases)
     .innerJoin(patients, eq(patients.id, cases.patientId))
-    .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
-    .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)))
-    .orderBy(asc(cases.externalId), asc(cases.id));
+    .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id));
+  const caseRows = page
+    ? await q
+        .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt), page.afterId ? gt(cases.id, page.afterId) : undefined))
+        .orderBy(asc(cases.id))
+        .limit(page.limit)
+    : await q.where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt))).orderBy(asc(cases.externalId), asc(cases.id));
+  onCases?.(caseRows.map((r) => r.c));
   const caseIds = caseRows.map((r) => r.c.id);
   const truth = await chunked(caseIds, async (chunk) => (await currentTruth({ caseIds: chunk, db: d })).map(({ findingKey, ...t }) => ({ t, finding: findingKey })));
   const readIds = [...new Set(truth.flatMap((x) => x.t.derivedFromReads))];
@@ -310,7 +327,43 @@ export function toProv(records: TruthRecord[], project: { slug: string; id: stri
   return doc;
 }
 
-/** The export file for a format. */
+/** Case ids whose truth a sequestered release holds back (releases.server.ts). */
+export async function sequesteredCaseIds({ projectId, db }: { projectId: string; db?: Db }): Promise<Set<string>> {
+  const rows = await (db ?? getDb()).selectDistinct({ id: sequesteredCases.caseId }).from(sequesteredCases).where(eq(sequesteredCases.projectId, projectId));
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * A sequestered release's held-back cases keep their rows (ids, split, chain) but lose their
+ * truth and what it derives from: it leaves Truthline only through the release's logged downloads.
+ */
+export function withholdSequestered(records: TruthRecord[], held: Set<string>): TruthRecord[] {
+  if (!held.size) return records;
+  return records.map((r) =>
+    held.has(r.case_uuid)
+      ? {
+          ...r,
+          truth_state: 'sequestered',
+          truth_value: null,
+          truth_version: null,
+          truth_id: null,
+          method: null,
+          policy_version: null,
+          rule_version: null,
+          decider_id: null,
+          decided_at: null,
+          rationale: null,
+          supersedes: null,
+          derived_from_reads: [],
+          derived_from_evidence: [],
+          event_seq: null,
+          event_hash: null,
+        }
+      : r,
+  );
+}
+
+/** The export file for a format: held-back (sequestered) truth withheld. */
 export async function exportTruth({
   projectId,
   format,
@@ -321,7 +374,7 @@ export async function exportTruth({
   db?: Db;
 }): Promise<{ body: string; contentType: string; extension: string; records: number }> {
   const d = db ?? getDb();
-  const records = await truthRecords({ projectId, db: d });
+  const records = withholdSequestered(await truthRecords({ projectId, db: d }), await sequesteredCaseIds({ projectId, db: d }));
   if (format === 'csv') return { body: toCsv(records), contentType: 'text/csv; charset=utf-8', extension: 'csv', records: records.length };
   if (format === 'jsonl') return { body: toJsonl(records), contentType: 'application/x-ndjson; charset=utf-8', extension: 'jsonl', records: records.length };
   const [p] = await d.select({ slug: projects.slug, id: projects.id }).from(projects).where(eq(projects.id, projectId));

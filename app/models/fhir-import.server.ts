@@ -13,6 +13,7 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, patients, projectVersions } from '../../db/schema.ts';
 import { definitionOf } from './projects.server.ts';
+import type { PublishHooks } from './evidence.server.ts';
 import { sendCaseEvent } from '../../workflows/runtime.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Mapping } from '../../workflows/definition.ts';
@@ -218,6 +219,7 @@ export async function importFhirEvidence({
   ip,
   db,
   at,
+  publish,
 }: {
   projectId: string;
   text: string;
@@ -226,6 +228,8 @@ export async function importFhirEvidence({
   ip?: string | null;
   db?: Db;
   at?: Date | string;
+  /** A background job's publish step, run inside the one transaction (evidence.server.ts). */
+  publish?: PublishHooks<FhirImportResult>;
 }): Promise<FhirImportResult> {
   const d = db ?? getDb();
   const preview = await previewFhirImport({ projectId, text, rules, db: d });
@@ -234,6 +238,7 @@ export async function importFhirEvidence({
   let recorded = 0;
   let duplicates = 0;
   await d.transaction(async (tx) => {
+    await publish?.lock(tx);
     for (const r of preview.rows) {
       try {
         const res = await sendCaseEvent({
@@ -265,6 +270,7 @@ export async function importFhirEvidence({
         throw e;
       }
     }
+    await publish?.succeed(tx, { recorded, duplicates, cases: new Set(preview.rows.map((r) => r.caseId)).size, resources: preview.resources });
   });
   return { recorded, duplicates, cases: new Set(preview.rows.map((r) => r.caseId)).size, resources: preview.resources };
 }

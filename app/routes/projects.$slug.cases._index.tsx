@@ -45,6 +45,12 @@ export default function Cases() {
         <Link className="button secondary" to={`${base}/export`}>
           Export truth
         </Link>
+        <Link className="button secondary" to={`${base}/releases`}>
+          Releases
+        </Link>
+        <Link className="button secondary" to={`${base}/evidence`}>
+          Import evidence
+        </Link>
         <Link className="button" to={`${base}/cases/import`}>
           Import cases
         </Link>

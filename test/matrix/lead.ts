@@ -1,5 +1,5 @@
 /** The lead's pages: cases and import, case page, reviews, agreement, export, setup, new project. */
-import { leadOnly, slug, type Expect, type Spec } from './types.ts';
+import { leadOnly, member, slug, type Expect, type Spec } from './types.ts';
 
 const p = (rest: string) => (w: Parameters<Spec['path']>[0]) => `/projects/${w.project.slug}${rest}`;
 
@@ -37,6 +37,26 @@ export const entries: Record<string, Spec> = {
     action: { ...leadOnly, lead: 'notfound' },
     form: () => ({ intent: 'cancel' }),
   },
-  'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly },
+  'projects.$slug.export.tsx': { path: p('/export'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ format: 'csv' }) },
+  'projects.$slug.export_.job.$jobId.$name.tsx': {
+    path: (w) => `/projects/${w.project.slug}/export/job/00000000-0000-4000-8000-000000000000/truth.csv`,
+    params: (w) => ({ slug: w.project.slug, jobId: '00000000-0000-4000-8000-000000000000', name: 'truth.csv' }),
+    loader: { ...leadOnly, lead: 'notfound' },
+  },
   'projects.$slug.export_.$format.tsx': { path: p('/export/csv'), params: (w) => ({ slug: w.project.slug, format: 'csv' }), loader: leadOnly },
+  // Releases: any member opens the list (a non-lead sees only releases the lead named them for); only leads make one.
+  'projects.$slug.releases._index.tsx': { path: p('/releases'), params: slug, loader: member, action: leadOnly, form: () => ({ intent: 'release' }) },
+  // No release in the world: members pass the access check and find none.
+  'projects.$slug.releases.$number.tsx': {
+    path: p('/releases/1'),
+    params: (w) => ({ slug: w.project.slug, number: '1' }),
+    loader: { ...member, lead: 'notfound', reader: 'notfound', adjudicator: 'notfound' },
+    action: { ...leadOnly, lead: 'notfound' },
+    form: (w) => ({ intent: 'grant', userId: w.users.reader.id }),
+  },
+  'projects.$slug.releases.$number_.$file.tsx': {
+    path: p('/releases/1/truth.csv'),
+    params: (w) => ({ slug: w.project.slug, number: '1', file: 'truth.csv' }),
+    loader: { ...member, lead: 'notfound', reader: 'notfound', adjudicator: 'notfound' },
+  },
 };
