@@ -12,7 +12,7 @@
  *
  * Other readers' marks (layers) are the same annotations, locked, in the layer's colour.
  */
-import { eventTarget, metaData, utilities, type Types } from '@cornerstonejs/core';
+import { cache, eventTarget, metaData, utilities, type Types } from '@cornerstonejs/core';
 import { addTool, annotation as csAnnotation, EllipticalROITool, Enums as ToolEnums, ProbeTool, RectangleROITool, SplineROITool, type Types as ToolTypes } from '@cornerstonejs/tools';
 import type { ImageRef, Mark, MarkKind, MarkLayer, MarksOptions } from './marks-types.ts';
 
@@ -90,10 +90,11 @@ export function bindMarks(args: {
   const targetOf = (imageId: string) => targets.find((t) => t.imageIds.includes(imageId));
 
   const toImage = (imageId: string, p: Types.Point3): [number, number] => {
-    const [x, y] = utilities.worldToImageCoords(imageId, p) ?? [Number.NaN, Number.NaN];
+    const [x, y] = planeComplete(imageId) ? (utilities.worldToImageCoords(imageId, p) ?? [Number.NaN, Number.NaN]) : defaultPlane(imageId).toImage(p);
     return [r3(x), r3(y)];
   };
-  const toWorld = (imageId: string, [x, y]: [number, number]) => utilities.imageToWorldCoords(imageId, [x, y]) as Types.Point3;
+  const toWorld = (imageId: string, xy: [number, number]) =>
+    (planeComplete(imageId) ? utilities.imageToWorldCoords(imageId, xy) : defaultPlane(imageId).toWorld(xy)) as Types.Point3;
 
   function markOf(a: Annotation): Mark | null {
     const kind = KIND_OF.get(a.metadata.toolName);
@@ -347,6 +348,31 @@ export function bindMarks(args: {
       for (const uid of layerUids) csAnnotation.state.removeAnnotation(uid);
       layerUids.clear();
     },
+  };
+}
+
+type Plane = { imagePositionPatient?: number[]; rowCosines?: number[]; columnCosines?: number[]; rowPixelSpacing?: number; columnPixelSpacing?: number };
+const planeOf = (imageId: string) => (metaData.get('imagePlaneModule', imageId) ?? {}) as Plane;
+const planeComplete = (imageId: string) => {
+  const p = planeOf(imageId);
+  return Boolean(p.imagePositionPatient && p.rowCosines && p.columnCosines);
+};
+
+/**
+ * An image whose header has no position or orientation (a plain radiograph may omit them) is laid
+ * out by the stack viewport at the origin, rows along x, columns along y, with its pixel spacing
+ * (core's getImageDataMetadata); the same layout here, with the corner convention of
+ * worldToImageCoords.
+ */
+function defaultPlane(imageId: string) {
+  const p = planeOf(imageId);
+  const img = cache.getImage(imageId) as { columnPixelSpacing?: number; rowPixelSpacing?: number } | undefined;
+  const sx = p.columnPixelSpacing || img?.columnPixelSpacing || 1;
+  const sy = p.rowPixelSpacing || img?.rowPixelSpacing || 1;
+  const o = p.imagePositionPatient ?? [0, 0, 0];
+  return {
+    toImage: (w: Types.Point3): [number, number] => [(w[0] - o[0]) / sx + 0.5, (w[1] - o[1]) / sy + 0.5],
+    toWorld: ([x, y]: [number, number]): Types.Point3 => [o[0] + (x - 0.5) * sx, o[1] + (y - 0.5) * sy, o[2]],
   };
 }
 
