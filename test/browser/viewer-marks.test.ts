@@ -140,7 +140,7 @@ describe.skipIf(!hasChromium)('viewer marks, linked zoom and prefetch (the bundl
   async function mountMarks(page: Page, images: unknown[], marks: Mark[], layers: unknown[] = []) {
     await page.evaluate(
       async ({ images, marks, layers }) => {
-        const w = window as unknown as Record<string, unknown> & { viewer: { mount: Function }; handle?: { destroy(): void } };
+        const w = window as unknown as Record<string, unknown> & { viewer: { mount: (...a: unknown[]) => Promise<{ destroy(): void }> }; handle?: { destroy(): void } };
         w.handle?.destroy();
         w.changes = [];
         w.selected = [];
@@ -342,7 +342,7 @@ describe.skipIf(!hasChromium)('viewer marks, linked zoom and prefetch (the bundl
   it('links zoom and pan across viewports, mirrored between back-to-back views; can be unlinked', async () => {
     const page = await open();
     await page.evaluate(async () => {
-      const w = window as unknown as Record<string, unknown> & { viewer: { mount: Function } };
+      const w = window as unknown as Record<string, unknown> & { viewer: { mount: (...a: unknown[]) => Promise<unknown> } };
       document.getElementById('v')!.hidden = true;
       document.getElementById('w')!.hidden = false;
       const protocol = {
@@ -404,7 +404,7 @@ describe.skipIf(!hasChromium)('viewer marks, linked zoom and prefetch (the bundl
     expect(hits.filter((h) => h.endsWith('.dcm')).sort()).toEqual(['/c.dcm', '/d.dcm']);
     hits.length = 0;
     await page.evaluate(async () => {
-      const w = window as unknown as Record<string, unknown> & { viewer: { mount: Function } };
+      const w = window as unknown as Record<string, unknown> & { viewer: { mount: (...a: unknown[]) => Promise<unknown> } };
       w.handle = await w.viewer.mount(document.getElementById('v'), [
         { kind: 'dicom', url: '/c.dcm' },
         { kind: 'dicom', url: '/d.dcm' },
