@@ -63,6 +63,8 @@ function initOnce(): Promise<void> {
 }
 
 let counter = 0;
+/** The images of the latest mount loading: a prefetch waits for them. */
+let mounting: Promise<unknown> = Promise.resolve();
 
 type Cell = {
   id: string;
@@ -132,6 +134,7 @@ const el = (tag: string, cls: string, parent: HTMLElement) => {
  */
 export async function prefetch(images: ViewerImage[]): Promise<{ loaded: number; failed: number }> {
   await initOnce();
+  await mounting; // the case on screen first
   let loaded = 0;
   let failed = 0;
   const groups = await Promise.all(images.map((im) => imageIdsFor([im]).catch(() => [[]] as string[][])));
@@ -159,7 +162,7 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
   const groups = await imageIdsFor(images);
   const flat = groups.flat();
   const failed: string[] = [];
-  await Promise.all(
+  const loading = Promise.all(
     flat.map((id) =>
       imageLoader.loadAndCacheImage(id).catch((e: unknown) => {
         failed.push(id);
@@ -167,6 +170,8 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
       }),
     ),
   );
+  mounting = loading;
+  await loading;
   const usable = flat.filter((id) => !failed.includes(id));
   const refs = new Map<string, ImageRef>();
   images.forEach((im, i) => {

@@ -13,7 +13,8 @@ import { validationFailed } from '~/lib/http.server.ts';
 import { formError, notFoundAs404 } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
+import { ImageViewer, usePrefetchNext, type ViewerApi } from '~/components/image-viewer.tsx';
+import { reservedNextImages } from '~/models/case-images.server.ts';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
 import { useReaderKeys } from '~/components/use-reader-keys.ts';
 import { formItems } from '../../workflows/definition.ts';
@@ -24,7 +25,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'reader');
   const view = await getReaderCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(notFoundAs404);
   // A fresh id per page view: a double-submitted form records one read.
-  return json({ project: { slug: project.slug, name: project.name }, view, clientRequestId: randomUUID(), openedAt: Date.now() });
+  const next = await reservedNextImages({ projectId: project.id, userId: user.id });
+  return json({ project: { slug: project.slug, name: project.name }, view, next, clientRequestId: randomUUID(), openedAt: Date.now() });
 }
 
 const envelope = z.object({
@@ -82,7 +84,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ReadCase() {
-  const { project, view, clientRequestId, openedAt } = useLoaderData<typeof loader>();
+  const { project, view, next, clientRequestId, openedAt } = useLoaderData<typeof loader>();
+  usePrefetchNext(project.slug, next?.caseId === view.case.id ? null : next);
   const data = useActionData<typeof action>();
   const nav = useNavigation();
   const submit = useSubmit();
