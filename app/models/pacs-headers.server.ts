@@ -98,7 +98,8 @@ export function headerWarnings(
 
   if (every((m) => str(m, '00280301').toUpperCase() === 'YES')) w.push('Burned In Annotation = YES: text may be burned into the pixels (names, dates).');
   const present = new Set<string>();
-  for (const m of [study, ...images.flatMap((s) => s.headers)]) for (const [tag, label] of IDENTIFYING) if (str(m, tag) || (tag === '00101000' && all(m, tag).length)) present.add(label);
+  for (const m of [study, ...images.flatMap((s) => s.headers)])
+    for (const [tag, label] of IDENTIFYING) if (str(m, tag) || (tag === '00101000' && all(m, tag).length)) present.add(label);
   if (present.size) w.push(`Identifying attributes are present (${[...present].join(', ')}): readers could see them through the viewer.`);
   const privateTags = every((m) => Object.keys(m).some((k) => /^[0-9A-F]{8}$/i.test(k) && Number.parseInt(k.slice(0, 4), 16) % 2 === 1));
   if (privateTags) w.push('Private tags are present (vendor data that may hold identifiers).');

@@ -60,7 +60,10 @@ const uidField = z
 /** Check the picked studies (POST intent=check). */
 export const pacsCheckSchema = z.object({
   intent: z.literal('check'),
-  study: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(uidField).min(1, 'Pick at least one study').max(MAX_PICK, `Pick at most ${MAX_PICK} studies at a time`)),
+  study: z.preprocess(
+    (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    z.array(uidField).min(1, 'Pick at least one study').max(MAX_PICK, `Pick at most ${MAX_PICK} studies at a time`),
+  ),
 });
 /** Turn a finished check into a case manifest (POST intent=manifest): every warning acknowledged. */
 export const pacsManifestSchema = z.object({
@@ -310,7 +313,10 @@ export async function startPacsManifest({
   if (unreadable.length) throw new AppError('invalid', `${unreadable.length} of the studies could not be read from the PACS: check again without them.`, { field: 'ack' });
   const ack = new Set(acknowledged);
   const missing = studies.filter((s) => s.warnings.length && !ack.has(s.uid));
-  if (missing.length) throw new AppError('invalid', `Acknowledge the header warnings of ${missing.length} ${missing.length === 1 ? 'study' : 'studies'} first (tick “I have reviewed these”).`, { field: 'ack' });
+  if (missing.length)
+    throw new AppError('invalid', `Acknowledge the header warnings of ${missing.length} ${missing.length === 1 ? 'study' : 'studies'} first (tick “I have reviewed these”).`, {
+      field: 'ack',
+    });
   const empty = studies.filter((s) => !s.imageSeries.length);
   if (empty.length) throw new AppError('invalid', `${empty.length} of the studies have no series with images: check again without them.`, { field: 'ack' });
   const rows = studies.map((s) => ({
