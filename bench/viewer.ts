@@ -95,8 +95,9 @@ async function importThroughPacsPage(page: Page, base: string): Promise<string> 
   await page.screenshot({ path: '/tmp/h14v-pacs-check.png', fullPage: true });
   await page.getByRole('button', { name: 'Continue to the import preview' }).click();
   await page.waitForURL(/\/cases\/import\?job=/);
+  const checkUrl = page.url();
   await page.getByRole('button', { name: 'Import 1 case' }).click({ timeout: 120_000 });
-  await page.waitForURL(/\/cases\/import\?job=/);
+  await page.waitForURL((u) => /\/cases\/import\?job=/.test(u.href) && u.href !== checkUrl);
   const jobId = new URL(page.url()).searchParams.get('job')!;
   for (let i = 0; i < 240; i++) {
     const r = (await (await page.request.get(`${base}/projects/${SLUG}/jobs/${jobId}`)).json()) as { job: { status: string; result?: { caseIds?: string[] } } };
