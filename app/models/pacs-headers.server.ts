@@ -60,7 +60,7 @@ export function headerWarnings(
 ): { warnings: string[]; summary: { modality: string; bodyPart: string; laterality: string; views: string[]; manufacturer: string } } {
   const w: string[] = [];
   const first = (s: SeriesHeaders) => s.headers[0];
-  const every = (f: (m: DicomJson) => boolean) => series.some((s) => s.hasPixels && s.headers.some(f));
+  const anyHeader = (f: (m: DicomJson) => boolean) => series.some((s) => s.hasPixels && s.headers.some(f));
   const images = series.filter((s) => s.hasPixels);
   const name = (s: SeriesHeaders) => `series ${str(first(s), '00200011') || series.indexOf(s) + 1}${s.modality ? ` (${s.modality})` : ''}`;
   if (!series.length) w.push('The study has no series.');
@@ -96,12 +96,12 @@ export function headerWarnings(
     if (LATERAL_MODALITIES.has(mod) && missing) w.push(`${name(s)}: laterality is missing on a ${mod} image.`);
   }
 
-  if (every((m) => str(m, '00280301').toUpperCase() === 'YES')) w.push('Burned In Annotation = YES: text may be burned into the pixels (names, dates).');
+  if (anyHeader((m) => str(m, '00280301').toUpperCase() === 'YES')) w.push('Burned In Annotation = YES: text may be burned into the pixels (names, dates).');
   const present = new Set<string>();
   for (const m of [study, ...images.flatMap((s) => s.headers)])
     for (const [tag, label] of IDENTIFYING) if (str(m, tag) || (tag === '00101000' && all(m, tag).length)) present.add(label);
   if (present.size) w.push(`Identifying attributes are present (${[...present].join(', ')}): readers could see them through the viewer.`);
-  const privateTags = every((m) => Object.keys(m).some((k) => /^[0-9A-F]{8}$/i.test(k) && Number.parseInt(k.slice(0, 4), 16) % 2 === 1));
+  const privateTags = anyHeader((m) => Object.keys(m).some((k) => /^[0-9A-F]{8}$/i.test(k) && Number.parseInt(k.slice(0, 4), 16) % 2 === 1));
   if (privateTags) w.push('Private tags are present (vendor data that may hold identifiers).');
   for (const s of images) {
     if (s.headers.some((m) => !m['00280030'] && !m['00181164'])) w.push(`${name(s)}: pixel spacing is missing (measurements will be in pixels).`);
