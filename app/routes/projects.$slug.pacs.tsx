@@ -48,7 +48,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       searchError = e.message;
     }
   }
-  return json({ project: { slug: project.slug, name: project.name }, roles, configured, search, results, searchError, job });
+  return json({ project: { slug: project.slug, name: project.name }, roles, configured, search, results, searchError, job, maxPick: MAX_PICK });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -81,7 +81,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function PacsImport() {
-  const { project, roles, configured, search, results, searchError, job } = useLoaderData<typeof loader>();
+  const { project, roles, configured, search, results, searchError, job, maxPick } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as unknown as { ok: false; errors: FieldErrors } | undefined;
   const errors = data && 'errors' in data ? data.errors : null;
   const busy = useNavigation().state === 'submitting';
@@ -141,7 +141,7 @@ export default function PacsImport() {
             <button type="submit">Search the PACS</button>
           </Form>
           <p className="muted">
-            Wildcards: <code>*</code> and <code>?</code> in Patient ID and accession number. {`Pick up to ${MAX_PICK} studies from this page.`}
+            Wildcards: <code>*</code> and <code>?</code> in Patient ID and accession number. {`Pick up to ${maxPick} studies at a time.`}
           </p>
           {searchError ? (
             <div className="flash flash-error" role="alert">
