@@ -106,10 +106,10 @@ export async function proxyCaseDicomWeb(args: {
   }
   if (upstream.status === 404) throw notVisible();
   const out = new Headers({ 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' });
-  for (const h of ['Content-Type', 'Content-Length']) {
-    const v = upstream.headers.get(h);
-    if (v) out.set(h, v);
-  }
+  // Not Content-Length: fetch has already undone the PACS's Content-Encoding (Orthanc gzips JSON),
+  // so its length is that of the compressed body and would cut the decoded one short.
+  const type = upstream.headers.get('Content-Type');
+  if (type) out.set('Content-Type', type);
   return new Response(upstream.ok ? upstream.body : `The PACS answered ${upstream.status}.`, { status: upstream.ok ? 200 : 502, headers: out });
 }
 
