@@ -198,7 +198,10 @@ async function main() {
     for (let i = 0; i < RUNS; i++) {
       app.push(await measure(direct, srv.url, cookie, proxied));
       straight.push(await measure(direct, srv.url, cookie, `${orthancUrl}/dicom-web`));
-      prefetched.push(await measure(direct, srv.url, cookie, proxied, true));
+      // Best effort: the prefetch variant once showed no viewports on this machine (not yet understood).
+      const pf = await measure(direct, srv.url, cookie, proxied, true).catch((e: Error) => (process.stdout.write(`prefetch run failed: ${e.message}\n`), null));
+      if (pf) prefetched.push(pf);
+      process.stdout.write(`run ${i + 1}: app ${Math.round(app[i].firstImageMs)} ms, direct ${Math.round(straight[i].firstImageMs)} ms to first image\n`);
     }
     await direct.close();
     const m = (xs: Timing[], k: keyof Timing) => Math.round(median(xs.map((x) => x[k])));
@@ -210,7 +213,7 @@ async function main() {
       ratioAppOverDirect: Number((m(app, 'firstImageMs') / m(straight, 'firstImageMs')).toFixed(2)),
       appAllFourMs: m(app, 'allShownMs'),
       directAllFourMs: m(straight, 'allShownMs'),
-      afterPrefetchAllFourMs: m(prefetched, 'allShownMs'),
+      afterPrefetchAllFourMs: prefetched.length ? m(prefetched, 'allShownMs') : null,
     };
     process.stdout.write(
       `time to first image (median of ${RUNS}, fresh context each): through the app ${out.appFirstImageMs} ms, straight from Orthanc ${out.directFirstImageMs} ms, ratio ${out.ratioAppOverDirect}\n` +
