@@ -109,6 +109,10 @@ describe('DICOMweb proxy', () => {
     it('passes the study metadata and pixel frames of the case through to the lead', async () => {
       const meta = await get(w.cookies.lead, `studies/${STUDY}/metadata`);
       expect(meta.status).toBe(200);
+      // A browser stops reading at Content-Length: it must not be the PACS's (gzipped) length.
+      const body = await meta.clone().arrayBuffer();
+      const length = meta.headers.get('Content-Length');
+      if (length !== null) expect(Number(length)).toBe(body.byteLength);
       const instances = (await meta.json()) as Record<string, { Value?: unknown[] }>[];
       expect(instances.map((m) => `${m['00200062']?.Value?.[0]} ${m['00185101']?.Value?.[0]}`).sort()).toEqual(['L CC', 'L MLO', 'R CC', 'R MLO']);
       const one = instances[0];

@@ -11,16 +11,31 @@
  */
 import { init as coreInit, RenderingEngine, Enums, imageLoader, metaData, utilities, type Types } from '@cornerstonejs/core';
 import { init as dicomInit, wadouri, wadors } from '@cornerstonejs/dicom-image-loader';
-import { init as toolsInit, addTool, ToolGroupManager, WindowLevelTool, PanTool, Enums as ToolEnums } from '@cornerstonejs/tools';
+import { init as toolsInit, addTool, ToolGroupManager, WindowLevelTool, PanTool, Enums as ToolEnums, SynchronizerManager } from '@cornerstonejs/tools';
 import { registerWebLoader } from './web-loader.ts';
+import { addMarkTools, bindMarks, imageRefOf, registerMarkTools, type MarksHandle } from './marks.ts';
+import type { ImageRef, Mark, MarkKind, MarksOptions } from './marks-types.ts';
 import type { HangingProtocol } from '../imaging/hanging-protocol.ts';
 import { hang, type ImageAttributes } from '../imaging/hang.ts';
 import type { ViewerImage } from '../imaging/refs.ts';
 import { presetsFor, type Preset } from './presets.ts';
 import { loadDicomWeb } from './dicomweb.ts';
 
-export type { ViewerImage, HangingProtocol };
+export type { ViewerImage, HangingProtocol, Mark, MarkKind, MarksOptions };
+export type MountOptions = {
+  /** The reader's marks and other readers' overlays; without it the viewer has no drawing tools. */
+  marks?: MarksOptions;
+  /** Zoom and pan move every viewport together (default: on when there are several). */
+  linked?: boolean;
+};
 export type ViewerHandle = {
+  /** Marks (no-ops when mounted without `marks`). Keys: P B E G choose a tool, Escape ends it, Delete removes the selected mark. */
+  setTool(kind: MarkKind | null): void;
+  selectMark(id: string | null): void;
+  deleteSelected(): void;
+  setMarks(marks: Mark[]): void;
+  setLinked(on: boolean): void;
+  linked(): boolean;
   prev(): void;
   next(): void;
   zoom(factor: number): void;
@@ -42,11 +57,14 @@ function initOnce(): Promise<void> {
     registerWebLoader();
     addTool(WindowLevelTool);
     addTool(PanTool);
+    registerMarkTools();
   })();
   return initialised;
 }
 
 let counter = 0;
+/** The images of the latest mount loading: a prefetch waits for them. */
+let mounting: Promise<unknown> = Promise.resolve();
 
 type Cell = {
   id: string;
@@ -110,7 +128,28 @@ const el = (tag: string, cls: string, parent: HTMLElement) => {
   return e;
 };
 
-export async function mount(element: HTMLElement, images: ViewerImage[], protocol?: HangingProtocol): Promise<ViewerHandle> {
+/**
+ * Loads the images of a case the reader will open next into the viewer's cache, one at a time,
+ * so that case opens without waiting for the network. Returns how many images were cached.
+ */
+export async function prefetch(images: ViewerImage[]): Promise<{ loaded: number; failed: number }> {
+  await initOnce();
+  await mounting; // the case on screen first
+  let loaded = 0;
+  let failed = 0;
+  const groups = await Promise.all(images.map((im) => imageIdsFor([im]).catch(() => [[]] as string[][])));
+  for (const id of groups.flat(2)) {
+    try {
+      await imageLoader.loadAndCacheImage(id);
+      loaded++;
+    } catch {
+      failed++;
+    }
+  }
+  return { loaded, failed };
+}
+
+export async function mount(element: HTMLElement, images: ViewerImage[], protocol?: HangingProtocol, options: MountOptions = {}): Promise<ViewerHandle> {
   await initOnce();
   const n = ++counter;
   element.classList.add('tv-root');
@@ -123,7 +162,7 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
   const groups = await imageIdsFor(images);
   const flat = groups.flat();
   const failed: string[] = [];
-  await Promise.all(
+  const loading = Promise.all(
     flat.map((id) =>
       imageLoader.loadAndCacheImage(id).catch((e: unknown) => {
         failed.push(id);
@@ -131,7 +170,13 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
       }),
     ),
   );
+  mounting = loading;
+  await loading;
   const usable = flat.filter((id) => !failed.includes(id));
+  const refs = new Map<string, ImageRef>();
+  images.forEach((im, i) => {
+    for (const id of groups[i]) if (!failed.includes(id)) refs.set(id, imageRefOf(id, im.kind === 'web' ? im.url : undefined));
+  });
   const attrs = usable.map(attributesOf);
   const placed = hang(protocol, attrs);
   const rows = protocol?.rows ?? 1;
@@ -232,9 +277,82 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
   );
   if (active) active.el.parentElement!.classList.add('tv-active');
 
-  const ro = new ResizeObserver(() => engine.resize(true, true));
+  // Linked zoom/pan: a camera change in one viewport is replayed in the others as the same zoom
+  // factor and the same shift on screen, mirrored between back-to-back (left/right aligned) views.
+  const shown = cells.filter((c) => c.imageIds.length);
+  const cellOf = (id: string) => cells.find((c) => c.id === id)!;
+  const sync = SynchronizerManager.createSynchronizer(`tl-zoompan-${n}`, Enums.Events.CAMERA_MODIFIED, (_s, source, target, evt) => {
+    const { previousCamera: prev, camera } = (evt as CustomEvent<Types.EventTypes.CameraModifiedEventDetail>).detail;
+    const sv = engine.getViewport(source.viewportId) as Types.IStackViewport;
+    const tv = engine.getViewport(target.viewportId) as Types.IStackViewport;
+    if (!sv || !tv || !prev?.parallelScale || !camera.parallelScale || !prev.focalPoint) return;
+    const ratio = prev.parallelScale / camera.parallelScale;
+    const p = sv.worldToCanvas(prev.focalPoint);
+    const sw = sv.canvas.clientWidth || 1;
+    const sh = sv.canvas.clientHeight || 1;
+    let dx = ((p[0] - sw / 2) / sw) * tv.canvas.clientWidth;
+    const dy = ((p[1] - sh / 2) / sh) * tv.canvas.clientHeight;
+    const a = cellOf(source.viewportId).align;
+    const b = cellOf(target.viewportId).align;
+    if ((a === 'left' && b === 'right') || (a === 'right' && b === 'left')) dx = -dx;
+    if (Math.abs(ratio - 1) < 1e-9 && Math.abs(dx) < 1e-6 && Math.abs(dy) < 1e-6) return;
+    const tc = tv.getCamera();
+    if (tc.parallelScale) tv.setCamera({ parallelScale: tc.parallelScale / ratio });
+    panBy(tv, dx, dy);
+    tv.render();
+  });
+  for (const c of shown) sync.add({ renderingEngineId: engine.id, viewportId: c.id });
+  let linked = options.linked ?? shown.length > 1;
+  sync.setEnabled(linked);
+  cleanups.push(() => SynchronizerManager.destroySynchronizer(sync.id));
+  const showZoom = (c: Cell) => {
+    const vp = vpOf(c);
+    if (vp) c.el.parentElement!.dataset.zoom = vp.getZoom().toFixed(3);
+  };
+  for (const c of shown) {
+    const f = () => showZoom(c);
+    c.el.addEventListener(Enums.Events.CAMERA_MODIFIED, f);
+    cleanups.push(() => c.el.removeEventListener(Enums.Events.CAMERA_MODIFIED, f));
+    showZoom(c);
+  }
+  /** Runs `f` without linked viewports following (resizing, resetting every viewport). */
+  const unlinked = (f: () => void) => {
+    sync.setEnabled(false);
+    try {
+      f();
+    } finally {
+      sync.setEnabled(linked);
+    }
+  };
+
+  const ro = new ResizeObserver(() => unlinked(() => engine.resize(true, true)));
   ro.observe(grid);
   cleanups.push(() => ro.disconnect());
+
+  let marks: MarksHandle | null = null;
+  if (options.marks) {
+    addMarkTools(tools);
+    marks = bindMarks({
+      options: options.marks,
+      group: tools,
+      targets: shown.map((c) => ({
+        viewportId: c.id,
+        imageIds: c.imageIds,
+        element: c.el,
+        show: (i: number) => {
+          const vp = vpOf(c);
+          if (vp && i >= 0 && vp.getCurrentImageIdIndex() !== i) void vp.setImageIdIndex(i);
+        },
+      })),
+      refs,
+      render: () => engine.render(),
+      setPan: (primary) => {
+        if (primary) tools.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
+        else tools.setToolDisabled(PanTool.toolName);
+      },
+    });
+    cleanups.unshift(() => marks?.destroy());
+  }
 
   const act = (f: (vp: Types.IStackViewport, c: Cell) => void) => {
     const vp = active && vpOf(active);
@@ -258,6 +376,7 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
     });
 
   let zoomedFlag = false;
+  element.dataset.linked = String(linked);
   return {
     prev: () => step(-1),
     next: () => step(1),
@@ -269,8 +388,15 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
     pan: (dx, dy) => act((vp) => panBy(vp, dx, dy)),
     reset: () =>
       act((vp, c) => {
-        vp.resetCamera();
-        fit(vp, c.align);
+        unlinked(() => {
+          // Linked viewports move together, so they are reset together.
+          for (const o of linked ? shown : [c]) {
+            const ov = vpOf(o)!;
+            ov.resetCamera();
+            fit(ov, o.align);
+            if (ov !== vp) ov.render();
+          }
+        });
         vp.resetProperties();
         c.preset = 0;
         zoomedFlag = false;
@@ -292,6 +418,16 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
       const vp = vpOf(c);
       return vp ? Math.abs(vp.getZoom() - 1) > 0.01 : false;
     }),
+    setTool: (k) => marks?.setTool(k),
+    selectMark: (id) => marks?.selectMark(id),
+    deleteSelected: () => marks?.deleteSelected(),
+    setMarks: (m) => marks?.setMarks(m),
+    setLinked: (on) => {
+      linked = on;
+      sync.setEnabled(on);
+      element.dataset.linked = String(on);
+    },
+    linked: () => linked,
     destroy: () => {
       for (const f of cleanups) f();
       ToolGroupManager.destroyToolGroup(toolGroupId);

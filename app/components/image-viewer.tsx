@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { viewerImages, type ViewerImage } from '../../imaging/refs.ts';
 import type { HangingProtocol } from '../../imaging/hanging-protocol.ts';
+import type { MarkKind, Mark, MarksOptions } from '../../viewer/marks-types.ts';
 
 export type ViewerApi = {
   prev(): void;
@@ -18,8 +19,18 @@ export type ViewerApi = {
   nextPreset(): void;
   fullscreen(): void;
   zoomed(): boolean;
+  /** Marks (no-ops unless the viewer was given `marks`). */
+  setTool(kind: MarkKind | null): void;
+  selectMark(id: string | null): void;
+  deleteSelected(): void;
+  setMarks(marks: Mark[]): void;
+  setLinked(on: boolean): void;
+  linked(): boolean;
 };
-type ViewerModule = { mount(el: HTMLElement, images: ViewerImage[], protocol?: HangingProtocol): Promise<ViewerApi & { destroy(): void }> };
+type ViewerModule = {
+  mount(el: HTMLElement, images: ViewerImage[], protocol?: HangingProtocol, options?: { marks?: MarksOptions; linked?: boolean }): Promise<ViewerApi & { destroy(): void }>;
+  prefetch(images: ViewerImage[]): Promise<{ loaded: number; failed: number }>;
+};
 
 const VIEWER_SRC = '/viewer/viewer.js';
 
@@ -28,16 +39,25 @@ export function ImageViewer({
   caseUrl,
   protocol,
   apiRef,
+  marks,
 }: {
   images: string[];
   caseUrl: string;
   protocol?: HangingProtocol;
   apiRef?: React.MutableRefObject<ViewerApi | null>;
+  /**
+   * The reader's marks (viewer/marks-types.ts). Read when the viewer mounts (a new case or new
+   * images); later changes go through apiRef.current.setMarks. Callbacks always reach the latest props.
+   */
+  marks?: MarksOptions;
 }) {
   const stage = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
-  const key = JSON.stringify([images, caseUrl, protocol ?? null]);
+  const [linked, setLinked] = useState(false);
+  const marksRef = useRef(marks);
+  marksRef.current = marks;
+  const key = JSON.stringify([images, caseUrl, protocol ?? null, marks ? [marks.editable, marks.tools ?? null, marks.layers ?? null] : null]);
 
   useEffect(() => {
     let cancelled = false;
@@ -45,11 +65,24 @@ export function ImageViewer({
     setError(null);
     setReady(false);
     (import(/* @vite-ignore */ VIEWER_SRC) as Promise<ViewerModule>)
-      .then((m) => m.mount(stage.current!, viewerImages(images, caseUrl), protocol))
+      .then((m) => {
+        const mk = marksRef.current;
+        const options = mk
+          ? {
+              marks: {
+                ...mk,
+                onChange: (list: Mark[]) => marksRef.current?.onChange?.(list),
+                onSelect: (id: string | null) => marksRef.current?.onSelect?.(id),
+              },
+            }
+          : {};
+        return m.mount(stage.current!, viewerImages(images, caseUrl), protocol, options);
+      })
       .then((h) => {
         if (cancelled) return h.destroy();
         handle = h;
         if (apiRef) apiRef.current = h;
+        setLinked(h.linked());
         setReady(true);
       })
       .catch((e: unknown) => {
@@ -99,8 +132,43 @@ export function ImageViewer({
         <button type="button" className="secondary" onClick={call((v) => v.fullscreen())} aria-keyshortcuts="f" title="Full screen (f)" disabled={!ready}>
           Full screen
         </button>
+        <button
+          type="button"
+          className="secondary"
+          aria-pressed={linked}
+          onClick={call((v) => {
+            v.setLinked(!v.linked());
+            setLinked(v.linked());
+          })}
+          disabled={!ready}
+        >
+          {linked ? 'Linked' : 'Link views'}
+        </button>
         <span className="tv-hint">Drag: pan · right-drag: window/level · wheel: zoom (stack: scroll, Ctrl+wheel zoom)</span>
       </div>
     </section>
   );
+}
+
+/**
+ * Loads the images of the case reserved next for the reader into the viewer's cache while they
+ * work on this one (the viewer waits for the current case's images first).
+ */
+export function usePrefetchNext(slug: string, next: { caseId: string; images: string[] } | null | undefined) {
+  const key = next ? JSON.stringify([slug, next.caseId, next.images]) : '';
+  useEffect(() => {
+    if (!next || !next.images.length) return;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      (import(/* @vite-ignore */ VIEWER_SRC) as Promise<ViewerModule>)
+        .then((m) => (cancelled ? null : m.prefetch(viewerImages(next.images, `/projects/${slug}/cases/${next.caseId}`))))
+        .catch(() => undefined); // a failed prefetch only means the next case loads as usual
+    }, 500);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+    // `key` stands for slug and next.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
 }

@@ -5,7 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { and, eq, isNull } from 'drizzle-orm';
 import { dataRoot } from '../../db/client.ts';
+import { getDb } from '../../db/index.ts';
+import { assignments, cases } from '../../db/schema.ts';
 import { getCase } from './cases.server.ts';
 import { getReaderCase, notVisible } from './reading.server.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -103,9 +106,32 @@ export async function proxyCaseDicomWeb(args: {
   }
   if (upstream.status === 404) throw notVisible();
   const out = new Headers({ 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' });
-  for (const h of ['Content-Type', 'Content-Length']) {
-    const v = upstream.headers.get(h);
-    if (v) out.set(h, v);
-  }
+  // Not Content-Length: fetch has already undone the PACS's Content-Encoding (Orthanc gzips JSON),
+  // so its length is that of the compressed body and would cut the decoded one short.
+  const type = upstream.headers.get('Content-Type');
+  if (type) out.set('Content-Type', type);
   return new Response(upstream.ok ? upstream.body : `The PACS answered ${upstream.status}.`, { status: upstream.ok ? 200 : 502, headers: out });
+}
+
+/**
+ * The images of the case reserved next for this reader in this project (their own assignment,
+ * which visibleCaseImages lets them load), for the read page to prefetch; null when none.
+ */
+export async function reservedNextImages({ projectId, userId }: { projectId: string; userId: string }): Promise<{ caseId: string; images: string[] } | null> {
+  const [row] = await getDb()
+    .select({ caseId: cases.id, images: cases.images })
+    .from(assignments)
+    .innerJoin(cases, eq(cases.id, assignments.caseId))
+    .where(
+      and(
+        eq(assignments.projectId, projectId),
+        eq(assignments.userId, userId),
+        eq(assignments.role, 'reader'),
+        eq(assignments.status, 'open'),
+        eq(assignments.slot, 'next'),
+        isNull(cases.withdrawnAt),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
 }

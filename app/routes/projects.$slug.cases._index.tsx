@@ -54,6 +54,9 @@ export default function Cases() {
         <Link className="button" to={`${base}/cases/import`}>
           Import cases
         </Link>
+        <Link className="button secondary" to={`${base}/pacs`}>
+          Import from the PACS
+        </Link>
       </div>
       <section className="panel" style={{ marginTop: '1rem' }}>
         <Form method="get" className="row" style={{ alignItems: 'flex-end' }} aria-label="Filter cases">

@@ -14,7 +14,8 @@ import { validationFailed } from '~/lib/http.server.ts';
 import { formError, notFoundAs404 } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
+import { ImageViewer, usePrefetchNext, type ViewerApi } from '~/components/image-viewer.tsx';
+import { reservedNextImages } from '~/models/case-images.server.ts';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
 import { ReaderErrorSummary } from '~/components/reader-error-summary.tsx';
 import { useReaderKeys } from '~/components/use-reader-keys.ts';
@@ -31,7 +32,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const view = await getReaderCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(notFoundAs404);
   const study = await getReaderStudyCase({ projectId: project.id, caseId: view.case.id, userId: user.id });
   // A fresh id per page view: a double-submitted form records one read.
-  return json({ project: { slug: project.slug, name: project.name }, view, study, clientRequestId: randomUUID() });
+  const next = await reservedNextImages({ projectId: project.id, userId: user.id });
+  return json({ project: { slug: project.slug, name: project.name }, view, study, next, clientRequestId: randomUUID() });
 }
 
 /** One answer whatever the case's progress: a reader must not learn it from the reply. */
@@ -88,7 +90,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ReadCase() {
-  const { project, view, study, clientRequestId } = useLoaderData<typeof loader>();
+  const { project, view, study, next, clientRequestId } = useLoaderData<typeof loader>();
+  usePrefetchNext(project.slug, next?.caseId === view.case.id ? null : next);
   const data = useActionData<typeof action>();
   const nav = useNavigation();
   const submit = useSubmit();

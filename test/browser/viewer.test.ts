@@ -260,4 +260,29 @@ describe.skipIf(!hasChromium)('Cornerstone3D viewer', () => {
     expect((await anonymous.request.get(`${ctx.srv.url}/demo-images/chest-pneumothorax-001-1-PA.dcm`)).headers()['content-type']).not.toBe('application/dicom');
     await Promise.all([lead.close(), reader.close(), anonymous.close()]);
   });
+
+  it('prefetches the reserved next case while the reader works: opening it fetches no image again', async () => {
+    const page = await ctx.browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const imageRequests: { at: number; url: string }[] = [];
+    page.on('request', (r) => {
+      if (/\/cases\/[0-9a-f-]{36}\/(images|dicomweb)\//.test(r.url())) imageRequests.push({ at: Date.now(), url: r.url() });
+    });
+    await signInAs(page, ctx.srv.url, 'reader3@example.org');
+    await page.waitForURL(`${ctx.srv.url}/`);
+    const current = await openNextCase(page, ctx.srv.url, 'chest-pneumothorax');
+    const caseOf = (u: string) => /\/cases\/([0-9a-f-]{36})\//.exec(u)![1];
+    await expect.poll(() => imageRequests.filter((r) => caseOf(r.url) !== current).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const next = caseOf(imageRequests.find((r) => caseOf(r.url) !== current)!.url);
+    await expect.poll(() => imageRequests.filter((r) => caseOf(r.url) === next).length).toBe(2); // chest PA + lateral
+    // Answer with the keyboard and submit: the reserved case opens, from the viewer's cache.
+    const before = imageRequests.length;
+    await page.keyboard.press('1');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/read/${next}$`), { timeout: 30_000 });
+    await page.locator('section.viewer[data-ready="true"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('.tv-cell').count()).toBe(2);
+    expect(imageRequests.slice(before).filter((r) => caseOf(r.url) === next)).toEqual([]);
+    await page.screenshot({ path: '/tmp/h14v-prefetched-next.png' });
+    await page.close();
+  });
 });

@@ -20,3 +20,11 @@ entries['projects.$slug.cases.$caseId.dicomweb.$.tsx'] = {
   // The world's case references no study: nothing may be fetched through it.
   loader: noSuchImage,
 };
+// Without DICOMWEB_URL the page says so (200); the action refuses an empty pick with 400 (ok for the matrix).
+entries['projects.$slug.pacs.tsx'] = {
+  path: (w) => `/projects/${w.project.slug}/pacs`,
+  params: (w) => ({ slug: w.project.slug }),
+  loader: { ...member, reader: 'forbidden', adjudicator: 'forbidden' },
+  action: { ...member, reader: 'forbidden', adjudicator: 'forbidden' },
+  form: () => ({ intent: 'check' }),
+};
