@@ -8,6 +8,8 @@ import { formItems, type AgreementRule, type Answer, type Field, type ReaderForm
 
 /** Bump when the meaning of a rule changes: recorded on every truth label (rule_version). */
 export const RULES_VERSION = 'agreement-rules@1';
+/** Truth decided with marks items (location matching, workflows/marks-agreement.ts). */
+export const MARKS_RULES_VERSION = 'agreement-rules@1+marks@1';
 
 export type CountedRead = { id: string; values: ReadValues };
 
@@ -189,7 +191,7 @@ export function evaluateReads(form: ReaderForm, policy: TruthPolicy, reads: Coun
     if (field.kind === 'multi_label') {
       const chosen: string[] = [];
       for (const opt of field.options) {
-        const has = answers.map((a) => (Array.isArray(a) ? a.includes(opt.value) : false));
+        const has = answers.map((a) => (Array.isArray(a) ? (a as unknown[]).includes(opt.value) : false));
         const out = settle(field, rule.type === 'm_of_k' ? rule : { type: 'unanimous' }, has);
         if (out.ok) {
           methods[`${item}#${opt.value}`] = out.method;
@@ -221,7 +223,7 @@ export function applyResolution(form: ReaderForm, evaluation: Evaluation, resolu
     const answer = resolution[item];
     if (field?.kind === 'multi_label') {
       const disputedLabels = new Set(evaluation.disputes.filter((d) => d.item === item && d.label).map((d) => d.label!));
-      const chosen = new Set(Array.isArray(answer) ? answer : []);
+      const chosen = new Set<unknown>(Array.isArray(answer) ? answer : []);
       const agreed = Array.isArray(out[item]) ? (out[item] as string[]) : [];
       out[item] = field.options.map((o) => o.value).filter((v) => (disputedLabels.has(v) ? chosen.has(v) : agreed.includes(v)));
     } else if (answer !== undefined) out[item] = answer;
