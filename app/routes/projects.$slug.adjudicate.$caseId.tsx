@@ -14,6 +14,7 @@ import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
+import { MarksAdjudication } from '~/components/marks-adjudication.tsx';
 import { formItems } from '../../workflows/definition.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Adjudicate a case — Truthline' }];
@@ -187,6 +188,14 @@ export default function AdjudicateCase() {
             <h2 style={{ marginTop: 0 }}>Your decision</h2>
             <Form method="post" noValidate>
               <input type="hidden" name="clientRequestId" value={clientRequestId} />
+              <MarksAdjudication
+                form={view.readerForm}
+                markRules={view.markRules}
+                reads={view.reads}
+                disputes={view.disputes}
+                images={view.case.images}
+                caseUrl={`/projects/${project.slug}/cases/${view.case.id}`}
+              />
               <fieldset className="finding-section">
                 <legend>How</legend>
                 <label className="option">

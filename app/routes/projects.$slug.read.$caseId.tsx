@@ -16,6 +16,7 @@ import { clientIp } from '~/request.server.ts';
 import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
 import { useReaderKeys } from '~/components/use-reader-keys.ts';
+import { MarksFields, MarksSummary } from '~/components/marks-editor.tsx';
 import { formItems } from '../../workflows/definition.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Read a case — Truthline' }];
@@ -147,6 +148,7 @@ export default function ReadCase() {
                   ))}
                 </dl>
               )}
+              <MarksSummary form={view.readerForm} values={view.myRead.values} />
               {view.myRead.comment ? <p className="muted">Comment: {view.myRead.comment}</p> : null}
               <p className="muted">Saved {new Date(view.myRead.at).toLocaleString()}.</p>
               {view.hasOwnRead ? (
@@ -205,6 +207,15 @@ export default function ReadCase() {
               {amending ? <input type="hidden" name="supersedesReadId" value={view.myRead?.id ?? ''} /> : null}
               <h2 style={{ marginTop: 0 }}>{amending ? 'Amend your read' : 'Your read'}</h2>
               {!cannot ? <ReaderFormFields form={view.readerForm} values={amending ? view.myRead?.values : null} errors={errors} /> : null}
+              {!cannot ? (
+                <MarksFields
+                  form={view.readerForm}
+                  images={view.case.images}
+                  caseUrl={`/projects/${project.slug}/cases/${view.case.id}`}
+                  values={amending ? view.myRead?.values : null}
+                  errors={errors}
+                />
+              ) : null}
               {view.readerForm.confidence && !cannot ? (
                 <div className="form-item">
                   <label htmlFor="confidence">Confidence (0–100, optional)</label>
