@@ -66,6 +66,8 @@ export const marksDefinition: ProjectDefinition = {
     informedTruthing: false,
     assignmentExpiryHours: 72,
     markRules: { lesions: { radiusPx: 15, iou: 0.3 } },
+    // Everyone meets the cases in the same order, so the two readers of the demo mark the same case.
+    caseOrder: 'fixed',
   },
 };
 

@@ -45,9 +45,11 @@ export function ruleFor(policy: TruthPolicy, field: Field): AgreementRule {
 /** Configuration errors: a rule that cannot apply to its field's kind, m > k, k ≠ readers per case. */
 export function policyProblems(form: ReaderForm, policy: TruthPolicy): string[] {
   const out: string[] = [];
-  const keys = new Set(form.fields.map((f) => f.key));
+  // Marks items' own fields (per lesion) take their rules from the same table (case@4).
+  const markFields = (form.marks ?? []).flatMap((m) => m.fields);
+  const keys = new Set([...form.fields, ...markFields].map((f) => f.key));
   for (const k of Object.keys(policy.rules)) if (!keys.has(k)) out.push(`rule for unknown field "${k}"`);
-  for (const field of form.fields) {
+  for (const field of [...form.fields, ...markFields]) {
     const rule = ruleFor(policy, field);
     if (rule.type === 'ordinal_distance') {
       if (field.kind !== 'ordinal') out.push(`${field.key}: ordinal_distance applies to ordinal fields only`);
