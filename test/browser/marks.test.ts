@@ -35,6 +35,7 @@ describe.skipIf(!hasChromium)('marks in the browser', () => {
   let current: Page | null = null;
   async function read(email: string, draw: (page: Page, b: Box) => Promise<void>) {
     const page = await ctx.browser.newPage();
+    await page.setViewportSize({ width: 1400, height: 2000 });
     current = page;
     await signInAs(page, ctx.srv.url, email);
     await page.waitForURL(`${ctx.srv.url}/`);
@@ -46,6 +47,7 @@ describe.skipIf(!hasChromium)('marks in the browser', () => {
     caseUrl = url;
     // The marks stage has its SVG once the image has loaded (natural size known).
     await page.locator('.marks-stage svg').first().waitFor();
+    await page.locator('.marks-stage').first().scrollIntoViewIfNeeded();
     const b = (await page.locator('.marks-stage').first().boundingBox())!;
     await page.keyboard.press('1'); // recall: yes
     await draw(page, b);
