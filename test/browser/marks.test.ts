@@ -73,7 +73,9 @@ describe.skipIf(!hasChromium)('marks in the browser', () => {
       await answer(page, 'm2', ['Calcifications', 'BI-RADS 3']);
       expect(await page.locator('.marks-list li').count()).toBe(2);
     });
-    // The saved read replays its marks in the summary.
+    // The saved read replays its marks in the summary ("Submit and stop" went back to the queue).
+    await p1.goto(caseUrl);
+    await p1.locator('.marks-summary').waitFor();
     expect(await p1.locator('.marks-summary li').count()).toBe(2);
     await p1.close();
 
