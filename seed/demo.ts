@@ -16,6 +16,7 @@ import { startCaseWorkflow } from '../workflows/runtime.ts';
 import type { Tx } from '../db/client.ts';
 import { simulateDemoActivity, type DemoTruth } from './demo-activity.ts';
 import { seedDemoStudy } from './demo-study.ts';
+import { seedDemoMarks } from './demo-marks.ts';
 
 export const DEMO_PASSWORD = 'truthline-demo';
 export const DEMO_ACCOUNTS = [
@@ -156,6 +157,7 @@ export async function seedDemo(opts: { db: Db; dataDir: string; activity?: boole
         if (p < 2) truthByCase.set(c.id, { project: spec.slug, index: i, studyDate, truth: p === 0 ? { ptx: ptxOf(i) } : { mass: massOf(i) } });
       }
     }
+    await seedDemoMarks({ tx: tx as unknown as Tx, ids, imgDir });
   });
   // Reads, adjudications and decisions go through the workflow runtime, as real ones would.
   if (opts.activity !== false) await simulateDemoActivity({ db, ids, truthByCase });

@@ -8,6 +8,8 @@ import { formItems, type AgreementRule, type Answer, type Field, type ReaderForm
 
 /** Bump when the meaning of a rule changes: recorded on every truth label (rule_version). */
 export const RULES_VERSION = 'agreement-rules@1';
+/** Truth decided with marks items (location matching, workflows/marks-agreement.ts). */
+export const MARKS_RULES_VERSION = 'agreement-rules@1+marks@1';
 
 export type CountedRead = { id: string; values: ReadValues };
 
@@ -43,9 +45,11 @@ export function ruleFor(policy: TruthPolicy, field: Field): AgreementRule {
 /** Configuration errors: a rule that cannot apply to its field's kind, m > k, k ≠ readers per case. */
 export function policyProblems(form: ReaderForm, policy: TruthPolicy): string[] {
   const out: string[] = [];
-  const keys = new Set(form.fields.map((f) => f.key));
+  // Marks items' own fields (per lesion) take their rules from the same table (case@4).
+  const markFields = (form.marks ?? []).flatMap((m) => m.fields);
+  const keys = new Set([...form.fields, ...markFields].map((f) => f.key));
   for (const k of Object.keys(policy.rules)) if (!keys.has(k)) out.push(`rule for unknown field "${k}"`);
-  for (const field of form.fields) {
+  for (const field of [...form.fields, ...markFields]) {
     const rule = ruleFor(policy, field);
     if (rule.type === 'ordinal_distance') {
       if (field.kind !== 'ordinal') out.push(`${field.key}: ordinal_distance applies to ordinal fields only`);
@@ -189,7 +193,7 @@ export function evaluateReads(form: ReaderForm, policy: TruthPolicy, reads: Coun
     if (field.kind === 'multi_label') {
       const chosen: string[] = [];
       for (const opt of field.options) {
-        const has = answers.map((a) => (Array.isArray(a) ? a.includes(opt.value) : false));
+        const has = answers.map((a) => (Array.isArray(a) ? (a as unknown[]).includes(opt.value) : false));
         const out = settle(field, rule.type === 'm_of_k' ? rule : { type: 'unanimous' }, has);
         if (out.ok) {
           methods[`${item}#${opt.value}`] = out.method;
@@ -221,7 +225,7 @@ export function applyResolution(form: ReaderForm, evaluation: Evaluation, resolu
     const answer = resolution[item];
     if (field?.kind === 'multi_label') {
       const disputedLabels = new Set(evaluation.disputes.filter((d) => d.item === item && d.label).map((d) => d.label!));
-      const chosen = new Set(Array.isArray(answer) ? answer : []);
+      const chosen = new Set<unknown>(Array.isArray(answer) ? answer : []);
       const agreed = Array.isArray(out[item]) ? (out[item] as string[]) : [];
       out[item] = field.options.map((o) => o.value).filter((v) => (disputedLabels.has(v) ? chosen.has(v) : agreed.includes(v)));
     } else if (answer !== undefined) out[item] = answer;

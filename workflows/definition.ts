@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { DEFAULT_EVIDENCE_PRECEDENCE, evidenceKindSchema, SKIP_OUTCOMES, WINDOW_CLOSE_STATES, type EvidenceKind } from '../domain/vocabulary.ts';
 import { hangingProtocolSchema } from '../imaging/hanging-protocol.ts';
+import { MARK_KINDS, type Lesion, type LesionAnswer } from './marks.ts';
+import { itemKey } from './form-items.ts';
 
 const key = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'use lowercase letters, digits and _; start with a letter');
 
@@ -50,6 +52,22 @@ export type Field = z.infer<typeof fieldSchema>;
 export const findingDefSchema = z.object({ key, label: z.string().min(1) });
 export type FindingDef = z.infer<typeof findingDefSchema>;
 
+/**
+ * A marks item (issue 20): readers locate what they report. Answered with a list of lesions, each
+ * a mark drawn with one of `tools` and answered with `fields` (per lesion: type, BI-RADS, …).
+ * `required`: at least one mark; otherwise marks are allowed and none is the answer "no lesion".
+ */
+export const markItemSchema = z.object({
+  key,
+  label: z.string().min(1),
+  help: z.string().optional(),
+  scope: z.enum(['case', 'finding']).default('case'),
+  required: z.boolean().default(false),
+  tools: z.array(z.enum(MARK_KINDS)).min(1),
+  fields: z.array(fieldSchema).default([]),
+});
+export type MarkItem = z.infer<typeof markItemSchema>;
+
 export const readerFormSchema = z.object({
   /** Findings the per-finding fields are asked for (e.g. left and right breast). */
   findings: z.array(findingDefSchema).default([]),
@@ -58,6 +76,8 @@ export const readerFormSchema = z.object({
   comment: z.boolean().default(true),
   /** How the case's images hang in the viewer (part of what readers see, so versioned with the form). */
   hangingProtocol: hangingProtocolSchema.optional(),
+  /** Marks items (case@4): lesions located on the images, matched by location across readers. */
+  marks: z.array(markItemSchema).optional(),
 });
 export type ReaderForm = z.infer<typeof readerFormSchema>;
 
@@ -112,6 +132,18 @@ export const agreementRuleSchema = z.discriminatedUnion('type', [
 ]);
 export type AgreementRule = z.infer<typeof agreementRuleSchema>;
 
+/**
+ * How marks of different readers are matched on one image (optimal one-to-one): points within a
+ * radius (mm when both marks know their pixel spacing and `radiusMm` is set, pixels otherwise),
+ * boxes, ellipses and outlines by IoU ≥ `iou`; a point matches a region it lies in.
+ */
+export const markMatchRuleSchema = z.object({
+  radiusPx: z.number().positive().default(20),
+  radiusMm: z.number().positive().optional(),
+  iou: z.number().gt(0).max(1).default(0.5),
+});
+export type MarkMatchRule = z.infer<typeof markMatchRuleSchema>;
+
 export const truthPolicySchema = z.object({
   readersPerCase: z.number().int().min(1).max(20),
   /** Rule per reader-form field key; fields without one use `defaultRule`. */
@@ -135,6 +167,8 @@ export const truthPolicySchema = z.object({
   assignmentExpiryHours: z.number().int().min(1).default(72),
   /** The order readers meet cases: each reader's own seeded random order (absent) or import order for everyone. */
   caseOrder: z.enum(['random', 'fixed']).optional(),
+  /** Location matching per marks item key; items without one use the defaults (case@4). */
+  markRules: z.record(z.string(), markMatchRuleSchema).optional(),
 });
 export type TruthPolicy = z.infer<typeof truthPolicySchema>;
 
@@ -193,7 +227,24 @@ export type ProjectDefinition = z.infer<typeof projectDefinitionSchema>;
 // Moved to form-items.ts (zod-free, for the browser); re-exported so existing imports keep working.
 export { formItems, itemKey } from './form-items.ts';
 
-/** An answer: binary → boolean, nominal/ordinal → option value, multi_label → values, numeric → number. */
-export type Answer = boolean | string | string[] | number;
+/** Every marks item of the form, per finding for finding-scoped ones ("left/lesions"). */
+export function markItems(form: ReaderForm): { key: string; item: MarkItem; finding?: FindingDef }[] {
+  const out: { key: string; item: MarkItem; finding?: FindingDef }[] = [];
+  for (const item of form.marks ?? []) {
+    if (item.scope === 'finding') for (const f of form.findings) out.push({ key: itemKey(item.key, f.key), item, finding: f });
+    else out.push({ key: item.key, item });
+  }
+  return out;
+}
+
+export function markRuleFor(policy: TruthPolicy, item: MarkItem): MarkMatchRule {
+  return policy.markRules?.[item.key] ?? markMatchRuleSchema.parse({});
+}
+
+/**
+ * An answer: binary → boolean, nominal/ordinal → option value, multi_label → values, numeric →
+ * number; a marks item → its lesions (workflows/marks.ts).
+ */
+export type Answer = LesionAnswer | Lesion[];
 /** A read's values: item key → answer. A cannot-assess read has values = null. */
 export type ReadValues = Record<string, Answer>;

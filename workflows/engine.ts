@@ -13,6 +13,7 @@ import { canonicalJson } from './canonical-json.ts';
 import type { CaseContext, CaseEvent, CaseInput, Effect } from './machine.ts';
 import { caseV2 } from './machines/case@2/index.ts';
 import { caseV3 } from './machines/case@3/index.ts';
+import { caseV4 } from './machines/case@4/index.ts';
 import type { ProjectDefinition } from './definition.ts';
 
 export const START_EVENT = 'case.start';
@@ -58,10 +59,19 @@ export const migrateV2toV3: Migration = {
   migrate: (snapshot) => snapshot,
 };
 
+/**
+ * case@3 → case@4: same context shape. From the migration on, marks items (none in a case@3
+ * definition) would be matched by location; a case@3 case's reads hold no marks, so it decides as before.
+ */
+export const migrateV3toV4: Migration = {
+  to: caseV4.version,
+  migrate: (snapshot) => snapshot,
+};
+
 export const defaultRegistry: MachineRegistry = {
-  current: caseV3.version,
-  machines: { [caseV2.version]: caseV2, [caseV3.version]: caseV3 },
-  migrations: { [caseV2.version]: migrateV2toV3 },
+  current: caseV4.version,
+  machines: { [caseV2.version]: caseV2, [caseV3.version]: caseV3, [caseV4.version]: caseV4 },
+  migrations: { [caseV2.version]: migrateV2toV3, [caseV3.version]: migrateV3toV4 },
 };
 
 export class ReplayError extends Error {}

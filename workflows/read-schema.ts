@@ -3,7 +3,8 @@
  * submitted read with it; the UI can reuse it for the form (same messages on both sides).
  */
 import { z } from 'zod';
-import { formItems, type Field, type ReaderForm, type ReadValues } from './definition.ts';
+import { formItems, markItems, type Field, type MarkItem, type ReaderForm, type ReadValues } from './definition.ts';
+import { lesionSchema } from './marks.ts';
 
 export function answerSchema(field: Field): z.ZodType<ReadValues[string]> {
   switch (field.kind) {
@@ -44,7 +45,23 @@ export function readValuesSchema(form: ReaderForm, opts: ReadValuesSchemaOptions
     const s = answerSchema(item.field);
     shape[item.key] = opts.partial || !item.field.required ? s.optional() : s;
   }
+  for (const m of markItems(form)) {
+    if (opts.only && !opts.only.includes(m.key)) continue;
+    const s = marksAnswerSchema(m.item);
+    shape[m.key] = opts.partial ? s.optional() : s;
+  }
   return z.strictObject(shape) as unknown as z.ZodType<ReadValues>;
+}
+
+/** A marks item's answer: its lesions (ids unique), each answered with the item's fields. */
+export function marksAnswerSchema(item: MarkItem): z.ZodType {
+  const answers: Record<string, z.ZodType> = {};
+  for (const f of item.fields) answers[f.key] = f.required ? answerSchema(f) : answerSchema(f).optional();
+  const list = z
+    .array(lesionSchema(z.strictObject(answers), item.tools))
+    .max(200, 'at most 200 marks')
+    .refine((ls) => new Set(ls.map((l) => l.id)).size === ls.length, 'two marks have the same id');
+  return item.required ? list.min(1, 'Mark at least one lesion') : list.default([]);
 }
 
 /** One line per problem, naming the item: for refusals and form errors. */

@@ -6,6 +6,7 @@
  */
 import type { Field, ReaderForm } from '../../workflows/definition.ts';
 import { formItems } from '../../workflows/form-items.ts';
+import { markValuesFromFormData } from '../components/marks-values.ts';
 
 export const FIELD_PREFIX = 'item:';
 
@@ -34,6 +35,7 @@ export function valuesFromFormData(form: ReaderForm, fd: FormData, only?: string
     const v = answerFrom(item.field, fd.getAll(fieldName(item.key)));
     if (v !== undefined) out[item.key] = v;
   }
+  Object.assign(out, markValuesFromFormData(form, fd, only));
   return out;
 }
 

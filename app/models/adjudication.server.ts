@@ -101,6 +101,7 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
   return {
     case: { id: c.id, studyDate: c.studyDate, modality: c.modality, bodyPart: c.bodyPart, images: c.images },
     readerForm: ctx.readerForm,
+    markRules: ctx.truthPolicy.markRules ?? {},
     disputes: ctx.evaluation?.disputes ?? [],
     disputedItems,
     consensus: ctx.evaluation?.consensus ?? {},

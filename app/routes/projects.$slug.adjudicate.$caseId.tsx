@@ -17,6 +17,7 @@ import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
 import { ReaderErrorSummary } from '~/components/reader-error-summary.tsx';
 import { formItems } from '../../workflows/form-items.ts';
+import { MarksAdjudication } from '~/components/marks-adjudication.tsx';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Adjudicate case ${data.view.case.id.slice(0, 8)} — Truthline` : 'Adjudicate a case — Truthline' }];
 
@@ -177,6 +178,14 @@ export default function AdjudicateCase() {
             <Form method="post" noValidate>
               <ReaderErrorSummary errors={errors} form={view.readerForm} />
               <input type="hidden" name="clientRequestId" value={clientRequestId} />
+              <MarksAdjudication
+                form={view.readerForm}
+                markRules={view.markRules}
+                reads={view.reads}
+                disputes={view.disputes}
+                images={view.case.images}
+                caseUrl={`/projects/${project.slug}/cases/${view.case.id}`}
+              />
               <fieldset className="finding-section">
                 <legend>How</legend>
                 <label className="option">

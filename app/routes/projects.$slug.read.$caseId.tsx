@@ -23,6 +23,7 @@ import { getReaderStudyCase, isCalibrationCase } from '~/models/study.server.ts'
 import { StudyCasePanel } from '~/components/study-case-panel.tsx';
 import { useVisibleTime } from '~/components/reader-visible-time.ts';
 import { formItems } from '../../workflows/form-items.ts';
+import { MarksFields, MarksSummary } from '~/components/marks-editor.tsx';
 
 // The title names the case, so a new case is announced and tabs and history tell cases apart.
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Case ${data.view.case.id.slice(0, 8)} — Read — Truthline` : 'Read a case — Truthline' }];
@@ -163,6 +164,7 @@ export default function ReadCase() {
                 </dl>
               )}
               {view.myRead.confidence !== null ? <p className="muted">Confidence: {view.myRead.confidence}</p> : null}
+              <MarksSummary form={view.readerForm} values={view.myRead.values} />
               {view.myRead.comment ? <p className="muted">Comment: {view.myRead.comment}</p> : null}
               <p className="muted">
                 Saved {new Date(view.myRead.at).toLocaleString()}.{view.myRead.timeSpentMs !== null ? ` Time on case: ${(view.myRead.timeSpentMs / 1000).toFixed(1)} s.` : ''}
@@ -239,6 +241,15 @@ export default function ReadCase() {
               {/* While saving, the answers on screen are the ones being sent: nothing changes them. */}
               <fieldset className="plain" disabled={busy}>
                 {!cannot ? <ReaderFormFields form={view.readerForm} values={amending ? view.myRead?.values : null} errors={errors} /> : null}
+                {!cannot ? (
+                  <MarksFields
+                    form={view.readerForm}
+                    images={view.case.images}
+                    caseUrl={`/projects/${project.slug}/cases/${view.case.id}`}
+                    values={amending ? view.myRead?.values : null}
+                    errors={errors}
+                  />
+                ) : null}
                 {view.readerForm.confidence && !cannot ? (
                   <div className="form-item">
                     <label htmlFor="confidence">Confidence (0–100, optional)</label>

@@ -1,6 +1,5 @@
 /**
- * case@3, the current version. Once a case has been recorded under it, it is frozen like
- * case@2: change it by cutting case@4 (workflows/machines/README.md).
+ * case@3, frozen (its rules in ./rules/): case@4 is current.
  *
  * The case workflow (DESIGN.md "The case workflow"): one actor per case, pure. It does no I/O
  * and never reads the clock — every event carries its time (`at`) and its actor. What must
