@@ -191,7 +191,13 @@ async function main() {
         res
           .status(503)
           .set('Retry-After', '1')
-          .json({ error: { code: 'deadline', message: `the server did not answer within ${REQUEST_DEADLINE_MS} ms; nothing was changed by the unfinished part` } });
+          .json({
+            error: {
+              code: 'deadline',
+              // The answer can be late after the write committed: never claim nothing was saved.
+              message: `the server did not answer within ${REQUEST_DEADLINE_MS} ms. What it had not finished was stopped, but a change may already have been saved: reload to see it, or repeat the request with the same client request id (a repeat is never recorded twice)`,
+            },
+          });
     });
     next();
   });
