@@ -10,12 +10,25 @@ export type CocoImage = { url: string; width: number; height: number };
 export type Coco = {
   images: { id: number; file_name: string; width: number; height: number }[];
   categories: { id: number; name: string }[];
-  annotations: { id: number; image_id: number; category_id: number; bbox: [number, number, number, number]; area: number; iscrowd: 0; segmentation: number[][]; attributes: Record<string, unknown> }[];
+  annotations: {
+    id: number;
+    image_id: number;
+    category_id: number;
+    bbox: [number, number, number, number];
+    area: number;
+    iscrowd: 0;
+    segmentation: number[][];
+    attributes: Record<string, unknown>;
+  }[];
 };
 
 export function lesionsToCoco(images: CocoImage[], lesions: Lesion[], categoryField: string): Coco {
   const cats = [...new Set(lesions.map((l) => String(l.answers[categoryField] ?? 'lesion')))].sort();
-  const out: Coco = { images: images.map((im, i) => ({ id: i + 1, file_name: im.url, width: im.width, height: im.height })), categories: cats.map((name, i) => ({ id: i + 1, name })), annotations: [] };
+  const out: Coco = {
+    images: images.map((im, i) => ({ id: i + 1, file_name: im.url, width: im.width, height: im.height })),
+    categories: cats.map((name, i) => ({ id: i + 1, name })),
+    annotations: [],
+  };
   for (const l of lesions) {
     if (l.kind !== 'box' && l.kind !== 'polygon') continue;
     const imageId = images.findIndex((im) => im.url === l.image.url) + 1;

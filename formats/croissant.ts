@@ -145,8 +145,16 @@ export function validateCroissant(card: unknown): string[] {
   const context = ctx as Record<string, unknown>;
   for (const [k, v] of Object.entries(CROISSANT_CONTEXT))
     if (JSON.stringify(context[k]) !== JSON.stringify(v)) errs.push(`$.@context.${k}: must be ${JSON.stringify(v)} as in Croissant 1.1`);
-  const prefixes = new Set(Object.entries(context).filter(([, v]) => typeof v === 'string' && /[:/#]$/.test(v as string)).map(([k]) => k));
-  const jsonTerms = new Set(Object.entries(context).filter(([, v]) => v && typeof v === 'object' && (v as Record<string, unknown>)['@type'] === '@json').map(([k]) => k));
+  const prefixes = new Set(
+    Object.entries(context)
+      .filter(([, v]) => typeof v === 'string' && /[:/#]$/.test(v as string))
+      .map(([k]) => k),
+  );
+  const jsonTerms = new Set(
+    Object.entries(context)
+      .filter(([, v]) => v && typeof v === 'object' && (v as Record<string, unknown>)['@type'] === '@json')
+      .map(([k]) => k),
+  );
   const keyOk = (k: string) => k.startsWith('@') || k in context || SCHEMA_TERMS.has(k) || (k.includes(':') && prefixes.has(k.split(':')[0]));
   const ids = new Map<string, string>();
   const walk = (v: unknown, path: string) => {

@@ -29,7 +29,11 @@ type Dcmjs = {
     Cornerstone: {
       MeasurementReport: {
         registerTool(c: ToolClass): void;
-        generateReport(toolState: Record<string, Record<string, { data: Tool[] }>>, metadata: { get(type: string, imageId: string): unknown }, options?: Record<string, unknown>): { dataset: Record<string, unknown> };
+        generateReport(
+          toolState: Record<string, Record<string, { data: Tool[] }>>,
+          metadata: { get(type: string, imageId: string): unknown },
+          options?: Record<string, unknown>,
+        ): { dataset: Record<string, unknown> };
         generateToolState(dataset: Record<string, unknown>): Record<string, Tool[]>;
         CORNERSTONE_TOOL_CLASSES_BY_TOOL_TYPE: Record<string, ToolClass>;
       };
@@ -137,7 +141,8 @@ function toolClass(kind: MarkKind): ToolClass {
       } else if (kind === 'polygon') points = [...points, points[0]!];
       // TID 300 carries the outline with a measurement: the area (and perimeter) in pixels.
       const [a, b] = bboxOf(tool.points);
-      const area = kind === 'box' ? (b.x - a.x) * (b.y - a.y) : kind === 'ellipse' ? (Math.PI / 4) * (b.x - a.x) * (b.y - a.y) : kind === 'polygon' ? shoelace(tool.points) : undefined;
+      const area =
+        kind === 'box' ? (b.x - a.x) * (b.y - a.y) : kind === 'ellipse' ? (Math.PI / 4) * (b.x - a.x) * (b.y - a.y) : kind === 'polygon' ? shoelace(tool.points) : undefined;
       const perimeter = kind === 'box' || kind === 'polygon' ? points.slice(1).reduce((s, p, i) => s + Math.hypot(p.x - points[i]!.x, p.y - points[i]!.y), 0) : undefined;
       return {
         points,
@@ -186,7 +191,11 @@ export type SrCase = {
 };
 
 function answerCodes(l: Lesion): Code[] {
-  const out: Code[] = Object.entries(l.answers).map(([k, v]) => ({ CodeValue: String(v).slice(0, 16), CodingSchemeDesignator: '99TL', CodeMeaning: `${k}=${JSON.stringify(v)}`.slice(0, 64) }));
+  const out: Code[] = Object.entries(l.answers).map(([k, v]) => ({
+    CodeValue: String(v).slice(0, 16),
+    CodingSchemeDesignator: '99TL',
+    CodeMeaning: `${k}=${JSON.stringify(v)}`.slice(0, 64),
+  }));
   if (l.source) {
     out.push({ CodeValue: l.source.action, CodingSchemeDesignator: '99TLSOURCE', CodeMeaning: (l.source.note ?? l.source.action).slice(0, 64) });
     for (const m of l.source.marks) out.push({ CodeValue: m.slice(-16), CodingSchemeDesignator: '99TLMARK', CodeMeaning: m.slice(0, 64) });

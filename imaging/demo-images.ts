@@ -41,12 +41,14 @@ function common(s: Study, modality: string, series: number, instance: number, ex
 
 /** Chest radiograph, PA or lateral; a pneumothorax shows as a pleural line with no markings beyond. */
 function chest(seed: number, view: 'PA' | 'LL', ptx: 'none' | 'left' | 'right'): GreyImage {
-  const W = 384, H = 448;
+  const W = 384,
+    H = 448;
   const r = rng(seed);
   const px = new Uint16Array(W * H);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const nx = (x - W / 2) / (W / 2), ny = (y - H / 2) / (H / 2);
+      const nx = (x - W / 2) / (W / 2),
+        ny = (y - H / 2) / (H / 2);
       let v = 2600 - 900 * nx * nx; // soft tissue (higher = brighter in MONOCHROME2)
       if (Math.abs(nx) > 0.92) v = 300; // air outside the body
       if (view === 'PA') {
@@ -78,10 +80,13 @@ function chest(seed: number, view: 'PA' | 'LL', ptx: 'none' | 'left' | 'right'):
  * right edge, the left breast with its chest wall on the left, so the two sides hang back to back.
  */
 function mammo(seed: number, side: 'L' | 'R', view: 'CC' | 'MLO', mass: boolean): GreyImage {
-  const W = 320, H = 400;
+  const W = 320,
+    H = 400;
   const r = rng(seed);
   const px = new Uint16Array(W * H);
-  const mx = 0.3 + r() * 0.3, my = (view === 'MLO' ? -0.1 : 0) + (r() - 0.5) * 0.5, mr = 0.05 + r() * 0.03;
+  const mx = 0.3 + r() * 0.3,
+    my = (view === 'MLO' ? -0.1 : 0) + (r() - 0.5) * 0.5,
+    mr = 0.05 + r() * 0.03;
   const density = 0.5 + r() * 0.8;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
@@ -107,7 +112,8 @@ function ctSlice(seed: number, z: number, nodule: boolean): GreyImage {
   const px = new Uint16Array(N * N);
   for (let y = 0; y < N; y++) {
     for (let x = 0; x < N; x++) {
-      const nx = (x - N / 2) / (N / 2), ny = (y - N / 2) / (N / 2);
+      const nx = (x - N / 2) / (N / 2),
+        ny = (y - N / 2) / (N / 2);
       let hu = -1000;
       if ((nx / 0.9) ** 2 + (ny / 0.65) ** 2 < 1) {
         hu = 40; // soft tissue

@@ -10,12 +10,19 @@ import type { ProjectDefinition } from '../workflows/definition.ts';
 import { hangingProtocolSchema, type HangingProtocolInput } from './hanging-protocol.ts';
 import { chestStudy, ctStudy, mammoStudy, type DemoObject } from './demo-images.ts';
 
-export type DemoStudy =
-  | { kind: 'chest'; pneumothorax: 'none' | 'left' | 'right' }
-  | { kind: 'mammo'; mass: 'left' | 'right' | null }
-  | { kind: 'ct'; nodule: boolean };
+export type DemoStudy = { kind: 'chest'; pneumothorax: 'none' | 'left' | 'right' } | { kind: 'mammo'; mass: 'left' | 'right' | null } | { kind: 'ct'; nodule: boolean };
 
-export function writeDemoStudy(opts: { dir: string; slug: string; caseNo: string; studyUid: string; studyDate: string; accession: string; patientId: string; seed: number; study: DemoStudy }): string[] {
+export function writeDemoStudy(opts: {
+  dir: string;
+  slug: string;
+  caseNo: string;
+  studyUid: string;
+  studyDate: string;
+  accession: string;
+  patientId: string;
+  seed: number;
+  study: DemoStudy;
+}): string[] {
   const s = { studyUid: opts.studyUid, studyDate: opts.studyDate, accession: opts.accession, patientId: opts.patientId, seed: opts.seed };
   const st = opts.study;
   const objects: DemoObject[] = st.kind === 'chest' ? chestStudy(s, st.pneumothorax) : st.kind === 'mammo' ? mammoStudy(s, st.mass) : ctStudy(s, 20, st.nodule);
@@ -61,11 +68,27 @@ export const ctNoduleDefinition = (base: ProjectDefinition): ProjectDefinition =
       ...base,
       readerForm: {
         findings: [],
-        fields: [{ kind: 'binary', key: 'nodule', label: 'Lung nodule present?', help: 'A solid nodule of 4 mm or more.', scope: 'case', required: true, trueLabel: 'Present', falseLabel: 'Absent' }],
+        fields: [
+          {
+            kind: 'binary',
+            key: 'nodule',
+            label: 'Lung nodule present?',
+            help: 'A solid nodule of 4 mm or more.',
+            scope: 'case',
+            required: true,
+            trueLabel: 'Present',
+            falseLabel: 'Absent',
+          },
+        ],
         confidence: true,
         comment: true,
       },
-      referenceStandard: { level: 'case', outcome: { key: 'nodule', label: 'Lung nodule', positiveLabel: 'Present', negativeLabel: 'Absent' }, source: 'panel', panelField: 'nodule' },
+      referenceStandard: {
+        level: 'case',
+        outcome: { key: 'nodule', label: 'Lung nodule', positiveLabel: 'Present', negativeLabel: 'Absent' },
+        source: 'panel',
+        panelField: 'nodule',
+      },
     },
     CT_PROTOCOL,
   );

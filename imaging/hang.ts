@@ -20,7 +20,9 @@ export function hang(protocol: HangingProtocolInput | undefined, images: ImageAt
   const cells = rules.map((r) => ({ label: r.label, stack: r.stack, align: r.align, images: [] as number[] }));
   const left: number[] = [];
   images.forEach((im, i) => {
-    const k = rules.findIndex((r, j) => (r.stack || cells[j].images.length === 0) && Object.entries(r.match).every(([a, v]) => (im[a as keyof ImageAttributes] ?? '').toUpperCase() === v.toUpperCase()));
+    const k = rules.findIndex(
+      (r, j) => (r.stack || cells[j].images.length === 0) && Object.entries(r.match).every(([a, v]) => (im[a as keyof ImageAttributes] ?? '').toUpperCase() === v.toUpperCase()),
+    );
     if (k >= 0) cells[k].images.push(i);
     else left.push(i);
   });

@@ -36,7 +36,12 @@ export async function storeInput({
   }
 }
 
-async function storePieces(d: Db, inputId: string, source: AsyncIterable<string | Uint8Array> | Iterable<string>, decoder: TextFileDecoder): Promise<{ inputId: string; chars: number }> {
+async function storePieces(
+  d: Db,
+  inputId: string,
+  source: AsyncIterable<string | Uint8Array> | Iterable<string>,
+  decoder: TextFileDecoder,
+): Promise<{ inputId: string; chars: number }> {
   let buf = '';
   let seq = 0;
   let chars = 0;

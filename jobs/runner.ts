@@ -102,7 +102,11 @@ export async function requestCancel({ jobId, db }: { jobId: string; db?: Db }): 
     const [row] = await tx.select().from(jobs).where(eq(jobs.id, jobId)).for('update');
     if (!row || FINISHED.includes(row.status)) return row ?? null;
     if (row.status === 'queued') {
-      const [r] = await tx.update(jobs).set({ status: 'cancelled', cancelRequested: true, finishedAt: new Date(), phase: 'cancelled before it started' }).where(eq(jobs.id, jobId)).returning();
+      const [r] = await tx
+        .update(jobs)
+        .set({ status: 'cancelled', cancelRequested: true, finishedAt: new Date(), phase: 'cancelled before it started' })
+        .where(eq(jobs.id, jobId))
+        .returning();
       return r;
     }
     const [r] = await tx.update(jobs).set({ cancelRequested: true }).where(eq(jobs.id, jobId)).returning();
@@ -231,7 +235,12 @@ export async function recoverOrphanedJobs({ db, staleMs = STALE_MS }: { db?: Db;
       } else if (j.attempts >= MAX_ATTEMPTS) {
         await tx
           .update(jobs)
-          .set({ status: 'failed', finishedAt: new Date(), phase: 'failed', error: `the server stopped while this job ran, ${j.attempts} times; nothing of it was written — start it again` })
+          .set({
+            status: 'failed',
+            finishedAt: new Date(),
+            phase: 'failed',
+            error: `the server stopped while this job ran, ${j.attempts} times; nothing of it was written — start it again`,
+          })
           .where(eq(jobs.id, j.id));
         failed++;
       } else {
@@ -260,7 +269,12 @@ export function startJobRunner({
   intervalMs = 2_000,
   staleMs = STALE_MS,
   onError = (e) => process.stderr.write(`truthline jobs: ${e instanceof Error ? e.message : String(e)}\n`),
-}: { db?: Db; intervalMs?: number; staleMs?: number; onError?: (e: unknown) => void } = {}): JobRunner {
+}: {
+  db?: Db;
+  intervalMs?: number;
+  staleMs?: number;
+  onError?: (e: unknown) => void;
+} = {}): JobRunner {
   const worker = `w-${process.pid}-${randomUUID().slice(0, 8)}`;
   let stopped = false;
   let running: Promise<void> | null = null;
@@ -319,12 +333,7 @@ function staleMsAtStart(_db: Db | undefined): number {
 
 /** Jobs of a project, newest first (bounded). */
 export async function listJobs({ projectId, limit = 50, db }: { projectId: string; limit?: number; db?: Db }): Promise<JobRow[]> {
-  return (db ?? getDb())
-    .select()
-    .from(jobs)
-    .where(eq(jobs.projectId, projectId))
-    .orderBy(sql`${jobs.createdAt} desc`)
-    .limit(limit);
+  return (db ?? getDb()).select().from(jobs).where(eq(jobs.projectId, projectId)).orderBy(sql`${jobs.createdAt} desc`).limit(limit);
 }
 
 export async function getJob({ jobId, projectId, db }: { jobId: string; projectId?: string; db?: Db }): Promise<JobRow | null> {

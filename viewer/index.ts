@@ -215,7 +215,11 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
     const position = el('div', 'tv-position', box);
     return { id: `tl-vp-${n}-${i}`, label: p.label, stack: p.stack, align: p.align, imageIds: ids, el: vpEl, readout, position, presets: presetsFor(first.Modality), preset: 0 };
   });
-  engine.setViewports(cells.filter((c) => c.imageIds.length).map((c) => ({ viewportId: c.id, type: Enums.ViewportType.STACK, element: c.el, defaultOptions: { background: [0, 0, 0] as Types.Point3 } })));
+  engine.setViewports(
+    cells
+      .filter((c) => c.imageIds.length)
+      .map((c) => ({ viewportId: c.id, type: Enums.ViewportType.STACK, element: c.el, defaultOptions: { background: [0, 0, 0] as Types.Point3 } })),
+  );
 
   const toolGroupId = `tl-tools-${n}`;
   const tools = ToolGroupManager.createToolGroup(toolGroupId)!;
@@ -414,10 +418,12 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
       if (document.fullscreenElement) void document.exitFullscreen();
       else void element.requestFullscreen?.();
     },
-    zoomed: () => zoomedFlag || cells.some((c) => {
-      const vp = vpOf(c);
-      return vp ? Math.abs(vp.getZoom() - 1) > 0.01 : false;
-    }),
+    zoomed: () =>
+      zoomedFlag ||
+      cells.some((c) => {
+        const vp = vpOf(c);
+        return vp ? Math.abs(vp.getZoom() - 1) > 0.01 : false;
+      }),
     setTool: (k) => marks?.setTool(k),
     selectMark: (id) => marks?.selectMark(id),
     deleteSelected: () => marks?.deleteSelected(),

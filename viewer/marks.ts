@@ -13,7 +13,16 @@
  * Other readers' marks (layers) are the same annotations, locked, in the layer's colour.
  */
 import { cache, eventTarget, metaData, utilities, type Types } from '@cornerstonejs/core';
-import { addTool, annotation as csAnnotation, EllipticalROITool, Enums as ToolEnums, ProbeTool, RectangleROITool, SplineROITool, type Types as ToolTypes } from '@cornerstonejs/tools';
+import {
+  addTool,
+  annotation as csAnnotation,
+  EllipticalROITool,
+  Enums as ToolEnums,
+  ProbeTool,
+  RectangleROITool,
+  SplineROITool,
+  type Types as ToolTypes,
+} from '@cornerstonejs/tools';
 import type { ImageRef, Mark, MarkKind, MarkLayer, MarksOptions } from './marks-types.ts';
 
 type ToolGroup = NonNullable<ReturnType<typeof import('@cornerstonejs/tools').ToolGroupManager.getToolGroup>>;
@@ -40,7 +49,9 @@ export function addMarkTools(group: ToolGroup) {
   group.addTool(RectangleROITool.toolName, quiet);
   group.addTool(EllipticalROITool.toolName, quiet);
   group.addTool(SplineROITool.toolName, { ...quiet, spline: { type: 'LINEAR', drawPreviewEnabled: true, lastControlPointDeletionKeys: ['Backspace'] } });
-  csAnnotation.config.style.setToolGroupToolStyles(group.id, { global: { color: OWN_COLOUR, colorHighlighted: 'rgb(255, 240, 120)', colorSelected: 'rgb(0, 220, 255)', lineWidth: 2 } });
+  csAnnotation.config.style.setToolGroupToolStyles(group.id, {
+    global: { color: OWN_COLOUR, colorHighlighted: 'rgb(255, 240, 120)', colorSelected: 'rgb(0, 220, 255)', lineWidth: 2 },
+  });
 }
 
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
@@ -268,7 +279,8 @@ export function bindMarks(args: {
   function setTool(kind: MarkKind | null) {
     if (kind && (!options.editable || !allowed.includes(kind))) return;
     // Unfinished drawing (a polygon being clicked) is dropped.
-    for (const t of targets) for (const name of Object.values(MARK_TOOLS)) (group.getToolInstance(name) as { cancel?(el: HTMLDivElement): unknown } | undefined)?.cancel?.(t.element);
+    for (const t of targets)
+      for (const name of Object.values(MARK_TOOLS)) (group.getToolInstance(name) as { cancel?(el: HTMLDivElement): unknown } | undefined)?.cancel?.(t.element);
     current = kind;
     for (const [k, name] of Object.entries(MARK_TOOLS)) {
       if (k === kind) group.setToolActive(name, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });

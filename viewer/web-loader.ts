@@ -30,8 +30,30 @@ async function load(imageId: string): Promise<Types.IImage> {
     }
   }
   meta.set(imageId, {
-    imagePixelModule: { samplesPerPixel: components, photometricInterpretation: grey ? 'MONOCHROME2' : 'RGB', rows: height, columns: width, bitsAllocated: 8, bitsStored: 8, highBit: 7, pixelRepresentation: 0, planarConfiguration: 0 },
-    imagePlaneModule: { rows: height, columns: width, rowPixelSpacing: 1, columnPixelSpacing: 1, pixelSpacing: [1, 1], rowCosines: [1, 0, 0], columnCosines: [0, 1, 0], imageOrientationPatient: [1, 0, 0, 0, 1, 0], imagePositionPatient: [0, 0, 0], frameOfReferenceUID: imageId, usingDefaultValues: true },
+    imagePixelModule: {
+      samplesPerPixel: components,
+      photometricInterpretation: grey ? 'MONOCHROME2' : 'RGB',
+      rows: height,
+      columns: width,
+      bitsAllocated: 8,
+      bitsStored: 8,
+      highBit: 7,
+      pixelRepresentation: 0,
+      planarConfiguration: 0,
+    },
+    imagePlaneModule: {
+      rows: height,
+      columns: width,
+      rowPixelSpacing: 1,
+      columnPixelSpacing: 1,
+      pixelSpacing: [1, 1],
+      rowCosines: [1, 0, 0],
+      columnCosines: [0, 1, 0],
+      imageOrientationPatient: [1, 0, 0, 0, 1, 0],
+      imagePositionPatient: [0, 0, 0],
+      frameOfReferenceUID: imageId,
+      usingDefaultValues: true,
+    },
     generalSeriesModule: { modality: 'OT' },
     voiLutModule: { windowCenter: [127.5], windowWidth: [255] },
     modalityLutModule: { rescaleSlope: 1, rescaleIntercept: 0 },
