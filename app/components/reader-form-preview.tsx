@@ -21,14 +21,14 @@ export function ReaderFormPreview({ form }: { form: ReaderForm }) {
         : null}
       {form.confidence ? (
         <div>
-          <label>Confidence (0–100)</label>
-          <input type="number" disabled />
+          <label htmlFor="pv-confidence">Confidence (0–100)</label>
+          <input id="pv-confidence" type="number" disabled />
         </div>
       ) : null}
       {form.comment ? (
         <div>
-          <label>Comment</label>
-          <textarea disabled rows={2} />
+          <label htmlFor="pv-comment">Comment</label>
+          <textarea id="pv-comment" disabled rows={2} />
         </div>
       ) : null}
       <p className="hint">Readers can also mark a case “cannot assess” with a reason.</p>
