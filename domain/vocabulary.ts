@@ -9,6 +9,10 @@
  */
 import { z } from 'zod';
 
+// zod's JIT probes `new Function`, which the CSP (no 'unsafe-eval') reports as a violation on pages that
+// validate in the browser (the settings preview): parse without it, everywhere, so both sides behave alike.
+z.config({ jitless: true });
+
 // ── people ────────────────────────────────────────────────────────────────────
 export const PROJECT_ROLES = ['reader', 'adjudicator', 'lead'] as const;
 export type ProjectRole = (typeof PROJECT_ROLES)[number];

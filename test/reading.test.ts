@@ -141,7 +141,7 @@ describe('reading', () => {
     const adj = w.cookies.adjudicator!;
     const q = await (await invoke(adjQueue.loader, request(`/projects/${slug()}/adjudicate`, { cookie: adj }), { slug: slug() })).json();
     expect(q.queue.map((x: { caseId: string }) => x.caseId)).toContain(cid);
-    expect(q.queue[0].disputes[0].item).toBe('pneumothorax');
+    expect(q.queue[0].disputes[0].item).toBe('Pneumothorax present?');
     const claim = await invoke(adjQueue.action, request(`/projects/${slug()}/adjudicate`, { cookie: adj, form: { caseId: cid } }), { slug: slug() });
     expect(claim.headers.get('Location')).toContain(cid);
 

@@ -188,13 +188,7 @@ function MarkItemEditor({
         {lesions.map((l) => (
           <li key={l.id} data-mark-row={l.id} className={l.id === selected ? 'selected' : undefined} style={l.id === selected ? { outline: `2px solid ${OWN_COLOUR}` } : undefined}>
             <div className="row">
-              <button
-                type="button"
-                className="secondary"
-                aria-pressed={l.id === selected}
-                onClick={() => setSelected(l.id === selected ? null : l.id)}
-                onFocus={() => setSelected(l.id)}
-              >
+              <button type="button" className="secondary" aria-pressed={l.id === selected} onClick={() => setSelected(l.id)} onFocus={() => setSelected(l.id)}>
                 Mark {labelOf(l)}: {TOOL_LABEL[l.kind]} on image {images.findIndex((im) => im.ref === l.image.url) + 1}
               </button>
               <button

@@ -122,7 +122,7 @@ describe.skipIf(!hasChromium)('accessibility of every page, every role (axe-core
     await crawl(page, ctx.srv.url, ['/', '/projects/chest-pneumothorax', '/projects/mammo-birads'], seen, 60);
     expect([...seen.keys()]).toContain('/projects/chest-pneumothorax/adjudicate');
     expect(report(seen)).toEqual([]);
-  });
+  }, 300_000);
 
   it('the administrator: accounts', async () => {
     const page = await newPage();

@@ -20,7 +20,7 @@ describe.skipIf(!hasChromium)('adjudicator and lead in the browser', () => {
     expect(await page.getByRole('heading', { name: /^Reader [AB]$/ }).count()).toBe(2);
     await page.getByLabel('Reader A').check();
     await page.getByRole('button', { name: 'Record decision' }).click();
-    await page.getByText('A rationale is required').waitFor();
+    await page.locator('#rationale-err').getByText('A rationale is required').waitFor();
     await page.getByLabel('Reader A').check();
     await page.getByLabel('Rationale (required)').fill('Pleural line visible at the right apex.');
     await page.getByRole('button', { name: 'Record decision' }).click();

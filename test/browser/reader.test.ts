@@ -93,7 +93,8 @@ describe.skipIf(!hasChromium)('reading and adjudication pages by keyboard', () =
     // Hold the save for a moment so the next keys arrive while it is under way.
     await page.route('**/read/*', async (route) => {
       if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 1500));
-      await route.continue();
+      // The page may have been closed (the test is over) while the save was held.
+      await route.continue().catch(() => {});
     });
     for (const k of ['2', '2', 'Enter', '1', '1', 'Enter']) await page.keyboard.press(k);
     await page.waitForURL((u) => u.toString() !== first && CASE_URL.test(u.pathname));
