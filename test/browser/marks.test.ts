@@ -113,8 +113,8 @@ describe.skipIf(!hasChromium)('marks in the browser', () => {
     expect(disputes).toMatch(/L3: point .* marked by 1 of 2 readers/);
     expect(disputes).not.toMatch(/L1/);
     // Overlay: every reader's marks, one colour per masked reader.
-    const overlay = adj.locator('.marks-adjudication .marks-stage').first();
-    expect(await overlay.locator('[data-mark]').count()).toBe(5);
+    // (reader B's point at the top left lands on the second view, so count across every image)
+    expect(await adj.locator('.marks-adjudication .marks-stage [data-mark]').count()).toBe(5);
     await adj.locator('.marks-adjudication').screenshot({ path: '/tmp/h20b-adjudicator-overlay.png' });
 
     await adj.locator('[data-lesion="L2"]').getByLabel('Merge the marks').click();
