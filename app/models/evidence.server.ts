@@ -18,7 +18,6 @@ import { isoDateSchema } from '../../workflows/commands.ts';
 import { sendCaseEvent, type SendResult } from '../../workflows/runtime.ts';
 import { AppError } from '../../domain/errors.ts';
 import { isUuid } from '../../domain/vocabulary.ts';
-import type { DiscordanceOutcome } from '../../workflows/evidence-mapping.ts';
 
 export const EVIDENCE_COLUMNS = ['case_id', 'finding', 'kind', 'date', 'result_code', 'text'] as const;
 export const MAX_EVIDENCE_ROWS = 20_000;
@@ -269,32 +268,6 @@ export async function recordEvidence(args: {
       ...(args.text ? { text: args.text } : {}),
       extraction: { method: 'manual' },
     },
-  });
-}
-
-/**
- * Closes a discordance review with a coded outcome (workflow command `discordance.close`).
- * `findingId` is the review row's finding_id (null = the case). Model-free for the reviews queue.
- */
-export async function closeDiscordanceReview(args: {
-  caseId: string;
-  actorId: string;
-  findingId: string | null;
-  outcome: DiscordanceOutcome;
-  reason: string;
-  /** truth_changed only: the new truth (true = positive). */
-  value?: boolean;
-  clientRequestId?: string;
-  ip?: string | null;
-  db?: Db;
-}): Promise<SendResult> {
-  return sendCaseEvent({
-    db: args.db,
-    caseId: args.caseId,
-    actorId: args.actorId,
-    ip: args.ip ?? null,
-    clientRequestId: args.clientRequestId ?? `ui:${randomUUID()}`,
-    event: { type: 'discordance.close', findingId: args.findingId, outcome: args.outcome, reason: args.reason, ...(args.value !== undefined ? { value: args.value } : {}) },
   });
 }
 
