@@ -264,8 +264,14 @@ describe.skipIf(!hasChromium)('Cornerstone3D viewer', () => {
   it('prefetches the reserved next case while the reader works: opening it fetches no image again', async () => {
     const page = await ctx.browser.newPage({ viewport: { width: 1366, height: 768 } });
     const imageRequests: { at: number; url: string }[] = [];
+    const finished: string[] = [];
+    const isImage = (u: string) => /\/cases\/[0-9a-f-]{36}\/(images|dicomweb)\//.test(u);
     page.on('request', (r) => {
-      if (/\/cases\/[0-9a-f-]{36}\/(images|dicomweb)\//.test(r.url())) imageRequests.push({ at: Date.now(), url: r.url() });
+      if (isImage(r.url())) imageRequests.push({ at: Date.now(), url: r.url() });
+    });
+    // A prefetch still in flight when the reader submits is aborted by the navigation: wait for it to land.
+    page.on('requestfinished', (r) => {
+      if (isImage(r.url())) finished.push(r.url());
     });
     await signInAs(page, ctx.srv.url, 'reader3@example.org');
     await page.waitForURL(`${ctx.srv.url}/`);
@@ -274,6 +280,7 @@ describe.skipIf(!hasChromium)('Cornerstone3D viewer', () => {
     await expect.poll(() => imageRequests.filter((r) => caseOf(r.url) !== current).length, { timeout: 20_000 }).toBeGreaterThan(0);
     const next = caseOf(imageRequests.find((r) => caseOf(r.url) !== current)!.url);
     await expect.poll(() => imageRequests.filter((r) => caseOf(r.url) === next).length).toBe(2); // chest PA + lateral
+    await expect.poll(() => finished.filter((u) => caseOf(u) === next).length, { timeout: 20_000 }).toBe(2);
     // Answer with the keyboard and submit: the reserved case opens, from the viewer's cache.
     const before = imageRequests.length;
     await page.keyboard.press('1');
