@@ -287,7 +287,9 @@ describe.skipIf(!hasChromium)('Cornerstone3D viewer', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL(new RegExp(`/read/${next}$`), { timeout: 30_000 });
     await page.locator('section.viewer[data-ready="true"]').waitFor({ timeout: 60_000 });
-    expect(await page.locator('.tv-cell').count()).toBe(2);
+    // The viewer section stays across the client-side navigation (data-ready may still describe the
+    // case just left): wait for the new case's two viewports rather than read the count once.
+    await expect.poll(() => page.locator('.tv-cell').count(), { timeout: 30_000 }).toBe(2);
     expect(imageRequests.slice(before).filter((r) => caseOf(r.url) === next)).toEqual([]);
     await page.screenshot({ path: '/tmp/h14v-prefetched-next.png' });
     await page.close();
