@@ -1,5 +1,5 @@
 /**
- * JavaScript weight of the reading page (issue 15 item 15): builds the app, starts it on a scratch
+ * JavaScript weight of the reading page: builds the app, starts it on a scratch
  * embedded database with the demo, opens a case as reader1 in Debian's chromium and adds up the
  * JavaScript the page loads — bytes on the wire (compressed) and decoded — leaving out the viewer
  * bundle (/viewer/, cached separately). Reference measured in the same run: the same page asked

@@ -674,7 +674,7 @@ export const jobStaging = pgTable(
   (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
 );
 
-// ── reader studies (issue 15; docs/decisions/study-0001-design.md) ──────────
+// ── reader studies (docs/decisions/study-0001-design.md) ──────────
 export const studyUnitKind = pgEnum('study_unit_kind', STUDY_UNIT_KINDS);
 export const skipReason = pgEnum('skip_reason', SKIP_REASONS);
 export const skipOutcome = pgEnum('skip_outcome', SKIP_OUTCOMES);

@@ -95,7 +95,7 @@ export const isUuid = (s: unknown): s is string => typeof s === 'string' && UUID
 export const uuidField = (message = 'not a valid id') => z.string().regex(UUID_RE, message);
 export const uuidSchema = uuidField();
 
-// ── reader studies (issue 15) ─────────────────────────────────────────────────
+// ── reader studies ─────────────────────────────────────────────────
 /** What a reading unit of a study is: a (case, arm) read for the study, a blind re-read, or a calibration case. */
 export const STUDY_UNIT_KINDS = ['study', 'reread', 'calibration'] as const;
 export type StudyUnitKind = (typeof STUDY_UNIT_KINDS)[number];

@@ -1,5 +1,5 @@
 /**
- * MLCommons Croissant 1.1 dataset cards for releases (issue 17 item 7) and an offline check of a
+ * MLCommons Croissant 1.1 dataset cards for releases and an offline check of a
  * card against the committed Croissant context (formats/croissant/context-1.1.json).
  *
  * The card is the catalogue entry a data scientist reads first: name, description, licence,

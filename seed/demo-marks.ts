@@ -1,5 +1,5 @@
 /**
- * The demo of marks on images (issue 20): a small mammography project whose readers mark each
+ * The demo of marks on images: a small mammography project whose readers mark each
  * lesion (point or box) with its own BI-RADS and type; marks of the two readers are matched by
  * location (case@4) and lesions in dispute go to the adjudicator one by one. Plain PNG images
  * (one breast each), so marks are tied to the image URL. No simulated activity: the cases wait.

@@ -1,4 +1,4 @@
-/** The two demo projects of issue 2: their reader forms, reference standards and policies. */
+/** The two demo projects: their reader forms, reference standards and policies. */
 import type { ProjectDefinition } from '../workflows/definition.ts';
 import { DEFAULT_EVIDENCE_PRECEDENCE } from '../domain/vocabulary.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The demo reader study (issue 15): chest radiographs read unaided and aided by a (made-up) AI
+ * The demo reader study: chest radiographs read unaided and aided by a (made-up) AI
  * model, fully crossed by Reader One and Reader Two, counterbalanced, 28-day washout, a quarter
  * of the cases re-read blind, two calibration cases first. AI results and reading units are set
  * up as the lead would (the import model and the study page's set-up).

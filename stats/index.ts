@@ -29,6 +29,6 @@ export * as bootstrap from './bootstrap/index.ts';
 export * as inference from './inference/index.ts';
 export { extendReport, type ExtendOptions } from './inference/extend.ts';
 export { InputError, truthByCase, patientsByCase, type TableRow } from './accuracy/truth.ts';
-// issue 20: marks (lesion matching, agreement by location, STAPLE) and FROC / wAFROC / JAFROC.
+// Marks (lesion matching, agreement by location, STAPLE) and FROC / wAFROC / JAFROC.
 export * as marks from './marks/index.ts';
 export * as froc from './froc/index.ts';

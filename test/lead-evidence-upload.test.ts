@@ -1,5 +1,5 @@
 /**
- * Evidence upload page (issue 17 item 2): a file posted to /projects/:slug/evidence is checked
+ * Evidence upload page: a file posted to /projects/:slug/evidence is checked
  * by a background job, previewed with line-and-field errors, then recorded all or nothing by a
  * second job from the same stored upload — CSV and FHIR, as the CLI takes them.
  */

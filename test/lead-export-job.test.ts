@@ -1,5 +1,5 @@
 /**
- * The complete export job (issue 17 item 6): truth and reads tables streamed page by page in
+ * The complete export job: truth and reads tables streamed page by page in
  * CSV and Parquet (read back with hyparquet, an independent reader), the case's own columns
  * included, the same truth as the plain export, progress recorded, the download audited.
  */

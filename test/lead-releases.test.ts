@@ -1,5 +1,5 @@
 /**
- * Releases page (issue 17 items 7–8): refused while cases are pending unless confirmed, made as a
+ * Releases page: refused while cases are pending unless confirmed, made as a
  * job, refused when nothing changed, a Croissant 1.1 card valid against the committed context,
  * STARD counts, diff between releases, and sequestration (held-back test truth downloadable only
  * by leads and named members, every download logged, plain exports withhold it).

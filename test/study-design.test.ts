@@ -1,5 +1,5 @@
 /**
- * Reader-study design (issue 15 items 1–6) on the database: per-reader order, arms as reading
+ * Reader-study design on the database: per-reader order, arms as reading
  * units, washout between sessions (the clock set in each event), re-reads → intra-reader κ,
  * calibration cases kept out of statistics, qualification, skips, AI-result import.
  */

@@ -1,5 +1,5 @@
 /**
- * Truth from evidence through the runtime and the database (issue 7): the mammography flow,
+ * Truth from evidence through the runtime and the database: the mammography flow,
  * follow-up windows and the scheduler, discordance reviews with every outcome, withdrawal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

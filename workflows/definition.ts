@@ -53,7 +53,7 @@ export const findingDefSchema = z.object({ key, label: z.string().min(1) });
 export type FindingDef = z.infer<typeof findingDefSchema>;
 
 /**
- * A marks item (issue 20): readers locate what they report. Answered with a list of lesions, each
+ * A marks item: readers locate what they report. Answered with a list of lesions, each
  * a mark drawn with one of `tools` and answered with `fields` (per lesion: type, BI-RADS, …).
  * `required`: at least one mark; otherwise marks are allowed and none is the answer "no lesion".
  */
@@ -176,7 +176,7 @@ export type TruthPolicy = z.infer<typeof truthPolicySchema>;
 export const studyArmSchema = z.object({ key, label: z.string().min(1), aided: z.boolean().default(false) });
 
 /**
- * The reader-study design (issue 15; docs/decisions/study-0001-design.md). Each (case, arm) is its
+ * The reader-study design (docs/decisions/study-0001-design.md). Each (case, arm) is its
  * own reading unit with its own workflow, so agreement, adjudication and statistics stay per arm
  * and the case machine is unchanged.
  */

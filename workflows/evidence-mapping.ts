@@ -1,5 +1,5 @@
 /**
- * Truth from evidence (DESIGN.md "Domain model"; issue 7), as pure functions: the case machine
+ * Truth from evidence (DESIGN.md "Domain model"), as pure functions: the case machine
  * calls them, tests call them directly, and nothing here does I/O or reads the clock.
  *
  * - `mapEvidence`: one piece of evidence → positive / negative / no effect, per the project's

@@ -1,5 +1,5 @@
 /**
- * Agreement by location (issue 20 item 2, case@4): the marks of a marks item are matched across
+ * Agreement by location (case@4): the marks of a marks item are matched across
  * the counted reads (workflows/marks-match.ts); each matched lesion is agreed when every reader
  * marked it and their answers agree under the fields' rules. A lesion marked by some readers only
  * ("location") or answered differently ("location_answers") is a dispute for the adjudicator, one

@@ -1,5 +1,5 @@
 /**
- * Marks on images as read values (issue 20): a marks item of the reader form is answered with a
+ * Marks on images as read values: a marks item of the reader form is answered with a
  * list of lesions, each a mark in image pixel coordinates tied to its image (SOP Instance UID +
  * frame, or the image URL) with its own answers. Pure: the reader form, the runtime's
  * validation, the case machine (case@4) and the exports share these shapes.

@@ -1,5 +1,5 @@
 /**
- * Qualification on calibration cases (issue 15): a reader's answers on calibration units against
+ * Qualification on calibration cases: a reader's answers on calibration units against
  * their known truth. Only the reader's own reads are read (bounded by the calibration set).
  */
 import { sql } from 'drizzle-orm';

@@ -1,5 +1,5 @@
 /**
- * Study statistics on a reader's own pairs of answers (issue 15): the calibration score (reader
+ * Study statistics on a reader's own pairs of answers: the calibration score (reader
  * vs known truth) that qualifies a reader, and intra-reader agreement (first read vs blind re-read).
  * Cohen's κ from stats/ (the same function the agreement dashboard uses, checked there against irr).
  */

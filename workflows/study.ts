@@ -1,5 +1,5 @@
 /**
- * The reader-study plan, pure (issue 15; docs/decisions/study-0001-design.md). A reader's plan is
+ * The reader-study plan, pure (docs/decisions/study-0001-design.md). A reader's plan is
  * their sessions in order — calibration first (if any), then one session per arm (counterbalanced
  * across readers), then the blind re-reads — each session in the reader's own seeded random order
  * (md5 of project, reader, session, unit), or the import order when the design says `fixed`.

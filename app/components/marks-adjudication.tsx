@@ -1,5 +1,5 @@
 /**
- * Adjudication by location (issue 20 item 3): every reader's marks overlaid on the images, one
+ * Adjudication by location: every reader's marks overlaid on the images, one
  * colour per reader (identities masked as on the rest of the page), matched into lesions L1, L2, …
  * by the same matcher as the case machine. Per lesion the adjudicator keeps one reader's mark,
  * merges the matched marks, or rejects it, and may draw new lesions; each decided lesion carries

@@ -1,5 +1,5 @@
 /**
- * The reader's marks items (issue 20): draw lesions on the case's images, answer each lesion's
+ * The reader's marks items: draw lesions on the case's images, answer each lesion's
  * own questions, list and select them. Keys (never inside a text field): P point, B box,
  * E ellipse, G polygon, Escape ends the tool, Delete (or Backspace) removes the selected mark,
  * Tab/Shift-Tab through the list selects. The lesions travel in one hidden input per item.

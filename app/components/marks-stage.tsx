@@ -4,7 +4,7 @@
  * mouse when a tool is active: point = click, box/ellipse = drag corner to corner, polygon =
  * click the vertices and click the first one again (or Escape) to close.
  *
- * This is the thin adapter of issue 20 for web (PNG/JPEG) images until the Cornerstone viewer's
+ * This is the thin adapter for web (PNG/JPEG) images until the Cornerstone viewer's
  * marks API (viewer/marks-types.ts, h14v) is in the bundle; the marks it produces have the same
  * shape, so the read, the machine and the exports do not change when the viewer takes over.
  */

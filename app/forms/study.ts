@@ -1,4 +1,4 @@
-/** The reader-study forms (issue 15): one zod schema each, used by the pages' actions. */
+/** The reader-study forms: one zod schema each, used by the pages' actions. */
 import { z } from 'zod';
 import { skipReasonSchema } from '../../domain/vocabulary.ts';
 

@@ -1,5 +1,5 @@
 /**
- * AI results per case, imported by the lead (issue 15 item 2): CSV (header case_id, model_name,
+ * AI results per case, imported by the lead: CSV (header case_id, model_name,
  * model_version, score, label) or JSON (an array of objects with those keys). Every line is
  * checked before anything is written; one bad line names its line and field and nothing is
  * stored. Re-importing a model version replaces its rows for those cases. Shown to readers only

@@ -1,5 +1,5 @@
 /**
- * Evidence upload from the lead's page as a background job (issue 17 item 2): the same files the
+ * Evidence upload from the lead's page as a background job: the same files the
  * CLI takes — the evidence CSV (`case_id,finding,kind,date,result_code,text`) and FHIR R4
  * (a Bundle, one resource, or NDJSON of DiagnosticReport / pathology Observation) — the same
  * checks (evidence.server.ts checkEvidence, fhir-import.server.ts previewFhirImport), the same

@@ -1,5 +1,5 @@
 /**
- * Evidence, discordance and withdrawal for the lead's pages, the CLI and the API (issue 7).
+ * Evidence, discordance and withdrawal for the lead's pages, the CLI and the API.
  * Every change goes through the workflow runtime (sendCaseEvent): the evidence row, truth
  * versions, reviews and purges are the machine's effects in the event's transaction.
  *

@@ -1,5 +1,5 @@
 /**
- * The complete export as a background job (issue 17 item 6): two tables a data scientist can
+ * The complete export as a background job: two tables a data scientist can
  * use without re-joining — `truth` (every truth subject with its state and provenance, plus the
  * case's modality, body part, study UID, image references and manifest metadata) and `reads`
  * (every read in long form: reader's opaque id, answers, confidence, time spent, amendments) —

@@ -1,5 +1,5 @@
 /**
- * A case's truth lesions in the field's formats (issue 20 item 6): the DICOM SR (TID 1500) of
+ * A case's truth lesions in the field's formats: the DICOM SR (TID 1500) of
  * the current truth's lesions, for the project lead.
  */
 import { and, eq } from 'drizzle-orm';

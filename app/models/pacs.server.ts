@@ -1,5 +1,5 @@
 /**
- * Import from the PACS (issue 14 item 6). A lead searches the configured DICOMweb server
+ * Import from the PACS. A lead searches the configured DICOMweb server
  * (QIDO-RS, DICOMWEB_URL as for the viewer's proxy) a page at a time, picks studies, and a
  * background job (`pacs.check`) reads their headers and lists per study what a lead must
  * acknowledge (pacs-headers.ts). The acknowledged studies become a JSON case manifest, checked by

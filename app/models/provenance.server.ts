@@ -185,7 +185,7 @@ export async function getProvenance({ caseId, projectId, projectVersion, db }: {
       truth: truthViews.filter((t) => t.eventSeq === e.seq),
     });
   }
-  // Truth written outside an event (e.g. by evidence before issue 7's events) still shows.
+  // Truth written outside an event (e.g. by evidence recorded before evidence became events) still shows.
   for (const t of truthViews.filter((x) => x.eventSeq === null)) {
     timeline.push({
       kind: 'audit',

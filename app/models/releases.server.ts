@@ -1,5 +1,5 @@
 /**
- * Releases (DESIGN.md "releases", issue 17 items 7–8): numbered, content-hashed, immutable
+ * Releases (DESIGN.md "releases"): numbered, content-hashed, immutable
  * snapshots of the truth export with every case's chain head and count, the frozen split, a
  * Croissant 1.1 card and the STARD flow counts. Also audits plain exports.
  *

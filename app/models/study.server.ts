@@ -1,5 +1,5 @@
 /**
- * Reader studies (issue 15; docs/decisions/study-0001-design.md): setting up the reading units,
+ * Reader studies (docs/decisions/study-0001-design.md): setting up the reading units,
  * the lead's summary (design in plain words, readers' progress, qualification, intra-reader κ,
  * per-arm agreement), what a reader sees of the study on a case (blind: nothing here changes with
  * another reader's answer), and skips. The next-case choice is in workflows/assignment.ts.

@@ -3,7 +3,7 @@
  *
  * Streams the file, validates every row and imports all or nothing (app/models/import.server.ts): a bad file
  * prints one line per problem, "FILE:LINE: field: message", exits 1 and writes nothing.
- * `import evidence` is cli/commands/import-evidence.ts (the evidence workflow, issue 7).
+ * `import evidence` is cli/commands/import-evidence.ts (the evidence workflow).
  */
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';

@@ -1,8 +1,8 @@
 /**
  * stats/froc against RJafroc 2.1.3's own code (its C++ FOMs and R St()/FROCPoints(), run in R 4.2.2
  * by stats/fixtures/scripts/stats4-froc.R) on RJafroc's FROC datasets 01 (TONY, 2 arms) and 04
- * (FEDERICA, 5 arms): FOMs, FROC points and the OR analysis of wAFROC and AFROC, to 1e-9 (issue 20
- * asks 1e-6). Tool, version and call beside every value in stats/fixtures/froc/reference.json.
+ * (FEDERICA, 5 arms): FOMs, FROC points and the OR analysis of wAFROC and AFROC, to 1e-9 (the
+ * goal is 1e-6). Tool, version and call beside every value in stats/fixtures/froc/reference.json.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Lesion matching: edge cases of issue 20 (one-to-many, ties, no pixel spacing, empty readers)
+ * Lesion matching: edge cases (one-to-many, ties, no pixel spacing, empty readers)
  * and properties (the Hungarian matching is optimal against brute force; the result does not
  * depend on input order).
  */

@@ -2,7 +2,7 @@
  * Lesion matching: the marks of two or more readers on the same image, matched one-to-one by a
  * rule, into lesions ("clusters") with who found each.
  *
- * Rule (issue 20 item 2):
+ * Rule:
  *  - any pair involving a point: centres within a radius, in mm when the image's pixel spacing is
  *    known and the rule gives radiusMm, else in px (radiusPx); affinity 1 − d / radius;
  *  - box / ellipse / polygon pairs: IoU ≥ minIoU; affinity = IoU.

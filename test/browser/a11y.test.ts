@@ -1,5 +1,5 @@
 /**
- * Accessibility (WCAG 2.1 AA, issue 15 item 14): axe-core (npm axe-core, injected into the page)
+ * Accessibility (WCAG 2.1 AA): axe-core (npm axe-core, injected into the page)
  * on every page each role can reach — found by following the app's own links from the start
  * page, plus the pages behind buttons (a case to read, a case to adjudicate, the amend form, a
  * refused submit). Any violation fails, named with the page and the elements.

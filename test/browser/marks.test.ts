@@ -1,5 +1,5 @@
 /**
- * Marks end to end in the browser (issue 20): two readers mark the same mammogram with points and
+ * Marks end to end in the browser: two readers mark the same mammogram with points and
  * boxes using the keys and the mouse, the case machine matches the marks and disputes two lesions,
  * the adjudicator sees the overlay and decides per lesion, and the lead downloads the case's DICOM
  * SR, whose lesions are the adjudicated ones.

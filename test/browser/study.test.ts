@@ -1,5 +1,5 @@
 /**
- * The demo reader study end to end in the browser (issue 15): two readers, fully crossed, two
+ * The demo reader study end to end in the browser: two readers, fully crossed, two
  * arms with a 28-day washout. Calibration cases first (known answer shown after the read), then
  * session 1 in each reader's own order — one reader unaided, the other aided (counterbalanced):
  * the AI panel appears only in the aided arm — then session 2 is withheld and the queue page

@@ -1,4 +1,4 @@
-/** Evidence workflow pages (issue 7): entering evidence and withdrawing a case are lead-only. */
+/** Evidence workflow pages: entering evidence and withdrawing a case are lead-only. */
 import { leadOnly, slug, type Spec } from './types.ts';
 
 const kase = (w: Parameters<Spec['path']>[0]) => ({ slug: w.project.slug, caseId: w.kase.id });

@@ -1,4 +1,4 @@
-/** Marks (issue 20): the case's truth lesions as DICOM SR. The world's case has no lesions, so the lead gets 404 too. */
+/** Marks: the case's truth lesions as DICOM SR. The world's case has no lesions, so the lead gets 404 too. */
 import { leadOnly, type Spec } from './types.ts';
 
 export const entries: Record<string, Spec> = {

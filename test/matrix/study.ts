@@ -1,4 +1,4 @@
-/** Reader-study pages (issue 15): the lead's study summary and AI results; the reader's skip. */
+/** Reader-study pages: the lead's study summary and AI results; the reader's skip. */
 import { leadOnly, readerOnly, slug, type Expect, type Spec } from './types.ts';
 
 // The world's project is not a study and its case is nobody's: the reader reaches the model, which answers 404.

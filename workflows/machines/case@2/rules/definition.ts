@@ -92,7 +92,7 @@ export const mappingSchema = z.object({
   /** Which evidence wins when several verify: earlier in the list wins. */
   precedence: z.array(evidenceKindSchema).default(['pathology', 'surgery', 'follow_up', 'report']),
   /**
-   * Optional (issue 7): what the readers' consensus leads one to expect, for radiologic–pathologic
+   * Optional: what the readers' consensus leads one to expect, for radiologic–pathologic
    * discordance. When the first verifying evidence of a subject contradicts the expectation of its
    * consensus (BI-RADS 5 with a benign core biopsy), a discordance review opens instead of truth.
    */

@@ -4,7 +4,7 @@
  * workflows/machines/ fails if this stops reproducing case@2's recorded snapshots).
  */
 /**
- * Truth from evidence (DESIGN.md "Domain model"; issue 7), as pure functions: the case machine
+ * Truth from evidence (DESIGN.md "Domain model"), as pure functions: the case machine
  * calls them, tests call them directly, and nothing here does I/O or reads the clock.
  *
  * - `mapEvidence`: one piece of evidence → positive / negative / no effect, per the project's
