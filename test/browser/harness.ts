@@ -15,7 +15,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export type Running = { url: string; dataDir: string; stop(): Promise<void> };
 
-export async function startServer(): Promise<Running> {
+/** `env` is laid over the server's environment (e.g. DATABASE_URL to run on PostgreSQL instead of a scratch PGlite). */
+export async function startServer(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
   // NODE_ENV=production: vitest sets NODE_ENV=test, which would make a development build (jsxDEV).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-browser-'));
   // Inside the repository: the server bundle resolves its packages from ./node_modules.
@@ -27,6 +28,7 @@ export async function startServer(): Promise<Running> {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir, PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   delete env.APP_URL;
+  Object.assign(env, opts.env);
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {

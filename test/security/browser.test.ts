@@ -289,6 +289,83 @@ describe.skipIf(!hasChromium)('security in the browser and at the edge', () => {
     await page.close();
   });
 
+  it('stored XSS: read comments, upload file names and account names render as text', { timeout: 240_000 }, async () => {
+    const base = ctx.srv.url;
+    const project = 'mammo-birads';
+    const pages: Page[] = [];
+    const seen: string[][] = [];
+    const open = async (email: string) => {
+      const p = await ctx.browser.newPage();
+      pages.push(p);
+      seen.push(await watch(p));
+      await signInAs(p, base, email);
+      await p.waitForURL((u) => !u.pathname.startsWith('/login'));
+      return p;
+    };
+    const clean = async (p: Page, path: string) => {
+      await p.goto(`${base}${path}`);
+      await p.waitForFunction(() => Boolean((window as unknown as { __remixRouter?: unknown }).__remixRouter));
+      expect(await p.evaluate(() => (window as unknown as { __xss?: unknown }).__xss), path).toBeUndefined();
+    };
+    // An account whose name is a payload, given a role in the project.
+    const admin = await open('admin@example.org');
+    const email = `xss-member-${Date.now()}@example.org`;
+    await admin.goto(`${base}/admin/users`);
+    await admin.getByLabel('Email').fill(email);
+    await admin.getByLabel('Name').fill(`${XSS[1]} ${XSS[3]}`);
+    await admin.getByRole('button', { name: 'Create account' }).click();
+    await admin.getByTestId('one-time-password').waitFor({ timeout: 20_000 });
+    const lead = await open('lead@example.org');
+    await lead.goto(`${base}/projects/${project}/members`);
+    await lead.getByLabel('Email').fill(email);
+    await lead.getByRole('button', { name: 'Add role' }).click();
+    await lead.getByText(email).first().waitFor({ timeout: 20_000 });
+    // A read whose comment is a payload, typed key by key.
+    const reader = await open('reader2@example.org');
+    await reader.goto(`${base}/projects/${project}/read`);
+    const resume = reader.getByRole('link', { name: 'Resume where you left off' });
+    if (await resume.count()) await resume.click();
+    else await reader.getByRole('button', { name: 'Start the next case' }).click();
+    await reader.waitForURL(/\/read\/[0-9a-f-]{36}$/);
+    const caseUrl = new URL(reader.url()).pathname;
+    const caseId = caseUrl.split('/').pop()!;
+    await reader.getByRole('heading', { name: 'Your read' }).waitFor();
+    await reader.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    await reader.keyboard.press('2');
+    await reader.keyboard.press('2');
+    await reader.getByLabel('Comment (optional)').click();
+    await reader.keyboard.type(XSS[0]);
+    await reader.getByRole('button', { name: 'Submit and stop' }).click();
+    await reader.waitForURL(/\/read$/);
+    await clean(reader, caseUrl);
+    expect(await reader.getByText(`Comment: ${XSS[0]}`).count()).toBe(1);
+    await clean(reader, `/projects/${project}/read`);
+    // An upload whose file name is a payload.
+    await lead.goto(`${base}/projects/${project}/cases/import`);
+    await lead.locator('#f-file').setInputFiles({ name: `${XSS[0]}.csv`, mimeType: 'text/csv', buffer: Buffer.from('case_id\n') });
+    await lead.getByRole('button', { name: 'Check and preview' }).click();
+    await lead.waitForLoadState('networkidle');
+    expect(await lead.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+    for (const path of [
+      `/projects/${project}/members`,
+      `/projects/${project}/cases/${caseId}`,
+      `/projects/${project}/agreement`,
+      `/projects/${project}/jobs`,
+      `/projects/${project}`,
+      '/',
+    ]) {
+      await clean(lead, path);
+    }
+    // The payloads are on the pages, as text.
+    await lead.goto(`${base}/projects/${project}/cases/${caseId}`);
+    expect(await lead.getByText(XSS[0], { exact: false }).count()).toBeGreaterThan(0);
+    await lead.goto(`${base}/projects/${project}/members`);
+    expect(await lead.locator('main').innerText()).toContain(XSS[1]);
+    await clean(admin, '/admin/users');
+    expect(seen.flat()).toEqual([]);
+    for (const p of pages) await p.close();
+  });
+
   it('CSRF: a form post from another site, port or scheme reaches no mutating route', { timeout: 120_000 }, async () => {
     const base = ctx.srv.url;
     const cookie = await cookieFor(base, 'lead@example.org');
