@@ -16,7 +16,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 export type Running = { url: string; dataDir: string; stop(): Promise<void> };
 
 /** `env` is laid over the server's environment (e.g. DATABASE_URL to run on PostgreSQL instead of a scratch PGlite). */
-export async function startServer(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
+export async function startServer(opts: { env?: Record<string, string> } = {}): Promise<Running> {
   // NODE_ENV=production: vitest sets NODE_ENV=test, which would make a development build (jsxDEV).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-browser-'));
   // Inside the repository: the server bundle resolves its packages from ./node_modules.
