@@ -1,6 +1,6 @@
 /**
- * The reader-study next-case query and the reader's study progress (
- * docs/decisions/study-0001-design.md). A reader in a study walks their own recorded plan
+ * The reader-study next-case query and the reader's study progress
+ * (docs/decisions/study-0001-design.md). A reader in a study walks their own recorded plan
  * (study_plan): the first session with a unit left is the current one; it opens when the
  * reader's last read of the previous session plus the washout has passed (and, for study
  * sessions, once the reader qualified on the calibration cases if the design asks it). Within a

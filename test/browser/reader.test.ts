@@ -1,6 +1,6 @@
 /**
- * A reader works by keyboard alone, and no key changes an answer the reader did not mean to give
- *: real key presses and clicks only, never page.fill() for a shortcut.
+ * A reader works by keyboard alone, and no key changes an answer the reader did not mean to give:
+ * real key presses and clicks only, never page.fill() for a shortcut.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
