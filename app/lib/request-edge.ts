@@ -2,7 +2,7 @@
  * Checks server.ts runs on the raw address before any route sees it, so that a malformed id or
  * a NUL byte is a 4xx with a clear message on every route, present and future.
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_RE as UUID } from '../../domain/vocabulary.ts';
 
 /** Path segments that hold a record id: `<segment>/<id>`, under a project. */
 const ID_AFTER = new Set(['cases', 'read', 'adjudicate', 'evidence', 'releases', 'reads']);
