@@ -75,7 +75,12 @@ describe('rules versions', () => {
 
 describe('labelling run, review, evidence', () => {
   it('labels every imported report per finding, samples per status, records only after review', async () => {
-    await reportsOn(['No suspicious mass. Possible calcifications.', 'Spiculated mass in the left breast.', 'Absent mass. Benign calcifications.', 'No suspicious mass. Possible calcifications.']);
+    await reportsOn([
+      'No suspicious mass. Possible calcifications.',
+      'Spiculated mass in the left breast.',
+      'Absent mass. Benign calcifications.',
+      'No suspicious mass. Possible calcifications.',
+    ]);
     const [v2] = await ruleVersions({ projectId: f.projectId, db: t.db });
     const { job, error } = await labelReportsNow({ projectId: f.projectId, ruleId: v2.id, samplePerStatus: 1, actorId: f.lead, db: t.db });
     expect(error).toBeNull();
@@ -144,7 +149,9 @@ describe('labelling run, review, evidence', () => {
     expect(corrected).toMatchObject({ caseId: source.caseId, kind: 'report', evidenceDate: '2024-02-01' });
 
     // The review is closed once recorded; recording again gives the same job, and a second run does not read labels as reports.
-    await expect(reviewLabel({ projectId: f.projectId, jobId: job.id, labelId: present.id, status: 'negated', actorId: f.lead, db: t.db })).rejects.toMatchObject({ code: 'refused' });
+    await expect(reviewLabel({ projectId: f.projectId, jobId: job.id, labelId: present.id, status: 'negated', actorId: f.lead, db: t.db })).rejects.toMatchObject({
+      code: 'refused',
+    });
     expect((await startRecording({ projectId: f.projectId, jobId: job.id, actorId: f.lead, db: t.db })).id).toBe(rec.job.id);
     const again = await labelReportsNow({ projectId: f.projectId, ruleId: v2.id, samplePerStatus: 1, actorId: f.lead, db: t.db });
     expect(again.job.result).toMatchObject({ reports: 3 });

@@ -203,7 +203,14 @@ async function runRecordJob(ctx: JobContext): Promise<RecordResult> {
     await ctx.progress({ done, phase: `recorded ${out.recorded.toLocaleString('en')} label(s)` });
   }
   await db.transaction(async (tx) => {
-    await writeAudit(tx, { actorId: p.actorId, action: 'report-labels.record', projectId: p.projectId, ip: p.ip, target: run.id, details: { ...out, problems: out.problems.length } });
+    await writeAudit(tx, {
+      actorId: p.actorId,
+      action: 'report-labels.record',
+      projectId: p.projectId,
+      ip: p.ip,
+      target: run.id,
+      details: { ...out, problems: out.problems.length },
+    });
   });
   return out;
 }
@@ -251,7 +258,9 @@ async function recordJobOf(d: Db, projectId: string, runJobId: string) {
   const [row] = await d
     .select()
     .from(jobs)
-    .where(and(eq(jobs.projectId, projectId), eq(jobs.kind, 'reports.record'), sql`${jobs.params}->>'runJobId' = ${runJobId}`, ne(jobs.status, 'cancelled'), ne(jobs.status, 'failed')))
+    .where(
+      and(eq(jobs.projectId, projectId), eq(jobs.kind, 'reports.record'), sql`${jobs.params}->>'runJobId' = ${runJobId}`, ne(jobs.status, 'cancelled'), ne(jobs.status, 'failed')),
+    )
     .orderBy(desc(jobs.createdAt))
     .limit(1);
   return row ?? null;
@@ -286,7 +295,10 @@ export async function labelRunView({ projectId, jobId, db }: { projectId: string
   const run = await runOf(d, projectId, jobId);
   if (!run) return null;
   const params = run.params as LabelRunParams;
-  const [rule] = await d.select({ id: extractionRules.id, name: extractionRules.name, version: extractionRules.version }).from(extractionRules).where(eq(extractionRules.id, params.ruleId));
+  const [rule] = await d
+    .select({ id: extractionRules.id, name: extractionRules.name, version: extractionRules.version })
+    .from(extractionRules)
+    .where(eq(extractionRules.id, params.ruleId));
   const sampleRows = await d
     .select({ l: reportLabels, caseRef: cases.externalId })
     .from(reportLabels)

@@ -14,6 +14,8 @@ import { AppError } from '../../domain/errors.ts';
 import { compileRules, extractReport, parseRulesText, RulesError, SHIPPED_TRIGGERS, TRIGGER_KINDS, type CompiledRules, type FindingRow } from '../../reports/index.ts';
 import { EXAMPLE_RULES } from '../forms/reports.ts';
 
+export type { CompiledRules, FindingRow };
+
 export type RuleVersion = { id: string; name: string; version: number; createdAt: string; text: string; labels: number };
 
 const MAX_VERSIONS_SHOWN = 30;
@@ -70,7 +72,8 @@ export async function loadRules({ projectId, ruleId, db }: { projectId: string; 
   return { id: row.id, rules: compileRules(row.rules) };
 }
 
-function compileText(text: string): CompiledRules {
+/** Rules text compiled; invalid rules: AppError('invalid') on the field "rules", naming the JSON path. */
+export function compileRulesText(text: string): CompiledRules {
   try {
     return parseRulesText(text);
   } catch (e) {
@@ -84,7 +87,7 @@ function compileText(text: string): CompiledRules {
  * two saves never share a number). Invalid rules: AppError naming the JSON path, nothing saved.
  */
 export async function saveRules({ projectId, text, actorId, ip = null, db }: { projectId: string; text: string; actorId: string; ip?: string | null; db?: Db }) {
-  compileText(text);
+  compileRulesText(text);
   const doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as Record<string, unknown>;
   const d = db ?? getDb();
   return d.transaction(async (tx) => {
@@ -105,5 +108,5 @@ export async function saveRules({ projectId, text, actorId, ip = null, db }: { p
 
 /** The tester: each finding's status in a pasted report and the trigger that decided it. */
 export function testRules({ text, report }: { text: string; report: string }): FindingRow[] {
-  return extractReport(compileText(text), 'report', report);
+  return extractReport(compileRulesText(text), 'report', report);
 }
