@@ -102,6 +102,9 @@ describe('labelling run, review, evidence', () => {
     expect(await t.db.select().from(evidence).where(eq(evidence.resultCode, 'mass:negated'))).toHaveLength(0);
 
     const [present, negated, uncertain, unmentioned] = view.sample;
+    // Not mentioned has no sentence: the lead judges it on the report itself.
+    expect([unmentioned.sentence, unmentioned.report]).toEqual(['', 'Spiculated mass in the left breast.']);
+    expect(present.report).toBe('');
     expect(await reviewLabel({ projectId: f.projectId, jobId: job.id, labelId: unmentioned.id, status: 'not_mentioned', actorId: f.lead, db: t.db })).toBe('accepted');
     expect(await reviewLabel({ projectId: f.projectId, jobId: job.id, labelId: present.id, status: 'present', actorId: f.lead, db: t.db })).toBe('accepted');
     expect(await reviewLabel({ projectId: f.projectId, jobId: job.id, labelId: negated.id, status: 'negated', actorId: f.lead, db: t.db })).toBe('accepted');

@@ -31,6 +31,7 @@ export const MAX_SAMPLE_PER_STATUS = 50;
 const CHUNK = 200;
 const RECORD_CHUNK = 100;
 const KEEP_PROBLEMS = 50;
+const REPORT_SHOWN = 600;
 
 export type LabelRunParams = { projectId: string; ruleId: string; samplePerStatus: number; actorId: string; ip: string | null };
 export type LabelRunResult = { reports: number; labels: number; byStatus: Record<string, number>; sampled: number; rule: string };
@@ -274,6 +275,8 @@ export type SampleLabel = {
   matched: string;
   sentence: string;
   trigger: string;
+  /** The report's text (its first REPORT_SHOWN characters) when there is no sentence to show. */
+  report: string;
   review: 'pending' | 'accepted' | 'corrected';
   reviewedStatus: Status | null;
 };
@@ -300,16 +303,17 @@ export async function labelRunView({ projectId, jobId, db }: { projectId: string
     .from(extractionRules)
     .where(eq(extractionRules.id, params.ruleId));
   const sampleRows = await d
-    .select({ l: reportLabels, caseRef: cases.externalId })
+    .select({ l: reportLabels, caseRef: cases.externalId, report: sql<string>`left(${evidence.text}, ${REPORT_SHOWN})` })
     .from(reportLabels)
     .innerJoin(cases, eq(cases.id, reportLabels.caseId))
+    .innerJoin(evidence, eq(evidence.id, reportLabels.evidenceId))
     .where(and(eq(reportLabels.jobId, run.id), eq(reportLabels.sampled, true)))
     .orderBy(asc(reportLabels.status), asc(reportLabels.id))
     .limit(STATUSES.length * MAX_SAMPLE_PER_STATUS);
   const order = new Map(STATUSES.map((s, i) => [s as string, i]));
   const sample = sampleRows
     .map(
-      ({ l, caseRef }): SampleLabel => ({
+      ({ l, caseRef, report }): SampleLabel => ({
         id: l.id,
         caseRef: caseRef ?? l.caseId,
         finding: l.finding,
@@ -317,6 +321,8 @@ export async function labelRunView({ projectId, jobId, db }: { projectId: string
         matched: l.matched,
         sentence: l.sentence,
         trigger: l.trigger,
+        // A label without a sentence (not mentioned) is judged on the report itself.
+        report: l.sentence ? '' : `${report ?? ''}${(report ?? '').length >= REPORT_SHOWN ? '…' : ''}`,
         review: l.review as SampleLabel['review'],
         reviewedStatus: (l.reviewedStatus as Status | null) ?? null,
       }),

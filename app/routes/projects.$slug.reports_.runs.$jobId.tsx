@@ -134,7 +134,13 @@ export default function ReviewRun() {
                     <td>{l.caseRef}</td>
                     <td>{l.finding}</td>
                     <td className="hint" style={{ maxWidth: '28rem' }}>
-                      <Highlight sentence={l.sentence} matched={l.matched} />
+                      {l.sentence ? (
+                        <Highlight sentence={l.sentence} matched={l.matched} />
+                      ) : (
+                        <>
+                          <em>Not found in the report:</em> {l.report}
+                        </>
+                      )}
                     </td>
                     <td>
                       <span className={`badge ${BADGE[l.status] ?? ''}`}>{l.status}</span>
@@ -149,7 +155,7 @@ export default function ReviewRun() {
                             <input type="hidden" name="intent" value="review" />
                             <input type="hidden" name="labelId" value={l.id} />
                             <input type="hidden" name="status" value={l.status} />
-                            <button type="submit" disabled={busy} aria-label={`Accept ${l.status} for ${l.finding} in ${l.caseRef}`}>
+                            <button type="submit" disabled={busy} style={{ whiteSpace: 'nowrap' }} aria-label={`Accept ${l.status} for ${l.finding} in ${l.caseRef}`}>
                               {l.review === 'accepted' ? '✓ Accepted' : 'Accept'}
                             </button>
                           </Form>
@@ -169,7 +175,7 @@ export default function ReviewRun() {
                                 </option>
                               ))}
                             </select>
-                            <button type="submit" className="secondary" disabled={busy} aria-label={`Correct ${l.finding} in ${l.caseRef}`}>
+                            <button type="submit" className="secondary" disabled={busy} style={{ whiteSpace: 'nowrap' }} aria-label={`Correct ${l.finding} in ${l.caseRef}`}>
                               {l.review === 'corrected' ? `✓ Corrected` : 'Correct'}
                             </button>
                           </Form>
