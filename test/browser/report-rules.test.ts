@@ -87,6 +87,13 @@ describe.skipIf(!hasChromium)('report rules in the browser', () => {
     expect(Number(m?.[1])).toBeGreaterThanOrEqual(2);
     // The review is closed once recorded.
     expect(await page.getByRole('button', { name: /^Accept / }).count()).toBe(0);
+    if (shots) await page.screenshot({ path: `${shots}/report-recorded.png`, fullPage: true });
+    // The rules page lists the run with the version that made it.
+    await page.getByRole('link', { name: '← Report rules' }).click();
+    const runs = page.getByRole('table', { name: 'Runs' });
+    await runs.waitFor();
+    expect((await runs.getByRole('row').nth(1).innerText()).replace(/\s+/g, ' ')).toMatch(/pathology@1 succeeded \d+ \d+ Review/);
+    if (shots) await page.screenshot({ path: `${shots}/report-rules-runs.png`, fullPage: true });
     await page.close();
   });
 });
