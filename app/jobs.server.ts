@@ -4,6 +4,7 @@ import './models/agreement-refresh.server.ts';
 import './models/evidence-import.server.ts';
 import './models/releases.server.ts';
 import './models/export-job.server.ts';
+import './models/report-labels.server.ts';
 
 export const JOB_LABEL: Record<string, string> = {
   'cases.check': 'Check a case manifest',
@@ -13,4 +14,6 @@ export const JOB_LABEL: Record<string, string> = {
   'export.build': 'Build an export',
   'release.build': 'Make a release',
   'agreement.refresh': 'Recompute the agreement figures',
+  'reports.label': 'Label reports with the report rules',
+  'reports.record': 'Record reviewed report labels as evidence',
 };

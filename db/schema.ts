@@ -784,3 +784,50 @@ export const caseViewTimes = pgTable('case_view_times', {
   firstViewedAt: ts('first_viewed_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+// ── labels from report rules, reviewed before they become evidence ───────────
+/**
+ * One row per imported report × finding from a run of a project's report rules (a `reports.label`
+ * job over evidence rows with text). A random sample per status is marked for the lead's review;
+ * only after every sampled label is accepted or corrected are the run's labels recorded as
+ * evidence events (provenance: rule version, source report, this label).
+ */
+export const reportLabels = pgTable(
+  'report_labels',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    ruleId: uuid('rule_id')
+      .notNull()
+      .references(() => extractionRules.id),
+    /** The report the label was read from (an evidence row with text). */
+    evidenceId: uuid('evidence_id')
+      .notNull()
+      .references(() => evidence.id),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    finding: text('finding').notNull(),
+    status: text('status').notNull(),
+    matched: text('matched').notNull().default(''),
+    sentence: text('sentence').notNull().default(''),
+    trigger: text('trigger').notNull().default(''),
+    sampled: boolean('sampled').notNull().default(false),
+    /** pending → accepted | corrected (then reviewedStatus holds the lead's answer). */
+    review: text('review').notNull().default('pending'),
+    reviewedStatus: text('reviewed_status'),
+    reviewedBy: text('reviewed_by').references(() => users.id),
+    reviewedAt: ts('reviewed_at'),
+  },
+  (t) => [
+    unique('report_labels_once').on(t.jobId, t.evidenceId, t.finding),
+    index('report_labels_job_status_idx').on(t.jobId, t.status),
+    index('report_labels_job_sampled_idx').on(t.jobId).where(sql`${t.sampled}`),
+    check('report_labels_review', sql`${t.review} in ('pending','accepted','corrected') and (${t.review} = 'corrected') = (${t.reviewedStatus} is not null)`),
+  ],
+);

@@ -116,7 +116,10 @@ describe('FHIR import', () => {
       resource: 'DiagnosticReport/path-1',
       versionId: '3',
       code: { system: 'http://snomed.info/sct', code: '82711006', display: 'Infiltrating duct carcinoma' },
+      path: 'entry[1].resource.conclusionCode[0]',
+      scope: 'case',
     });
+    expect(coded.findingId).toBeNull();
     expect(coded.text).toMatch(/Invasive ductal carcinoma/);
     const fromText = rows.find((r) => r.resultCode === 'mass:negated')!;
     expect(fromText.extraction).toMatchObject({
@@ -133,5 +136,48 @@ describe('FHIR import', () => {
     // The same resource versions again: nothing new.
     const again = await importFhirEvidence({ projectId: f.projectId, text: ndjson, rules, actorId: f.lead, db: t.db });
     expect(again).toMatchObject({ recorded: 0, duplicates: 2 });
+  });
+
+  it('every conclusionCode concept the mapping knows is a case-wide result of its own; codings of one concept count once; errors name the resource and path', async () => {
+    const report = {
+      resourceType: 'DiagnosticReport',
+      id: 'multi-1',
+      meta: { versionId: '1' },
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'PAT' }] }],
+      identifier: [{ type: { coding: [{ code: 'ACSN' }] }, value: refs[2] }],
+      effectiveDateTime: '2024-04-01',
+      conclusionCode: [
+        // One concept, two codings (SNOMED CT and a local code): one result.
+        {
+          coding: [
+            { system: 'http://snomed.info/sct', code: '82711006', display: 'Infiltrating duct carcinoma' },
+            { system: 'urn:local', code: 'IDC' },
+          ],
+        },
+        // A second concept the mapping knows: a second result.
+        { coding: [{ system: 'http://snomed.info/sct', code: '367647000', display: 'Benign' }] },
+        // A concept the mapping does not know: no row (another concept was mapped).
+        { coding: [{ system: 'http://snomed.info/sct', code: '000000' }] },
+      ],
+    };
+    const p = await previewFhirImport({ projectId: f.projectId, text: JSON.stringify(report), db: t.db });
+    expect(p.errors).toEqual([]);
+    expect(p.rows.map((r) => [r.resultCode, r.source, (r.extraction as { path: string }).path, (r.extraction as { scope: string }).scope])).toEqual([
+      ['http://snomed.info/sct|82711006', 'mapped_code', 'conclusionCode[0]', 'case'],
+      ['367647000', 'mapped_code', 'conclusionCode[1]', 'case'],
+    ]);
+    const r = await importFhirEvidence({ projectId: f.projectId, text: JSON.stringify(report), actorId: f.lead, db: t.db });
+    expect(r).toMatchObject({ recorded: 2, cases: 1 });
+    const rows = (await rowsOf()).filter((x) => (x.extraction as { resource?: string }).resource === 'DiagnosticReport/multi-1');
+    expect(rows.map((x) => [x.caseId, x.findingId, x.resultCode]).sort()).toEqual(
+      [
+        [f.caseIds[2], null, '367647000'],
+        [f.caseIds[2], null, 'http://snomed.info/sct|82711006'],
+      ].sort(),
+    );
+
+    const bad = { ...report, id: 'multi-2', effectiveDateTime: '2024-04-31' };
+    const e = await previewFhirImport({ projectId: f.projectId, text: JSON.stringify({ resourceType: 'Bundle', entry: [{ resource: bad }] }), db: t.db });
+    expect(e.errors.map((x) => formatFhirError(x))).toEqual(['line 1: DiagnosticReport/multi-2 entry[0].resource.effectiveDateTime: not a FHIR dateTime with a day: "2024-04-31"']);
   });
 });

@@ -161,17 +161,37 @@ export async function previewFhirImport({ projectId, text, rules, db }: { projec
     const text = item.text || null;
     let any = false;
     if (item.codes.length) {
-      const m = mappedCode(mapping, item.kind, item.codes);
-      const code = m ?? item.codes[0].code;
-      rows.push({
-        ...base,
-        resultCode: code,
-        source: m ? 'mapped_code' : 'code',
-        status: null,
-        trigger: null,
-        text,
-        extraction: { ...provenance, code: item.codes.find((x) => norm(x.code) === norm(code) || norm(`${x.system}|${x.code}`) === norm(code)) ?? item.codes[0] },
-      });
+      // Each coded concept the mapping knows is its own case-wide result (a report concluding
+      // "carcinoma" and "calcifications" says both); codings of one concept count once. When the
+      // mapping knows none, the first code is kept as it is (recorded, no effect on truth).
+      const seenCodes = new Set<string>();
+      for (const concept of item.concepts) {
+        const m = mappedCode(mapping, item.kind, concept.codes);
+        if (!m || seenCodes.has(norm(m))) continue;
+        seenCodes.add(norm(m));
+        const coding = concept.codes.find((x) => norm(x.code) === norm(m) || norm(`${x.system}|${x.code}`) === norm(m)) ?? concept.codes[0];
+        rows.push({
+          ...base,
+          resultCode: m,
+          source: 'mapped_code',
+          status: null,
+          trigger: null,
+          text,
+          extraction: { ...provenance, code: coding, path: concept.path, scope: 'case' },
+        });
+      }
+      if (!seenCodes.size) {
+        const first = item.concepts[0];
+        rows.push({
+          ...base,
+          resultCode: first.codes[0].code,
+          source: 'code',
+          status: null,
+          trigger: null,
+          text,
+          extraction: { ...provenance, code: first.codes[0], path: first.path, scope: 'case' },
+        });
+      }
       any = true;
     }
     if (rules && item.text) {

@@ -1,17 +1,26 @@
+/**
+ * /projects/:slug/reports — the project's report rules (stored and versioned; a tester that shows
+ * each finding's status and the trigger that decided it), runs of a saved version over the
+ * imported reports (a background job, then the review page), and evidence from FHIR R4.
+ */
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { json, redirect } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { parseForm, type FieldErrors } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
+import { formError } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { FormErrors } from '~/components/field.tsx';
-import { EXAMPLE_RULES } from '~/forms/reports.ts';
-import { fhirImportSchema, rulesTestSchema } from '~/forms/reports.server.ts';
+import { JobProgress } from '~/components/job-progress.tsx';
+import { fhirImportSchema, labelRunSchema, rulesSaveSchema, rulesTestSchema } from '~/forms/reports.server.ts';
 import { FhirImportFailed, formatFhirError, importFhirEvidence, previewFhirImport, type FhirPreview } from '~/models/fhir-import.server.ts';
-import { extractReport, parseRulesText, RulesError, SHIPPED_TRIGGERS, type CompiledRules } from '../../reports/index.ts';
+import { compileRulesText, currentRulesText, ruleVersions, saveRules, shippedTriggers, testRules, type CompiledRules, type FindingRow } from '~/models/report-rules.server.ts';
+import { labelRuns, startLabelRun, type LabelRunResult } from '~/models/report-labels.server.ts';
+import { kickJobs } from '../../jobs/runner.ts';
+import { AppError } from '../../domain/errors.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Reports — Truthline' }];
 
@@ -20,23 +29,22 @@ const SHOW_ERRORS = 200;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, roles } = await requireProjectRole(request, params.slug, 'lead');
+  const [versions, runs, current] = await Promise.all([ruleVersions({ projectId: project.id }), labelRuns({ projectId: project.id }), currentRulesText({ projectId: project.id })]);
   return json({
     project: { slug: project.slug, name: project.name },
     roles,
-    triggers: {
-      name: SHIPPED_TRIGGERS.name,
-      version: SHIPPED_TRIGGERS.version,
-      count: SHIPPED_TRIGGERS.triggers.length,
-      sources: Object.values(SHIPPED_TRIGGERS.sources).map((s) => `${s.title} — ${s.licence}`),
-    },
+    triggers: shippedTriggers(),
+    versions,
+    runs,
+    current,
   });
 }
 
 function compile(text: string): { rules: CompiledRules } | { error: string } {
   try {
-    return { rules: parseRulesText(text) };
+    return { rules: compileRulesText(text) };
   } catch (e) {
-    if (e instanceof RulesError) return { error: e.message };
+    if (e instanceof AppError) return { error: e.message };
     throw e;
   }
 }
@@ -44,12 +52,36 @@ function compile(text: string): { rules: CompiledRules } | { error: string } {
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, project } = await requireProjectRole(request, params.slug, 'lead');
   const fd = await request.formData();
-  if (fd.get('intent') === 'test') {
+  const intent = fd.get('intent');
+  if (intent === 'test') {
     const p = parseForm(rulesTestSchema, fd);
+    if (!p.ok) return validationFailed(p.errors, { echo: { rules: String(fd.get('rules') ?? '') } });
+    try {
+      return json({ kind: 'test' as const, rows: testRules({ text: p.data.rules, report: p.data.report }), echo: { rules: p.data.rules, report: p.data.report } });
+    } catch (e) {
+      return formError(e, { echo: { rules: p.data.rules, report: p.data.report } });
+    }
+  }
+  if (intent === 'save') {
+    const p = parseForm(rulesSaveSchema, fd);
     if (!p.ok) return validationFailed(p.errors);
-    const c = compile(p.data.rules);
-    if ('error' in c) return validationFailed({ rules: [c.error] });
-    return json({ kind: 'test' as const, rows: extractReport(c.rules, 'report', p.data.report), echo: { rules: p.data.rules, report: p.data.report } });
+    try {
+      const v = await saveRules({ projectId: project.id, text: p.data.rules, actorId: user.id, ip: clientIp(request) });
+      return redirectWithFlash(`/projects/${project.slug}/reports`, { kind: 'success', message: `Saved the rules "${v.name}" as version ${v.version}.` });
+    } catch (e) {
+      return formError(e, { echo: { rules: p.data.rules, report: String(fd.get('report') ?? '') } });
+    }
+  }
+  if (intent === 'run') {
+    const p = parseForm(labelRunSchema, fd);
+    if (!p.ok) return validationFailed(p.errors);
+    try {
+      const job = await startLabelRun({ projectId: project.id, ruleId: p.data.ruleId, samplePerStatus: p.data.sample, actorId: user.id, ip: clientIp(request) });
+      kickJobs();
+      return redirect(`/projects/${project.slug}/reports/runs/${job.id}`);
+    } catch (e) {
+      return formError(e);
+    }
   }
   const p = parseForm(fhirImportSchema, fd);
   if (!p.ok) return validationFailed(p.errors);
@@ -110,18 +142,21 @@ function fhirPayload(p: FhirPreview, echo: { text: string; rules: string; useRul
 const STATUS_BADGE: Record<string, string> = { present: 'badge-info', negated: '', uncertain: 'badge-warn', historical: '', not_mentioned: '' };
 
 export default function Reports() {
-  const { project, roles, triggers } = useLoaderData<typeof loader>();
+  const { project, roles, triggers, versions, runs, current } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as unknown as
-    | { kind: 'test'; rows: ReturnType<typeof extractReport>; echo: { rules: string; report: string } }
+    | { kind: 'test'; rows: FindingRow[]; echo: { rules: string; report: string } }
     | ReturnType<typeof fhirPayload>
-    | { ok: false; errors: FieldErrors }
+    | { ok: false; errors: FieldErrors; echo?: { rules: string; report?: string } }
     | undefined;
   const nav = useNavigation();
   const busy = nav.state === 'submitting';
   const fieldErrors = data && 'errors' in data && data.errors && !('kind' in data) ? (data.errors as FieldErrors) : null;
   const test = data && 'kind' in data && data.kind === 'test' ? data : null;
   const fhir = data && 'kind' in data && data.kind === 'fhir' ? data : null;
-  const rulesText = test?.echo.rules ?? fhir?.echo.rules ?? EXAMPLE_RULES;
+  const failedEcho = data && 'ok' in data && data.ok === false ? data.echo : undefined;
+  const rulesText = test?.echo.rules ?? fhir?.echo.rules ?? failedEcho?.rules ?? current;
+  const reportText = test?.echo.report ?? failedEcho?.report ?? 'FINDINGS: No pneumothorax. Small left pleural effusion. A 4 mm nodule cannot be excluded.\nIMPRESSION: Effusion.';
+  const latest = versions[0];
   return (
     <>
       <h1>{project.name}</h1>
@@ -131,7 +166,18 @@ export default function Reports() {
         Findings to look for in report text: <code>phrases</code> match whole words whatever the case and spacing, <code>patterns</code> are RE2 regular expressions. Each mention
         is <strong>present</strong>, <strong>negated</strong>, <strong>uncertain</strong>, <strong>historical</strong>, or not the patient&apos;s (then{' '}
         <strong>not_mentioned</strong>), decided by the trigger lists {triggers.name}@{triggers.version} ({triggers.count} triggers from NegEx, ConText and pyConTextNLP); add or
-        remove triggers under <code>triggers</code>.
+        remove triggers under <code>triggers</code> (<code>add</code>: <code>{'{"phrase", "kind", "direction"}'}</code>; <code>remove</code>: phrases; <code>headings</code>). Each
+        save is a new version of this project&apos;s rules; labels and evidence name the version that made them.
+      </p>
+      <p className="hint">
+        {latest ? (
+          <>
+            In use: <strong>{latest.name}</strong> version {latest.version}, saved {latest.createdAt.slice(0, 16).replace('T', ' ')} UTC.
+          </>
+        ) : (
+          <>No rules saved for this project yet: the editor starts from an example.</>
+        )}{' '}
+        Shipped triggers: {triggers.kinds.map((k) => `${k.count} ${k.kind}`).join(', ')}; {triggers.headings} section headings.
       </p>
       <FormErrors errors={fieldErrors} />
       <section className="panel">
@@ -157,7 +203,8 @@ export default function Reports() {
                 id="r-report"
                 name="report"
                 rows={16}
-                defaultValue={test?.echo.report ?? 'FINDINGS: No pneumothorax. Small left pleural effusion. A 4 mm nodule cannot be excluded.\nIMPRESSION: Effusion.'}
+                defaultValue={reportText}
+                key={reportText}
                 spellCheck={false}
                 style={{ width: '100%', boxSizing: 'border-box' }}
                 aria-invalid={Boolean(fieldErrors?.report)}
@@ -165,9 +212,12 @@ export default function Reports() {
               {fieldErrors?.report ? <div className="field-error">{fieldErrors.report[0]}</div> : null}
             </div>
           </div>
-          <div>
+          <div className="row">
             <button type="submit" name="intent" value="test" disabled={busy}>
               Test the rules
+            </button>
+            <button type="submit" name="intent" value="save" className="secondary" disabled={busy}>
+              Save as version {latest ? latest.version + 1 : 1}
             </button>
           </div>
         </Form>
@@ -198,6 +248,72 @@ export default function Reports() {
             </tbody>
           </table>
         ) : null}
+      </section>
+
+      <h2>Label the imported reports</h2>
+      <p className="muted">
+        Runs a saved version over every report text of this project&apos;s evidence (reports and pathology), one label per report and finding, in the background. A random sample of
+        each status is then yours to accept or correct; only after that are the labels recorded as evidence.
+      </p>
+      <section className="panel">
+        {versions.length ? (
+          <Form method="post" className="row" style={{ alignItems: 'end' }}>
+            <div>
+              <label htmlFor="run-rule">Rules version</label>
+              <select id="run-rule" name="ruleId" defaultValue={latest?.id}>
+                {versions.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {v.name} v{v.version}
+                    {v.labels ? ` (${v.labels.toLocaleString('en')} labels)` : ''}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div>
+              <label htmlFor="run-sample">Review sample per status</label>
+              <input id="run-sample" name="sample" type="number" min={1} max={50} defaultValue={10} style={{ width: '6rem' }} aria-invalid={Boolean(fieldErrors?.sample)} />
+              {fieldErrors?.sample ? <div className="field-error">{fieldErrors.sample[0]}</div> : null}
+            </div>
+            <button type="submit" name="intent" value="run" disabled={busy}>
+              Run over the imported reports
+            </button>
+          </Form>
+        ) : (
+          <p className="hint">Save the rules first: a run names the version it used.</p>
+        )}
+        {runs.length ? (
+          <table>
+            <caption>Runs</caption>
+            <thead>
+              <tr>
+                <th>Started</th>
+                <th>Rules</th>
+                <th>Status</th>
+                <th>Reports</th>
+                <th>Labels</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((r) => {
+                const res = r.result as LabelRunResult | null;
+                return (
+                  <tr key={r.id}>
+                    <td>{r.createdAt.slice(0, 16).replace('T', ' ')}</td>
+                    <td>{res?.rule ?? ''}</td>
+                    <td>{r.finished ? r.status : `${r.status} ${r.percent ?? 0}%`}</td>
+                    <td>{res?.reports ?? ''}</td>
+                    <td>{res?.labels ?? ''}</td>
+                    <td>
+                      <Link to={`/projects/${project.slug}/reports/runs/${r.id}`}>{r.status === 'succeeded' ? 'Review' : 'Open'}</Link>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        ) : null}
+        {runs[0] && !runs[0].finished ? <JobProgress key={runs[0].id} slug={project.slug} job={runs[0]} /> : null}
       </section>
 
       <h2>Evidence from FHIR R4</h2>
@@ -316,3 +432,5 @@ export default function Reports() {
     </>
   );
 }
+
+export { ErrorBoundary } from '~/components/error-page.tsx';

@@ -19,6 +19,7 @@ describe('FHIR R4 evidence parsing', () => {
         accessions: [],
         studyUids: [],
         codes: [{ system: 'http://snomed.info/sct', code: '188340000', display: 'Malignant tumor of craniopharyngeal duct' }],
+        concepts: [{ path: 'conclusionCode[0]', codes: [{ system: 'http://snomed.info/sct', code: '188340000', display: 'Malignant tumor of craniopharyngeal duct' }] }],
         text: 'CT brains: large tumor sphenoid/clivus.',
         line: 0,
         path: '',

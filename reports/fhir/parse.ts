@@ -26,6 +26,11 @@ export interface FhirEvidence {
   studyUids: string[];
   /** Coded results: DiagnosticReport.conclusionCode; Observation.valueCodeableConcept and interpretation. */
   codes: FhirCode[];
+  /**
+   * The same codes grouped by concept, with the JSON path of each concept: codings of one concept
+   * say one thing (SNOMED CT and a local code), different concepts say different things.
+   */
+  concepts: { path: string; codes: FhirCode[] }[];
   /** conclusion and text presentedForm / valueString, joined. */
   text: string;
   /** Where the resource is: the NDJSON line (1-based) or 0 for a JSON document. */
@@ -230,7 +235,8 @@ function readReport(r: DiagnosticReport, line: number, path: string, studies: Ma
     const t = attachmentText(a, at(path, `presentedForm[${i}]`), name, line, out.errors);
     if (t.trim()) texts.push(t.trim());
   });
-  const codes = (r.conclusionCode ?? []).flatMap(codesOf);
+  const concepts = (r.conclusionCode ?? []).map((cc, i) => ({ path: at(path, `conclusionCode[${i}]`), codes: codesOf(cc) })).filter((c) => c.codes.length);
+  const codes = concepts.flatMap((c) => c.codes);
   if (!codes.length && !texts.length) err('conclusion', 'no conclusion, conclusionCode or text presentedForm: nothing to record');
   if (out.errors.length > before) return;
   out.items.push({
@@ -242,6 +248,7 @@ function readReport(r: DiagnosticReport, line: number, path: string, studies: Ma
     accessions: [...accessions],
     studyUids: [...uids],
     codes,
+    concepts,
     text: texts.join('\n\n'),
     line,
     path,
@@ -264,7 +271,11 @@ function readObservation(r: Observation, line: number, path: string, out: Parsed
       'effectiveDateTime',
       r.effectiveDateTime !== undefined ? `not a FHIR dateTime with a day: "${String(r.effectiveDateTime)}"` : 'no effectiveDateTime, effectivePeriod.start or issued with a day',
     );
-  const codes = [...codesOf(r.valueCodeableConcept), ...(r.interpretation ?? []).flatMap(codesOf)];
+  const concepts = [
+    { path: at(path, 'valueCodeableConcept'), codes: codesOf(r.valueCodeableConcept) },
+    ...(r.interpretation ?? []).map((cc, i) => ({ path: at(path, `interpretation[${i}]`), codes: codesOf(cc) })),
+  ].filter((c) => c.codes.length);
+  const codes = concepts.flatMap((c) => c.codes);
   const text = typeof r.valueString === 'string' ? r.valueString.trim() : '';
   if (!codes.length && !text) err('value[x]', 'no valueCodeableConcept, interpretation or valueString: nothing to record');
   const accessions = (r.identifier ?? [])
@@ -282,6 +293,7 @@ function readObservation(r: Observation, line: number, path: string, out: Parsed
     accessions,
     studyUids: [],
     codes,
+    concepts,
     text,
     line,
     path,
