@@ -50,6 +50,23 @@ function ReaderTable({ a, caption }: { a: AccuracyVsReference; caption: string }
   );
 }
 
+function ReaderSection({ a, v, unverifiedNegative, title }: { a: DiagnosticAccuracy; v: AccuracyVsReference; unverifiedNegative: AccuracyVsReference | null; title: string }) {
+  const arm = title ? ` — arm: ${title}` : '';
+  if (v.readers.length === 0) return <div className="empty">No reads on units with a reference yet{arm}.</div>;
+  return (
+    <>
+      {title ? <h4>Arm: {title}</h4> : null}
+      <RocChart
+        title={`ROC curves against the verified reference, ${a.field?.label ?? ''}${arm}`}
+        readers={v.readers.filter((r) => r.curve.length).map((r) => ({ label: r.reader, points: r.curve, auc: r.auc.value }))}
+        average={v.averageCurve.length ? { label: 'Reader average', points: v.averageCurve, auc: v.meanAuc } : null}
+      />
+      <ReaderTable a={v} caption={`Reference: verified cases only (default)${arm}. Unverified ratings are counted, not scored. Wilson CIs; AUC with DeLong CI.`} />
+      {unverifiedNegative ? <ReaderTable a={unverifiedNegative} caption={`Sensitivity analysis${arm} — reference: verified, with unverified cases counted as negative.`} /> : null}
+    </>
+  );
+}
+
 export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
   const unitLabel = a.field && a.stard.units !== a.stard.analysed ? 'case × finding units' : 'units';
   const v = a.verified;
@@ -64,23 +81,10 @@ export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
         {a.field ? ` Index test: ${a.field.label} (scale ${a.field.scale.join(' < ')}${a.field.threshold ? `; positive call at ≥ ${a.field.threshold}` : ''}).` : ''}
       </p>
       {a.note ? <div className="empty">{a.note}</div> : null}
-      {v ? (
-        v.readers.length === 0 ? (
-          <div className="empty">No reads on units with a reference yet.</div>
-        ) : (
-          <>
-            <RocChart
-              title={`ROC curves against the verified reference, ${a.field?.label ?? ''}`}
-              readers={v.readers.filter((r) => r.curve.length).map((r) => ({ label: r.reader, points: r.curve, auc: r.auc.value }))}
-              average={v.averageCurve.length ? { label: 'Reader average', points: v.averageCurve, auc: v.meanAuc } : null}
-            />
-            <ReaderTable a={v} caption="Reference: verified cases only (default). Unverified ratings are counted, not scored. Wilson CIs; AUC with DeLong CI." />
-            {a.unverifiedNegative ? (
-              <ReaderTable a={a.unverifiedNegative} caption="Sensitivity analysis — reference: verified, with unverified cases counted as negative." />
-            ) : null}
-          </>
-        )
-      ) : null}
+      {v ? <ReaderSection a={a} v={v} unverifiedNegative={a.unverifiedNegative} title="" /> : null}
+      {(a.arms ?? []).map((arm) => (
+        <ReaderSection key={arm.key} a={a} v={arm.verified} unverifiedNegative={arm.unverifiedNegative} title={arm.label} />
+      ))}
       {a.reference === 'evidence' ? (
         <>
           <h4>Multi-reader multi-case analysis</h4>
@@ -90,7 +94,7 @@ export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
               <thead>
                 <tr>
                   <th>Arm</th>
-                  <th className="num">Reader-averaged AUC</th>
+                  <th className="num">Reader-averaged {m.fom.label}</th>
                   <th className="num">95% CI (random readers & cases)</th>
                   <th className="num">SE</th>
                   <th className="num">Hillis df</th>
@@ -118,7 +122,7 @@ export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
                   {m.or.rrrc.differences.map((d) => (
                     <tr key={d.arms.join()}>
                       <td>
-                        {d.arms[0]} − {d.arms[1]}
+                        Difference {d.arms[0]} − {d.arms[1]}
                       </td>
                       <td className="num">{f3(d.estimate)}</td>
                       <td className="num">
@@ -126,7 +130,9 @@ export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
                       </td>
                       <td className="num">{f3(d.se)}</td>
                       <td className="num">{d.df?.toFixed(1)}</td>
-                      <td className="num">p = {pv(d.p)}</td>
+                      <td className="num">
+                        t = {f3(d.statistic)}, p = {pv(d.p)}
+                      </td>
                     </tr>
                   ))}
                 </tfoot>

@@ -61,7 +61,7 @@ export function StardDiagram({ s, unitLabel }: { s: StardCounts; unitLabel: stri
         w={main}
         lines={[
           'Received the index test (reads)',
-          ...readers.map((x) => `${x.reader}: ${x.units}${x.cannotAssess ? ` (+${x.cannotAssess} not assessable)` : ''}`),
+          ...readers.map((x) => `${x.reader}${x.arm ? ` (${x.arm})` : ''}: ${x.units}${x.cannotAssess ? ` (+${x.cannotAssess} not assessable)` : ''}`),
           ...(s.indexTest.length > readers.length ? [`… ${s.indexTest.length - readers.length} more readers`] : []),
         ]}
       />
