@@ -10,6 +10,8 @@ import { StardDiagram } from './stard-diagram.tsx';
 
 const f3 = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3));
 const est = (e: Est) => (e.value === null ? '—' : `${f3(e.value)} (${f3(e.lower)}–${f3(e.upper)})`);
+const f1 = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(1));
+const estimable = (se: number, df: number | null) => se > 0 && (df === null || Number.isFinite(df));
 const pv = (p: number | null) => (p === null || !Number.isFinite(p) ? '—' : p < 0.0001 ? '< 0.0001' : p.toFixed(4));
 
 function ReaderTable({ a, caption }: { a: AccuracyVsReference; caption: string }) {
@@ -106,44 +108,66 @@ export function DiagnosticAccuracySection({ a }: { a: DiagnosticAccuracy }) {
                   <tr key={x.arm}>
                     <td>{x.arm}</td>
                     <td className="num">{f3(x.estimate)}</td>
-                    <td className="num">
-                      {f3(x.ci[0])} – {f3(x.ci[1])}
-                    </td>
+                    <td className="num">{estimable(x.se, x.df) ? `${f3(x.ci[0])} – ${f3(x.ci[1])}` : 'not estimable'}</td>
                     <td className="num">{f3(x.se)}</td>
-                    <td className="num">{x.df === null ? '—' : x.df.toFixed(1)}</td>
+                    <td className="num">{x.df === null || !Number.isFinite(x.df) ? '—' : x.df.toFixed(1)}</td>
                     <td className="num">
                       {f3(m.or.frrc.arms[i].ci[0])} – {f3(m.or.frrc.arms[i].ci[1])}
                     </td>
                   </tr>
                 ))}
               </tbody>
-              {m.or.rrrc.differences.length ? (
-                <tfoot>
-                  {m.or.rrrc.differences.map((d) => (
-                    <tr key={d.arms.join()}>
-                      <td>
-                        Difference {d.arms[0]} − {d.arms[1]}
-                      </td>
-                      <td className="num">{f3(d.estimate)}</td>
-                      <td className="num">
-                        {f3(d.ci[0])} – {f3(d.ci[1])}
-                      </td>
-                      <td className="num">{f3(d.se)}</td>
-                      <td className="num">{d.df?.toFixed(1)}</td>
-                      <td className="num">
-                        t = {f3(d.statistic)}, p = {pv(d.p)}
-                      </td>
-                    </tr>
-                  ))}
-                </tfoot>
-              ) : null}
+            </table>
+          ) : null}
+          {m && !m.or.rrrc.arms.every((x) => estimable(x.se, x.df)) ? (
+            <p className="hint">
+              “Not estimable”: the readers’ {m.fom.label} values in that arm are equal and Cov2 ≤ 0, so the random-readers SE is 0 and its df undefined; the fixed-readers CI still
+              applies.
+            </p>
+          ) : null}
+          {m && m.or.rrrc.differences.length ? (
+            <table style={{ marginTop: '0.6rem' }}>
+              <caption className="hint" style={{ textAlign: 'left' }}>
+                Difference between arms. Random readers and cases: F({m.or.rrrc.df1}, {f1(m.or.rrrc.df2)}) = {f3(m.or.rrrc.F)}, p = {pv(m.or.rrrc.p)}.
+              </caption>
+              <thead>
+                <tr>
+                  <th>Comparison</th>
+                  <th className="num">Difference</th>
+                  <th className="num">95% CI (random readers & cases)</th>
+                  <th className="num">SE</th>
+                  <th className="num">t (Hillis df)</th>
+                  <th className="num">p</th>
+                  <th className="num">p (fixed readers)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {m.or.rrrc.differences.map((d, i) => (
+                  <tr key={d.arms.join()}>
+                    <td>
+                      {d.arms[0]} − {d.arms[1]}
+                    </td>
+                    <td className="num">{f3(d.estimate)}</td>
+                    <td className="num">
+                      {f3(d.ci[0])} – {f3(d.ci[1])}
+                    </td>
+                    <td className="num">{f3(d.se)}</td>
+                    <td className="num">
+                      {f3(d.statistic)} ({f1(d.df)})
+                    </td>
+                    <td className="num">{pv(d.p)}</td>
+                    <td className="num">{pv(m.or.frrc.differences[i].p)}</td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
           ) : null}
           {m ? (
             <p className="hint">
               OR variance components (ANOVA estimates, not floored): Var(R) {f3(m.or.components.varR)}, Var(error) {f3(m.or.components.varError)}, Cov2 {f3(m.or.components.cov2)}
-              {m.or.components.varR < 0 ? ' — Var(R) estimated below zero: readers differ less than case sampling alone would make them.' : ''}. The same document:{' '}
-              <code>npx truthline mrmc</code> on a long CSV. Plan a study from these figures on the <a href="sample-size">sample-size page</a>.
+              {m.or.components.varR < 0 ? ' — Var(R) estimated below zero: readers differ less than case sampling alone would make them' : ''}. The same document:{' '}
+              <code>GET /api/v1/projects/…/mrmc</code>, or <code>npx truthline mrmc</code> on a long CSV. Plan a study from these figures on the{' '}
+              <a href="sample-size">sample-size page</a>.
             </p>
           ) : null}
         </>

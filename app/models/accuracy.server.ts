@@ -25,7 +25,7 @@ import { agreementRatings, dashboardStamp } from './agreement.server.ts';
 import { countsInStatistics } from './study.server.ts';
 
 export const ACCURACY_CACHE_KEY = 'accuracy';
-const ACCURACY_SCHEMA = 4;
+const ACCURACY_SCHEMA = 5;
 
 export type StardCounts = {
   eligible: number;
@@ -66,7 +66,7 @@ function ratingField(def: ProjectDefinition): Extract<Field, { kind: 'ordinal' |
 
 /** Rank on the field's scale (1 = least suspicious) and the decision threshold rank. */
 function scaleOf(def: ProjectDefinition, f: Extract<Field, { kind: 'ordinal' | 'binary' }>): { rank: (v: string) => number | null; scale: string[]; threshold: number } {
-  if (f.kind === 'binary') return { rank: (v) => (v === f.trueLabel ? 1 : v === f.falseLabel ? 0 : null), scale: [f.falseLabel, f.trueLabel], threshold: 1 };
+  if (f.kind === 'binary') return { rank: (v) => (v === f.trueLabel ? 2 : v === f.falseLabel ? 1 : null), scale: [f.falseLabel, f.trueLabel], threshold: 2 };
   const scale = f.options.map((o) => o.value);
   const rule = def.truthPolicy.rules[f.key];
   const split = rule && rule.type === 'ordinal_distance' ? rule.thresholds[0]?.[1] : undefined;
