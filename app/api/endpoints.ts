@@ -29,10 +29,11 @@ export type Endpoint = {
   query?: z.ZodObject;
   body?: z.ZodType;
   /**
-   * Success responses by status: a zod schema (JSON), `agreement` (the stats/ document, schema
-   * from stats/agreement.schema.json), `openapi`, or bodies by media type (MediaResponse).
+   * Success responses by status: a zod schema (JSON), `agreement` or `mrmc` (the stats/
+   * documents, schemas from stats/agreement.schema.json and stats/mrmc.schema.json), `openapi`,
+   * or bodies by media type (MediaResponse).
    */
-  responses: Record<number, z.ZodType | 'agreement' | 'openapi' | MediaResponse>;
+  responses: Record<number, z.ZodType | 'agreement' | 'mrmc' | 'openapi' | MediaResponse>;
   /** Error statuses it can answer with (beyond 401). */
   errors: number[];
   bodyLimit?: number;
@@ -165,6 +166,19 @@ export const ENDPOINTS: Endpoint[] = [
     query: s.agreementQuery,
     responses: { 200: 'agreement' },
     errors: [400, 403, 404, 422],
+  },
+  {
+    file: 'api.v1.projects.$slug.mrmc.tsx',
+    method: 'get',
+    path: '/api/v1/projects/{slug}/mrmc',
+    operationId: 'getMrmc',
+    summary: 'Multi-reader multi-case analysis (Obuchowski–Rockette, DBM) of the readers against the evidence reference: the dashboard’s document',
+    description:
+      'Reader studies compare their arms (fully crossed or split-plot); other projects are one arm, "as read". Header X-Truthline-Version names the definition version. 409 when there is nothing to analyse yet (panel reference, too few verified reads in every arm), with the reason.',
+    roles: ['lead'],
+    query: s.mrmcQuery,
+    responses: { 200: 'mrmc' },
+    errors: [400, 403, 404, 409, 422],
   },
   {
     file: 'api.v1.projects.$slug.export.tsx',

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import agreementSchemaJson from '../../stats/agreement.schema.json';
+import mrmcSchemaJson from '../../stats/mrmc.schema.json';
 import { ENDPOINTS, type Endpoint, type Media, type MediaResponse } from './endpoints.ts';
 import { ERROR_STATUS, errorSchema } from './schemas.ts';
 
@@ -14,6 +15,18 @@ type Json = Record<string, unknown>;
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
   const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
   delete out.$schema;
+  return out;
+}
+
+/** stats/mrmc.schema.json with its $defs moved to components (refs rewritten). */
+function mrmcComponents(): Record<string, Json> {
+  const src = JSON.parse(JSON.stringify(mrmcSchemaJson).replaceAll('"#/$defs/', '"#/components/schemas/MrmcDocument_')) as Json;
+  const defs = (src.$defs ?? {}) as Record<string, Json>;
+  delete src.$defs;
+  delete src.$schema;
+  delete src.$id;
+  const out: Record<string, Json> = { MrmcDocument: src };
+  for (const [k, v] of Object.entries(defs)) out[`MrmcDocument_${k}`] = v;
   return out;
 }
 
@@ -85,9 +98,11 @@ function operation(e: Endpoint): Json {
     const ref =
       schema === 'agreement'
         ? { $ref: '#/components/schemas/AgreementReport' }
-        : schema === 'openapi'
-          ? { type: 'object', description: 'An OpenAPI 3.1 document.' }
-          : jsonSchema(schema, 'output');
+        : schema === 'mrmc'
+          ? { $ref: '#/components/schemas/MrmcDocument' }
+          : schema === 'openapi'
+            ? { type: 'object', description: 'An OpenAPI 3.1 document.' }
+            : jsonSchema(schema, 'output');
     responses[status] = { description, content: { 'application/json': { schema: ref } } };
   }
   const errorStatuses = e.roles === 'public' ? e.errors : [401, ...e.errors];
@@ -134,7 +149,7 @@ export function openApiDocument(): Json {
     paths,
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A personal access token (tl_…).' } },
-      schemas: { Error: jsonSchema(errorSchema, 'output'), ...agreementComponents() },
+      schemas: { Error: jsonSchema(errorSchema, 'output'), ...agreementComponents(), ...mrmcComponents() },
     },
   };
   return cached;

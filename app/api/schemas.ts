@@ -217,6 +217,9 @@ export const truthListSchema = z.object({
 export const agreementQuery = z.object({
   item: z.string().max(100).optional().describe('Reader-form item key (e.g. "pneumothorax", "left/birads"); default: the first item.'),
 });
+export const mrmcQuery = z.object({
+  version: z.coerce.number().int().positive().optional().describe('Definition version (default: the newest).'),
+});
 /** The stats/ JSON document; its full JSON Schema is stats/agreement.schema.json (embedded in the OpenAPI document). */
 export const agreementReportSchema = z.looseObject({ statistics: z.array(z.record(z.string(), z.unknown())) });
 

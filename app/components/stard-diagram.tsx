@@ -32,7 +32,7 @@ export function StardDiagram({ s, unitLabel }: { s: StardCounts; unitLabel: stri
   const rowsIdx = Math.max(2, readers.length + 1);
   const yIdx = 170;
   const yRef = yIdx + 26 + rowsIdx * 16;
-  const H = yRef + 150;
+  const H = yRef + 90;
   const r = s.reference;
   const title = `STARD 2015 flow: ${s.eligible} eligible cases; ${s.withdrawn} withdrawn, ${s.excludedByReview} excluded on review; ${s.analysed} analysed (${s.units} ${unitLabel}); reference verified ${r.verified}, unverified ${r.unverified}, lost to follow-up ${r.lostToFollowUp}; inconclusive ${s.inconclusive}`;
   return (
@@ -61,7 +61,7 @@ export function StardDiagram({ s, unitLabel }: { s: StardCounts; unitLabel: stri
         w={main}
         lines={[
           'Received the index test (reads)',
-          ...readers.map((x) => `${x.reader}: ${x.units}${x.cannotAssess ? ` (+${x.cannotAssess} not assessable)` : ''}`),
+          ...readers.map((x) => `${x.reader}${x.arm ? ` (${x.arm})` : ''}: ${x.units}${x.cannotAssess ? ` (+${x.cannotAssess} not assessable)` : ''}`),
           ...(s.indexTest.length > readers.length ? [`… ${s.indexTest.length - readers.length} more readers`] : []),
         ]}
       />

@@ -3,16 +3,21 @@
  * dashboard and the API: per-reader ROC/AUC (DeLong CI), sensitivity, specificity, accuracy and κ
  * at the scale's decision threshold (verified reference by default, with the sensitivity analysis
  * "unverified as negative"), the reader-averaged ROC curve, an Obuchowski–Rockette analysis of the
- * units every reader rated (one arm: the product has no study arms yet), and STARD 2015 flow
- * counts. Cached in `stats_cache` (key "accuracy") under the agreement dashboard's stamp.
+ * units every reader rated, and STARD 2015 flow counts. Cached in `stats_cache` (key "accuracy")
+ * under the agreement dashboard's stamp.
+ *
+ * A reader study (a definition with arms) is analysed per clinical case: its arm copies share the
+ * case's source key, the reference of the clinical case is the newest evidence label on any of its
+ * copies, readers are scored per arm, and the OR analysis compares the arms (fully crossed, or
+ * split-plot when reader groups read their own case blocks). Other projects are one arm, "as read".
  *
  * Panel-reference projects are scored leave-one-reader-out on the agreement dashboard; here they
  * get a note, since their reference is built from the readers.
  */
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, findings, projectVersions, statsCache, truthLabels, users } from '../../db/schema.ts';
+import { caseWorkflows, cases, findings, projectVersions, statsCache, studyUnits, truthLabels, users } from '../../db/schema.ts';
 import { projectDefinitionSchema, type Field, type ProjectDefinition } from '../../workflows/definition.ts';
 import { accuracyVsReference, type AccuracyVsReference, type ReaderRating, type UnitReference } from '../../stats/roc/reader-accuracy.ts';
 import { buildStudy, mrmc, type MrmcDocument, type StudyRow } from '../../stats/mrmc/index.ts';
@@ -20,7 +25,7 @@ import { agreementRatings, dashboardStamp } from './agreement.server.ts';
 import { countsInStatistics } from './study.server.ts';
 
 export const ACCURACY_CACHE_KEY = 'accuracy';
-const ACCURACY_SCHEMA = 3;
+const ACCURACY_SCHEMA = 5;
 
 export type StardCounts = {
   eligible: number;
@@ -29,7 +34,8 @@ export type StardCounts = {
   analysed: number;
   /** Units (case, or case × finding) in the analysis. */
   units: number;
-  indexTest: { reader: string; units: number; cannotAssess: number }[];
+  /** Per reader (and arm, in a reader study). */
+  indexTest: { reader: string; arm?: string; units: number; cannotAssess: number }[];
   reference: { verified: number; unverified: number; lostToFollowUp: number; pending: number; discordant: number; excluded: number };
   inconclusive: number;
 };
@@ -45,6 +51,8 @@ export type DiagnosticAccuracy = {
   outcome: string;
   verified: AccuracyVsReference | null;
   unverifiedNegative: AccuracyVsReference | null;
+  /** A reader study: the same figures per arm (verified and unverified-negative), arm order of the definition. */
+  arms: { key: string; label: string; aided: boolean; verified: AccuracyVsReference; unverifiedNegative: AccuracyVsReference }[] | null;
   mrmc: MrmcDocument | null;
   mrmcNote: string;
   stard: StardCounts;
@@ -58,7 +66,7 @@ function ratingField(def: ProjectDefinition): Extract<Field, { kind: 'ordinal' |
 
 /** Rank on the field's scale (1 = least suspicious) and the decision threshold rank. */
 function scaleOf(def: ProjectDefinition, f: Extract<Field, { kind: 'ordinal' | 'binary' }>): { rank: (v: string) => number | null; scale: string[]; threshold: number } {
-  if (f.kind === 'binary') return { rank: (v) => (v === f.trueLabel ? 1 : v === f.falseLabel ? 0 : null), scale: [f.falseLabel, f.trueLabel], threshold: 1 };
+  if (f.kind === 'binary') return { rank: (v) => (v === f.trueLabel ? 2 : v === f.falseLabel ? 1 : null), scale: [f.falseLabel, f.trueLabel], threshold: 2 };
   const scale = f.options.map((o) => o.value);
   const rule = def.truthPolicy.rules[f.key];
   const split = rule && rule.type === 'ordinal_distance' ? rule.thresholds[0]?.[1] : undefined;
@@ -73,37 +81,71 @@ export async function computeAccuracy({ projectId, version, db }: { projectId: s
     .from(projectVersions)
     .where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)));
   if (!v) return null;
-  const def = projectDefinitionSchema.parse({ readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy });
+  const def = projectDefinitionSchema.parse({
+    readerForm: v.readerForm,
+    referenceStandard: v.referenceStandard,
+    mapping: v.mapping,
+    truthPolicy: v.truthPolicy,
+    study: v.study ?? undefined,
+  });
   const stamp = await dashboardStamp({ projectId, version, db: d });
   const inVersion = and(eq(cases.projectId, projectId), eq(cases.projectVersion, version), countsInStatistics(cases.id));
 
-  const [counts] = await d
-    .select({
-      eligible: sql<number>`count(*)::int`,
-      withdrawn: sql<number>`count(*) filter (where ${cases.withdrawnAt} is not null)::int`,
-      excluded: sql<number>`count(*) filter (where ${cases.withdrawnAt} is null and ${caseWorkflows.state} = 'excluded')::int`,
-    })
+  // A reader study's arm copies of one clinical case share its source key: that key is the case.
+  const design = def.study ?? null;
+  const unitRows = design
+    ? await d
+        .select({ caseId: studyUnits.caseId, sourceKey: studyUnits.sourceKey, arm: studyUnits.arm, block: studyUnits.block })
+        .from(studyUnits)
+        .where(and(eq(studyUnits.projectId, projectId), eq(studyUnits.kind, 'study')))
+    : [];
+  const studyUnit = new Map(unitRows.map((u) => [u.caseId, u]));
+  const clinical = (caseId: string) => studyUnit.get(caseId)?.sourceKey ?? caseId;
+  const armLabel = new Map((design?.arms ?? []).map((a) => [a.key, a.label]));
+  const armOf = (caseId: string) => (design ? (armLabel.get(studyUnit.get(caseId)?.arm ?? '') ?? null) : AS_READ);
+
+  const caseRows = await d
+    .select({ id: cases.id, withdrawnAt: cases.withdrawnAt, state: caseWorkflows.state })
     .from(cases)
     .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
     .where(inVersion);
+  const eligible = new Set<string>();
+  const withdrawn = new Set<string>();
+  const excluded = new Set<string>();
+  for (const c of caseRows) {
+    const k = clinical(c.id);
+    eligible.add(k);
+    if (c.withdrawnAt) withdrawn.add(k);
+    else if (c.state === 'excluded') excluded.add(k);
+  }
+  for (const k of withdrawn) excluded.delete(k);
+  const counts = { eligible: eligible.size, withdrawn: withdrawn.size, excluded: excluded.size };
 
   // Truth labels of the version: per unit, the newest label that carries the reference outcome
   // (labels holding only the readers' consensus answers are not the evidence reference).
   const outcomeKey = def.referenceStandard.outcome.key;
   const labelRows = await d
-    .select({ caseId: truthLabels.caseId, finding: findings.key, state: truthLabels.state, value: truthLabels.value, version: truthLabels.version })
+    .select({
+      caseId: truthLabels.caseId,
+      finding: findings.key,
+      state: truthLabels.state,
+      value: truthLabels.value,
+      version: truthLabels.version,
+      createdAt: truthLabels.createdAt,
+    })
     .from(truthLabels)
     .innerJoin(cases, eq(cases.id, truthLabels.caseId))
     .leftJoin(findings, eq(findings.id, truthLabels.findingId))
     .where(and(inVersion, isNull(cases.withdrawnAt)));
-  const unitOf = (caseId: string, finding: string | null) => (finding ? `${caseId}/${finding}` : caseId);
+  const unitOf = (caseId: string, finding: string | null) => (finding ? `${clinical(caseId)}/${finding}` : clinical(caseId));
   const latest = new Map<string, (typeof labelRows)[number]>();
   for (const t of labelRows) {
     const value = t.value as Record<string, unknown> | null;
     if (!value || !(outcomeKey in value)) continue;
     const u = unitOf(t.caseId, t.finding);
     const cur = latest.get(u);
-    if (!cur || cur.version < t.version) latest.set(u, t);
+    // Copies of one clinical case carry their own label versions: the newest label wins.
+    if (!cur || (cur.caseId === t.caseId ? cur.version < t.version : cur.createdAt < t.createdAt)) latest.set(u, t);
   }
   const refs: UnitReference[] = [...latest].map(([unit, t]) => {
     const o = (t.value as Record<string, unknown>)[outcomeKey];
@@ -132,16 +174,14 @@ export async function computeAccuracy({ projectId, version, db }: { projectId: s
     reference: refState,
     inconclusive: refState.discordant + refState.pending,
   };
+  const empty = { verified: null, unverifiedNegative: null, arms: null, mrmc: null, mrmcNote: '' };
   if (!field) {
     return {
       ...base,
+      ...empty,
       reference: def.referenceStandard.source,
       note: 'No ordinal or binary reader-form field on the reference standard’s level: nothing to score.',
       field: null,
-      verified: null,
-      unverifiedNegative: null,
-      mrmc: null,
-      mrmcNote: '',
       stard: { ...stardBase, units: 0, indexTest: [] },
     };
   }
@@ -151,74 +191,128 @@ export async function computeAccuracy({ projectId, version, db }: { projectId: s
   const names = new Map(
     ids.length ? (await d.select({ id: users.id, name: users.name, email: users.email }).from(users).where(inArray(users.id, ids))).map((u) => [u.id, u.name || u.email]) : [],
   );
-  const ratings: ReaderRating[] = [];
-  const perReader = new Map<string, { units: number; cannotAssess: number }>();
+  const ratings: (ReaderRating & { arm: string })[] = [];
+  const perReader = new Map<string, { reader: string; arm?: string; units: number; cannotAssess: number }>();
+  const readUnits = new Set<string>();
   for (const r of rows) {
+    const arm = armOf(r.caseId);
+    if (arm === null) continue;
     const name = names.get(r.reader) ?? r.reader;
-    const s = perReader.get(name) ?? { units: 0, cannotAssess: 0 };
+    const finding = r.unit.length > r.caseId.length ? r.unit.slice(r.caseId.length + 1) : null;
+    const unit = unitOf(r.caseId, finding);
+    readUnits.add(unit);
+    const key = `${name}\u0000${arm}`;
+    const s = perReader.get(key) ?? { reader: name, ...(design ? { arm } : {}), units: 0, cannotAssess: 0 };
     const k = typeof r.value === 'string' ? rank(r.value) : null;
     if (k === null) s.cannotAssess++;
     else {
       s.units++;
-      ratings.push({ reader: name, unit: r.unit, rank: k });
+      ratings.push({ reader: name, unit, rank: k, arm });
     }
-    perReader.set(name, s);
+    perReader.set(key, s);
   }
-  const readUnits = new Set(rows.map((r) => r.unit));
-  const units = readUnits.size;
   for (const u of readUnits) if (!latest.has(u)) stardBase.reference.pending++;
   stardBase.inconclusive = refState.discordant + refState.pending;
-  const stard: StardCounts = { ...stardBase, units, indexTest: [...perReader].map(([reader, s]) => ({ reader, ...s })).sort((a, b) => a.reader.localeCompare(b.reader)) };
+  const armOrder = design ? design.arms.map((a) => a.label) : [AS_READ];
+  const stard: StardCounts = {
+    ...stardBase,
+    units: readUnits.size,
+    indexTest: [...perReader.values()].sort((a, b) => a.reader.localeCompare(b.reader) || armOrder.indexOf(a.arm ?? '') - armOrder.indexOf(b.arm ?? '')),
+  };
   const fieldInfo = { key: field.key, label: field.label, scale, threshold: scale[threshold - 1] ?? null };
 
   if (def.referenceStandard.source === 'panel') {
     return {
       ...base,
+      ...empty,
       reference: 'panel',
-      note: 'The reference standard is the reader panel: readers are scored leave-one-reader-out on the agreement figures above (their own read never enters their reference). ROC needs an evidence-based reference.',
+      note: 'The reference standard is the reader panel: readers are scored leave-one-reader-out on the agreement figures above (their own read never enters their reference). ROC and MRMC need an evidence-based reference.',
       field: fieldInfo,
-      verified: null,
-      unverifiedNegative: null,
-      mrmc: null,
-      mrmcNote: '',
       stard,
     };
   }
-  const verified = accuracyVsReference(ratings, refs, threshold, 'verified');
-  const unverifiedNegative = accuracyVsReference(ratings, refs, threshold, 'unverified_negative');
+  const byArm = design
+    ? design.arms.map((a) => {
+        const mine = ratings.filter((r) => r.arm === a.label);
+        return {
+          key: a.key,
+          label: a.label,
+          aided: a.aided,
+          verified: accuracyVsReference(mine, refs, threshold, 'verified'),
+          unverifiedNegative: accuracyVsReference(mine, refs, threshold, 'unverified_negative'),
+        };
+      })
+    : null;
+  const verified = design ? null : accuracyVsReference(ratings, refs, threshold, 'verified');
+  const unverifiedNegative = design ? null : accuracyVsReference(ratings, refs, threshold, 'unverified_negative');
+  const { doc, note } = analyseArms({ ratings, refs, arms: armOrder, splitPlot: design?.design === 'split_plot', study: !!design });
+  return { ...base, reference: 'evidence', note: null, field: fieldInfo, verified, unverifiedNegative, arms: byArm, mrmc: doc, mrmcNote: note, stard };
+}
 
-  // OR on a fully crossed subset: the verified units every chosen reader rated. Readers are
-  // dropped one at a time (fewest verified ratings first) until the subset can be analysed.
+const AS_READ = 'as read';
+
+/**
+ * OR analysis of the verified units, on the largest part of the reads that forms an analysable
+ * design: a (reader, unit) counts only when the reader rated the unit in every arm; the design is
+ * fully crossed on the units every chosen reader rated, or split-plot when the readers fall into
+ * groups with their own units (buildStudy finds the groups). Readers are dropped one at a time
+ * (fewest complete verified units first) until the study can be analysed.
+ */
+function analyseArms({
+  ratings,
+  refs,
+  arms,
+  splitPlot,
+  study,
+}: {
+  ratings: (ReaderRating & { arm: string })[];
+  refs: UnitReference[];
+  arms: string[];
+  splitPlot: boolean;
+  study: boolean;
+}): { doc: MrmcDocument | null; note: string } {
   const refOf = new Map(refs.map((r) => [r.unit, r]));
-  const verifiedRatings = ratings.filter((r) => refOf.get(r.unit)?.state === 'verified' && refOf.get(r.unit)?.positive !== null);
-  let chosen = [...new Set(verifiedRatings.map((r) => r.reader))];
-  const allReaders = chosen.length;
-  let doc: MrmcDocument | null = null;
-  let complete = 0;
+  const byPair = new Map<string, Map<string, number>>();
+  for (const r of ratings) {
+    const ref = refOf.get(r.unit);
+    if (ref?.state !== 'verified' || ref.positive === null) continue;
+    const k = `${r.reader}\u0000${r.unit}`;
+    const m = byPair.get(k) ?? new Map<string, number>();
+    m.set(r.arm, r.rank);
+    byPair.set(k, m);
+  }
+  const complete = [...byPair].filter(([, m]) => arms.every((a) => m.has(a))).map(([k, m]) => ({ reader: k.split('\u0000')[0], unit: k.split('\u0000')[1], m }));
+  let chosen = [...new Set(complete.map((c) => c.reader))];
+  const all = chosen.length;
   let problem = '';
-  while (chosen.length >= 2 && !doc) {
-    const byUnit = new Map<string, ReaderRating[]>();
-    for (const r of verifiedRatings) if (chosen.includes(r.reader)) byUnit.set(r.unit, [...(byUnit.get(r.unit) ?? []), r]);
-    const studyRows: StudyRow[] = [];
-    complete = 0;
-    for (const [unit, rs] of byUnit) {
-      if (rs.length !== chosen.length) continue;
-      complete++;
-      for (const r of rs) studyRows.push({ line: 0, caseId: unit, truth: refOf.get(unit)!.positive ? 1 : 0, arm: 'as read', readerId: r.reader, rating: r.rank });
-    }
+  const what = study ? `${arms.length} arms (${arms.join(', ')})` : 'one arm ("as read": the project has no study arms)';
+  while (chosen.length >= 2) {
+    const mine = complete.filter((c) => chosen.includes(c.reader));
+    const readersOf = new Map<string, string[]>();
+    for (const c of mine) readersOf.set(c.unit, [...(readersOf.get(c.unit) ?? []), c.reader]);
+    // Fully crossed: units every chosen reader rated. Split-plot: every unit a reader rated.
+    const keep = new Set([...readersOf].filter(([, rs]) => splitPlot || rs.length === chosen.length).map(([u]) => u));
+    const rows: StudyRow[] = [];
+    for (const c of mine)
+      if (keep.has(c.unit))
+        for (const arm of arms) rows.push({ line: 0, caseId: c.unit, truth: refOf.get(c.unit)!.positive ? 1 : 0, arm, readerId: c.reader, rating: c.m.get(arm)! });
     try {
-      doc = mrmc(buildStudy(studyRows));
+      const doc = mrmc(buildStudy(rows));
+      const who = chosen.length === all ? `all ${all} readers` : `${chosen.length} of the ${all} readers (${chosen.join(', ')})`;
+      const shape =
+        doc.design.crossed === 'fully'
+          ? `the ${keep.size} verified units ${who} rated in every arm`
+          : `${doc.design.groups.length} reader groups of ${who}, each on its own verified units (${keep.size} in all)`;
+      return { doc, note: `${what}: Obuchowski–Rockette (jackknife, Hillis df) on ${shape}.` };
     } catch (e) {
       problem = (e as Error).message;
       const n = new Map(chosen.map((c) => [c, 0]));
-      for (const r of verifiedRatings) if (n.has(r.reader)) n.set(r.reader, n.get(r.reader)! + 1);
-      chosen = chosen.filter((c) => c !== [...n].sort((a, b) => a[1] - b[1])[0][0]);
+      for (const c of mine) n.set(c.reader, n.get(c.reader)! + 1);
+      const fewest = [...n].sort((a, b) => a[1] - b[1])[0][0];
+      chosen = chosen.filter((c) => c !== fewest);
     }
   }
-  const mrmcNote = doc
-    ? `One arm ("as read"): the project has no study arms. Obuchowski–Rockette (jackknife, Hillis df) on the ${complete} verified units that ${chosen.length === allReaders ? `all ${allReaders} readers` : `${chosen.length} of the ${allReaders} readers (${chosen.join(', ')})`} rated — the fully crossed part of the reads.`
-    : `One arm ("as read"): not enough fully crossed verified reads yet for an MRMC analysis${problem ? ` (${problem})` : ''}.`;
-  return { ...base, reference: 'evidence', note: null, field: fieldInfo, verified, unverifiedNegative, mrmc: doc, mrmcNote, stard };
+  return { doc: null, note: `${what}: not enough verified reads in every arm yet for an MRMC analysis${problem ? ` (${problem})` : ''}.` };
 }
 
 /** computeAccuracy from the cache when its stamp still matches the project's events. */

@@ -14,6 +14,15 @@
  * RRFC: F = MS(T) / MS(T×R) on (T − 1, (T − 1)(R − 1)) df.
  * Variance components are the unconstrained ANOVA estimates (they may be negative); only the
  * test denominators use max(·, 0), as the references do (docs/decisions/stats-0002-mrmc.md).
+ *
+ * Split-plot (readers in groups, each group reading its own cases): FOMs of readers in different
+ * groups share no case, so Cov2 and Cov3 are averaged over pairs of readers of the same group
+ * only, and every R − 1 = (R·(R−1))/R above becomes P = Σ_g J_g (J_g − 1) / R, the mean number
+ * of other readers sharing a reader's cases (J_g readers in group g). The moment estimators
+ * follow from E[MS(T×R)] = σ²_TR + Var − Cov1 − P/(R−1)·(Cov2 − Cov3): RRRC denominator
+ * MS(T×R) + R·P/(R−1)·max(Cov2 − Cov3, 0); FRRC Var − Cov1 + P·max(Cov2 − Cov3, 0). One group
+ * gives the fully crossed formulas exactly; one reader per group gives Cov2 = Cov3 = 0 (MRMCaov's
+ * "cases nested within readers"). Decision: docs/decisions/stats-0002-mrmc.md §8.
  */
 import { pchisq, pf, pnorm, pt, qnorm, qt } from '../distributions.ts';
 import type { Study } from './study.ts';
@@ -97,7 +106,8 @@ function diff(arms: string[], a: number, b: number, est: number, se: number, df:
 
 function armCi(arm: string, est: number, se: number, df: number | null, level: number): ArmEstimate {
   const q = df === null ? qnorm(1 - (1 - level) / 2) : qt(1 - (1 - level) / 2, df);
-  return { arm, estimate: est, se, df, ci: [est - q * se, est + q * se] };
+  // Every FOM here (AUC, sensitivity, specificity) lies in [0, 1]: the CI is clipped there, as MRMCaov does.
+  return { arm, estimate: est, se, df, ci: [Math.max(0, est - q * se), Math.min(1, est + q * se)] };
 }
 
 /** Average of cov[g][h] over the (g, h) pairs selected by `keep(arm_g, reader_g, arm_h, reader_h)`. */
@@ -123,6 +133,8 @@ export interface OrOptions {
    * (default); false drops the max(·, 0) as MRMCaov 0.3.0 does (docs/decisions/stats-0002-mrmc.md).
    */
   frrcFloor?: boolean;
+  /** Split-plot group of each reader (default: one group, fully crossed). */
+  readerGroup?: Int32Array;
 }
 
 export function orAnalysis(study: Pick<Study, 'arms' | 'readers'>, theta: Float64Array, cov: Float64Array, opts: OrOptions = {}): OrResult {
@@ -132,6 +144,14 @@ export function orAnalysis(study: Pick<Study, 'arms' | 'readers'>, theta: Float6
   const T = arms.length;
   const R = readers.length;
   const th = (a: number, r: number) => theta[a * R + r];
+  const grp = opts.readerGroup ?? new Int32Array(R);
+  const sizes = new Map<number, number>();
+  for (const g of grp) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  let pairsSum = 0;
+  for (const n of sizes.values()) pairsSum += n * (n - 1);
+  /** Mean number of other readers who read a reader's cases (R − 1 when fully crossed). */
+  const P = pairsSum / R;
+  const same = (r: number, s: number) => grp[r] === grp[s];
   let grand = 0;
   for (let g = 0; g < T * R; g++) grand += theta[g];
   grand /= T * R;
@@ -162,8 +182,11 @@ export function orAnalysis(study: Pick<Study, 'arms' | 'readers'>, theta: Float6
 
   const varError = meanCov(cov, T, R, (a, r, b, s) => a === b && r === s);
   const cov1 = T > 1 ? meanCov(cov, T, R, (a, r, b, s) => a !== b && r === s) : NaN;
-  const cov2 = meanCov(cov, T, R, (a, r, b, s) => a === b && r !== s);
-  const cov3 = T > 1 ? meanCov(cov, T, R, (a, r, b, s) => a !== b && r !== s) : NaN;
+  const cov2 = meanCov(cov, T, R, (a, r, b, s) => a === b && r !== s && same(r, s));
+  const cov3 = T > 1 ? meanCov(cov, T, R, (a, r, b, s) => a !== b && r !== s && same(r, s)) : NaN;
+  // R·P/(R − 1): R when fully crossed, 0 when no two readers share cases.
+  const kR = (R * P) / (R - 1);
+  const kP = P / (R - 1);
 
   const perArm = arms.map((arm, i) => {
     let s2 = 0;
@@ -172,13 +195,13 @@ export function orAnalysis(study: Pick<Study, 'arms' | 'readers'>, theta: Float6
       arm,
       msR: s2 / dfR,
       varError: meanCov(cov, T, R, (a, r, b, s) => a === i && b === i && r === s),
-      cov2: meanCov(cov, T, R, (a, r, b, s) => a === i && b === i && r !== s),
+      cov2: meanCov(cov, T, R, (a, r, b, s) => a === i && b === i && r !== s && same(r, s)),
     };
   });
 
   const components: OrComponents = {
-    varR: T > 1 ? (msR - msTR) / T - cov1 + cov3 : msR - varError + cov2,
-    varTR: T > 1 ? msTR - varError + cov1 + cov2 - cov3 : NaN,
+    varR: T > 1 ? (msR - msTR) / T - cov1 + kP * cov3 : msR - varError + kP * cov2,
+    varTR: T > 1 ? msTR - varError + cov1 + kP * (cov2 - cov3) : NaN,
     cov1,
     cov2,
     cov3,
@@ -191,13 +214,13 @@ export function orAnalysis(study: Pick<Study, 'arms' | 'readers'>, theta: Float6
   const prs = pairs(T);
 
   // RRRC
-  const den = msTR + R * Math.max(cov2 - cov3, 0);
+  const den = msTR + kR * Math.max(cov2 - cov3, 0);
   // Identical arms: MS(T) = 0 and possibly a zero denominator; no difference means F = 0, p = 1.
   const ratio = (num: number, d: number) => (num === 0 ? 0 : num / d);
   const F = ratio(msT, den);
   const ddf = (den * den) / ((msTR * msTR) / dfTR);
   const rrrcArms = perArm.map((p, i) => {
-    const d = p.msR + R * Math.max(p.cov2, 0);
+    const d = p.msR + kR * Math.max(p.cov2, 0);
     const df = (d * d) / ((p.msR * p.msR) / dfR);
     return armCi(p.arm, armMean[i], Math.sqrt(d / R), df, level);
   });
@@ -212,14 +235,14 @@ export function orAnalysis(study: Pick<Study, 'arms' | 'readers'>, theta: Float6
   };
 
   // FRRC
-  const denF = varError - cov1 + (R - 1) * (floor ? Math.max(cov2 - cov3, 0) : cov2 - cov3);
+  const denF = varError - cov1 + P * (floor ? Math.max(cov2 - cov3, 0) : cov2 - cov3);
   const chisq = ratio(dfT * msT, denF);
   const frrc = {
     chisq,
     df: dfT,
     p: chisq > 0 ? 1 - pchisq(chisq, dfT) : chisq === 0 ? 1 : NaN,
     differences: prs.map(([a, b]) => diff(arms, a, b, armMean[a] - armMean[b], Math.sqrt((2 / R) * denF), null, level)),
-    arms: perArm.map((p, i) => armCi(p.arm, armMean[i], Math.sqrt((p.varError + (R - 1) * Math.max(p.cov2, 0)) / R), null, level)),
+    arms: perArm.map((p, i) => armCi(p.arm, armMean[i], Math.sqrt((p.varError + P * Math.max(p.cov2, 0)) / R), null, level)),
     readers: readers.map((reader, j) => {
       const v = meanCov(cov, T, R, (a, r, b, s) => r === j && s === j && a === b);
       const c1 = T > 1 ? meanCov(cov, T, R, (a, r, b, s) => r === j && s === j && a !== b) : NaN;

@@ -116,7 +116,10 @@ describe('input', () => {
   const base: StudyRow[] = [];
   for (const c of ['a', 'b', 'c', 'd']) for (const r of ['r1', 'r2']) base.push({ line: base.length + 2, caseId: c, truth: c < 'c' ? 1 : 0, arm: 'X', readerId: r, rating: 1 });
   it('names the missing combination when not fully crossed', () => {
-    expect(() => buildStudy(base.slice(1))).toThrow(/reader r1 has no rating of case a in arm X/);
+    // r1 without case a while r2 read it: neither crossed nor split-plot (they share b, c, d).
+    expect(() => buildStudy(base.slice(1))).toThrow(/neither fully crossed nor split-plot: case/);
+    const twoArms = [...base, ...base.map((r) => ({ ...r, arm: 'Y', line: r.line + 100 }))];
+    expect(() => buildStudy(twoArms.filter((r) => !(r.arm === 'Y' && r.readerId === 'r1' && r.caseId === 'a')))).toThrow(/reader r1 has no rating of case a in arm Y/);
   });
   it('names the line of a duplicate and of inconsistent truth', () => {
     expect(() => buildStudy([...base, { ...base[0], line: 99 }])).toThrow(/line 99: .*twice \(first on line 2\)/);

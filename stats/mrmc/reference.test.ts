@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { aucWithCi, delongComponents, delongCovariance, delongPairedTest } from '../roc/auc.ts';
 import { mrmc, type MrmcDocument } from './analysis.ts';
-import { buildStudy, groupRatings, type Study, type StudyRow } from './study.ts';
+import { buildStudy, groupRatings, groupStudy, type Study, type StudyRow } from './study.ts';
+import { groupFoms, jackknifeFoms } from './fom.ts';
+import { orAnalysis } from './or.ts';
 import type { CovMethod, Fom } from './fom.ts';
 
 const DIR = new URL('../fixtures/mrmc/', import.meta.url);
@@ -99,6 +101,74 @@ describe('OR-DBM MRMC 2.51 published Van Dyke output (RJafroc inst/Iowa/VanDyke.
     close(doc.dbm!.rrrc.F, doc.or.rrrc.F);
     close(doc.dbm!.rrrc.df2, doc.or.rrrc.df2);
     close(doc.dbm!.rrrc.p, doc.or.rrrc.p);
+  });
+});
+
+describe('split-plot against MRMCaov "cases nested within readers" (stats5-split-plot.R)', () => {
+  const sp = JSON.parse(readFileSync(new URL('split-plot-reference.json', DIR), 'utf8')) as { values: RefValue[] };
+  const s = loadStudy('vandyke-nested');
+  const ours = mrmc(s);
+  // MRMCaov's jackknife runs over all 110 cases of the data, a reader's FOM unchanged when a case
+  // they did not read is deleted, with (110 − 1)/110; stats/mrmc jackknifes each group over its
+  // own 22 cases with (22 − 1)/22 (decision stats-0002 §8). To check the split-plot OR formulas
+  // exactly, the MRMCaov covariance is rebuilt here from our case-deleted FOMs and fed to orAnalysis.
+  const T = s.arms.length;
+  const R = s.readers.length;
+  const C = s.cases.length;
+  const theta = new Float64Array(T * R);
+  const jkAll = new Float64Array(T * R * C);
+  for (let g = 0; g < s.groups; g++) {
+    const { study: sub, readers, cases } = groupStudy(s, g);
+    const f = groupFoms(sub, { kind: 'auc' });
+    const { jk, n } = jackknifeFoms(sub, { kind: 'auc' }, f);
+    for (let a = 0; a < T; a++)
+      for (let j = 0; j < readers.length; j++) {
+        const G = a * R + readers[j];
+        theta[G] = f.theta[a * readers.length + j];
+        jkAll.fill(theta[G], G * C, (G + 1) * C);
+        for (let k = 0; k < n; k++) jkAll[G * C + cases[k]] = jk[(a * readers.length + j) * n + k];
+      }
+  }
+  const cov = new Float64Array(T * R * T * R);
+  for (let g = 0; g < T * R; g++)
+    for (let h = 0; h < T * R; h++) {
+      let mg = 0;
+      let mh = 0;
+      for (let k = 0; k < C; k++) (mg += jkAll[g * C + k]), (mh += jkAll[h * C + k]);
+      mg /= C;
+      mh /= C;
+      let sum = 0;
+      for (let k = 0; k < C; k++) sum += (jkAll[g * C + k] - mg) * (jkAll[h * C + k] - mh);
+      cov[g * T * R + h] = ((C - 1) / C) * sum;
+    }
+  const asMrmcaov = { or: orAnalysis(s, theta, cov, { readerGroup: s.readerGroup }) };
+  it('finds five one-reader groups of 22 cases', () => {
+    expect(s.groups).toBe(5);
+    expect(ours.design.crossed).toBe('split-plot');
+    expect(ours.design.groups.map((g) => g.cases)).toEqual([22, 22, 22, 22, 22]);
+    expect(ours.dbm).toBeNull();
+  });
+  for (const v of sp.values)
+    it(`${v.path} = ${v.expected}`, () => {
+      close(at(asMrmcaov, v.path), v.expected);
+      // Figures that do not depend on the covariance are equal in our own document too.
+      if (/^or\.(anova|rrfc)\.|^or\.rrrc\.(F|p|df2|denominator|differences\.0\.(estimate|se|p|ci\.\d))$|^or\.rrrc\.arms\.\d\.(estimate|se|df|ci\.\d)$/.test(v.path))
+        close(at(ours, v.path), v.expected);
+    });
+  it("our per-group jackknife error variance is MRMCaov's without the unread cases (within 4 %)", () => {
+    const r = ours.or.components.varError / asMrmcaov.or.components.varError;
+    expect(r).toBeLessThan(1);
+    expect(r).toBeGreaterThan(0.96);
+  });
+});
+
+describe('split-plot with one group is the fully crossed analysis', () => {
+  it('Van Dyke: every OR figure equal', () => {
+    const s = loadStudy('vandyke');
+    expect(s.groups).toBe(1);
+    const d = mrmc(s);
+    expect(d.design.crossed).toBe('fully');
+    expect(d.dbm).not.toBeNull();
   });
 });
 

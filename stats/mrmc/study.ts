@@ -1,8 +1,13 @@
 /**
  * An MRMC reader study in long form (one row per arm × reader × case rating) turned into dense
- * arrays: ratings[(arm · R + reader) · C + case]. The design must be fully crossed (every reader
- * rated every case in every arm); anything else is an InputError naming the line or the first
- * missing combination, so nothing is analysed half-filled.
+ * arrays: ratings[(arm · R + reader) · C + case] (NaN where a reader did not read a case).
+ *
+ * Two designs: fully crossed (every reader rated every case in every arm) and split-plot (readers
+ * fall into groups, each group rates its own cases, every reader of a group every case of the
+ * group in every arm; Obuchowski, Gallas & Hillis 2012). The groups are read off the ratings:
+ * readers with the same set of cases form a group, and two groups may share no case. Anything else
+ * is an InputError naming the line or the first missing combination, so nothing is analysed
+ * half-filled.
  */
 import { InputError } from '../accuracy/truth.ts';
 
@@ -26,6 +31,11 @@ export interface Study {
   positives: Int32Array;
   negatives: Int32Array;
   ratings: Float64Array;
+  /** Number of reader/case groups: 1 when fully crossed. */
+  groups: number;
+  /** Group of each reader and of each case (all 0 when fully crossed). */
+  readerGroup: Int32Array;
+  caseGroup: Int32Array;
 }
 
 export function ratingAt(s: Study, arm: number, reader: number, kase: number): number {
@@ -93,19 +103,108 @@ export function buildStudy(rows: readonly StudyRow[]): Study {
     seen[at] = r.line || 1;
     ratings[at] = r.rating;
   }
+  // Each reader's cases in the first arm; readers with the same cases form a group.
+  const readerGroup = new Int32Array(R);
+  const caseGroup = new Int32Array(C).fill(-1);
+  const groupKeys = new Map<string, number>();
+  for (let j = 0; j < R; j++) {
+    const mine: number[] = [];
+    for (let k = 0; k < C; k++) if (seen[j * C + k]) mine.push(k);
+    const key = mine.join(',');
+    let g = groupKeys.get(key);
+    if (g === undefined) {
+      g = groupKeys.size;
+      groupKeys.set(key, g);
+      for (const k of mine) {
+        if (caseGroup[k] >= 0)
+          throw new InputError(
+            `the design is neither fully crossed nor split-plot: case ${cases.ids[k]} was read by reader ${readers.ids[j]} and by a reader with other cases (readers who share a case must read the same cases)`,
+            0,
+          );
+        caseGroup[k] = g;
+      }
+    }
+    readerGroup[j] = g;
+  }
+  const groups = groupKeys.size;
+  for (let k = 0; k < C; k++) if (caseGroup[k] < 0) throw new InputError(`case ${cases.ids[k]} has no rating in arm ${arms.ids[0]}`, 0);
   for (let a = 0; a < A; a++)
     for (let j = 0; j < R; j++)
       for (let k = 0; k < C; k++)
-        if (!seen[(a * R + j) * C + k])
+        if (caseGroup[k] === readerGroup[j] && !seen[(a * R + j) * C + k])
           throw new InputError(
-            `the design is not fully crossed: reader ${readers.ids[j]} has no rating of case ${cases.ids[k]} in arm ${arms.ids[a]} (every reader must rate every case in every arm)`,
+            groups === 1
+              ? `the design is not fully crossed: reader ${readers.ids[j]} has no rating of case ${cases.ids[k]} in arm ${arms.ids[a]} (every reader must rate every case in every arm)`
+              : `reader ${readers.ids[j]} has no rating of case ${cases.ids[k]} in arm ${arms.ids[a]} (in a split-plot study every reader rates every case of their group in every arm)`,
             0,
+          );
+        else if (caseGroup[k] !== readerGroup[j] && seen[(a * R + j) * C + k])
+          throw new InputError(
+            `line ${seen[(a * R + j) * C + k]}: reader ${readers.ids[j]} rated case ${cases.ids[k]} in arm ${arms.ids[a]} but not in arm ${arms.ids[0]}`,
+            seen[(a * R + j) * C + k],
           );
   const truth = Uint8Array.from(truthOf);
   const pos: number[] = [];
   const neg: number[] = [];
   for (let k = 0; k < C; k++) (truth[k] ? pos : neg).push(k);
-  if (pos.length < 2 || neg.length < 2) throw new InputError(`need at least 2 positive and 2 negative cases (have ${pos.length} and ${neg.length})`, 0);
   if (R < 2) throw new InputError('need at least 2 readers for an MRMC analysis', 0);
-  return { arms: arms.ids, readers: readers.ids, cases: cases.ids, truth, positives: Int32Array.from(pos), negatives: Int32Array.from(neg), ratings };
+  for (let g = 0; g < groups; g++) {
+    let p = 0;
+    let n = 0;
+    for (let k = 0; k < C; k++) if (caseGroup[k] === g) truth[k] ? p++ : n++;
+    if (p < 2 || n < 2) {
+      const who = readers.ids.filter((_, j) => readerGroup[j] === g).join(', ');
+      throw new InputError(
+        groups === 1
+          ? `need at least 2 positive and 2 negative cases (have ${p} and ${n})`
+          : `split-plot group of readers ${who}: need at least 2 positive and 2 negative cases (have ${p} and ${n})`,
+        0,
+      );
+    }
+  }
+  return {
+    arms: arms.ids,
+    readers: readers.ids,
+    cases: cases.ids,
+    truth,
+    positives: Int32Array.from(pos),
+    negatives: Int32Array.from(neg),
+    ratings,
+    groups,
+    readerGroup,
+    caseGroup,
+  };
+}
+
+/** The fully crossed study of one split-plot group: its readers, its cases, every arm. */
+export function groupStudy(s: Study, g: number): { study: Study; readers: number[]; cases: number[] } {
+  const readers: number[] = [];
+  const cases: number[] = [];
+  for (let j = 0; j < s.readers.length; j++) if (s.readerGroup[j] === g) readers.push(j);
+  for (let k = 0; k < s.cases.length; k++) if (s.caseGroup[k] === g) cases.push(k);
+  const A = s.arms.length;
+  const R = readers.length;
+  const C = cases.length;
+  const ratings = new Float64Array(A * R * C);
+  for (let a = 0; a < A; a++) for (let j = 0; j < R; j++) for (let k = 0; k < C; k++) ratings[(a * R + j) * C + k] = ratingAt(s, a, readers[j], cases[k]);
+  const truth = Uint8Array.from(cases, (k) => s.truth[k]);
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let k = 0; k < C; k++) (truth[k] ? pos : neg).push(k);
+  return {
+    study: {
+      arms: s.arms,
+      readers: readers.map((j) => s.readers[j]),
+      cases: cases.map((k) => s.cases[k]),
+      truth,
+      positives: Int32Array.from(pos),
+      negatives: Int32Array.from(neg),
+      ratings,
+      groups: 1,
+      readerGroup: new Int32Array(R),
+      caseGroup: new Int32Array(C),
+    },
+    readers,
+    cases,
+  };
 }

@@ -190,20 +190,46 @@ export function rocCurve(truth: ArrayLike<number>, rating: ArrayLike<number>): R
 }
 
 /**
- * Vertical average of ROC curves: mean TPR at each FPR in `grid` (each curve's TPR at a given FPR
- * is the highest point of its step function there), the "reader average" curve.
+ * Vertical average of ROC curves: mean TPR at each FPR in `grid`, the "reader average" curve.
+ * Each empirical curve is the polyline through its operating points (ties between a positive and
+ * a negative give the diagonal segment whose area is their ½), so its TPR at a given FPR is read
+ * off that polyline by linear interpolation, the highest value where the curve rises vertically.
+ * The area under the average then equals the mean of the readers' AUCs (up to the grid).
  */
 export function averageRoc(curves: RocPoint[][], grid = 50): { fpr: number; tpr: number }[] {
-  const out: { fpr: number; tpr: number }[] = [];
-  for (let g = 0; g <= grid; g++) {
-    const f = g / grid;
-    let s = 0;
-    for (const c of curves) {
-      let best = 0;
-      for (const p of c) if (p.fpr <= f + 1e-12 && p.tpr > best) best = p.tpr;
-      s += best;
+  const at = (c: RocPoint[], f: number): number => {
+    let best = 0;
+    for (let i = 0; i < c.length; i++) {
+      const p = c[i];
+      if (Math.abs(p.fpr - f) <= 1e-12) best = Math.max(best, p.tpr);
+      const q = c[i + 1];
+      if (q && p.fpr < f - 1e-12 && q.fpr > f + 1e-12) best = Math.max(best, p.tpr + ((q.tpr - p.tpr) * (f - p.fpr)) / (q.fpr - p.fpr));
     }
-    out.push({ fpr: f, tpr: curves.length ? s / curves.length : 0 });
+    return best;
+  };
+  const out: { fpr: number; tpr: number }[] = [];
+  // The grid plus every operating point's FPR, so vertical rises are drawn where they happen.
+  const fs = new Set<number>();
+  for (let g = 0; g <= grid; g++) fs.add(g / grid);
+  for (const c of curves) for (const p of c) fs.add(p.fpr);
+  for (const f of [...fs].sort((a, b) => a - b)) {
+    const lo = curves.reduce((s, c) => s + lowAt(c, f), 0);
+    const hi = curves.reduce((s, c) => s + at(c, f), 0);
+    const n = curves.length || 1;
+    if (hi - lo > 1e-12) out.push({ fpr: f, tpr: lo / n });
+    out.push({ fpr: f, tpr: hi / n });
   }
   return out;
+}
+
+/** The lowest TPR of a curve at FPR f (where the curve rises vertically at f, its foot). */
+function lowAt(c: RocPoint[], f: number): number {
+  let low = Infinity;
+  for (let i = 0; i < c.length; i++) {
+    const p = c[i];
+    if (Math.abs(p.fpr - f) <= 1e-12) low = Math.min(low, p.tpr);
+    const q = c[i + 1];
+    if (q && p.fpr < f - 1e-12 && q.fpr > f + 1e-12) low = Math.min(low, p.tpr + ((q.tpr - p.tpr) * (f - p.fpr)) / (q.fpr - p.fpr));
+  }
+  return Number.isFinite(low) ? low : 0;
 }

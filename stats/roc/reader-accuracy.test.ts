@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accuracyVsReference, type ReaderRating, type UnitReference } from './reader-accuracy.ts';
-import { aucWithCi } from './auc.ts';
+import { aucWithCi, averageRoc, rocCurve } from './auc.ts';
 
 const refs: UnitReference[] = [
   { unit: 'a', state: 'verified', positive: true },
@@ -31,5 +31,23 @@ describe('readers against the evidence reference', () => {
     const r = accuracyVsReference(ratings, refs, 4, 'unverified_negative').readers[0];
     expect([r.units, r.negatives]).toEqual([5, 3]);
     expect(r.specificity.value).toBeCloseTo(1 / 3, 12);
+  });
+});
+
+describe('reader-average ROC curve', () => {
+  const area = (pts: { fpr: number; tpr: number }[]) => pts.slice(1).reduce((a, p, i) => a + (p.fpr - pts[i].fpr) * ((p.tpr + pts[i].tpr) / 2), 0);
+  it('lies between the readers and its area is the mean of their AUCs (binary calls and ties)', () => {
+    const truth = [1, 1, 1, 1, 0, 0, 0, 0];
+    const a = [2, 2, 2, 1, 2, 1, 1, 1];
+    const b = [2, 2, 2, 2, 2, 2, 1, 1];
+    const avg = averageRoc([rocCurve(truth, a), rocCurve(truth, b)]);
+    expect(area(avg)).toBeCloseTo((aucWithCi(truth, a).auc + aucWithCi(truth, b).auc) / 2, 12);
+    // At FPR 0.25 reader A is at 0.75 and reader B (linear from (0,0) to (0.5,1)) at 0.5.
+    expect(Math.max(...avg.filter((p) => Math.abs(p.fpr - 0.25) < 1e-12).map((p) => p.tpr))).toBeCloseTo(0.625, 12);
+  });
+  it('κ intervals stay within [−1, 1]', () => {
+    const r = accuracyVsReference(ratings, refs, 4).readers[0];
+    expect(r.kappa.lower!).toBeGreaterThanOrEqual(-1);
+    expect(r.kappa.upper!).toBeLessThanOrEqual(1);
   });
 });

@@ -129,7 +129,8 @@ export function accuracyVsReference(
     if (truth.length > 0) {
       // Rows: reference (neg, pos); columns: the reader's call.
       const k = cohenKappaTable(Float64Array.from([tn, fp, fn, tp]), 2, weightMatrix('identity', 2));
-      if (Number.isFinite(k.value)) kappa = { value: k.value, lower: k.ci[0], upper: k.ci[1], n: truth.length };
+      // κ lies in [−1, 1]; the Wald interval is clipped there.
+      if (Number.isFinite(k.value)) kappa = { value: k.value, lower: Math.max(-1, k.ci[0]), upper: Math.min(1, k.ci[1]), n: truth.length };
     }
     readers.push({
       reader,

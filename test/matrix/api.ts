@@ -45,6 +45,8 @@ export const entries: Record<string, Spec> = {
   'api.v1.projects.$slug.evidence.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/evidence`, params: slug, headers, action: leadApi },
   'api.v1.projects.$slug.truth.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/truth`, params: slug, headers, loader: leadApi },
   'api.v1.projects.$slug.agreement.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/agreement`, params: slug, headers, loader: leadApi },
+  // The world's project has a panel reference: a permitted lead gets 409 (nothing to analyse), 'ok' here.
+  'api.v1.projects.$slug.mrmc.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/mrmc`, params: slug, headers, loader: leadApi },
   'api.v1.projects.$slug.export.tsx': { path: (w) => `/api/v1/projects/${w.project.slug}/export`, params: slug, headers, loader: leadApi },
   'account_.tokens.tsx': {
     path: () => '/account/tokens',
