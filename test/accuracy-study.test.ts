@@ -14,6 +14,7 @@ import { sendCaseEvent } from '../workflows/runtime.ts';
 import { projectDefinitionSchema } from '../workflows/definition.ts';
 import { setUpStudyUnits } from '../app/models/study.server.ts';
 import { computeAccuracy } from '../app/models/accuracy.server.ts';
+import { computeAgreement } from '../app/models/agreement.server.ts';
 import { projectMrmc } from '../app/models/mrmc.server.ts';
 import { buildStudy, mrmc, type StudyRow } from '../stats/mrmc/index.ts';
 import mrmcSchema from '../stats/mrmc.schema.json';
@@ -142,6 +143,12 @@ describe('two-arm reader study against the evidence reference', () => {
     expect(doc.or.rrrc.p).toBeCloseTo(direct.or.rrrc.p, 12);
     expect(doc.or.armMeans).toEqual(direct.or.armMeans);
     expect(doc.or.armMeans[1].value).toBeGreaterThan(doc.or.armMeans[0].value);
+
+    // The panel side of the dashboard scores ordinal fields with weighted κ too (leave-one-reader-out).
+    const ag = await computeAgreement({ projectId: f.projectId, version: 1, db: t.db });
+    const ptx = ag!.fields.find((x) => x.key === 'ptx')!;
+    expect(ptx.accuracy).toHaveLength(3);
+    for (const r of ptx.accuracy) expect(r.weightedKappa?.value).toEqual(expect.any(Number));
 
     const schema = mrmcSchema as Record<string, unknown>;
     expect(validate(JSON.parse(JSON.stringify(doc)), schema, schema)).toEqual([]);

@@ -31,7 +31,7 @@ import { isCurrentTruth } from './truth.server.ts';
 
 export const CACHE_KEY = 'dashboard';
 /** Bump when the payload's shape changes: old cache rows are then recomputed. */
-export const DASHBOARD_SCHEMA = 2;
+export const DASHBOARD_SCHEMA = 3;
 
 export type Estimate = { value: number | null; lower: number | null; upper: number | null; n: number | null };
 export type Headline = Estimate & { id: string; label: string; method: string; ciMethod: string | null };
@@ -43,6 +43,8 @@ export type ReaderAccuracy = {
   sensitivity: Estimate | null;
   specificity: Estimate | null;
   kappa: Estimate;
+  /** Ordinal fields: quadratic-weighted κ against the same reference (null otherwise). */
+  weightedKappa?: Estimate | null;
 };
 export type FieldAgreement = {
   key: string;
@@ -353,6 +355,7 @@ async function fieldAgreement(d: Db, projectId: string, version: number, def: Pr
         sensitivity: binary ? est(mine.find((s) => s.id === 'sensitivity')) : null,
         specificity: binary ? est(mine.find((s) => s.id === 'specificity')) : null,
         kappa: est(mine.find((s) => s.id === 'cohen_kappa' && (s.parameters as Record<string, unknown>).against === 'reference')),
+        weightedKappa: field.kind === 'ordinal' ? est(mine.find((s) => s.id === 'weighted_kappa' && (s.parameters as Record<string, unknown>).against === 'reference')) : null,
       });
     }
   }

@@ -223,6 +223,7 @@ export default function Agreement() {
                               </>
                             ) : null}
                             <th className="num">κ vs reference</th>
+                            {f.kind === 'ordinal' ? <th className="num">Weighted κ (quadratic)</th> : null}
                           </tr>
                         </thead>
                         <tbody>
@@ -238,6 +239,7 @@ export default function Agreement() {
                                 </>
                               ) : null}
                               <td className="num">{ci(a.kappa)}</td>
+                              {f.kind === 'ordinal' ? <td className="num">{a.weightedKappa ? ci(a.weightedKappa) : '—'}</td> : null}
                             </tr>
                           ))}
                         </tbody>

@@ -3,7 +3,7 @@
  *  [--covariance jackknife|delong|bootstrap --replicates B --seed S] [--level 0.95]
  *  [--frrc-unfloored] [--format table|json]`
  *
- * Obuchowski–Rockette / DBM analysis of a fully crossed reader study from a long CSV. No
+ * Obuchowski–Rockette / DBM analysis of a fully crossed or split-plot reader study from a long CSV. No
  * database. JSON follows stats/mrmc.schema.json. Exit 0 = ok, 2 = bad usage or bad input.
  */
 import { readFile } from 'node:fs/promises';
@@ -30,7 +30,8 @@ export const USAGE =
   'usage: truthline mrmc <study.csv> [--fom auc|sensitivity|specificity] [--threshold T] [--covariance jackknife|delong|bootstrap]\n' +
   '                      [--replicates B] [--seed S] [--level 0.95] [--frrc-unfloored] [--format table|json]\n' +
   '  study.csv: columns case_id,truth,arm,reader_id,rating (header; "modality" or "treatment" accepted for arm)\n' +
-  '  truth 1/0; rating: higher = more suspicious. Every reader must rate every case in every arm.\n' +
+  '  truth 1/0; rating: higher = more suspicious. Every reader rates every case in every arm (fully crossed),\n' +
+  '  or reader groups each rate their own cases in every arm (split-plot; found from the ratings).\n' +
   '  --threshold T   sensitivity/specificity of the call rating >= T (required with --fom sensitivity|specificity)\n' +
   '  --frrc-unfloored  fixed-reader denominator without max(Cov2 - Cov3, 0), as MRMCaov\n';
 

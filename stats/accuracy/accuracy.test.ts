@@ -89,3 +89,31 @@ describe('leave-one-reader-out', () => {
     expect(s[2].accuracy.overall.value).toBe(0.5);
   });
 });
+
+describe('weighted κ of readers against a reference on an ordinal scale (scikit-learn)', () => {
+  // stats/fixtures/accuracy/weighted-kappa.json: tool, version and call beside every value.
+  const wk = JSON.parse(readFileSync(new URL('../fixtures/accuracy/weighted-kappa.json', import.meta.url), 'utf8')) as {
+    K: number;
+    truth: number[];
+    readers: number[][];
+    expected: Record<'none' | 'linear' | 'quadratic', { value: number; call: string }>[];
+  };
+  const n = wk.truth.length;
+  const R = wk.readers.length;
+  const d = {
+    nCases: n,
+    nReaders: R,
+    nClasses: wk.K,
+    caseStart: Int32Array.from({ length: n + 1 }, (_, i) => i * R),
+    reader: Int32Array.from({ length: n * R }, (_, j) => j % R),
+    label: Int32Array.from({ length: n * R }, (_, j) => wk.readers[j % R][Math.floor(j / R)]),
+  };
+  for (const w of ['linear', 'quadratic'] as const) {
+    const scores = scoreReaders(d, { kind: 'given', truth: Int32Array.from(wk.truth) }, { weights: w });
+    for (let r = 0; r < R; r++)
+      it(`reader ${r + 1}, ${w} weights = ${wk.expected[r][w].value} (${wk.expected[r][w].call})`, () => {
+        close(scores[r].weightedKappa!.value, wk.expected[r][w].value, `reader ${r + 1} ${w}`);
+        close(scores[r].kappa.value, wk.expected[r].none.value, `reader ${r + 1} unweighted`);
+      });
+  }
+});

@@ -94,6 +94,49 @@ describe('properties', () => {
   });
 });
 
+// Split-plot: two reader groups, each rating its own cases in both arms.
+const splitArb = fc
+  .tuple(studyArb, studyArb)
+  .map(([a, b]) => [
+    ...a.map((r) => ({ ...r, caseId: `g1-${r.caseId}`, readerId: `g1-${r.readerId}` })),
+    ...b.map((r) => ({ ...r, caseId: `g2-${r.caseId}`, readerId: `g2-${r.readerId}`, line: r.line + 10_000 })),
+  ]);
+
+describe('split-plot properties', () => {
+  it('two groups are found; swapping arms negates the difference; identical arms give 0 and p = 1', () => {
+    fc.assert(
+      fc.property(splitArb, (rows) => {
+        const s = buildStudy(rows);
+        expect(s.groups).toBe(2);
+        const a = mrmc(s);
+        expect(a.design.crossed).toBe('split-plot');
+        const b = mrmc(buildStudy(rows.map((r) => ({ ...r, arm: r.arm === 'A' ? 'B' : 'A' })).sort((x, y) => (x.arm < y.arm ? -1 : x.arm > y.arm ? 1 : 0))));
+        for (const k of ['rrrc', 'frrc', 'rrfc'] as const) {
+          expect(b.or[k].differences[0].estimate).toBeCloseTo(-a.or[k].differences[0].estimate, 12);
+          expect(b.or[k].differences[0].se).toBeCloseTo(a.or[k].differences[0].se, 12);
+        }
+        const onlyA = rows.filter((r) => r.arm === 'A');
+        const same = mrmc(buildStudy([...onlyA, ...onlyA.map((r) => ({ ...r, arm: 'B' }))]));
+        for (const k of ['rrrc', 'frrc', 'rrfc'] as const) expect([same.or[k].differences[0].estimate, same.or[k].differences[0].p]).toEqual([0, 1]);
+      }),
+      { numRuns: 25 },
+    );
+  });
+  it('no covariance is taken across groups: Cov2 averages pairs within a group only', () => {
+    const rows = fc.sample(splitArb, { seed: 5, numRuns: 1 })[0];
+    const s = buildStudy(rows);
+    const d = mrmc(s, { covariance: { kind: 'delong' } });
+    const g1 = mrmc(buildStudy(rows.filter((r) => r.readerId.startsWith('g1-'))), { covariance: { kind: 'delong' } });
+    const g2 = mrmc(buildStudy(rows.filter((r) => r.readerId.startsWith('g2-'))), { covariance: { kind: 'delong' } });
+    const n1 = g1.design.readers.length;
+    const n2 = g2.design.readers.length;
+    const pairs = (n: number) => n * (n - 1);
+    const cov2 = (g1.or.components.cov2 * pairs(n1) + g2.or.components.cov2 * pairs(n2)) / (pairs(n1) + pairs(n2));
+    expect(d.or.components.cov2).toBeCloseTo(cov2, 12);
+    expect(d.or.components.varError).toBeCloseTo((g1.or.components.varError * n1 + g2.or.components.varError * n2) / (n1 + n2), 12);
+  });
+});
+
 describe('bootstrap covariance', () => {
   const rows = fc.sample(studyArb, { seed: 7, numRuns: 1 })[0];
   const s = buildStudy(rows);
