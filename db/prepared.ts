@@ -3,7 +3,7 @@
  * `prepare: false`; postgres.js then needs TWO round trips for a statement with parameters (Parse +
  * Describe to learn the parameter types, then Bind + Execute) and PostgreSQL parses and plans
  * it every time. A request of the read cycle sends ~10 such statements, so half its round trips
- * and much of PostgreSQL's CPU went there (bench/load.ts, docs/decisions/scale-0002-*.md).
+ * and much of PostgreSQL's CPU went there (bench/load.ts, docs/decisions/scale-0002-read-cycle-profile.md).
  *
  * This wrapper lets postgres.js prepare statements of request size instead: named, kept per
  * connection, one round trip, planned once. Statements that vary with their data (long texts,
