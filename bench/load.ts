@@ -31,6 +31,7 @@ import { openDatabase } from '../db/client.ts';
 import { installDb } from '../db/index.ts';
 import { verifyAllCases } from '../workflows/verify.ts';
 import { freshDatabase, PG, seedBenchProject } from './seed.ts';
+import { machineCpu, postgresCpuMs, processCpuMs } from './proc-cpu.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DB = process.env.BENCH_DB ?? 'tl_h19_bench';
@@ -41,8 +42,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
 const POOL = Number(process.env.BENCH_POOL ?? 20);
 const K = 2;
-/** This engineer's port range on the shared machine (31NN). */
-const PORT = Number(process.env.BENCH_PORT ?? 3108);
+/** This engineer's port range on the shared machine (31190–31199). */
+const PORT = Number(process.env.BENCH_PORT ?? 31190);
 const READERS = Math.max(...LEVELS);
 const log = (m: string) => process.stderr.write(`bench:load: ${m}\n`);
 
@@ -130,18 +131,37 @@ async function reader(i: number, base: string, slug: string, token: string, sess
 
 type Server = { port: number; child: ChildProcess; peakRss: () => number; stop: () => Promise<void> };
 
-/** CPU time (user + system, ms) the server process has used so far. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
+/**
+ * Samples what this database's backends are doing (pg_stat_activity every 100 ms): how many are
+ * running, waiting on a lock (which), on I/O or the WAL flush, or idle in a transaction (waiting
+ * for the app). Returns counts per state, so where a read's time goes is visible whatever the load.
+ */
+function sampleActivity(admin: postgres.Sql, db: string): { stop: () => Promise<Record<string, number>> } {
+  const counts: Record<string, number> = {};
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const rows = await admin`select state, wait_event_type, wait_event from pg_stat_activity where datname = ${db} and pid <> pg_backend_pid()`;
+      for (const r of rows) {
+        const k = r.state === 'active' ? (r.wait_event_type ? `active: ${r.wait_event_type}/${r.wait_event}` : 'active: on CPU') : String(r.state);
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
+      counts.samples = (counts.samples ?? 0) + 1;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return counts;
+    },
+  };
 }
 
 function startServer(port: number, url: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+  const prof = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'server.ts'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), NODE_ENV: 'production', DATABASE_POOL_MAX: String(POOL), SCHEDULER_INTERVAL_MS: '600000', TRUTHLINE_DEMO: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -221,14 +241,27 @@ async function main() {
   }
   const levels = [];
   for (const c of LEVELS) {
-    const cpu0 = servers.reduce((s, x) => s + cpuMs(x.child.pid), 0);
+    const cpu0 = servers.reduce((s, x) => s + processCpuMs(x.child.pid), 0);
+    const pg0 = postgresCpuMs();
+    const gen0 = process.cpuUsage();
+    const m0 = machineCpu();
+    const [x0] = await admin`select xact_commit + xact_rollback as xacts, tup_inserted, tup_updated, tup_deleted, blk_read_time from pg_stat_database where datname = ${DB}`;
+    const activity = sampleActivity(admin, DB);
     const load = os.loadavg()[0];
     const sample: Sample = { next: [], page: [], submit: [], errors: {}, acknowledged: 0, reads: 0 };
     const until = Date.now() + SECONDS * 1000;
     const t = performance.now();
     await Promise.all(Array.from({ length: c }, (_, i) => reader(i, serverBase(servers, i), loaded.slug, loaded.tokens[i], loaded.sessionIds[i], until, sample)));
     const secs = (performance.now() - t) / 1000;
-    const cpu = servers.reduce((s, x) => s + cpuMs(x.child.pid), 0) - cpu0;
+    const cpu = servers.reduce((s, x) => s + processCpuMs(x.child.pid), 0) - cpu0;
+    const pgCpu = postgresCpuMs() - pg0;
+    const gen = process.cpuUsage(gen0);
+    const m1 = machineCpu();
+    const waits = await activity.stop();
+    await new Promise((r) => setTimeout(r, 600)); // pg_stat_database is flushed by backends at most every 500 ms
+    const [x1] = await admin`select xact_commit + xact_rollback as xacts, tup_inserted, tup_updated, tup_deleted from pg_stat_database where datname = ${DB}`;
+    const per = (n: number) => (sample.acknowledged ? Math.round((n / sample.acknowledged) * 10) / 10 : null);
+    const { samples = 1, ...states } = waits;
     const [{ used }] = await admin`select count(*)::int as used from pg_stat_activity`;
     const free = Math.max(1, max_connections - used - 5);
     const clients = Math.min(c, free);
@@ -245,6 +278,17 @@ async function main() {
       pgbench: { clients, capped: clients < c ? `capped at ${clients}: max_connections ${max_connections}, ${used} in use on this shared server` : null, tps: Math.round(tps) },
       ratio_to_pgbench: Math.round((readsPerS / tps) * 1000) / 1000,
       server_cpu_ms_per_read: sample.acknowledged ? Math.round(cpu / sample.acknowledged) : null,
+      // Machine-load-independent cost of one read (next case + page + submit), by process.
+      per_read: {
+        app_cpu_ms: per(cpu),
+        postgres_cpu_ms: per(pgCpu),
+        load_generator_cpu_ms: per((gen.user + gen.system) / 1000),
+        transactions: per(Number(x1.xacts) - Number(x0.xacts)),
+        rows_written: per(Number(x1.tup_inserted) + Number(x1.tup_updated) + Number(x1.tup_deleted) - Number(x0.tup_inserted) - Number(x0.tup_updated) - Number(x0.tup_deleted)),
+      },
+      machine_busy_pct: Math.round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 1000) / 10,
+      // Mean number of this database's backends in each state over the level (sampled every 100 ms).
+      backends: Object.fromEntries(Object.entries(states).map(([k, v]) => [k, Math.round((v / samples) * 100) / 100])),
       machine_load_avg_1m: Math.round(load * 10) / 10,
     });
     log(`c=${c}: ${readsPerS.toFixed(1)} reads/s, next p50 ${pct(sample.next, 50)} ms p99 ${pct(sample.next, 99)} ms; pgbench ${clients} clients ${Math.round(tps)} tps`);

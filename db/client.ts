@@ -15,6 +15,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import * as schema from './schema.ts';
 import { acquireLock, releaseLock } from './lock.ts';
+import { preparing } from './prepared.ts';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -92,7 +93,7 @@ function envMs(name: string, fallback: number): number {
 export async function openDatabase(opts: OpenOptions = {}): Promise<DbHandle> {
   if (opts.url) {
     const url = parseDatabaseUrl(opts.url);
-    const client = postgres(opts.url, {
+    const raw = postgres(opts.url, {
       max: opts.max ?? poolSize(),
       onnotice: () => {},
       connect_timeout: 5,
@@ -105,6 +106,8 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<DbHandle> {
         lock_timeout: envMs('DATABASE_LOCK_TIMEOUT_MS', 10_000),
       },
     });
+    // Request-sized statements are prepared: one round trip each, planned once (db/prepared.ts).
+    const client = process.env.DATABASE_PREPARE === '0' ? raw : preparing(raw);
     const db = drizzlePostgres({ client, schema }) as unknown as Db;
     return {
       db,

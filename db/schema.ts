@@ -597,6 +597,17 @@ export const statsCache = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.projectVersion, t.key] })],
 );
 
+/**
+ * Cases per project (withdrawn counted apart), kept by statement-level triggers on `cases`
+ * (migration project_case_counts): pages show a project's size without counting its cases.
+ * No foreign key: the row may outlive its project's deletion, and the triggers never wait on one.
+ */
+export const projectCaseCounts = pgTable('project_case_counts', {
+  projectId: uuid('project_id').primaryKey(),
+  cases: integer('cases').notNull().default(0),
+  withdrawn: integer('withdrawn').notNull().default(0),
+});
+
 export const auditLog = pgTable(
   'audit_log',
   {

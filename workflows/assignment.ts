@@ -19,7 +19,8 @@ import type { PersistedSnapshot } from './engine.ts';
 import { AppError, EventRefused } from '../domain/errors.ts';
 import { activeVotes, adjudicatorsOfRound, countedReads, neededReads, panelSize, readersOfRound, type CaseContext } from './machine.ts';
 import { readerStartKey } from './queue-columns.ts';
-import { ensureReaderPlan, firstStudyUnit, studyDesignOf } from './study-queue.ts';
+import { ensureReaderPlan, firstStudyUnit } from './study-queue.ts';
+import { studySchema } from './definition.ts';
 import { readerQualification } from './study-qualification.ts';
 import { toIso } from './runtime.ts';
 
@@ -167,26 +168,22 @@ function rowsOf<T>(r: unknown): T[] {
 
 /**
  * Takes the next case for the reader after `from`, wrapping round to the start of the order
- * once, re-checking the slot count under the row lock in a fresh statement (so a claim
- * committed after the search began is seen).
+ * once. `claim` re-checks the slot count under the row lock in a fresh statement (so a claim
+ * committed after the search began is seen) and, in that same statement, records the
+ * assignment; null when the case filled up meanwhile (the walk goes on past it).
  */
-async function takeCase(tx: Tx, a: { projectId: string; userId: string; email: string; now: Date; from: Position; exclude: string[] }): Promise<Chosen | null> {
+async function takeCase<R>(
+  tx: Tx,
+  a: { projectId: string; userId: string; email: string; now: Date; from: Position; exclude: string[]; claim: (c: Chosen) => Promise<R | null> },
+): Promise<{ c: Chosen; row: R } | null> {
   for (const wrapped of [false, true]) {
     let after: Position | null = wrapped ? null : a.from;
     const upTo = wrapped ? a.from : null;
     for (;;) {
       const c = await firstEligible(tx, { ...a, after, upTo });
       if (!c) break;
-      // Also marks the case's expired claims as expired (they stopped counting already).
-      const rows = rowsOf<{ ok: boolean }>(
-        await tx.execute(sql`
-          with released as (
-            update ${assignments} set status = 'expired', closed_at = ${a.now.toISOString()}::timestamptz
-            where case_id = ${c.caseId} and status = 'open' and expires_at <= ${a.now.toISOString()}::timestamptz returning 1)
-          select (cw.open_read_slots > ${othersClaims(sql`cw.case_id`, a.userId, a.now)}) as ok, (select count(*) from released) as released
-          from ${caseWorkflows} cw where cw.case_id = ${c.caseId}`),
-      );
-      if (rows[0]?.ok) return c;
+      const row = await a.claim(c);
+      if (row) return { c, row };
       after = { key: c.key, caseId: c.caseId };
     }
   }
@@ -237,7 +234,7 @@ export async function nextCaseForReader({
     checkSignal(signal);
     // The reader's queue row is their lock (the upsert takes it): their concurrent requests run
     // one after another. Only a reader of the project gets one; it answers who they are too.
-    const [queue] = rowsOf<{ cursor_key: string | null; cursor_case: string | null; email: string; case_order: string | null }>(
+    const [queue] = rowsOf<{ cursor_key: string | null; cursor_case: string | null; email: string; case_order: string | null; study: unknown }>(
       await tx.execute(sql`
         insert into ${readerQueues} (project_id, user_id, updated_at)
         select ${projectId}::uuid, ${userId}, ${nowIso}::timestamptz
@@ -245,7 +242,8 @@ export async function nextCaseForReader({
         on conflict (project_id, user_id) do update set updated_at = excluded.updated_at
         returning cursor_key::text, cursor_case,
           (select u.email from ${users} u where u.id = ${userId}) as email,
-          (select pv.truth_policy->>'caseOrder' from ${projectVersions} pv where pv.project_id = ${projectId}::uuid order by pv.version desc limit 1) as case_order`),
+          (select pv.truth_policy->>'caseOrder' from ${projectVersions} pv where pv.project_id = ${projectId}::uuid order by pv.version desc limit 1) as case_order,
+          (select pv.study from ${projectVersions} pv where pv.project_id = ${projectId}::uuid order by pv.version desc limit 1) as study`),
     );
     if (!queue) throw new AppError('forbidden', 'you are not a reader in this project');
 
@@ -287,7 +285,8 @@ export async function nextCaseForReader({
     let nextImages: string[] | null = null;
 
     // A reader study: the reader walks their own recorded plan (sessions, washout, qualification).
-    const design = await studyDesignOf(tx, projectId);
+    // The latest version's study design came back with the queue row (as studyDesignOf reads it).
+    const design = queue.study === null || queue.study === undefined ? null : studySchema.parse(queue.study);
     let study: { qualified: boolean } | null = null;
     if (design) {
       await ensureReaderPlan(tx, { projectId, userId, design });
@@ -298,31 +297,51 @@ export async function nextCaseForReader({
     // audit row, and (for the last one) the reader's cursor and the next case's images: one statement.
     const assign = async (slot: 'current' | 'next') => {
       const exclude = [current?.case_id, next?.case_id].filter((x): x is string => Boolean(x));
-      const c = study
-        ? await takeStudyCase(tx, { projectId, userId, now, exclude, qualified: study.qualified })
-        : await takeCase(tx, { projectId, userId, email, now, from, exclude });
-      if (!c) return null;
-      const expiresAt = new Date(now.getTime() + c.expiryHours * 3_600_000);
-      from = { key: c.key, caseId: c.caseId };
       const last = slot === 'next';
-      const details = JSON.stringify({ role: 'reader', slot, orderKey: c.key.toString() });
-      const [row] = rowsOf<{ id: string; assigned_at: string | Date; expires_at: string | Date | null; images: string[] | null }>(
-        await tx.execute(sql`
-          with a as (
-            insert into ${assignments} (case_id, project_id, user_id, role, slot, order_key, assigned_at, expires_at)
-            values (${c.caseId}::uuid, ${projectId}::uuid, ${userId}, 'reader', ${slot}, ${c.key.toString()}::bigint, ${nowIso}::timestamptz, ${expiresAt.toISOString()}::timestamptz)
-            returning id, assigned_at, expires_at),
-          au as (
-            insert into ${auditLog} (actor_id, action, project_id, case_id, target, details)
-            select ${userId}, 'assignment.create', ${projectId}::uuid, ${c.caseId}::uuid, a.id::text, ${details}::jsonb from a)
-          ${
-            last
-              ? sql`, q as (update ${readerQueues} set cursor_key = ${c.key.toString()}::bigint, cursor_case = ${c.caseId}::uuid, updated_at = ${nowIso}::timestamptz
-                  where project_id = ${projectId}::uuid and user_id = ${userId})`
-              : sql``
-          }
-          select a.id, a.assigned_at, a.expires_at, ${last ? sql`(select images from ${cases} where id = ${c.caseId}::uuid)` : sql`null::jsonb`} as images from a`),
-      );
+      type Row = { id: string; assigned_at: string | Date; expires_at: string | Date | null; images: string[] | null };
+      // The assignment, its audit row, and (for the last one) the reader's cursor and the next
+      // case's images: one statement. `recheck`: only if the case still has a slot for this
+      // reader, counted in this fresh statement under the row lock (marking the case's expired
+      // claims expired on the way: they stopped counting already).
+      const insert = async (c: Chosen, recheck: boolean): Promise<Row | null> => {
+        const expiresAt = new Date(now.getTime() + c.expiryHours * 3_600_000);
+        const details = JSON.stringify({ role: 'reader', slot, orderKey: c.key.toString() });
+        const [row] = rowsOf<Row>(
+          await tx.execute(sql`
+            with ${
+              recheck
+                ? sql`released as (
+                  update ${assignments} set status = 'expired', closed_at = ${nowIso}::timestamptz
+                  where case_id = ${c.caseId} and status = 'open' and expires_at <= ${nowIso}::timestamptz returning 1),
+                ok as (select 1 from ${caseWorkflows} cw where cw.case_id = ${c.caseId} and cw.open_read_slots > ${othersClaims(sql`cw.case_id`, userId, now)}),`
+                : sql`ok as (select 1),`
+            }
+            a as (
+              insert into ${assignments} (case_id, project_id, user_id, role, slot, order_key, assigned_at, expires_at)
+              select ${c.caseId}::uuid, ${projectId}::uuid, ${userId}, 'reader', ${slot}, ${c.key.toString()}::bigint, ${nowIso}::timestamptz, ${expiresAt.toISOString()}::timestamptz from ok
+              returning id, assigned_at, expires_at),
+            au as (
+              insert into ${auditLog} (actor_id, action, project_id, case_id, target, details)
+              select ${userId}, 'assignment.create', ${projectId}::uuid, ${c.caseId}::uuid, a.id::text, ${details}::jsonb from a)
+            ${
+              last
+                ? sql`, q as (update ${readerQueues} set cursor_key = ${c.key.toString()}::bigint, cursor_case = ${c.caseId}::uuid, updated_at = ${nowIso}::timestamptz
+                    where project_id = ${projectId}::uuid and user_id = ${userId} and exists (select 1 from a))`
+                : sql``
+            }
+            select a.id, a.assigned_at, a.expires_at, ${last ? sql`(select images from ${cases} where id = ${c.caseId}::uuid)` : sql`null::jsonb`} as images from a`),
+        );
+        return row ?? null;
+      };
+      let taken: { c: Chosen; row: Row } | null;
+      if (study) {
+        const c = await takeStudyCase(tx, { projectId, userId, now, exclude, qualified: study.qualified });
+        const row = c ? await insert(c, false) : null;
+        taken = c && row ? { c, row } : null;
+      } else taken = await takeCase(tx, { projectId, userId, email, now, from, exclude, claim: (c) => insert(c, true) });
+      if (!taken) return null;
+      const { c, row } = taken;
+      from = { key: c.key, caseId: c.caseId };
       if (last) {
         cursorSaved = true;
         nextImages = row.images ?? [];

@@ -7,7 +7,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, patients, reviews, truthLabels } from '../../db/schema.ts';
+import { caseWorkflows, cases, patients, projectCaseCounts, reviews, truthLabels } from '../../db/schema.ts';
 
 import { WORKFLOW_STATES } from '../forms/lead.ts';
 import { isCurrentTruth } from './truth.server.ts';
@@ -84,16 +84,36 @@ export type CaseListRow = {
   updatedAt: string | null;
 };
 
+/** A filtered count stops here: past it the list says "more than" (a count never walks a whole large project). */
+export const COUNT_CAP = 10_000;
+
+/**
+ * How many cases the list holds: the project's counter when only the withdrawn filter is set
+ * (kept by triggers on cases), else a count that stops after COUNT_CAP rows.
+ */
+async function countCases(d: Db, projectId: string, f: CaseFilters, where: SQL | undefined): Promise<{ total: number; totalCapped: boolean }> {
+  const unfiltered = !f.state && !f.truth && !f.split && !f.disputed && !f.discordant && !f.excluded && !f.q;
+  if (unfiltered) {
+    const [c] = await d.select().from(projectCaseCounts).where(eq(projectCaseCounts.projectId, projectId));
+    return { total: (f.withdrawn === 'yes' ? c?.withdrawn : c?.cases) ?? 0, totalCapped: false };
+  }
+  const bounded = d
+    .select({ one: sql`1` })
+    .from(cases)
+    .innerJoin(patients, eq(patients.id, cases.patientId))
+    .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
+    .where(where)
+    .limit(COUNT_CAP + 1)
+    .as('bounded');
+  const [{ n }] = await d.select({ n: count() }).from(bounded);
+  return { total: Math.min(n, COUNT_CAP), totalCapped: n > COUNT_CAP };
+}
+
 /** One page of the project's cases with the given filters, newest study first. */
 export async function listCases({ projectId, filters, pageSize = PAGE_SIZE, db }: { projectId: string; filters: CaseFilters; pageSize?: number; db?: Db }) {
   const d = db ?? getDb();
   const where = and(...conditions(projectId, filters));
-  const [{ total }] = await d
-    .select({ total: count() })
-    .from(cases)
-    .innerJoin(patients, eq(patients.id, cases.patientId))
-    .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
-    .where(where);
+  const { total, totalCapped } = await countCases(d, projectId, filters, where);
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const page = Math.min(filters.page, pages);
   const rows = await d
@@ -132,7 +152,7 @@ export async function listCases({ projectId, filters, pageSize = PAGE_SIZE, db }
     withdrawn: r.withdrawnAt !== null,
     updatedAt: r.updatedAt ? r.updatedAt.toISOString() : null,
   }));
-  return { rows: out, total, page, pages, pageSize };
+  return { rows: out, total, totalCapped, page, pages, pageSize };
 }
 
 /** A case of this project (null when it is not one, or the id is malformed). Pages and the API share it. */

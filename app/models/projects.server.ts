@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, projectMembers, projects, projectVersions, reads, users } from '../../db/schema.ts';
+import { caseWorkflows, cases, projectCaseCounts, projectMembers, projects, projectVersions, reads, users } from '../../db/schema.ts';
 import { projectDefinitionSchema, type ProjectDefinition } from '../../workflows/definition.ts';
 
 export async function listProjectsForUser({ userId }: { userId: string }) {
@@ -54,10 +54,9 @@ export function definitionOf(v: typeof projectVersions.$inferSelect): ProjectDef
 /** Counts for the overview. Readers get only their own numbers (blinding). */
 export async function getProjectOverview({ projectId, userId, isLead }: { projectId: string; userId: string; isLead: boolean }) {
   const db = getDb();
-  const [{ total }] = await db
-    .select({ total: count() })
-    .from(cases)
-    .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
+  // The project's size from its counter (kept by triggers on cases), not a count over its cases.
+  const [counted] = await db.select({ total: projectCaseCounts.cases }).from(projectCaseCounts).where(eq(projectCaseCounts.projectId, projectId));
+  const total = counted?.total ?? 0;
   const [{ mine }] = await db
     .select({ mine: sql<number>`count(distinct ${reads.caseId})::int` })
     .from(reads)

@@ -5,10 +5,10 @@
  * whether an amendment can still count) — plus what the project's policy reveals after the
  * reader has finished AND the case is decided. The API uses the same functions.
  */
-import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { isDecided } from '../../domain/workflow-states.ts';
 import { getDb } from '../../db/index.ts';
-import { assignments, cases, caseWorkflows, reads } from '../../db/schema.ts';
+import { assignments, cases, caseWorkflows, projectCaseCounts, reads } from '../../db/schema.ts';
 import { nextCaseForReader } from '../../workflows/assignment.ts';
 import { sendCaseEvent, type SendResult } from '../../workflows/runtime.ts';
 import { AppError, EventRefused } from '../../domain/errors.ts';
@@ -19,10 +19,9 @@ import { currentTruth } from './truth.server.ts';
 
 export async function getReaderProgress({ projectId, userId }: { projectId: string; userId: string }) {
   const db = getDb();
-  const [{ total }] = await db
-    .select({ total: count() })
-    .from(cases)
-    .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
+  // The project's size from its counter (kept by triggers on cases): never a count over the project.
+  const [counted] = await db.select({ total: projectCaseCounts.cases }).from(projectCaseCounts).where(eq(projectCaseCounts.projectId, projectId));
+  const total = counted?.total ?? 0;
   const [{ done }] = await db
     .select({ done: sql<number>`count(distinct ${reads.caseId})::int` })
     .from(reads)

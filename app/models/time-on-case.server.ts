@@ -23,13 +23,14 @@ async function openAssignmentId(db: Db, caseId: string, userId: string): Promise
 
 /** Adds visible time to the reader's open assignment of the case (nothing if it has none). Returns the total. */
 export async function addVisibleTime({ caseId, userId, ms, db }: { caseId: string; userId: string; ms: number; db?: Db }): Promise<number | null> {
-  const d = db ?? getDb();
-  const id = await openAssignmentId(d, caseId, userId);
-  if (!id) return null;
   const add = clampReport(ms);
-  const [row] = await d
+  // One statement: the reader's open assignment of the case, its time added (no row: no assignment).
+  const [row] = await (db ?? getDb())
     .insert(caseViewTimes)
-    .values({ assignmentId: id, visibleMs: add })
+    .select(
+      sql`select ${assignments.id}, ${add}::int, now(), now() from ${assignments}
+        where ${assignments.caseId} = ${caseId} and ${assignments.userId} = ${userId} and ${assignments.role} = 'reader' and ${assignments.status} = 'open'`,
+    )
     .onConflictDoUpdate({ target: caseViewTimes.assignmentId, set: { visibleMs: sql`${caseViewTimes.visibleMs} + ${add}`, updatedAt: sql`now()` } })
     .returning({ visibleMs: caseViewTimes.visibleMs });
   return row?.visibleMs ?? null;

@@ -110,6 +110,7 @@ export default function Cases() {
         </Form>
       </section>
       <p className="muted" role="status">
+        {list.totalCapped ? 'More than ' : ''}
         {list.total} case{list.total === 1 ? '' : 's'}
         {active ? ' match these filters' : ''}.
       </p>
