@@ -157,11 +157,12 @@ export function FindingRows({ rows }: { rows: unknown[] }) {
   );
 }
 
-export function MarksItems({ rows, tools, perFinding }: { rows: unknown[]; tools: readonly string[]; perFinding: boolean }) {
+export function MarksItems({ rows, present, tools, perFinding }: { rows: unknown[]; present: boolean; tools: readonly string[]; perFinding: boolean }) {
   const path = 'readerForm.marks';
   return (
     <div id={inputId(path)}>
-      <ListMarker path={path} />
+      {/* Marks items are optional: a form without the list keeps it absent (an empty list would read as a change of structure). */}
+      {present ? <ListMarker path={path} /> : null}
       {rows.map((row, i) => {
         const m = obj(row);
         const p = `${path}.${i}`;

@@ -33,7 +33,7 @@ function ReaderFormSection({ form, choices, layout }: { form: Record<string, unk
       <h4>Questions</h4>
       <QuestionList listPath="readerForm.fields" fields={arr(form.fields)} perFinding={perFinding} what="a question" />
       <h4>Marks on the images</h4>
-      <MarksItems rows={arr(form.marks)} tools={choices.markTools} perFinding={perFinding} />
+      <MarksItems rows={arr(form.marks)} present={Array.isArray(form.marks)} tools={choices.markTools} perFinding={perFinding} />
       <h4>Also asked</h4>
       <Check path="readerForm.confidence" label="Confidence (0–100)" checked={form.confidence} />
       <Check path="readerForm.comment" label="Free-text comment" checked={form.comment ?? true} />
