@@ -114,6 +114,25 @@ function useFocusAfterOp(focus: string | null | undefined, rev: number | undefin
   }, [focus, rev]);
 }
 
+/** A problem's link: jumps to the input (without script, by its fragment) and gives it the keyboard. */
+function ProblemLink({ id, children }: { id: string; children: string }) {
+  return (
+    <a
+      href={`#${id}`}
+      onClick={(e) => {
+        const el = document.getElementById(id);
+        if (!el) return;
+        e.preventDefault();
+        const input = el.matches('input, select, textarea') ? el : el.querySelector<HTMLElement>('input:not([type=hidden]), select, textarea');
+        (input ?? el).scrollIntoView({ block: 'center' });
+        input?.focus();
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
 export default function Setup() {
   const loaded = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
@@ -204,7 +223,7 @@ export default function Setup() {
             <ul>
               {problems.map((p, i) => (
                 <li key={i}>
-                  {p.path ? <a href={`#${inputId(p.path)}`}>{p.where}</a> : p.where}: {p.message}
+                  {p.path ? <ProblemLink id={inputId(p.path)}>{p.where}</ProblemLink> : p.where}: {p.message}
                 </li>
               ))}
             </ul>
