@@ -104,13 +104,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
 function useFocusAfterOp(focus: string | null | undefined, rev: number | undefined) {
   useEffect(() => {
     if (!focus) return;
-    for (const suffix of ['.label', '.value', '.key', '.kind', '']) {
-      const el = document.getElementById(inputId(`${focus}${suffix}`));
-      if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement) {
-        el.focus();
-        return;
-      }
-    }
+    // The row (or list) has the path's id; its first input takes the keyboard.
+    const el = document.getElementById(inputId(focus));
+    const input = el?.matches('input, select, textarea') ? el : el?.querySelector<HTMLElement>('input:not([type=hidden]), select, textarea');
+    input?.focus();
   }, [focus, rev]);
 }
 
