@@ -243,5 +243,16 @@ describe('the setup route', () => {
     const saved = await post([['view', 'json'], ['intent', 'save'], ['note', 'pneumothorax instead'], ...Object.entries(texts)]);
     expect(saved.status).toBe(302);
     expect(saved.headers.get('Location')).toBe('/projects/editor-test/setup?v=2');
+    // A wording change in place keeps the version's note when the note field is left empty.
+    const v2 = (await listVersions({ projectId })).find((v) => v.version === 2)!;
+    const reworded = structured(v2.definition as unknown as Draft, [
+      ['intent', 'describe'],
+      ['baseVersion', '2'],
+    ]).map(([k, v]): [string, string] => (k === 'd.readerForm.fields.0.label' ? [k, 'Is there a pneumothorax?'] : [k, v]));
+    const described = await post(reworded);
+    expect(described.status).toBe(302);
+    const after = (await listVersions({ projectId })).find((v) => v.version === 2)!;
+    expect(after.note).toBe('pneumothorax instead');
+    expect(after.definition.readerForm.fields[0].label).toBe('Is there a pneumothorax?');
   });
 });

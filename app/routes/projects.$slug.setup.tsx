@@ -87,7 +87,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     if (intent === 'describe') {
       const version = Number(fd.get('baseVersion'));
-      await editVersionInPlace({ projectId: project.id, version, definition: checked.definition, note, actorId: user.id, ip: clientIp(request) });
+      // The note field starts empty (its placeholder shows the version's note): empty keeps that note.
+      const kept = note || ((await listVersions({ projectId: project.id })).find((v) => v.version === version)?.note ?? '');
+      await editVersionInPlace({ projectId: project.id, version, definition: checked.definition, note: kept, actorId: user.id, ip: clientIp(request) });
       return redirectWithFlash(`${base}?v=${version}`, { kind: 'success', message: `Version ${version} updated in place.` });
     }
     const version = await saveNewVersion({ projectId: project.id, definition: checked.definition, note, actorId: user.id, ip: clientIp(request) });
