@@ -13,7 +13,7 @@ export const PART_LABEL: Record<'readerForm' | 'referenceStandard' | 'mapping' |
 };
 
 export const SLUG_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
-export const TEMPLATES = ['binary_panel', 'birads_evidence'] as const;
+export const TEMPLATES = ['binary_panel', 'birads_evidence', 'blank'] as const;
 
 export const DEFINITION_PARTS = ['readerForm', 'referenceStandard', 'mapping', 'truthPolicy'] as const;
 export type DefinitionPart = (typeof DEFINITION_PARTS)[number];

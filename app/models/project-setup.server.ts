@@ -1,8 +1,8 @@
 /**
  * Project setup: create a project (with a first version from a template and the creator as lead),
  * and versions of its definition — reader form, reference standard, mapping, truth policy —
- * validated with the zod schemas of workflows/definition.ts plus the policy checks the runtime
- * applies (workflows/agreement-rules.ts policyProblems).
+ * validated with the zod schemas of workflows/definition.ts plus the cross-part checks of
+ * workflows/definition-check.ts (which include the policy checks the runtime applies).
  *
  * Versions (DESIGN.md): cases stay pinned to the version they started on; a change of substance
  * is a NEW version (new imports start on it). A version's descriptions (labels, help texts,
@@ -16,7 +16,8 @@ import { getDb } from '../../db/index.ts';
 import { writeAudit } from '../../db/audit.ts';
 import { cases, projectMembers, projects, projectVersions, reads, users } from '../../db/schema.ts';
 import { mammographyDefinition, pneumothoraxDefinition } from '../../seed/demo-projects.ts';
-import { policyProblems } from '../../workflows/agreement-rules.ts';
+import { checkDefinition } from '../../workflows/definition-check.ts';
+import { BLANK_DEFINITION } from '../../workflows/definition-blank.ts';
 import { canonicalJson } from '../../workflows/canonical-json.ts';
 import { AppError } from '../../domain/errors.ts';
 import { mappingSchema, projectDefinitionSchema, readerFormSchema, referenceStandardSchema, truthPolicySchema, type ProjectDefinition } from '../../workflows/definition.ts';
@@ -26,9 +27,10 @@ export type Part = (typeof PARTS)[number];
 const SCHEMAS = { readerForm: readerFormSchema, referenceStandard: referenceStandardSchema, mapping: mappingSchema, truthPolicy: truthPolicySchema };
 export { PART_LABEL } from '../forms/lead.ts';
 
-export const TEMPLATE_DEFINITIONS: Record<'binary_panel' | 'birads_evidence', { label: string; definition: ProjectDefinition }> = {
+export const TEMPLATE_DEFINITIONS: Record<'binary_panel' | 'birads_evidence' | 'blank', { label: string; definition: ProjectDefinition }> = {
   binary_panel: { label: 'Yes/no finding, the reader panel is the truth (e.g. pneumothorax)', definition: pneumothoraxDefinition },
   birads_evidence: { label: 'BI-RADS per breast, truth from pathology and follow-up', definition: mammographyDefinition },
+  blank: { label: 'Blank: one yes/no question, to build your own form in the definition editor', definition: BLANK_DEFINITION },
 };
 
 /** Validates the four JSON texts; errors per part, each naming the JSON path. */
@@ -52,18 +54,10 @@ export function parseDefinition(texts: Record<Part, string>): { ok: true; defini
   }
   if (Object.keys(errors).length) return { ok: false, errors };
   const def = projectDefinitionSchema.parse(parsed);
-  const problems = policyProblems(def.readerForm, def.truthPolicy);
-  if (problems.length) errors.truthPolicy = problems;
-  const rs = def.referenceStandard;
-  if (rs.source === 'panel') {
-    if (!rs.panelField) (errors.referenceStandard ??= []).push('panelField: a panel reference standard names the reader-form field that is the truth');
-    else if (!def.readerForm.fields.some((f) => f.key === rs.panelField))
-      (errors.referenceStandard ??= []).push(`panelField: "${rs.panelField}" is not a field of the reader form`);
+  for (const p of checkDefinition(def)) {
+    const rest = p.path.slice(1).join('.');
+    (errors[String(p.path[0])] ??= []).push(rest ? `${rest}: ${p.message}` : p.message);
   }
-  if (rs.level === 'finding' && def.readerForm.findings.length === 0) (errors.referenceStandard ??= []).push('level: "finding" needs findings in the reader form');
-  const keys = def.readerForm.fields.map((f) => f.key);
-  const dup = keys.find((k, i) => keys.indexOf(k) !== i);
-  if (dup) (errors.readerForm ??= []).push(`fields: the key "${dup}" is used twice`);
   if (Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, definition: def };
 }

@@ -126,7 +126,10 @@ export default function Settings() {
 
       <section aria-labelledby="versions-h">
         <h3 id="versions-h">Definition versions</h3>
-        <p className="muted">Cases stay on the version they started on. New imports start on the newest version.</p>
+        <p className="muted">
+          Cases stay on the version they started on. New imports start on the newest version. Build the reader form, reference standard, mapping and truth policy with the{' '}
+          <Link to={`/projects/${project.slug}/setup`}>definition editor</Link>; the JSON below is the same definition.
+        </p>
         {versions.length === 0 ? (
           <div className="empty">No version yet.</div>
         ) : (

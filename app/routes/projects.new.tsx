@@ -76,6 +76,7 @@ export default function NewProject() {
 const TEMPLATE_DEFINITIONS_LABELS: Record<(typeof TEMPLATES)[number], string> = {
   binary_panel: 'Yes/no finding; the reader panel is the truth (e.g. pneumothorax)',
   birads_evidence: 'BI-RADS per breast; truth from pathology and follow-up',
+  blank: 'Blank: one yes/no question, to build your own form in the definition editor',
 };
 
 export { ErrorBoundary } from '~/components/error-page.tsx';

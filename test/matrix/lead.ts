@@ -26,6 +26,8 @@ export const entries: Record<string, Spec> = {
   'projects.$slug.sample-size.tsx': { path: p('/sample-size'), params: slug, loader: leadOnly },
   'projects.$slug.reviews.tsx': { path: p('/reviews'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'exclusion' }) },
   'projects.$slug.settings.tsx': { path: p('/settings'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'details' }) },
+  // The definition editor: "Check" of the posted draft answers 400 (problems), never saves.
+  'projects.$slug.setup.tsx': { path: p('/setup'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'view-json' }) },
   // Administrators and project creators (the lead of the world is one).
   'projects.new.tsx': { path: () => '/projects/new', loader: creators, action: creators },
   'projects.$slug.jobs._index.tsx': { path: p('/jobs'), params: slug, loader: leadOnly },
