@@ -643,6 +643,10 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
   try {
     await db.transaction(async (tx) => {
       await ctx.lockIn(tx);
+      // The publish step is a few INSERT … SELECT over every staged row: for 100,000 cases on a
+      // busy machine that outlasts the connection's 30 s statement timeout (meant for requests),
+      // and the whole import would fail at its last step. Other sessions never wait on it.
+      await tx.execute(sql`set local statement_timeout = '15min'`);
       const fresh = [...checker.patients.entries()].filter(([, x]) => x.isNew && x.cases > 0);
       for (let i = 0; i < fresh.length; i += 5000) {
         await tx
