@@ -2,6 +2,7 @@
 import './models/import.server.ts';
 import './models/agreement-refresh.server.ts';
 import './models/evidence-import.server.ts';
+import './models/evidence-complete.server.ts';
 import './models/releases.server.ts';
 import './models/export-job.server.ts';
 import './models/report-labels.server.ts';
@@ -11,6 +12,7 @@ export const JOB_LABEL: Record<string, string> = {
   'cases.import': 'Import cases',
   'evidence.check': 'Check an evidence file',
   'evidence.import': 'Import evidence',
+  'evidence.complete': 'Mark historical evidence complete',
   'export.build': 'Build an export',
   'release.build': 'Make a release',
   'agreement.refresh': 'Recompute the agreement figures',

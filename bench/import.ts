@@ -77,7 +77,7 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
     ...process.env,
     NODE_ENV: 'production',
     TRUTHLINE_BUILD_DIR: buildDir,
-    PORT: '0',
+    PORT: process.env.BENCH_PORT ?? '0',
     HOST: '127.0.0.1',
     DATABASE_URL: DB_URL,
     JOBS_INTERVAL_MS: '500',

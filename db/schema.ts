@@ -383,6 +383,8 @@ export const caseWorkflows = pgTable(
     index('case_workflows_state_idx').on(t.state),
     index('case_workflows_reader_queue_idx').on(t.projectId, t.queueKey, t.caseId).where(sql`${t.openReadSlots} > 0`),
     index('case_workflows_adjudication_queue_idx').on(t.projectId, t.stateSince, t.caseId).where(sql`${t.openVoteSlots} > 0`),
+    // Historical cases whose evidence the lead has not yet marked complete (case@5 evidenceHold).
+    index('case_workflows_evidence_hold_idx').on(t.projectId, t.caseId).where(sql`(${t.snapshot} #> '{context,evidenceHold,released}') = 'null'::jsonb`),
     check('case_workflows_count_positive', sql`${t.eventCount} >= 1`),
   ],
 );

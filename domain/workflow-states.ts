@@ -4,16 +4,18 @@
  * decided, awaiting reads or in adjudication. Pure: no imports.
  */
 
-export const WORKFLOW_STATES = ['awaitingReads', 'evaluating', 'adjudication', 'exclusionReview', 'decided', 'discordant', 'excluded', 'withdrawn'] as const;
+export const WORKFLOW_STATES = ['awaitingReads', 'evaluating', 'adjudication', 'exclusionReview', 'decided', 'awaitingEvidence', 'discordant', 'excluded', 'withdrawn'] as const;
 export type WorkflowState = (typeof WORKFLOW_STATES)[number];
 
-export const WORKFLOW_TAGS = ['awaiting_reads', 'in_adjudication', 'in_review', 'decided', 'terminal'] as const;
+export const WORKFLOW_TAGS = ['awaiting_reads', 'in_adjudication', 'in_review', 'decided', 'awaiting_evidence', 'terminal'] as const;
 export type WorkflowTag = (typeof WORKFLOW_TAGS)[number];
 
 /**
  * `decided`: the truth is settled (by rule, adjudication or exclusion) and the case takes no
  * more reads unless a lead reopens it — the one meaning of "decided" for blinding and reveal.
  * `in_review`: a lead must decide something (an exclusion, an evidence discordance).
+ * `awaiting_evidence`: decided by its readers, a historical case (imported after its follow-up
+ *   window closed) waits for its evidence until the lead marks it complete or a grace period ends.
  * `terminal`: nothing more happens to the case.
  */
 export const STATE_TAGS: { readonly [S in WorkflowState]: readonly WorkflowTag[] } = {
@@ -22,6 +24,7 @@ export const STATE_TAGS: { readonly [S in WorkflowState]: readonly WorkflowTag[]
   adjudication: ['in_adjudication'],
   exclusionReview: ['in_review'],
   decided: ['decided'],
+  awaitingEvidence: ['decided', 'awaiting_evidence'],
   discordant: ['decided', 'in_review'],
   excluded: ['decided'],
   withdrawn: ['terminal'],
@@ -33,6 +36,7 @@ export const STATE_LABEL: { readonly [S in WorkflowState]: string } = {
   adjudication: 'In adjudication',
   exclusionReview: 'Exclusion to confirm',
   decided: 'Decided',
+  awaitingEvidence: 'Awaiting evidence',
   discordant: 'Discordant',
   excluded: 'Excluded',
   withdrawn: 'Withdrawn',
@@ -45,6 +49,7 @@ export const STATE_TONE: { readonly [S in WorkflowState]: { badge: '' | 'badge-i
   adjudication: { badge: 'badge-warn', colour: '#e0a030' },
   exclusionReview: { badge: 'badge-warn', colour: '#c77c00' },
   decided: { badge: 'badge-ok', colour: '#1d7a46' },
+  awaitingEvidence: { badge: 'badge-info', colour: '#5b8fd6' },
   discordant: { badge: 'badge-bad', colour: '#b3261e' },
   excluded: { badge: 'badge-bad', colour: '#6d2a25' },
   withdrawn: { badge: '', colour: '#555d66' },

@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { parquetReadObjects } from 'hyparquet';
 import { createTestDb, type TestDb } from './db.ts';
 import { at, buildProject, pneumothoraxDefinition, rid, type Fixture } from './fixtures/workflow.ts';
-import { auditLog, cases, jobs } from '../db/schema.ts';
+import { auditLog, cases, jobs, studyPlan, studyUnits } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
 import { runNextJob } from '../jobs/runner.ts';
 import { exportTruth } from '../app/models/export.server.ts';
@@ -24,6 +24,15 @@ beforeAll(async () => {
     .update(cases)
     .set({ modality: 'CR', bodyPart: 'CHEST', images: ['/img/a.png', '/img/b.png'], metadata: { site: 'S1' } })
     .where(eq(cases.id, f.caseIds[0]));
+  // Reader-study units: case 0 read unaided and case 1 aided (one clinical case, two arms), in the first reader's sessions 1 and 2.
+  await t.db.insert(studyUnits).values([
+    { caseId: f.caseIds[0], projectId: f.projectId, sourceKey: 'CLIN-1', kind: 'study', arm: 'unaided' },
+    { caseId: f.caseIds[1], projectId: f.projectId, sourceKey: 'CLIN-1', kind: 'study', arm: 'aided' },
+  ]);
+  await t.db.insert(studyPlan).values([
+    { projectId: f.projectId, userId: f.readers[0], seq: 1, session: 1, caseId: f.caseIds[0], kind: 'study', arm: 'unaided', orderKey: 1n },
+    { projectId: f.projectId, userId: f.readers[0], seq: 2, session: 2, caseId: f.caseIds[1], kind: 'study', arm: 'aided', orderKey: 2n },
+  ]);
   for (let i = 0; i < 5; i++)
     for (const r of f.readers.slice(0, 2))
       await sendCaseEvent({ caseId: f.caseIds[i], actorId: r, event: { type: 'read.submit', values: { pneumothorax: i % 2 === 0 } }, clientRequestId: rid(), at: at(i + 1) });
@@ -64,6 +73,28 @@ describe('complete export job', () => {
     expect(readsCsv[0].fields).toEqual([...READ_COLUMNS]);
     expect(readsCsv.slice(1)).toHaveLength(10);
     expect(new Set(readsCsv.slice(1).map((r) => r.fields[4]))).toEqual(new Set(f.readers.slice(0, 2)));
+    // Arm and session: each read carries its unit's arm and the reader's session of it.
+    const rc = (r: { fields: string[] }, c: string) => r.fields[READ_COLUMNS.indexOf(c as never)];
+    const studyReads = readsCsv
+      .slice(1)
+      .filter((r) => rc(r, 'arm') !== '')
+      .map((r) => [
+        rc(r, 'case_uuid') === f.caseIds[0] ? 0 : 1,
+        rc(r, 'reader_id') === f.readers[0] ? 'r1' : 'r2',
+        rc(r, 'arm'),
+        rc(r, 'session'),
+        rc(r, 'source_case'),
+        rc(r, 'unit_kind'),
+      ])
+      .sort((a, b) => String(a).localeCompare(String(b)));
+    expect(studyReads).toEqual([
+      [0, 'r1', 'unaided', '1', 'CLIN-1', 'study'],
+      [0, 'r2', 'unaided', '', 'CLIN-1', 'study'],
+      [1, 'r1', 'aided', '2', 'CLIN-1', 'study'],
+      [1, 'r2', 'aided', '', 'CLIN-1', 'study'],
+    ]);
+    // The truth table carries the case's split, study UID and truth state beside its provenance.
+    for (const c of ['split', 'study_instance_uid', 'truth_state', 'method', 'derived_from_reads', 'event_hash']) expect(TRUTH_COLUMNS).toContain(c);
     const audits = await t.db
       .select()
       .from(auditLog)
@@ -92,8 +123,33 @@ describe('complete export job', () => {
         .map((r) => r.fields.join('|'))
         .sort(),
     );
-    const reads = await parquetReadObjects({ file: (await bytes(job.id, 'reads.parquet')).buffer as ArrayBuffer });
+    const reads = (await parquetReadObjects({ file: (await bytes(job.id, 'reads.parquet')).buffer as ArrayBuffer })) as Record<string, unknown>[];
     expect(reads).toHaveLength(10);
+    expect(Object.keys(reads[0]).sort()).toEqual([...READ_COLUMNS].sort());
+    const mine = reads.find((r) => r.case_uuid === f.caseIds[1] && r.reader_id === f.readers[0])!;
+    expect([mine.arm, mine.session]).toEqual(['aided', 2]);
+  });
+
+  it('JSON Lines: the same columns, the truth rows with their reads and evidence inlined', async () => {
+    const job = await startExportJob({ projectId: f.projectId, format: 'jsonl', actorId: f.lead, ip: null, pageSize: 3, db: t.db });
+    expect((await runNextJob({ db: t.db }))?.status).toBe('succeeded');
+    const lines = (name: string) =>
+      bytes(job.id, name).then((b) =>
+        new TextDecoder()
+          .decode(b)
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      );
+    const reads = await lines('reads.jsonl');
+    expect(reads).toHaveLength(10);
+    expect(Object.keys(reads[0]).sort()).toEqual([...READ_COLUMNS].sort());
+    expect(reads.find((r) => r.case_uuid === f.caseIds[0] && r.reader_id === f.readers[0])).toMatchObject({ arm: 'unaided', session: 1, source_case: 'CLIN-1' });
+    const truth = await lines('truth.jsonl');
+    expect(truth).toHaveLength(7);
+    const t0 = truth.find((r) => r.case_uuid === f.caseIds[0])!;
+    expect(t0).toMatchObject({ modality: 'CR', body_part: 'CHEST', images: '/img/a.png;/img/b.png' });
+    expect(Array.isArray(t0.reads)).toBe(true);
   });
 
   it('a job of another project or an unknown file is not found', async () => {

@@ -108,7 +108,7 @@ describe('reader projection', () => {
     expect(r.headers.get('Location')).toBe(`/projects/${slug()}/read/${caseId}`);
     const wf = (await getCaseWorkflow({ caseId }))!;
     expect(wf.state).toBe('adjudication');
-    expect(wf.machineVersion).toBe('case@4');
+    expect(wf.machineVersion).toBe('case@5');
 
     // The reader sees their amended read; nothing more.
     const now = await load(w.cookies.reader!);

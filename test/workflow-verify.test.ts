@@ -143,7 +143,7 @@ describe('machine versions', () => {
     expect(await verifyCase({ db: t.db, caseId: other })).toEqual([]);
   });
 
-  it('a case started under case@2 replays with case@2, migrates to case@3 and case@4 at its next event, and then an amendment to agree leaves it in adjudication', async () => {
+  it('a case started under case@2 replays with case@2, migrates to case@3, case@4 and case@5 at its next event, and then an amendment to agree leaves it in adjudication', async () => {
     const v2 = { ...defaultRegistry, current: 'case@2' };
     const g = await buildProject(t.db, { definition: biradsDefinition(), cases: 1 });
     const [c] = g.caseIds;
@@ -171,7 +171,8 @@ describe('machine versions', () => {
       ['read.submit', 'case@2'],
       [MIGRATE_EVENT, 'case@3'],
       [MIGRATE_EVENT, 'case@4'],
-      ['read.amend', 'case@4'],
+      [MIGRATE_EVENT, 'case@5'],
+      ['read.amend', 'case@5'],
     ]);
     expect(await verifyCase({ db: t.db, caseId: old })).toEqual([]);
   });

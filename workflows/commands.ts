@@ -64,6 +64,8 @@ export const caseCommandSchema = z.discriminatedUnion('type', [
     reason: text,
   }),
   z.object({ type: z.literal('case.withdraw'), reason: text }),
+  /** A historical case's evidence is complete: its held follow-up window closes now. */
+  z.object({ type: z.literal('evidence.complete'), reason: text }),
 ]);
 
 type ReadExtras = { cannotAssessReason?: string; comment?: string; confidence?: number; timeSpentMs?: number };
@@ -85,7 +87,8 @@ export type CaseCommand =
       extractionRuleId?: string;
     }
   | { type: 'discordance.close'; findingId?: string | null; outcome: DiscordanceOutcome; value?: boolean; reason: string }
-  | { type: 'case.withdraw'; reason: string };
+  | { type: 'case.withdraw'; reason: string }
+  | { type: 'evidence.complete'; reason: string };
 
 /** The project role an actor needs for each command. */
 export const REQUIRED_ROLE: Record<CaseCommand['type'], 'reader' | 'adjudicator' | 'lead'> = {
@@ -98,7 +101,9 @@ export const REQUIRED_ROLE: Record<CaseCommand['type'], 'reader' | 'adjudicator'
   'evidence.record': 'lead',
   'discordance.close': 'lead',
   'case.withdraw': 'lead',
+  'evidence.complete': 'lead',
 };
 
-/** Events only the system sends (no actor, no role): the scheduler's `window.close`. */
-export type SystemCommand = { type: 'window.close' };
+/** Events only the system sends (no actor, no role): the scheduler's `window.close` and `evidence.grace`. */
+export type SystemCommand = { type: 'window.close' } | { type: 'evidence.grace' };
+export const SYSTEM_EVENT_TYPES = ['window.close', 'evidence.grace'] as const;

@@ -154,7 +154,19 @@ export const truthPolicySchema = z.object({
   adjudication: z.object({ mode: z.enum(['single', 'panel']).default('single'), panelSize: z.number().int().min(1).default(1) }).default({ mode: 'single', panelSize: 1 }),
   /** Cannot-assess reads on one case before the lead is asked to confirm exclusion. */
   cannotAssessLimit: z.number().int().min(1).default(2),
-  followUpWindow: z.object({ startDays: z.number().int().min(0), endDays: z.number().int().min(1), onClose: z.enum(WINDOW_CLOSE_STATES).default('unverified') }).optional(),
+  followUpWindow: z
+    .object({
+      startDays: z.number().int().min(0),
+      endDays: z.number().int().min(1),
+      onClose: z.enum(WINDOW_CLOSE_STATES).default('unverified'),
+      /**
+       * Historical cases (imported after their window closed) wait for their evidence until the
+       * lead marks it complete or this many days after the import, whichever comes first; absent:
+       * until the lead marks it complete.
+       */
+      graceDays: z.number().int().min(0).max(3650).optional(),
+    })
+    .optional(),
   blinding: z
     .object({
       /** After finishing a case, may a reader see the other reads and the truth? */

@@ -14,6 +14,7 @@ import type { CaseContext, CaseEvent, CaseInput, Effect } from './machine.ts';
 import { caseV2 } from './machines/case@2/index.ts';
 import { caseV3 } from './machines/case@3/index.ts';
 import { caseV4 } from './machines/case@4/index.ts';
+import { caseV5 } from './machines/case@5/index.ts';
 import type { ProjectDefinition } from './definition.ts';
 
 export const START_EVENT = 'case.start';
@@ -68,10 +69,20 @@ export const migrateV3toV4: Migration = {
   migrate: (snapshot) => snapshot,
 };
 
+/**
+ * case@4 → case@5: the context gains `evidenceHold` (null: not held). From the migration on, a
+ * window.close for a window that had closed before the import is held; a case@4 case whose
+ * window.close is still to come is treated the same way (the import day comes with the event).
+ */
+export const migrateV4toV5: Migration = {
+  to: caseV5.version,
+  migrate: (snapshot) => ({ ...snapshot, context: { ...snapshot.context, evidenceHold: null } }),
+};
+
 export const defaultRegistry: MachineRegistry = {
-  current: caseV4.version,
-  machines: { [caseV2.version]: caseV2, [caseV3.version]: caseV3, [caseV4.version]: caseV4 },
-  migrations: { [caseV2.version]: migrateV2toV3, [caseV3.version]: migrateV3toV4 },
+  current: caseV5.version,
+  machines: { [caseV2.version]: caseV2, [caseV3.version]: caseV3, [caseV4.version]: caseV4, [caseV5.version]: caseV5 },
+  migrations: { [caseV2.version]: migrateV2toV3, [caseV3.version]: migrateV3toV4, [caseV4.version]: migrateV4toV5 },
 };
 
 export class ReplayError extends Error {}

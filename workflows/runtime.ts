@@ -12,7 +12,7 @@ import { getDb } from '../db/index.ts';
 import { writeAudit, type AuditEntry } from '../db/audit.ts';
 import { assignments, auditLog, caseWorkflows, cases, findings, projectMembers, projectVersions, roundParticipants, workflowEvents } from '../db/schema.ts';
 import { policyProblems } from './agreement-rules.ts';
-import { caseCommandSchema, REQUIRED_ROLE, type CaseCommand, type SystemCommand } from './commands.ts';
+import { caseCommandSchema, REQUIRED_ROLE, SYSTEM_EVENT_TYPES, type CaseCommand, type SystemCommand } from './commands.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { projectDefinitionSchema, type ReadValues } from './definition.ts';
 import { applyEffect, effectWrite, type EffectContext, type EffectHandler } from './effects.ts';
@@ -261,7 +261,13 @@ function toMachineEvent(
     case 'case.withdraw':
       return { event: { type: cmd.type, reason: cmd.reason, at, actorId } };
     case 'window.close':
+      // The import day (from the study date, like evidence offsets): the machine holds a window
+      // that had closed before the case was imported (a historical case) instead of closing it.
+      return { event: { type: cmd.type, importedDay: dayOffset(facts.studyDate, ctx.startedAt.slice(0, 10)), at, actorId } };
+    case 'evidence.grace':
       return { event: { type: cmd.type, at, actorId } };
+    case 'evidence.complete':
+      return { event: { type: cmd.type, reason: cmd.reason, at, actorId } };
   }
 }
 
@@ -300,7 +306,7 @@ export type SendSystemEventArgs = Omit<SendCaseEventArgs, 'event' | 'actorId' | 
  * user commands — `caseCommandSchema` does not contain it. `db` may be a transaction (savepoint).
  */
 export async function sendSystemEvent(args: SendSystemEventArgs): Promise<SendResult> {
-  if (args.event?.type !== 'window.close') throw new AppError('invalid', 'not a system event');
+  if (!(SYSTEM_EVENT_TYPES as readonly string[]).includes(args.event?.type)) throw new AppError('invalid', 'not a system event');
   return send({ ...args, db: args.db as Db | undefined, actorId: null, event: args.event as never }, args.event, true);
 }
 

@@ -15,11 +15,12 @@ import type { Db } from '../db/client.ts';
 import { getDb } from '../db/index.ts';
 import { scheduledEvents } from '../db/schema.ts';
 import { EventRefused } from '../domain/errors.ts';
+import { SYSTEM_EVENT_TYPES, type SystemCommand } from './commands.ts';
 import { sendSystemEvent } from './runtime.ts';
 
 export type FireReport = { fired: number; cancelled: number; failed: number; retrying: number; ids: string[] };
 
-export const SYSTEM_EVENT_TYPES = ['window.close'] as const;
+export { SYSTEM_EVENT_TYPES };
 
 export async function fireDueScheduledEvents({
   at = new Date(),
@@ -47,7 +48,7 @@ export async function fireDueScheduledEvents({
       const attempts = row.attempts + 1;
       try {
         if (!(SYSTEM_EVENT_TYPES as readonly string[]).includes(row.eventType)) throw new EventRefused('unknown', `unknown scheduled event type ${row.eventType}`);
-        await sendSystemEvent({ db: tx, caseId: row.caseId, event: { type: row.eventType as 'window.close' }, clientRequestId: `scheduled:${row.id}`, at: now });
+        await sendSystemEvent({ db: tx, caseId: row.caseId, event: { type: row.eventType as SystemCommand['type'] }, clientRequestId: `scheduled:${row.id}`, at: now });
         await tx.update(scheduledEvents).set({ status: 'fired', attempts, firedAt: now, lastError: null }).where(eq(scheduledEvents.id, row.id));
         report.fired++;
         report.ids.push(row.id);

@@ -4,6 +4,12 @@ import { DISCORDANCE_OUTCOMES, uuidField } from '../../domain/vocabulary.ts';
 import { requestIdField } from './evidence.server.ts';
 import { SLUG_RE, TEMPLATES } from './lead.ts';
 
+/** The lead marks the evidence of the project's historical cases complete (import page). */
+export const evidenceCompleteFormSchema = z.object({
+  intent: z.literal('evidence-complete'),
+  reason: z.string().trim().min(1, 'Say why the evidence is complete, e.g. "all pathology up to 2024 is loaded"').max(500),
+});
+
 export const importFormSchema = z.object({
   intent: z.enum(['preview', 'import']),
   text: z

@@ -34,7 +34,10 @@ export const CACHE_KEY = 'dashboard';
 export const DASHBOARD_SCHEMA = 3;
 
 export type Estimate = { value: number | null; lower: number | null; upper: number | null; n: number | null };
-export type Headline = Estimate & { id: string; label: string; method: string; ciMethod: string | null };
+/** `band`: the Landis–Koch (1977) band of a κ-type estimate (a convention, not a finding), else null. */
+export type Headline = Estimate & { id: string; label: string; method: string; ciMethod: string | null; band?: string | null };
+/** Cohen's κ of one pair of readers over the cases both rated, with its Landis–Koch band. */
+export type PairKappa = { readers: [string, string]; names: [string, string]; kappa: Estimate; band: string | null };
 export type ReaderAccuracy = {
   readerId: string;
   name: string;
@@ -58,6 +61,8 @@ export type FieldAgreement = {
   missing: number;
   categories: string[];
   headline: Headline[];
+  /** Pairwise Cohen's κ (nominal items; absent in figures computed before it was added). */
+  pairs?: PairKappa[];
   accuracy: ReaderAccuracy[];
   reference: string | null;
   positive: string | null;
@@ -212,7 +217,7 @@ function headlineOf(stats: StatisticEntry[], level: Level, readers: number): Hea
   for (const [id, ok, label] of pick) {
     const e = stats.find((s) => s.id === id && ok(s.parameters as Record<string, unknown>));
     if (!e) continue;
-    out.push({ id, label, ...est(e), method: e.method, ciMethod: e.ci?.method ?? null });
+    out.push({ id, label, ...est(e), method: e.method, ciMethod: e.ci?.method ?? null, band: e.interpretation?.label ?? null });
   }
   return out;
 }
@@ -339,6 +344,15 @@ async function fieldAgreement(d: Db, projectId: string, version: number, def: Pr
   res.statistics = report.statistics;
   res.warnings.push(...(report.warnings ?? []));
   res.headline = headlineOf(report.statistics, level, nReaders);
+  res.pairs = report.statistics
+    .filter((e) => {
+      const p = e.parameters as Record<string, unknown>;
+      return e.id === 'cohen_kappa' && p.against === undefined && Array.isArray(p.raters) && p.raters.length === 2;
+    })
+    .map((e) => {
+      const [a, b] = (e.parameters as { raters: [string, string] }).raters;
+      return { readers: [a, b], names: [names.get(a) ?? a, names.get(b) ?? b], kappa: est(e), band: e.interpretation?.label ?? null };
+    });
   if (level !== 'interval') {
     res.reference = 'majority vote of the other readers (leave-one-reader-out), CIs clustered by patient';
     res.positive = field.kind === 'binary' ? field.trueLabel : null;

@@ -19,7 +19,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { cases, findings, reads } from '../../db/schema.ts';
+import { cases, findings, reads, studyPlan, studyUnits } from '../../db/schema.ts';
 import { writeAudit } from '../../db/audit.ts';
 import { deleteInput, readInput, storeInput } from '../../jobs/inputs.ts';
 import { enqueueJob, getJob, registerJob, type JobContext } from '../../jobs/runner.ts';
@@ -31,12 +31,24 @@ export const PAGE = 500;
 
 /** Columns of the truth table: the truth export's, then the case's own. */
 export const TRUTH_COLUMNS = [...CSV_COLUMNS, 'modality', 'body_part', 'study_instance_uid', 'images', 'metadata'] as const;
+/**
+ * Columns of the reads table. In a reader study each case row is one reading unit: `arm` is the
+ * unit's arm (null outside studies and for calibration units), `session` the reader's reading
+ * session of that unit (from their plan), `unit_kind` the unit's kind and `source_case` the
+ * clinical case its arms and re-reads share — so arms compare without re-joining.
+ * Per-lesion mark columns (one row per lesion of a marks item) belong in a table of their own
+ * beside this one: add it to `runExportJob`'s tables with its own column list rather than here.
+ */
 export const READ_COLUMNS = [
   'case_id',
   'case_uuid',
   'read_id',
   'finding',
   'reader_id',
+  'arm',
+  'session',
+  'unit_kind',
+  'source_case',
   'source',
   'values',
   'cannot_assess_reason',
@@ -47,7 +59,7 @@ export const READ_COLUMNS = [
   'supersedes',
   'amendment_reason',
 ] as const;
-const INT_COLUMNS = new Set(['project_version', 'truth_version', 'policy_version', 'event_seq', 'event_count', 'confidence', 'time_spent_ms']);
+const INT_COLUMNS = new Set(['project_version', 'truth_version', 'policy_version', 'event_seq', 'event_count', 'confidence', 'time_spent_ms', 'session']);
 
 type Row = Record<string, string | number | null>;
 export type ExportJobParams = { projectId: string; format: ExportJobFormat; actorId: string; ip: string | null /** Cases per page (tests use small pages). */; pageSize?: number };
@@ -232,13 +244,15 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
       const ids = caseRows.map((c) => c.id).filter((id) => !held.has(id));
       const rs = ids.length
         ? await db
-            .select({ r: reads, finding: findings.key })
+            .select({ r: reads, finding: findings.key, arm: studyUnits.arm, unitKind: studyUnits.kind, sourceCase: studyUnits.sourceKey, session: studyPlan.session })
             .from(reads)
             .leftJoin(findings, eq(findings.id, reads.findingId))
+            .leftJoin(studyUnits, eq(studyUnits.caseId, reads.caseId))
+            .leftJoin(studyPlan, and(eq(studyPlan.projectId, p.projectId), eq(studyPlan.userId, reads.authorId), eq(studyPlan.caseId, reads.caseId)))
             .where(inArray(reads.caseId, ids))
             .orderBy(asc(reads.caseId), asc(reads.createdAt), asc(reads.id))
         : [];
-      const rRows: Row[] = rs.map(({ r, finding }) => {
+      const rRows: Row[] = rs.map(({ r, finding, arm, unitKind, sourceCase, session }) => {
         const c = byId.get(r.caseId)!;
         return {
           case_id: c.externalId ?? c.id,
@@ -246,6 +260,10 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
           read_id: r.id,
           finding,
           reader_id: r.authorId,
+          arm: arm ?? null,
+          session: session ?? null,
+          unit_kind: unitKind ?? null,
+          source_case: sourceCase ?? null,
           source: r.source,
           values: flat(r.values),
           cannot_assess_reason: r.cannotAssessReason,

@@ -27,7 +27,9 @@ import { parseCsv, CsvError, type CsvRow } from '../../formats/csv.ts';
 import { csvRows } from '../lib/csv-stream.ts';
 import { addFormulaCells, type FormulaCell } from '../lib/csv-safety.ts';
 import { caseStarter } from '../../workflows/start-rows.ts';
-import { pinnedDefinition } from '../../workflows/runtime.ts';
+import { dayOffset, pinnedDefinition } from '../../workflows/runtime.ts';
+import type { ProjectDefinition } from '../../workflows/definition.ts';
+import { windowCloseDay } from '../../workflows/evidence-mapping.ts';
 import { enqueueJob, getJob, JobFailed, registerJob, runJobNow, type JobContext } from '../../jobs/runner.ts';
 import { deleteInput, inputSize, readInput, readInputText, storeInput } from '../../jobs/inputs.ts';
 import { publishStaged, stageRows, toDbRow } from '../../jobs/staging.ts';
@@ -64,7 +66,20 @@ export type ManifestPreview = {
   errors: ImportError[];
   patients: { total: number; new: number };
   splitCounts: Record<Split, number>;
+  /** Cases whose follow-up window has already closed: they will wait for their evidence (historical cases). */
+  historical: number;
 };
+
+/**
+ * The follow-up window's closing day when a case imported `at` could have closed it already
+ * (evidence reference standard with a window), else null: rows whose study date lies that many
+ * days or more before the import are historical cases.
+ */
+export function historicalCheck(definition: ProjectDefinition, at: string): { closeDay: number; today: string } | null {
+  const w = definition.truthPolicy.followUpWindow;
+  if (!w || definition.referenceStandard.source !== 'evidence') return null;
+  return { closeDay: windowCloseDay(w), today: at.slice(0, 10) };
+}
 
 export class ImportFailed extends Error {
   constructor(
@@ -316,6 +331,9 @@ export class ManifestChecker {
   readonly patients = new Map<string, PatientState>();
   /** CSV cells a spreadsheet would run as formulas (the first 20): a warning, not an error. */
   readonly formulaCells: FormulaCell[] = [];
+  /** Set when the definition has a follow-up window (`historicalCheck`): valid rows past it are counted. */
+  historicalFrom: { closeDay: number; today: string } | null = null;
+  historical = 0;
   constructor(
     readonly db: Tx,
     readonly projectId: string,
@@ -385,6 +403,8 @@ export class ManifestChecker {
     }
     const valid = parsed.filter((r) => !r.bad).map(({ bad: _bad, ...r }) => r);
     for (const r of valid) this.patients.get(r.patientId)!.cases++;
+    const h = this.historicalFrom;
+    if (h) for (const r of valid) if (dayOffset(r.studyDate, h.today) >= h.closeDay) this.historical++;
     return valid;
   }
 
@@ -426,6 +446,8 @@ export async function previewManifest(args: PreviewArgs): Promise<ManifestPrevie
   const raw = rawRows(args.text, format, fileErrors);
   if (raw.length > MAX_ROWS) fileErrors.push({ row: 0, field: null, message: `${raw.length} rows; upload a file this large as a file (it is checked in the background)` });
   const checker = new ManifestChecker(db, args.projectId, rowWord, args.assignSplits ?? null);
+  const current = await getCurrentVersion({ projectId: args.projectId });
+  if (current) checker.historicalFrom = historicalCheck(await pinnedDefinition(db, args.projectId, current.version), new Date().toISOString());
   for (const e of fileErrors) checker.error(e);
   const rows: ManifestRow[] = [];
   for (let i = 0; i < raw.length; i += BATCH) rows.push(...(await checker.check(raw.slice(i, i + BATCH))));
@@ -437,11 +459,12 @@ export async function previewManifest(args: PreviewArgs): Promise<ManifestPrevie
     errors: checker.sortedErrors(),
     patients: sum.patients,
     splitCounts: sum.splitCounts,
+    historical: checker.historical,
   };
 }
 
 export type ImportArgs = PreviewArgs & { actorId: string | null; ip?: string | null; at?: Date };
-export type ImportResult = { cases: number; patients: { total: number; new: number }; version: number; splitCounts: Record<Split, number>; caseIds: string[] };
+export type ImportResult = { cases: number; patients: { total: number; new: number }; version: number; splitCounts: Record<Split, number>; caseIds: string[]; historical: number };
 
 /** Rows checked and staged per short transaction. */
 export const BATCH = 2000;
@@ -470,6 +493,8 @@ export type ManifestJobResult = {
   patients: { total: number; new: number };
   splitCounts: Record<Split, number>;
   version: number | null;
+  /** Cases whose follow-up window has already closed: they wait for their evidence (historical cases). */
+  historical: number;
   problems: { row: number; field: string | null; message: string; text: string }[];
   problemCount: number;
   rows: (ManifestRow & { finalSplit: Split; newPatient: boolean })[];
@@ -545,9 +570,9 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
   const version = await getCurrentVersion({ projectId: p.projectId });
   const at = p.at ?? new Date().toISOString();
   if (!version && !p.dryRun) checker.error({ row: 0, field: null, message: 'the project has no version: define its reader form first' });
-  const start = version
-    ? caseStarter({ projectId: p.projectId, projectVersion: version.version, definition: await pinnedDefinition(db, p.projectId, version.version), actorId: p.actorId, at })
-    : null;
+  const definition = version ? await pinnedDefinition(db, p.projectId, version.version) : null;
+  if (definition) checker.historicalFrom = historicalCheck(definition, at);
+  const start = version && definition ? caseStarter({ projectId: p.projectId, projectVersion: version.version, definition, actorId: p.actorId, at }) : null;
   const sample: ManifestRow[] = [];
   const caseIds: string[] = [];
   let consumed = 0;
@@ -600,6 +625,7 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
     patients: sum.patients,
     splitCounts: sum.splitCounts,
     version: version?.version ?? null,
+    historical: checker.historical,
     problems: checker
       .sortedErrors()
       .slice(0, 200)
@@ -609,13 +635,18 @@ async function runManifestJob(ctx: JobContext): Promise<ManifestJobResult> {
     formulaCells: checker.formulaCells,
     inputId: p.inputId,
   };
-  const failed = (errors: ImportError[]) => new ImportFailed({ format, rowWord, rows: [], errors, patients: sum.patients, splitCounts: sum.splitCounts }, result);
+  const failed = (errors: ImportError[]) =>
+    new ImportFailed({ format, rowWord, rows: [], errors, patients: sum.patients, splitCounts: sum.splitCounts, historical: checker.historical }, result);
   if (checker.errorCount) throw failed(checker.sortedErrors());
   if (p.dryRun) return result;
   await ctx.progress({ done: chars, phase: `publishing ${sum.cases.toLocaleString('en')} cases` });
   try {
     await db.transaction(async (tx) => {
       await ctx.lockIn(tx);
+      // The publish step is a few INSERT … SELECT over every staged row: for 100,000 cases on a
+      // busy machine that outlasts the connection's 30 s statement timeout (meant for requests),
+      // and the whole import would fail at its last step. Other sessions never wait on it.
+      await tx.execute(sql`set local statement_timeout = '15min'`);
       const fresh = [...checker.patients.entries()].filter(([, x]) => x.isNew && x.cases > 0);
       for (let i = 0; i < fresh.length; i += 5000) {
         await tx
@@ -796,5 +827,5 @@ export async function importStream(args: Omit<ImportArgs, 'text'> & { source: As
   if (error instanceof JobFailed && error.cause instanceof ImportFailed) throw error.cause;
   if (error) throw error;
   const r = done.result as ManifestJobResult & { caseIds: string[] };
-  return { cases: r.total, patients: r.patients, version: r.version!, splitCounts: r.splitCounts, caseIds: r.caseIds };
+  return { cases: r.total, patients: r.patients, version: r.version!, splitCounts: r.splitCounts, caseIds: r.caseIds, historical: r.historical };
 }

@@ -52,7 +52,16 @@ export type ReleaseFile = { name: string; sha256: string; bytes: number; content
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Cases not yet settled: a release made now would carry them as pending. */
-export type Readiness = { cases: number; undecided: number; inAdjudication: number; inReview: number; discordant: number; pending: number };
+export type Readiness = {
+  cases: number;
+  undecided: number;
+  inAdjudication: number;
+  inReview: number;
+  discordant: number;
+  /** Historical cases decided by their readers whose evidence is still awaited (tag awaiting_evidence). */
+  awaitingEvidence: number;
+  pending: number;
+};
 
 export async function releaseReadiness({ projectId, db }: { projectId: string; db?: Db }): Promise<Readiness> {
   const rows = await (db ?? getDb())
@@ -61,16 +70,17 @@ export async function releaseReadiness({ projectId, db }: { projectId: string; d
     .innerJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id))
     .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)))
     .groupBy(caseWorkflows.state);
-  const r: Readiness = { cases: 0, undecided: 0, inAdjudication: 0, inReview: 0, discordant: 0, pending: 0 };
+  const r: Readiness = { cases: 0, undecided: 0, inAdjudication: 0, inReview: 0, discordant: 0, awaitingEvidence: 0, pending: 0 };
   for (const { state, n } of rows) {
     r.cases += n;
     if (!isWorkflowState(state)) continue;
     if (state === 'discordant') r.discordant += n;
+    else if (hasTag(state, 'awaiting_evidence')) r.awaitingEvidence += n;
     else if (hasTag(state, 'in_adjudication')) r.inAdjudication += n;
     else if (hasTag(state, 'in_review')) r.inReview += n;
     else if (!hasTag(state, 'decided') && !hasTag(state, 'terminal')) r.undecided += n;
   }
-  r.pending = r.undecided + r.inAdjudication + r.inReview + r.discordant;
+  r.pending = r.undecided + r.inAdjudication + r.inReview + r.discordant + r.awaitingEvidence;
   return r;
 }
 
@@ -80,6 +90,7 @@ export function readinessText(r: Readiness): string {
     r.inAdjudication ? `${r.inAdjudication} awaiting adjudication` : '',
     r.inReview ? `${r.inReview} awaiting a lead's review` : '',
     r.discordant ? `${r.discordant} discordant with evidence` : '',
+    r.awaitingEvidence ? `${r.awaitingEvidence} awaiting historical evidence` : '',
   ].filter(Boolean);
   return `${parts.join(', ')} (of ${r.cases} cases)`;
 }

@@ -186,6 +186,9 @@ export default function Agreement() {
                         <th className="num">95% CI</th>
                         <th className="num">Cases</th>
                         <th>CI method</th>
+                        <th>
+                          <abbr title="Landis & Koch (1977) benchmark bands for κ-type coefficients: a convention, not a finding">Landis–Koch band</abbr>
+                        </th>
                       </tr>
                     </thead>
                     <tbody>
@@ -198,10 +201,43 @@ export default function Agreement() {
                           </td>
                           <td className="num">{h.n ?? '—'}</td>
                           <td className="hint">{h.ciMethod ?? '—'}</td>
+                          <td>{h.band ?? '—'}</td>
                         </tr>
                       ))}
                     </tbody>
                   </table>
+                  {f.pairs?.length ? (
+                    <>
+                      <h4>Pairwise Cohen&apos;s κ</h4>
+                      <table>
+                        <caption className="sr-only">Cohen&apos;s κ for each pair of readers on {f.label}</caption>
+                        <thead>
+                          <tr>
+                            <th>Readers</th>
+                            <th className="num">κ</th>
+                            <th className="num">95% CI</th>
+                            <th className="num">Cases</th>
+                            <th>Landis–Koch band</th>
+                          </tr>
+                        </thead>
+                        <tbody>
+                          {f.pairs.map((p) => (
+                            <tr key={p.readers.join('|')}>
+                              <td>
+                                {p.names[0]} · {p.names[1]}
+                              </td>
+                              <td className="num">{f3(p.kappa.value)}</td>
+                              <td className="num">
+                                {f3(p.kappa.lower)} – {f3(p.kappa.upper)}
+                              </td>
+                              <td className="num">{p.kappa.n ?? '—'}</td>
+                              <td>{p.band ?? '—'}</td>
+                            </tr>
+                          ))}
+                        </tbody>
+                      </table>
+                    </>
+                  ) : null}
                   {f.accuracy.length ? (
                     <>
                       <h4>Each reader against the reference</h4>

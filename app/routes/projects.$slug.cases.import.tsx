@@ -10,7 +10,8 @@ import { kickJobs } from '../../jobs/runner.ts';
 import { JobProgress } from '~/components/job-progress.tsx';
 import { getCurrentVersion } from '~/models/projects.server.ts';
 import { MANIFEST_COLUMNS } from '~/forms/lead.ts';
-import { importFormSchema } from '~/forms/lead.server.ts';
+import { evidenceCompleteFormSchema, importFormSchema } from '~/forms/lead.server.ts';
+import { historicalWaiting, startEvidenceComplete } from '~/models/evidence-complete.server.ts';
 import { parseForm, type FieldErrors } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { TextFileError } from '../../formats/text-file.ts';
@@ -24,9 +25,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const v = await getCurrentVersion({ projectId: project.id });
   const jobId = new URL(request.url).searchParams.get('job');
   const job = jobId ? await projectJob({ projectId: project.id, jobId }) : null;
-  if (jobId && (!job || !job.kind.startsWith('cases.'))) throw new Response('No such import in this project.', { status: 404 });
+  if (jobId && (!job || !(job.kind.startsWith('cases.') || job.kind === 'evidence.complete'))) throw new Response('No such import in this project.', { status: 404 });
   const echo = job ? await manifestJobForm({ projectId: project.id, jobId: job.id }) : null;
-  return json({ project: { slug: project.slug, name: project.name }, roles, version: v?.version ?? null, job, echo });
+  const waiting = await historicalWaiting({ projectId: project.id });
+  return json({ project: { slug: project.slug, name: project.name }, roles, version: v?.version ?? null, job, echo, waiting });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -57,12 +59,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (e instanceof TextFileError) return validationFailed({ file: [e.message] });
     throw e;
   }
+  const base = `/projects/${project.slug}/cases/import`;
+  if (fd.get('intent') === 'evidence-complete') {
+    const ec = parseForm(evidenceCompleteFormSchema, fd);
+    if (!ec.ok) return validationFailed(ec.errors);
+    const job = await startEvidenceComplete({ projectId: project.id, actorId: user.id, reason: ec.data.reason, ip: clientIp(request) });
+    kickJobs();
+    return redirect(`${base}?job=${job.id}`);
+  }
   const p = parseForm(importFormSchema, fd);
   if (!p.ok) return validationFailed(p.errors);
   const format: ManifestFormat | null = p.data.format === 'auto' ? null : p.data.format;
   const assignSplits = p.data.assign ? parseSplitRatio(p.data.ratio) : null;
   const ip = clientIp(request);
-  const base = `/projects/${project.slug}/cases/import`;
   if (p.data.intent === 'import') {
     const job = await importCheckedManifest({
       projectId: project.id,
@@ -99,12 +108,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ImportCases() {
-  const { project, roles, version, job, echo } = useLoaderData<typeof loader>();
+  const { project, roles, version, job, echo, waiting } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as unknown as { ok: false; errors: FieldErrors } | undefined;
   const nav = useNavigation();
   const busy = nav.state === 'submitting';
   const fieldErrors = data && 'errors' in data && data.errors ? data.errors : null;
-  const pv = job?.finished && job.result ? (job.result as ManifestJobResult) : null;
+  const pv = job?.finished && job.result && job.kind.startsWith('cases.') ? (job.result as ManifestJobResult) : null;
   const isCheck = job?.kind === 'cases.check';
   return (
     <>
@@ -123,6 +132,34 @@ export default function ImportCases() {
       </p>
       <FormErrors errors={fieldErrors} />
       {job ? <JobProgress key={job.id} slug={project.slug} job={job} /> : null}
+      {waiting > 0 ? (
+        <section className="panel" aria-labelledby="historical-h">
+          <h3 id="historical-h">Historical cases awaiting evidence</h3>
+          <p>
+            {waiting.toLocaleString('en')} case{waiting === 1 ? ' was' : 's were'} imported after {waiting === 1 ? 'its' : 'their'} follow-up window had closed.{' '}
+            {waiting === 1 ? 'It waits' : 'They wait'} for evidence instead of becoming lost to follow-up. When all their evidence is loaded, mark it complete: cases still without
+            verifying evidence then take the window's closing state.
+          </p>
+          <Form method="post" className="row">
+            <div>
+              <label htmlFor="f-ec-reason">Reason</label>
+              <input
+                id="f-ec-reason"
+                name="reason"
+                type="text"
+                required
+                placeholder="all pathology up to 2024 is loaded"
+                style={{ minWidth: '24rem' }}
+                aria-invalid={Boolean(fieldErrors?.reason)}
+              />
+              {fieldErrors?.reason ? <div className="field-error">{fieldErrors.reason[0]}</div> : null}
+            </div>
+            <button type="submit" name="intent" value="evidence-complete" disabled={busy}>
+              Mark evidence complete for {waiting.toLocaleString('en')} case{waiting === 1 ? '' : 's'}
+            </button>
+          </Form>
+        </section>
+      ) : null}
       <section className="panel">
         <Form method="post" encType="multipart/form-data" className="stack" style={{ maxWidth: '48rem' }}>
           <div>
@@ -181,7 +218,9 @@ export default function ImportCases() {
             .filter(([, n]) => n > 0)
             .map(([s, n]) => `${n} ${s}`)
             .join(', ')}
-          ). Their workflows have started. <Link to={`/projects/${project.slug}/cases`}>See the cases</Link>
+          ). Their workflows have started.
+          {pv.historical > 0 ? ` ${pv.historical.toLocaleString('en')} of them are historical and wait for their evidence.` : ''}{' '}
+          <Link to={`/projects/${project.slug}/cases`}>See the cases</Link>
         </div>
       ) : null}
       {pv && (isCheck || pv.problemCount > 0) ? (
@@ -208,6 +247,13 @@ export default function ImportCases() {
                 .map(([s, n]) => `${s} ${n}`)
                 .join(', ')}
               .
+              {pv.historical > 0 ? (
+                <p>
+                  {pv.historical.toLocaleString('en')} case{pv.historical === 1 ? '' : 's'} {pv.historical === 1 ? 'is' : 'are'} historical: the follow-up window has already
+                  closed, so {pv.historical === 1 ? 'it' : 'they'} will wait for evidence until you mark it complete (or the definition&apos;s grace period ends) instead of
+                  becoming lost to follow-up.
+                </p>
+              ) : null}
             </div>
           )}
           {pv.formulaCells?.length ? (

@@ -125,7 +125,8 @@ export default function Release() {
       {pending && pending.pending > 0 ? (
         <div className="flash flash-warning" role="status">
           Released with {pending.pending} case{pending.pending === 1 ? '' : 's'} pending (confirmed by the lead): {pending.undecided} undecided, {pending.inAdjudication} in
-          adjudication, {pending.inReview} in review, {pending.discordant} discordant.
+          adjudication, {pending.inReview} in review, {pending.discordant} discordant
+          {pending.awaitingEvidence ? `, ${pending.awaitingEvidence} awaiting historical evidence` : ''}.
         </div>
       ) : null}
       {files}

@@ -1,7 +1,7 @@
 /** The machine's named actions: what each transition records and which effects it emits. */
 import { assertEvent } from 'xstate';
-import { disputedItems, MARKS_RULES_VERSION, RULES_VERSION } from '../../agreement-rules.ts';
-import { applyToSubject, closeDiscordance, closeWindow, concerns, foldEvidence, mapEvidence, windowCloseDay, type EvidenceEntry } from '../../evidence-mapping.ts';
+import { disputedItems, MARKS_RULES_VERSION, RULES_VERSION } from './rules/agreement-rules.ts';
+import { applyToSubject, closeDiscordance, closeWindow, concerns, foldEvidence, mapEvidence, windowCloseDay, type EvidenceEntry } from './rules/evidence-mapping.ts';
 import { base } from './guards.ts';
 import {
   activeVotes,

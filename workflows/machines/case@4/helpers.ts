@@ -1,8 +1,8 @@
 /** Pure helpers of the case machine (also used by the runtime, assignment and verify) and `whyNot`. */
-import { applyResolution, disputedItems, mode, type Evaluation } from '../../agreement-rules.ts';
-import { formItems, itemKey, markItems, type ReaderForm, type ReadValues } from '../../definition.ts';
-import { evaluateReadsWithMarks, lesionsOf } from '../../marks-agreement.ts';
-import { DISCORDANCE_OUTCOMES, EVIDENCE_RULES_VERSION, expectationOf, outcomeValue, type EvidenceEntry, type SubjectChange, type SubjectTruth } from '../../evidence-mapping.ts';
+import { applyResolution, disputedItems, mode, type Evaluation } from './rules/agreement-rules.ts';
+import { formItems, itemKey, markItems, type ReaderForm, type ReadValues } from './rules/definition.ts';
+import { evaluateReadsWithMarks, lesionsOf } from './rules/marks-agreement.ts';
+import { DISCORDANCE_OUTCOMES, EVIDENCE_RULES_VERSION, expectationOf, outcomeValue, type EvidenceEntry, type SubjectChange, type SubjectTruth } from './rules/evidence-mapping.ts';
 import type { CaseContext, CaseEvent, CaseInput, Effect, ReadEntry, TruthSubject, Vote } from './types.ts';
 
 /** The reads of this round that count: neither amended away nor late amendments. */

@@ -1,7 +1,7 @@
 /** The case machine's types: input, context, events and the effects it emits. */
-import type { Evaluation } from '../../agreement-rules.ts';
-import type { EvidenceKind, Mapping, ReaderForm, ReadValues, ReferenceStandard, TruthPolicy } from '../../definition.ts';
-import type { DiscordanceOutcome, EvidenceEntry, SubjectTruth, TruthState } from '../../evidence-mapping.ts';
+import type { Evaluation } from './rules/agreement-rules.ts';
+import type { EvidenceKind, Mapping, ReaderForm, ReadValues, ReferenceStandard, TruthPolicy } from './rules/definition.ts';
+import type { DiscordanceOutcome, EvidenceEntry, SubjectTruth, TruthState } from './rules/evidence-mapping.ts';
 
 export const MACHINE_VERSION = 'case@4';
 

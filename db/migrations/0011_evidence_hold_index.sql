@@ -1,0 +1,1 @@
+CREATE INDEX "case_workflows_evidence_hold_idx" ON "case_workflows" USING btree ("project_id","case_id") WHERE ("case_workflows"."snapshot" #> '{context,evidenceHold,released}') = 'null'::jsonb;
