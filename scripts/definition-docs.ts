@@ -121,6 +121,8 @@ export const MEANING: Record<string, string> = {
   'truthPolicy.followUpWindow.startDays': 'The day the window opens. Not after `endDays`.',
   'truthPolicy.followUpWindow.endDays': 'The day the window closes.',
   'truthPolicy.followUpWindow.onClose': 'What a case without verifying evidence becomes when the window closes.',
+  'truthPolicy.followUpWindow.graceDays':
+    'Optional: for historical cases (imported after their window already closed), the days after the import the case waits for evidence before the window closes; without it, they wait until the lead marks the evidence complete.',
   'truthPolicy.blinding': 'What readers may see.',
   'truthPolicy.blinding.revealAfterFinish': 'After finishing a case, may a reader see the other reads and the truth?',
   'truthPolicy.blinding.maskReaderIdentities': 'Readers are shown to each other (and adjudicators) by pseudonym.',
