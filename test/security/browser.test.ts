@@ -472,4 +472,34 @@ describe.skipIf(!hasChromium)('security in the browser and at the edge', () => {
       }
     });
   });
+
+  // Last in the file: it rewords the demo project's question, which other tests find by label.
+  it("stored XSS: labels and help text of the reader form render as text on the lead's pages and the reader preview", { timeout: 240_000 }, async () => {
+    const base = ctx.srv.url;
+    const lead = await ctx.browser.newPage();
+    const seenLead = await watch(lead);
+    await signInAs(lead, base, 'lead@example.org');
+    await lead.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await lead.goto(`${base}/projects/${PROJECT}/settings`);
+    const editor = lead.locator('textarea[name="readerForm"]');
+    const form = JSON.parse(await editor.inputValue());
+    form.fields[0].label = `Pneumothorax ${XSS[0]}`;
+    form.fields[0].help = `${XSS[1]} ${XSS[3]}`;
+    await editor.fill(JSON.stringify(form, null, 2));
+    await lead.getByRole('button', { name: /^Save (descriptions )?in version/ }).click();
+    await lead.getByText(/updated in place/).waitFor({ timeout: 20_000 });
+    expect(await lead.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+    // The preview renders the reader form with the read page's own components (a case's read page
+    // shows the form frozen in its workflow when it started, so in-place wording reaches new cases).
+    await lead.goto(`${base}/projects/${PROJECT}/settings`);
+    await lead.waitForFunction(() => Boolean((window as unknown as { __remixRouter?: unknown }).__remixRouter));
+    expect(await lead.locator('main').innerText()).toContain(XSS[0]);
+    for (const path of [`/projects/${PROJECT}/settings`, `/projects/${PROJECT}/setup`, `/projects/${PROJECT}/agreement`, `/projects/${PROJECT}/adjudicate`]) {
+      await lead.goto(`${base}${path}`);
+      await lead.waitForFunction(() => Boolean((window as unknown as { __remixRouter?: unknown }).__remixRouter));
+      expect(await lead.evaluate(() => (window as unknown as { __xss?: unknown }).__xss), path).toBeUndefined();
+    }
+    expect(seenLead).toEqual([]);
+    await lead.close();
+  });
 });
