@@ -200,6 +200,8 @@ function answerCodes(l: Lesion): Code[] {
     out.push({ CodeValue: l.source.action, CodingSchemeDesignator: '99TLSOURCE', CodeMeaning: (l.source.note ?? l.source.action).slice(0, 64) });
     for (const m of l.source.marks) out.push({ CodeValue: m.slice(-16), CodingSchemeDesignator: '99TLMARK', CodeMeaning: m.slice(0, 64) });
   }
+  // The pixel spacing the mark was drawn with (mm distances in matching), so a re-import is the same lesion.
+  if (l.spacing) out.push({ CodeValue: 'spacing', CodingSchemeDesignator: '99TLSPACING', CodeMeaning: JSON.stringify(l.spacing) });
   return out;
 }
 
@@ -276,7 +278,17 @@ export function srToLesions(bytes: Uint8Array, urlOfUid: (uid: string) => string
       const answers: Record<string, LesionAnswer> = {};
       let source: LesionSource | undefined;
       const marks: string[] = [];
+      let spacing: [number, number] | undefined;
       for (const c of t.findingSites) {
+        if (c.CodingSchemeDesignator === '99TLSPACING') {
+          let v: unknown;
+          try {
+            v = JSON.parse(c.CodeMeaning);
+          } catch {
+            throw new SrImportError(`a pixel spacing that is not [row, column]: ${c.CodeMeaning}`);
+          }
+          if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && x > 0)) spacing = [v[0], v[1]];
+        }
         if (c.CodingSchemeDesignator === '99TLMARK') marks.push(c.CodeMeaning);
         if (c.CodingSchemeDesignator === '99TL') {
           const eq = c.CodeMeaning.indexOf('=');
@@ -296,6 +308,7 @@ export function srToLesions(bytes: Uint8Array, urlOfUid: (uid: string) => string
         image,
         points: t.points.map((p) => [p.x, p.y]),
         answers,
+        ...(spacing ? { spacing } : {}),
         ...(source ? { source } : {}),
       });
     }

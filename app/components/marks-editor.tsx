@@ -96,11 +96,13 @@ export function LesionAnswerInput({
   );
 }
 
-type Owned = { lesion: Lesion; item: string };
+/** A lesion of the read; `markId` names its annotation in the viewer, `lesion.id` is m1, m2, … */
+type Owned = { markId: string; lesion: Lesion; item: string };
 
 /**
  * The reader's lesions of every marks item, drawn in the viewer. New marks go to the chosen item
- * (the first that allows the tool); `reset` changes when the page starts a fresh read.
+ * (the first that allows the tool); `reset` changes when the page starts a fresh read. Lesions
+ * get short ids of their own (the viewer's are UUIDs) so that "read:mark" provenance stays short.
  */
 export function useReaderMarks({
   form,
@@ -122,7 +124,7 @@ export function useReaderMarks({
   const items = useMemo(() => markItems(form), [form]);
   const names = useMemo(() => imageNames(images, caseUrl), [images, caseUrl]);
   const fromValues = useCallback(
-    (): Owned[] => items.flatMap((m) => (Array.isArray(values?.[m.key]) ? (values![m.key] as Lesion[]).map((lesion) => ({ lesion, item: m.key })) : [])),
+    (): Owned[] => items.flatMap((m) => (Array.isArray(values?.[m.key]) ? (values![m.key] as Lesion[]).map((lesion) => ({ markId: lesion.id, lesion, item: m.key })) : [])),
     [items, values],
   );
   const [owned, setOwned] = useState<Owned[]>(fromValues);
@@ -142,20 +144,20 @@ export function useReaderMarks({
   const onChange = useCallback(
     (marks: Mark[]) =>
       setOwned((cur) => {
-        const byId = new Map(cur.map((o) => [o.lesion.id, o]));
+        const byId = new Map(cur.map((o) => [o.markId, o]));
+        let next = Math.max(0, ...cur.map((o) => Number(/^m(\d+)$/.exec(o.lesion.id)?.[1] ?? 0)));
         return marks.map((m) => {
           const was = byId.get(m.id);
-          if (was) return { item: was.item, lesion: markToLesion(m, names, was.lesion.answers) };
+          if (was) return { ...was, lesion: { ...markToLesion(m, names, was.lesion.answers), id: was.lesion.id } };
           const pick = items.find((i) => i.key === activeRef.current && i.item.tools.includes(m.kind)) ?? items.find((i) => i.item.tools.includes(m.kind)) ?? items[0]!;
-          return { item: pick.key, lesion: markToLesion(m, names, {}) };
+          return { markId: m.id, item: pick.key, lesion: { ...markToLesion(m, names, {}), id: `m${++next}` } };
         });
       }),
     [items, names],
   );
+  const toMarks = (list: Owned[]) => list.map((o) => ({ ...lesionToMark(o.lesion, names), id: o.markId }));
   const tools = useMemo(() => [...new Set(items.flatMap((i) => i.item.tools))], [items]);
-  const viewerMarks: MarksOptions | undefined = items.length
-    ? { editable, tools, marks: owned.map((o) => lesionToMark(o.lesion, names)), onChange, onSelect: setSelected, onTool: setTool }
-    : undefined;
+  const viewerMarks: MarksOptions | undefined = items.length ? { editable, tools, marks: toMarks(owned), onChange, onSelect: setSelected, onTool: setTool } : undefined;
 
   const api = {
     items,
@@ -166,20 +168,20 @@ export function useReaderMarks({
     selected,
     names,
     chooseTool: (t: MarkKind | null) => viewer.current?.setTool(t),
-    select: (id: string) => {
-      setSelected(id);
-      viewer.current?.selectMark(id);
+    select: (markId: string) => {
+      setSelected(markId);
+      viewer.current?.selectMark(markId);
     },
-    remove: (id: string) => {
-      const rest = owned.filter((o) => o.lesion.id !== id);
+    remove: (markId: string) => {
+      const rest = owned.filter((o) => o.markId !== markId);
       setOwned(rest);
       setSelected(null);
-      viewer.current?.setMarks(rest.map((o) => lesionToMark(o.lesion, names)));
+      viewer.current?.setMarks(toMarks(rest));
     },
-    answer: (id: string, key: string, v: LesionAnswer | undefined) =>
+    answer: (markId: string, key: string, v: LesionAnswer | undefined) =>
       setOwned((cur) =>
         cur.map((o) => {
-          if (o.lesion.id !== id) return o;
+          if (o.markId !== markId) return o;
           const answers = { ...o.lesion.answers };
           if (v === undefined) delete answers[key];
           else answers[key] = v;
@@ -193,8 +195,8 @@ export function useReaderMarks({
 export type ReaderMarks = ReturnType<typeof useReaderMarks>['api'];
 
 function MarkItemEditor({ item, itemKey, marks, error, several }: { item: MarkItem; itemKey: string; marks: ReaderMarks; error?: string; several: boolean }) {
-  const mine = marks.owned.filter((o) => o.item === itemKey).map((o) => o.lesion);
-  const number = (id: string) => marks.owned.findIndex((o) => o.lesion.id === id) + 1;
+  const mine = marks.owned.filter((o) => o.item === itemKey);
+  const number = (markId: string) => marks.owned.findIndex((o) => o.markId === markId) + 1;
   const errId = error ? `${fieldName(itemKey)}-err` : undefined;
   const isActive = marks.active === itemKey;
   const imageOf = (l: Lesion) => {
@@ -206,7 +208,7 @@ function MarkItemEditor({ item, itemKey, marks, error, several }: { item: MarkIt
     <fieldset className="finding-section marks-item" data-marks-item={itemKey} aria-describedby={errId}>
       <legend>{item.label}</legend>
       {item.help ? <div className="hint">{item.help}</div> : null}
-      <input type="hidden" name={marksFieldName(itemKey)} value={JSON.stringify(mine)} />
+      <input type="hidden" name={marksFieldName(itemKey)} value={JSON.stringify(mine.map((o) => o.lesion))} />
       {several ? (
         <label className="option">
           <input type="radio" name="marks-active-item" checked={isActive} onChange={() => marks.setActive(itemKey)} />
@@ -235,28 +237,28 @@ function MarkItemEditor({ item, itemKey, marks, error, several }: { item: MarkIt
       </div>
       {mine.length === 0 ? <p className="muted">No lesion marked.</p> : null}
       <ol className="marks-list" aria-label={`${item.label}: your marks`}>
-        {mine.map((l) => {
-          const sel = l.id === marks.selected;
+        {mine.map(({ markId, lesion: l }) => {
+          const sel = markId === marks.selected;
           return (
             <li
-              key={l.id}
-              data-mark-row={number(l.id)}
+              key={markId}
+              data-mark-row={number(markId)}
               data-mark-id={l.id}
               className={sel ? 'selected' : undefined}
               style={sel ? { outline: `2px solid ${OWN_COLOUR}` } : undefined}
             >
               <div className="row">
-                <button type="button" className="secondary" aria-pressed={sel} onClick={() => marks.select(l.id)}>
-                  Mark {number(l.id)}: {TOOL_LABEL[l.kind]} on {imageOf(l)}
+                <button type="button" className="secondary" aria-pressed={sel} onClick={() => marks.select(markId)}>
+                  Mark {number(markId)}: {TOOL_LABEL[l.kind]} on {imageOf(l)}
                 </button>
-                <button type="button" className="secondary" aria-label={`Delete mark ${number(l.id)}`} onClick={() => marks.remove(l.id)}>
+                <button type="button" className="secondary" aria-label={`Delete mark ${number(markId)}`} onClick={() => marks.remove(markId)}>
                   Delete
                 </button>
               </div>
               {item.fields.map((f) => (
                 <div key={f.key} className="form-item" style={{ margin: '0.25rem 0 0.25rem 1rem' }}>
                   <span className="hint">{f.label}</span>{' '}
-                  <LesionAnswerInput name={`lesion-${itemKey}-${l.id}-${f.key}`} field={f} value={l.answers[f.key]} onChange={(v) => marks.answer(l.id, f.key, v)} />
+                  <LesionAnswerInput name={`lesion-${itemKey}-${l.id}-${f.key}`} field={f} value={l.answers[f.key]} onChange={(v) => marks.answer(markId, f.key, v)} />
                 </div>
               ))}
             </li>
