@@ -306,7 +306,8 @@ export function srToLesions(bytes: Uint8Array, urlOfUid: (uid: string) => string
         id: named ? named[2]! : (t.finding?.CodeValue ?? `sr${out.length + 1}`),
         kind,
         image,
-        points: t.points.map((p) => [p.x, p.y]),
+        // SCOORD holds 32-bit floats; marks are kept to 1/1000 px, so that is what comes back.
+        points: t.points.map((p) => [Math.round(p.x * 1000) / 1000, Math.round(p.y * 1000) / 1000]),
         answers,
         ...(spacing ? { spacing } : {}),
         ...(source ? { source } : {}),

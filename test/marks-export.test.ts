@@ -37,11 +37,13 @@ const lesions: Lesion[] = [
     id: 'N1',
     kind: 'ellipse',
     image: { sopInstanceUid: '1.2.3.4' },
+    // Drawn on a DICOM view: kept to 1/1000 px, with the view's pixel spacing.
     points: [
-      [10, 20],
-      [40, 30],
+      [10.123, 20.457],
+      [40.001, 30.999],
     ],
     answers: { birads: '3' },
+    spacing: [0.2, 0.2],
     source: { marks: [], action: 'new' },
   },
   {
@@ -80,7 +82,7 @@ describe('DICOM SR (TID 1500)', () => {
     expect(dump.match(/"Measurement Group"/g)).toHaveLength(4);
     expect(dump).toContain('(POINT,102/99)');
     expect(dump).toContain('(POLYLINE,200.5/199,');
-    expect(dump).toContain('(ELLIPSE,10/25,');
+    expect(dump).toMatch(/\(ELLIPSE,10\.12\d*\/25\.72\d*,/);
     expect(dump).toContain('(merge,99TLSOURCE,"Fine pleomorphic calcifications")');
   });
   it('refuses bytes that are not a TID 1500 report, naming why', () => {
