@@ -27,12 +27,17 @@ async function imageBox(page: Page, view: 'R CC' | 'L CC'): Promise<Box> {
   const [w, h] = [W * s, H * s];
   return { x: view.startsWith('R') ? c.x + c.width - w : c.x, y: c.y + (c.height - h) / 2, width: w, height: h };
 }
+/** The key toggles its tool: pressed only when another tool (or none) is on. */
+async function tool(page: Page, key: 'p' | 'b', kind: 'point' | 'box') {
+  if ((await page.locator('.tv-vp').first().getAttribute('data-mark-tool')) !== kind) await page.keyboard.press(key);
+  await expect.poll(() => page.locator('.tv-vp').first().getAttribute('data-mark-tool')).toBe(kind);
+}
 async function drawPoint(page: Page, b: Box, fx: number, fy: number) {
-  await page.keyboard.press('p');
+  await tool(page, 'p', 'point');
   await page.mouse.click(...at(b, fx, fy));
 }
 async function drawBox(page: Page, b: Box, f0: [number, number], f1: [number, number]) {
-  await page.keyboard.press('b');
+  await tool(page, 'b', 'box');
   await page.mouse.move(...at(b, ...f0));
   await page.mouse.down();
   await page.mouse.move(...at(b, ...f1), { steps: 6 });
