@@ -200,6 +200,8 @@ function answerCodes(l: Lesion): Code[] {
     out.push({ CodeValue: l.source.action, CodingSchemeDesignator: '99TLSOURCE', CodeMeaning: (l.source.note ?? l.source.action).slice(0, 64) });
     for (const m of l.source.marks) out.push({ CodeValue: m.slice(-16), CodingSchemeDesignator: '99TLMARK', CodeMeaning: m.slice(0, 64) });
   }
+  // The pixel spacing the mark was drawn with (mm distances in matching), so a re-import is the same lesion.
+  if (l.spacing) out.push({ CodeValue: 'spacing', CodingSchemeDesignator: '99TLSPACING', CodeMeaning: JSON.stringify(l.spacing) });
   return out;
 }
 
@@ -276,7 +278,17 @@ export function srToLesions(bytes: Uint8Array, urlOfUid: (uid: string) => string
       const answers: Record<string, LesionAnswer> = {};
       let source: LesionSource | undefined;
       const marks: string[] = [];
+      let spacing: [number, number] | undefined;
       for (const c of t.findingSites) {
+        if (c.CodingSchemeDesignator === '99TLSPACING') {
+          let v: unknown;
+          try {
+            v = JSON.parse(c.CodeMeaning);
+          } catch {
+            throw new SrImportError(`a pixel spacing that is not [row, column]: ${c.CodeMeaning}`);
+          }
+          if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && x > 0)) spacing = [v[0], v[1]];
+        }
         if (c.CodingSchemeDesignator === '99TLMARK') marks.push(c.CodeMeaning);
         if (c.CodingSchemeDesignator === '99TL') {
           const eq = c.CodeMeaning.indexOf('=');
@@ -294,8 +306,10 @@ export function srToLesions(bytes: Uint8Array, urlOfUid: (uid: string) => string
         id: named ? named[2]! : (t.finding?.CodeValue ?? `sr${out.length + 1}`),
         kind,
         image,
-        points: t.points.map((p) => [p.x, p.y]),
+        // SCOORD holds 32-bit floats; marks are kept to 1/1000 px, so that is what comes back.
+        points: t.points.map((p) => [Math.round(p.x * 1000) / 1000, Math.round(p.y * 1000) / 1000]),
         answers,
+        ...(spacing ? { spacing } : {}),
         ...(source ? { source } : {}),
       });
     }

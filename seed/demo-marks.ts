@@ -1,22 +1,21 @@
 /**
  * The demo of marks on images: a small mammography project whose readers mark each
  * lesion (point or box) with its own BI-RADS and type; marks of the two readers are matched by
- * location (case@4) and lesions in dispute go to the adjudicator one by one. Plain PNG images
- * (one breast each), so marks are tied to the image URL. No simulated activity: the cases wait.
+ * location (case@4) and lesions in dispute go to the adjudicator one by one. Four-view DICOM
+ * mammograms hung as the screening protocol, so marks are tied to each view's SOP Instance UID and
+ * carry its pixel spacing. No simulated activity: the cases wait.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Tx } from '../db/client.ts';
 import { cases, patients, projectMembers, projects, projectVersions } from '../db/schema.ts';
 import { writeAudit } from '../db/audit.ts';
 import { DEFAULT_EVIDENCE_PRECEDENCE } from '../domain/vocabulary.ts';
 import type { ProjectDefinition } from '../workflows/definition.ts';
 import { startCaseWorkflow } from '../workflows/runtime.ts';
-import { mammogram } from './images.ts';
+import { MAMMO_PROTOCOL, withProtocol, writeDemoStudy } from '../imaging/demo-seed.ts';
 
 const birads = ['1', '2', '3', '4', '5'].map((v) => ({ value: v, label: `BI-RADS ${v}` }));
 
-export const marksDefinition: ProjectDefinition = {
+const marksForm: ProjectDefinition = {
   readerForm: {
     findings: [],
     fields: [{ kind: 'binary', key: 'recall', label: 'Recall the patient?', scope: 'case', required: true, trueLabel: 'Recall', falseLabel: 'No recall' }],
@@ -71,6 +70,8 @@ export const marksDefinition: ProjectDefinition = {
   },
 };
 
+export const marksDefinition: ProjectDefinition = withProtocol(marksForm, MAMMO_PROTOCOL);
+
 export async function seedDemoMarks(opts: { tx: Tx; ids: Record<string, string>; imgDir: string }) {
   const { tx, ids } = opts;
   const lead = ids['lead@example.org']!;
@@ -98,12 +99,19 @@ export async function seedDemoMarks(opts: { tx: Tx; ids: Record<string, string>;
       .insert(patients)
       .values({ projectId: project!.id, pseudonym: `MK-P${no}`, split: 'test' })
       .returning();
-    const images = (['right', 'left'] as const).map((side) => {
-      const file = `mammo-marks-${no}-${side}.png`;
-      fs.writeFileSync(path.join(opts.imgDir, file), mammogram(7001 * (i + 1) + (side === 'left' ? 1 : 0), side, i % 2 === 0));
-      return `/demo-images/${file}`;
-    });
     const studyDate = `2025-03-${String(3 + i).padStart(2, '0')}`;
+    const studyInstanceUid = `1.2.826.0.1.3680043.10.1234.9.${i + 1}`;
+    const images = writeDemoStudy({
+      dir: opts.imgDir,
+      slug: 'mammo-marks',
+      caseNo: no,
+      studyUid: studyInstanceUid,
+      studyDate,
+      accession: `MK-ACC-${no}`,
+      patientId: `MK-P${no}`,
+      seed: 7001 * (i + 1),
+      study: { kind: 'mammo', mass: i % 2 === 0 ? 'left' : null },
+    });
     const [c] = await tx
       .insert(cases)
       .values({
@@ -111,7 +119,7 @@ export async function seedDemoMarks(opts: { tx: Tx; ids: Record<string, string>;
         patientId: pt!.id,
         projectVersion: 1,
         externalId: `MK-ACC-${no}`,
-        studyInstanceUid: `1.2.826.0.1.3680043.10.1234.9.${i + 1}`,
+        studyInstanceUid,
         studyDate,
         modality: 'MG',
         bodyPart: 'BREAST',

@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { cocoToLesions, lesionsToCoco } from '../formats/coco.ts';
 import { lesionsToSr, SrImportError, srToLesions, uidForUrl } from '../formats/dicom-sr.ts';
 import type { Lesion } from '../workflows/marks.ts';
+import { LESION_COLUMNS, lesionRows } from '../app/models/marks-export.server.ts';
+import type { TruthRecord } from '../app/models/export.server.ts';
 
 const url = '/demo-images/mammo-marks-001-right.png';
 const lesions: Lesion[] = [
@@ -37,11 +39,13 @@ const lesions: Lesion[] = [
     id: 'N1',
     kind: 'ellipse',
     image: { sopInstanceUid: '1.2.3.4' },
+    // Drawn on a DICOM view: kept to 1/1000 px, with the view's pixel spacing.
     points: [
-      [10, 20],
-      [40, 30],
+      [10.123, 20.457],
+      [40.001, 30.999],
     ],
     answers: { birads: '3' },
+    spacing: [0.2, 0.2],
     source: { marks: [], action: 'new' },
   },
   {
@@ -80,7 +84,7 @@ describe('DICOM SR (TID 1500)', () => {
     expect(dump.match(/"Measurement Group"/g)).toHaveLength(4);
     expect(dump).toContain('(POINT,102/99)');
     expect(dump).toContain('(POLYLINE,200.5/199,');
-    expect(dump).toContain('(ELLIPSE,10/25,');
+    expect(dump).toMatch(/\(ELLIPSE,10\.12\d*\/25\.72\d*,/);
     expect(dump).toContain('(merge,99TLSOURCE,"Fine pleomorphic calcifications")');
   });
   it('refuses bytes that are not a TID 1500 report, naming why', () => {
@@ -129,5 +133,44 @@ describe('COCO JSON', () => {
     expect(() => cocoToLesions(JSON.stringify(coco), 'type')).toThrow('annotations[1].bbox[1]: expected a number');
     expect(() => cocoToLesions('{', 'type')).toThrow(/^not JSON/);
     expect(() => cocoToLesions(JSON.stringify({ images: [], annotations: [{ image_id: 9 }] }), 'type')).toThrow('annotations[0].image_id: no image 9');
+  });
+});
+
+describe('lesions table of the complete export', () => {
+  const record = {
+    case_id: 'MK-ACC-001',
+    case_uuid: '00000000-0000-4000-8000-000000000001',
+    finding: null,
+    truth_state: 'verified',
+    truth_version: 2,
+    rule_version: 'agreement-rules@1+marks@1',
+    decider_id: 'adj-1',
+    decided_at: '2025-03-04T10:00:00.000Z',
+    truth_value: { recall: true, lesions },
+  } as unknown as TruthRecord;
+  it('one row per lesion with its image, geometry, answers and provenance (flat for CSV, structured for JSON Lines)', () => {
+    const flat = lesionRows([record, { ...record, truth_value: null } as TruthRecord], { structured: false });
+    expect(flat).toHaveLength(lesions.length);
+    expect(Object.keys(flat[0]!)).toEqual([...LESION_COLUMNS]);
+    expect(flat[1]).toMatchObject({
+      case_id: 'MK-ACC-001',
+      item: 'lesions',
+      lesion_id: 'L2',
+      sop_instance_uid: null,
+      frame: null,
+      image_url: url,
+      kind: 'box',
+      points: '[[200.5,199],[261,259]]',
+      x_min: 200.5,
+      y_max: 259,
+      answers: '{"type":"calcification","birads":"4"}',
+      source_action: 'merge',
+      source_marks: 'r1:m2;r2:m2',
+      source_note: 'Fine pleomorphic calcifications',
+      decider_id: 'adj-1',
+    });
+    expect(flat[2]).toMatchObject({ lesion_id: 'N1', sop_instance_uid: '1.2.3.4', frame: 1, image_url: null, pixel_spacing: '0.2\\0.2', source_marks: '' });
+    const structured = lesionRows([record], { structured: true });
+    expect(structured[2]).toMatchObject({ points: lesions[2]!.points, pixel_spacing: [0.2, 0.2], answers: { birads: '3' }, source_marks: [] });
   });
 });

@@ -44,7 +44,8 @@ export function registerMarkTools() {
 
 /** Adds the mark tools to a viewer's tool group: shapes only, no statistics text. */
 export function addMarkTools(group: ToolGroup) {
-  const quiet = { getTextLines: () => [], calculateStats: false };
+  // No statistics: the only text is the mark's label (a lesion's name on the adjudicator's overlay).
+  const quiet = { getTextLines: (data: { label?: string }) => (data.label ? [data.label] : []), calculateStats: false };
   group.addTool(ProbeTool.toolName, quiet);
   group.addTool(RectangleROITool.toolName, quiet);
   group.addTool(EllipticalROITool.toolName, quiet);
@@ -125,7 +126,9 @@ export function bindMarks(args: {
       ];
     }
     const prev = own.get(a.annotationUID);
-    return { id: a.annotationUID, kind, image: { ...refs.get(imageId)! }, points, ...(prev?.label !== undefined ? { label: prev.label } : {}) };
+    const image = { ...refs.get(imageId)! };
+    const spacing = prev?.spacing ?? spacingOf(imageId, image);
+    return { id: a.annotationUID, kind, image, points, ...(prev?.label !== undefined ? { label: prev.label } : {}), ...(spacing ? { spacing } : {}) };
   }
 
   /** World handles of a mark, in the order the tool keeps them. */
@@ -164,11 +167,23 @@ export function bindMarks(args: {
     else if (m.kind === 'box') RectangleROITool.hydrate(t.viewportId, handles, opts);
     else if (m.kind === 'ellipse') EllipticalROITool.hydrate(t.viewportId, handles, opts);
     else SplineROITool.hydrate(t.viewportId, handles, { ...opts, splineType: SplineROITool.SplineTypes.Linear });
-    if (!csAnnotation.state.getAnnotation(uid)) return false;
+    const placed = csAnnotation.state.getAnnotation(uid);
+    if (!placed) return false;
+    if (m.label) placed.data.label = m.label;
     if (style || !options.editable) csAnnotation.locking.setAnnotationLocked(uid, true);
     if (style) {
       const c = style.colour;
-      csAnnotation.config.style.setAnnotationStyles(uid, { color: c, colorLocked: c, colorHighlighted: c, colorSelected: c, lineDash: '6,3' });
+      csAnnotation.config.style.setAnnotationStyles(uid, {
+        color: c,
+        colorLocked: c,
+        colorHighlighted: c,
+        colorSelected: c,
+        lineDash: '6,3',
+        textBoxColor: c,
+        textBoxColorLocked: c,
+        textBoxColorHighlighted: c,
+        textBoxColorSelected: c,
+      });
     }
     return true;
   }
@@ -215,6 +230,11 @@ export function bindMarks(args: {
       });
     } finally {
       hydrating = false;
+    }
+    // How many overlay marks each viewport holds, for pages and tests to check what was placed.
+    for (const t of targets) {
+      const n = [...layerUids].filter((uid) => t.imageIds.includes(csAnnotation.state.getAnnotation(uid)?.metadata?.referencedImageId ?? '')).length;
+      t.element.dataset.layerMarks = String(n);
     }
   }
 
@@ -290,6 +310,7 @@ export function bindMarks(args: {
     args.setPan(kind === null);
     for (const t of targets) t.element.dataset.markTool = kind ?? '';
     args.render();
+    options.onTool?.(kind);
   }
 
   function selectMark(id: string | null) {
@@ -386,6 +407,15 @@ function defaultPlane(imageId: string) {
     toImage: (w: Types.Point3): [number, number] => [(w[0] - o[0]) / sx + 0.5, (w[1] - o[1]) / sy + 0.5],
     toWorld: ([x, y]: [number, number]): Types.Point3 => [o[0] + (x - 0.5) * sx, o[1] + (y - 0.5) * sy, o[2]],
   };
+}
+
+/** Pixel spacing [row, column] mm of a DICOM image whose header gives it (web images have none). */
+function spacingOf(imageId: string, ref: ImageRef): [number, number] | undefined {
+  if (!ref.sopInstanceUid) return undefined;
+  const p = planeOf(imageId);
+  const row = Number(p.rowPixelSpacing);
+  const col = Number(p.columnPixelSpacing);
+  return row > 0 && col > 0 && Number.isFinite(row) && Number.isFinite(col) ? [row, col] : undefined;
 }
 
 /** A click without a drag makes a zero-size box or ellipse: not a mark. */

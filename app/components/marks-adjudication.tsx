@@ -1,24 +1,30 @@
 /**
- * Adjudication by location: every reader's marks overlaid on the images, one
+ * Adjudication by location: every reader's marks overlaid in the case's Cornerstone viewer, one
  * colour per reader (identities masked as on the rest of the page), matched into lesions L1, L2, …
- * by the same matcher as the case machine. Per lesion the adjudicator keeps one reader's mark,
- * merges the matched marks, or rejects it, and may draw new lesions; each decided lesion carries
- * its provenance (the marks it came from, the action, a note). The decided lesions travel in the
- * marks item's hidden input, answered as the disputed item when deciding by "enter the values".
+ * by the same matcher as the case machine; each lesion is named once on the images, beside its
+ * first reader's mark, so the marks of one lesion do not stack their labels. Per lesion the
+ * adjudicator keeps one reader's mark, merges the matched marks, or rejects it, and may draw new
+ * lesions in the viewer (P B E G, as readers do); each decided lesion carries its provenance (the
+ * marks it came from, the action, a note). The decided lesions travel in the marks item's hidden
+ * input, answered as the disputed item when deciding by "enter the values".
  */
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { markItems, markMatchRuleSchema, type MarkItem, type MarkMatchRule, type ReaderForm } from '../../workflows/definition.ts';
 import { lesionsOf } from '../../workflows/marks-agreement.ts';
 import { matchMarks, mergedPoints, type Cluster } from '../../workflows/marks-match.ts';
 import type { Lesion, LesionSource, MarkKind } from '../../workflows/marks.ts';
-import { LesionAnswerInput, markableImages, OWN_COLOUR } from './marks-editor.tsx';
-import { MarksStage, type StageMark } from './marks-stage.tsx';
+import type { Mark, MarkLayer, MarksOptions } from '../../viewer/marks-types.ts';
+import type { ViewerApi } from './image-viewer.tsx';
+import { answersText, LesionAnswerInput, TOOL_KEY, TOOL_LABEL } from './marks-editor.tsx';
 import { marksFieldName } from './marks-values.ts';
+import { imageNames, lesionToMark, markToLesion, OWN_COLOUR, READER_COLOURS } from './marks-viewer.ts';
 
-export const READER_COLOURS = ['#00e5ff', '#ff4fd8', '#7cfc00', '#ff8c00', '#b388ff', '#ff5252'];
+export { READER_COLOURS };
 
 type ReadShown = { id: string; label: string; values: Record<string, unknown> | null };
 type Choice = { action: 'keep' | 'merge' | 'reject' | 'agreed'; readId?: string; answers: Lesion['answers']; note: string };
+/** A lesion the adjudicator drew: `markId` is the viewer's, `lesion.id` its name N1, N2, … */
+type Added = { markId: string; item: string; lesion: Lesion };
 
 function decided(c: Cluster, ch: Choice | undefined): Lesion | null {
   if (!ch || ch.action === 'reject') return null;
@@ -34,60 +40,143 @@ function decided(c: Cluster, ch: Choice | undefined): Lesion | null {
   return { id: c.label, kind: base.kind, image: base.image, points, answers: ch.answers, ...(base.spacing ? { spacing: base.spacing } : {}), source };
 }
 
+/**
+ * The overlay and the adjudicator's own drawing for every marks item: readers' marks as locked
+ * layers (one per masked reader), the adjudicator's new lesions as the viewer's own marks.
+ */
+export function useAdjudicationMarks({
+  form,
+  markRules,
+  reads,
+  images,
+  caseUrl,
+  viewer,
+}: {
+  form: ReaderForm;
+  markRules?: Record<string, MarkMatchRule>;
+  reads: ReadShown[];
+  images: string[];
+  caseUrl: string;
+  viewer: React.MutableRefObject<ViewerApi | null>;
+}) {
+  const items = useMemo(() => markItems(form), [form]);
+  const names = useMemo(() => imageNames(images, caseUrl), [images, caseUrl]);
+  const counted = useMemo(() => reads.filter((r) => r.values !== null), [reads]);
+  const colourOf = useMemo(() => new Map(counted.map((r, i) => [r.id, READER_COLOURS[i % READER_COLOURS.length]!])), [counted]);
+  const clusters = useMemo(
+    () =>
+      new Map(
+        items.map((m) => [
+          m.key,
+          matchMarks(
+            counted.map((r) => ({ readId: r.id, lesions: lesionsOf(r.values![m.key] as never) })),
+            markRules?.[m.item.key] ?? markMatchRuleSchema.parse({}),
+          ),
+        ]),
+      ),
+    [items, counted, markRules],
+  );
+  const layers = useMemo<MarkLayer[]>(
+    () =>
+      counted.map((r) => ({
+        key: r.id,
+        label: r.label,
+        colour: colourOf.get(r.id)!,
+        marks: items.flatMap((m) =>
+          clusters
+            .get(m.key)!
+            .flatMap((c) =>
+              c.members
+                .filter((x) => x.readId === r.id)
+                .map((x) =>
+                  lesionToMark(
+                    { ...x.lesion, id: `${m.key}-${c.label}-${x.lesion.id}` },
+                    names,
+                    c.members[0]!.readId === r.id ? `${items.length > 1 ? `${m.item.label} ` : ''}${c.label}` : undefined,
+                  ),
+                ),
+            ),
+        ),
+      })),
+    [counted, colourOf, items, clusters, names],
+  );
+  const [added, setAdded] = useState<Added[]>([]);
+  const [tool, setTool] = useState<MarkKind | null>(null);
+  const [active, setActive] = useState(items[0]?.key ?? '');
+  const activeRef = useRef(active);
+  activeRef.current = active;
+  const counter = useRef(0);
+  const onChange = useCallback(
+    (marks: Mark[]) =>
+      setAdded((cur) => {
+        const byId = new Map(cur.map((a) => [a.markId, a]));
+        return marks.map((m) => {
+          const was = byId.get(m.id);
+          const item =
+            was?.item ?? (items.find((i) => i.key === activeRef.current && i.item.tools.includes(m.kind)) ?? items.find((i) => i.item.tools.includes(m.kind)) ?? items[0]!).key;
+          const id = was?.lesion.id ?? `N${++counter.current}`;
+          return { markId: m.id, item, lesion: { ...markToLesion(m, names, was?.lesion.answers ?? {}), id, source: { marks: [], action: 'new' } } };
+        });
+      }),
+    [items, names],
+  );
+  const tools = useMemo(() => [...new Set(items.flatMap((i) => i.item.tools))], [items]);
+  const viewerMarks: MarksOptions | undefined = items.length
+    ? { editable: true, tools, layers, marks: added.map((a) => ({ ...lesionToMark(a.lesion, names), id: a.markId })), onChange, onTool: setTool }
+    : undefined;
+  const api = {
+    items,
+    counted,
+    colourOf,
+    clusters,
+    added,
+    tool,
+    active,
+    chooseTool: (item: string, t: MarkKind | null) => {
+      setActive(item);
+      viewer.current?.setTool(t);
+    },
+    answerAdded: (markId: string, key: string, v: Lesion['answers'][string] | undefined) =>
+      setAdded((cur) => cur.map((a) => (a.markId === markId ? { ...a, lesion: { ...a.lesion, answers: { ...a.lesion.answers, ...(v === undefined ? {} : { [key]: v }) } } } : a))),
+    removeAdded: (markId: string) => {
+      const rest = added.filter((a) => a.markId !== markId);
+      setAdded(rest);
+      viewer.current?.setMarks(rest.map((a) => ({ ...lesionToMark(a.lesion, names), id: a.markId })));
+    },
+  };
+  return { viewerMarks, api };
+}
+
+export type AdjudicationMarks = ReturnType<typeof useAdjudicationMarks>['api'];
+
 function ItemAdjudication({
   item,
   itemKey,
-  rule,
+  marks,
   reads,
   disputes,
-  images,
 }: {
   item: MarkItem;
   itemKey: string;
-  rule: MarkMatchRule;
+  marks: AdjudicationMarks;
   reads: ReadShown[];
   disputes: { item: string; label?: string; reason: string }[];
-  images: ReturnType<typeof markableImages>;
 }) {
-  const counted = reads.filter((r) => r.values !== null);
-  const colourOf = new Map(counted.map((r, i) => [r.id, READER_COLOURS[i % READER_COLOURS.length]!]));
-  const clusters = useMemo(
-    () =>
-      matchMarks(
-        reads.filter((r) => r.values !== null).map((r) => ({ readId: r.id, lesions: lesionsOf(r.values![itemKey] as never) })),
-        rule,
-      ),
-    [reads, itemKey, rule],
-  );
+  const { counted, colourOf } = marks;
+  const clusters = marks.clusters.get(itemKey)!;
   const disputeOf = new Map(disputes.filter((d) => d.item === itemKey && d.label).map((d) => [d.label!, d.reason]));
   const [choices, setChoices] = useState<Record<string, Choice>>(() => {
     const out: Record<string, Choice> = {};
     for (const c of clusters) if (!disputeOf.has(c.label)) out[c.label] = { action: 'agreed', answers: { ...c.members[0]!.lesion.answers }, note: '' };
     return out;
   });
-  const [added, setAdded] = useState<Lesion[]>([]);
-  const [tool, setTool] = useState<MarkKind | null>(null);
+  const added = marks.added.filter((a) => a.item === itemKey);
   const blankChoice: Choice = { action: 'reject', answers: {}, note: '' };
   const set = (label: string, ch: Partial<Choice>) => setChoices((cur) => ({ ...cur, [label]: { ...blankChoice, ...cur[label], ...ch } }));
+  const labelOf = (readId: string) => reads.find((r) => r.id === readId)!.label;
 
-  const lesions = [...clusters.map((c) => decided(c, choices[c.label])).filter((l): l is Lesion => l !== null), ...added];
+  const lesions = [...clusters.map((c) => decided(c, choices[c.label])).filter((l): l is Lesion => l !== null), ...added.map((a) => a.lesion)];
   const undecided = clusters.filter((c) => !choices[c.label]).map((c) => c.label);
-
-  const overlay = (ref: string): StageMark[] => [
-    ...clusters.flatMap((c) =>
-      c.members
-        .filter((m) => m.lesion.image.url === ref)
-        .map((m) => ({
-          id: `${c.label}-${m.readId}`,
-          kind: m.lesion.kind,
-          points: m.lesion.points,
-          colour: colourOf.get(m.readId)!,
-          label: `${c.label}·${counted.find((r) => r.id === m.readId)!.label.replace('Reader ', '')}`,
-          dashed: disputeOf.has(c.label),
-        })),
-    ),
-    ...added.filter((l) => l.image.url === ref).map((l) => ({ id: l.id, kind: l.kind, points: l.points, colour: OWN_COLOUR, label: l.id })),
-  ];
 
   return (
     <fieldset className="finding-section marks-adjudication" data-marks-item={itemKey}>
@@ -105,21 +194,6 @@ function ItemAdjudication({
           your new marks
         </li>
       </ul>
-      <div className="marks-images" style={{ display: 'flex', gap: '0.5rem', flexWrap: 'wrap' }}>
-        {images.map((im) => (
-          <MarksStage
-            key={im.index}
-            src={im.v.url}
-            alt={`image ${im.index + 1}`}
-            tool={tool}
-            marks={overlay(im.ref)}
-            onDraw={(kind, points) => {
-              setAdded((a) => [...a, { id: `N${a.length + 1}`, kind, image: { url: im.ref }, points, answers: {}, source: { marks: [], action: 'new' } }]);
-              setTool(null);
-            }}
-          />
-        ))}
-      </div>
       <table className="marks-decisions">
         <thead>
           <tr>
@@ -138,7 +212,8 @@ function ItemAdjudication({
                 <td>
                   {c.members.map((m) => (
                     <div key={m.readId}>
-                      <span style={{ color: colourOf.get(m.readId) }}>■</span> {counted.find((r) => r.id === m.readId)!.label}: {m.lesion.kind} {JSON.stringify(m.lesion.answers)}
+                      <span style={{ color: colourOf.get(m.readId) }}>■</span> {labelOf(m.readId)}: {TOOL_LABEL[m.lesion.kind].toLowerCase()} —{' '}
+                      {answersText(item, m.lesion.answers) || 'no answers'}
                     </div>
                   ))}
                   <div className="hint">{disputeOf.get(c.label) ?? 'agreed by all readers'}</div>
@@ -157,7 +232,7 @@ function ItemAdjudication({
                       </label>
                     ) : null}
                     {c.members.map((m) => {
-                      const who = counted.find((r) => r.id === m.readId)!.label;
+                      const who = labelOf(m.readId);
                       return (
                         <label key={m.readId} className="option">
                           <input
@@ -208,23 +283,18 @@ function ItemAdjudication({
               </tr>
             );
           })}
-          {added.map((l) => (
-            <tr key={l.id} data-lesion={l.id}>
+          {added.map(({ markId, lesion: l }) => (
+            <tr key={markId} data-lesion={l.id}>
               <th scope="row">{l.id}</th>
-              <td>new {l.kind} drawn by you</td>
+              <td>new {TOOL_LABEL[l.kind].toLowerCase()} drawn by you</td>
               <td>
                 {item.fields.map((f) => (
                   <div key={f.key}>
                     <span className="hint">{f.label}</span>{' '}
-                    <LesionAnswerInput
-                      name={`new-${itemKey}-${l.id}-${f.key}`}
-                      field={f}
-                      value={l.answers[f.key]}
-                      onChange={(v) => setAdded((a) => a.map((x) => (x.id === l.id ? { ...x, answers: { ...x.answers, ...(v === undefined ? {} : { [f.key]: v }) } } : x)))}
-                    />
+                    <LesionAnswerInput name={`new-${itemKey}-${l.id}-${f.key}`} field={f} value={l.answers[f.key]} onChange={(v) => marks.answerAdded(markId, f.key, v)} />
                   </div>
                 ))}
-                <button type="button" className="secondary" onClick={() => setAdded((a) => a.filter((x) => x.id !== l.id))}>
+                <button type="button" className="secondary" onClick={() => marks.removeAdded(markId)}>
                   Remove {l.id}
                 </button>
               </td>
@@ -233,11 +303,24 @@ function ItemAdjudication({
         </tbody>
       </table>
       <div className="row" role="toolbar" aria-label="Draw a new lesion">
-        {item.tools.map((t) => (
-          <button key={t} type="button" className={tool === t ? '' : 'secondary'} aria-pressed={tool === t} onClick={() => setTool(tool === t ? null : t)}>
-            New {t}
-          </button>
-        ))}
+        {item.tools.map((t) => {
+          const on = marks.tool === t && marks.active === itemKey;
+          return (
+            <button
+              key={t}
+              type="button"
+              className={on ? '' : 'secondary'}
+              aria-pressed={on}
+              aria-keyshortcuts={TOOL_KEY[t].toLowerCase()}
+              onClick={() => marks.chooseTool(itemKey, on ? null : t)}
+            >
+              New {TOOL_LABEL[t].toLowerCase()} <kbd aria-hidden="true">{TOOL_KEY[t]}</kbd>
+            </button>
+          );
+        })}
+        <span className="hint" aria-live="polite">
+          {marks.tool ? `Drawing on the images: ${TOOL_LABEL[marks.tool]} (Escape ends)` : 'Draw a lesion the readers missed'}
+        </span>
       </div>
       {undecided.length ? (
         <p className="field-error" role="status">
@@ -248,35 +331,12 @@ function ItemAdjudication({
   );
 }
 
-/** The adjudicator's view of every marks item of the form. */
-export function MarksAdjudication({
-  form,
-  markRules,
-  reads,
-  disputes,
-  images,
-  caseUrl,
-}: {
-  form: ReaderForm;
-  markRules?: Record<string, MarkMatchRule>;
-  reads: ReadShown[];
-  disputes: { item: string; label?: string; reason: string }[];
-  images: string[];
-  caseUrl: string;
-}) {
-  const markable = useMemo(() => markableImages(images, caseUrl), [images, caseUrl]);
+/** The adjudicator's view of every marks item of the form (the overlay is in the page's viewer). */
+export function MarksAdjudication({ marks, reads, disputes }: { marks: AdjudicationMarks; reads: ReadShown[]; disputes: { item: string; label?: string; reason: string }[] }) {
   return (
     <>
-      {markItems(form).map((m) => (
-        <ItemAdjudication
-          key={m.key}
-          item={m.item}
-          itemKey={m.key}
-          rule={markRules?.[m.item.key] ?? markMatchRuleSchema.parse({})}
-          reads={reads}
-          disputes={disputes}
-          images={markable}
-        />
+      {marks.items.map((m) => (
+        <ItemAdjudication key={m.key} item={m.item} itemKey={m.key} marks={marks} reads={reads} disputes={disputes} />
       ))}
     </>
   );

@@ -1,38 +1,30 @@
 /**
- * The reader's marks items: draw lesions on the case's images, answer each lesion's
- * own questions, list and select them. Keys (never inside a text field): P point, B box,
- * E ellipse, G polygon, Escape ends the tool, Delete (or Backspace) removes the selected mark,
- * Tab/Shift-Tab through the list selects. The lesions travel in one hidden input per item.
+ * The reader's marks items. Marks are drawn in the case's Cornerstone viewer (the ImageViewer's
+ * `marks` prop, viewer/marks.ts) on every image kind, DICOM included; this form lists them with
+ * each lesion's own answers. Keys (the viewer's, never inside a text field): P point, B box,
+ * E ellipse, G outline, Escape ends the tool, Delete removes the selected mark. A mark is selected
+ * by clicking it or its row in the list. The lesions travel in one hidden input per item.
  */
-import { useEffect, useMemo, useState } from 'react';
-import { viewerImages } from '../../imaging/refs.ts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { markItems, type Field, type MarkItem, type ReaderForm } from '../../workflows/definition.ts';
 import type { Lesion, LesionAnswer, MarkKind } from '../../workflows/marks.ts';
+import type { Mark, MarksOptions } from '../../viewer/marks-types.ts';
 import { fieldName } from '~/lib/reader-form.ts';
-import { MarksStage } from './marks-stage.tsx';
+import type { ViewerApi } from './image-viewer.tsx';
 import { marksFieldName } from './marks-values.ts';
+import { imageNames, lesionToMark, markToLesion, OWN_COLOUR } from './marks-viewer.ts';
 
-export const TOOL_KEYS: Record<string, MarkKind> = { p: 'point', b: 'box', e: 'ellipse', g: 'polygon' };
-const TOOL_LABEL: Record<MarkKind, string> = { point: 'Point', box: 'Box', ellipse: 'Ellipse', polygon: 'Outline' };
-export const OWN_COLOUR = '#ffd400';
+export const TOOL_KEY: Record<MarkKind, string> = { point: 'P', box: 'B', ellipse: 'E', polygon: 'G' };
+export const TOOL_LABEL: Record<MarkKind, string> = { point: 'Point', box: 'Box', ellipse: 'Ellipse', polygon: 'Outline' };
 
-function typing(el: Element | null): boolean {
-  if (!el) return false;
-  if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
-  if (el instanceof HTMLInputElement) return !['radio', 'checkbox', 'button', 'submit', 'range'].includes(el.type);
-  return (el as HTMLElement).isContentEditable;
-}
-
-/** The case images marks can be drawn on (web images; DICOM needs the viewer's marks tools). */
-export function markableImages(images: string[], caseUrl: string) {
-  return viewerImages(images, caseUrl)
-    .map((v, i) => ({ v, ref: images[i]!, index: i }))
-    .filter((x): x is { v: { kind: 'web'; url: string }; ref: string; index: number } => x.v.kind === 'web');
+/** A lesion's answers in the form's words, e.g. "Type: Mass, BI-RADS: BI-RADS 4". */
+export function answersText(item: MarkItem, answers: Lesion['answers']): string {
+  return item.fields.map((f) => `${f.label}: ${describe(f, answers[f.key])}`).join(', ');
 }
 
 export function lesionText(l: Lesion, item: MarkItem): string {
   const [x, y] = l.points[0]!;
-  const answers = item.fields.map((f) => `${f.label} ${describe(f, l.answers[f.key])}`).join(', ');
+  const answers = answersText(item, l.answers);
   return `${TOOL_LABEL[l.kind]} at (${Math.round(x)}, ${Math.round(y)})${answers ? ` — ${answers}` : ''}`;
 }
 
@@ -104,128 +96,174 @@ export function LesionAnswerInput({
   );
 }
 
-function MarkItemEditor({
-  item,
-  itemKey,
+/** A lesion of the read; `markId` names its annotation in the viewer, `lesion.id` is m1, m2, … */
+type Owned = { markId: string; lesion: Lesion; item: string };
+
+/**
+ * The reader's lesions of every marks item, drawn in the viewer. New marks go to the chosen item
+ * (the first that allows the tool); `reset` changes when the page starts a fresh read. Lesions
+ * get short ids of their own (the viewer's are UUIDs) so that "read:mark" provenance stays short.
+ */
+export function useReaderMarks({
+  form,
   images,
-  initial,
-  error,
+  caseUrl,
+  values,
+  editable,
+  viewer,
+  reset,
 }: {
-  item: MarkItem;
-  itemKey: string;
-  images: ReturnType<typeof markableImages>;
-  initial: Lesion[];
-  error?: string;
+  form: ReaderForm;
+  images: string[];
+  caseUrl: string;
+  values: Record<string, unknown> | null | undefined;
+  editable: boolean;
+  viewer: React.MutableRefObject<ViewerApi | null>;
+  reset: string;
 }) {
-  const [lesions, setLesions] = useState<Lesion[]>(initial);
+  const items = useMemo(() => markItems(form), [form]);
+  const names = useMemo(() => imageNames(images, caseUrl), [images, caseUrl]);
+  const fromValues = useCallback(
+    (): Owned[] => items.flatMap((m) => (Array.isArray(values?.[m.key]) ? (values![m.key] as Lesion[]).map((lesion) => ({ markId: lesion.id, lesion, item: m.key })) : [])),
+    [items, values],
+  );
+  const [owned, setOwned] = useState<Owned[]>(fromValues);
+  const [active, setActive] = useState(items[0]?.key ?? '');
   const [tool, setTool] = useState<MarkKind | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
-  const [counter, setCounter] = useState(() => initial.length);
-
+  const activeRef = useRef(active);
+  activeRef.current = active;
+  // A fresh read (another case, amending, cancelling) starts from the values given.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `reset` stands for a new page state
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || typing(document.activeElement)) return;
-      const k = e.key.toLowerCase();
-      if (TOOL_KEYS[k] && item.tools.includes(TOOL_KEYS[k]!)) {
-        e.preventDefault();
-        setTool(TOOL_KEYS[k]!);
-      } else if (e.key === 'Escape') setTool(null);
-      else if ((e.key === 'Delete' || e.key === 'Backspace') && selected) {
-        e.preventDefault();
-        setLesions((ls) => ls.filter((l) => l.id !== selected));
-        setSelected(null);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [item.tools, selected]);
+    setOwned(fromValues());
+    setSelected(null);
+    setTool(null);
+  }, [reset]);
 
-  const add = (image: { ref: string }) => (kind: MarkKind, points: [number, number][]) => {
-    const id = `m${counter + 1}`;
-    setCounter(counter + 1);
-    setLesions((ls) => [...ls, { id, kind, image: { url: image.ref }, points, answers: {} }]);
-    setSelected(id);
+  const onChange = useCallback(
+    (marks: Mark[]) =>
+      setOwned((cur) => {
+        const byId = new Map(cur.map((o) => [o.markId, o]));
+        let next = Math.max(0, ...cur.map((o) => Number(/^m(\d+)$/.exec(o.lesion.id)?.[1] ?? 0)));
+        return marks.map((m) => {
+          const was = byId.get(m.id);
+          if (was) return { ...was, lesion: { ...markToLesion(m, names, was.lesion.answers), id: was.lesion.id } };
+          const pick = items.find((i) => i.key === activeRef.current && i.item.tools.includes(m.kind)) ?? items.find((i) => i.item.tools.includes(m.kind)) ?? items[0]!;
+          return { markId: m.id, item: pick.key, lesion: { ...markToLesion(m, names, {}), id: `m${++next}` } };
+        });
+      }),
+    [items, names],
+  );
+  const toMarks = (list: Owned[]) => list.map((o) => ({ ...lesionToMark(o.lesion, names), id: o.markId }));
+  const tools = useMemo(() => [...new Set(items.flatMap((i) => i.item.tools))], [items]);
+  const viewerMarks: MarksOptions | undefined = items.length ? { editable, tools, marks: toMarks(owned), onChange, onSelect: setSelected, onTool: setTool } : undefined;
+
+  const api = {
+    items,
+    owned,
+    active,
+    setActive,
+    tool,
+    selected,
+    names,
+    chooseTool: (t: MarkKind | null) => viewer.current?.setTool(t),
+    select: (markId: string) => {
+      setSelected(markId);
+      viewer.current?.selectMark(markId);
+    },
+    remove: (markId: string) => {
+      const rest = owned.filter((o) => o.markId !== markId);
+      setOwned(rest);
+      setSelected(null);
+      viewer.current?.setMarks(toMarks(rest));
+    },
+    answer: (markId: string, key: string, v: LesionAnswer | undefined) =>
+      setOwned((cur) =>
+        cur.map((o) => {
+          if (o.markId !== markId) return o;
+          const answers = { ...o.lesion.answers };
+          if (v === undefined) delete answers[key];
+          else answers[key] = v;
+          return { ...o, lesion: { ...o.lesion, answers } };
+        }),
+      ),
   };
-  const labelOf = (l: Lesion) => `${lesions.indexOf(l) + 1}`;
+  return { viewerMarks, api };
+}
+
+export type ReaderMarks = ReturnType<typeof useReaderMarks>['api'];
+
+function MarkItemEditor({ item, itemKey, marks, error, several }: { item: MarkItem; itemKey: string; marks: ReaderMarks; error?: string; several: boolean }) {
+  const mine = marks.owned.filter((o) => o.item === itemKey);
+  const number = (markId: string) => marks.owned.findIndex((o) => o.markId === markId) + 1;
   const errId = error ? `${fieldName(itemKey)}-err` : undefined;
+  const isActive = marks.active === itemKey;
+  const imageOf = (l: Lesion) => {
+    const i = marks.names.index(l.image);
+    return i !== null ? `image ${i + 1}` : l.image.sopInstanceUid ? `image …${l.image.sopInstanceUid.slice(-6)}${l.image.frame ? ` frame ${l.image.frame}` : ''}` : 'an image';
+  };
 
   return (
     <fieldset className="finding-section marks-item" data-marks-item={itemKey} aria-describedby={errId}>
       <legend>{item.label}</legend>
       {item.help ? <div className="hint">{item.help}</div> : null}
-      <input type="hidden" name={marksFieldName(itemKey)} value={JSON.stringify(lesions)} />
+      <input type="hidden" name={marksFieldName(itemKey)} value={JSON.stringify(mine.map((o) => o.lesion))} />
+      {several ? (
+        <label className="option">
+          <input type="radio" name="marks-active-item" checked={isActive} onChange={() => marks.setActive(itemKey)} />
+          <span>New marks go here</span>
+        </label>
+      ) : null}
       <div className="row" role="toolbar" aria-label={`${item.label}: tools`} style={{ flexWrap: 'wrap', gap: '0.25rem' }}>
-        {item.tools.map((t) => {
-          const key = Object.entries(TOOL_KEYS).find(([, v]) => v === t)![0];
-          return (
-            <button key={t} type="button" className={tool === t ? '' : 'secondary'} aria-pressed={tool === t} onClick={() => setTool(tool === t ? null : t)}>
-              {TOOL_LABEL[t]} <kbd aria-hidden="true">{key.toUpperCase()}</kbd>
-            </button>
-          );
-        })}
+        {item.tools.map((t) => (
+          <button
+            key={t}
+            type="button"
+            className={marks.tool === t ? '' : 'secondary'}
+            aria-pressed={marks.tool === t}
+            aria-keyshortcuts={TOOL_KEY[t].toLowerCase()}
+            onClick={() => {
+              marks.setActive(itemKey);
+              marks.chooseTool(marks.tool === t ? null : t);
+            }}
+          >
+            {TOOL_LABEL[t]} <kbd aria-hidden="true">{TOOL_KEY[t]}</kbd>
+          </button>
+        ))}
         <span className="hint" aria-live="polite">
-          {tool ? `Drawing: ${TOOL_LABEL[tool]} (Escape ends)` : 'Choose a tool to mark'}
+          {marks.tool ? `Drawing on the images: ${TOOL_LABEL[marks.tool]} (Escape ends)` : 'Choose a tool, then draw on the images'}
         </span>
       </div>
-      {images.length === 0 ? <p className="hint">This case has no web images to mark here; DICOM images are marked with the viewer's tools.</p> : null}
-      <div className="marks-images" style={{ display: 'flex', gap: '0.5rem', flexWrap: 'wrap', margin: '0.5rem 0' }}>
-        {images.map((im) => (
-          <MarksStage
-            key={im.index}
-            src={im.v.url}
-            alt={`image ${im.index + 1}`}
-            tool={tool}
-            onDraw={add(im)}
-            onSelect={setSelected}
-            marks={lesions
-              .filter((l) => l.image.url === im.ref)
-              .map((l) => ({ id: l.id, kind: l.kind, points: l.points, colour: OWN_COLOUR, label: labelOf(l), selected: l.id === selected }))}
-          />
-        ))}
-      </div>
-      {lesions.length === 0 ? <p className="muted">No lesion marked.</p> : null}
+      {mine.length === 0 ? <p className="muted">No lesion marked.</p> : null}
       <ol className="marks-list" aria-label={`${item.label}: your marks`}>
-        {lesions.map((l) => (
-          <li key={l.id} data-mark-row={l.id} className={l.id === selected ? 'selected' : undefined} style={l.id === selected ? { outline: `2px solid ${OWN_COLOUR}` } : undefined}>
-            <div className="row">
-              <button type="button" className="secondary" aria-pressed={l.id === selected} onClick={() => setSelected(l.id)} onFocus={() => setSelected(l.id)}>
-                Mark {labelOf(l)}: {TOOL_LABEL[l.kind]} on image {images.findIndex((im) => im.ref === l.image.url) + 1}
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Delete mark ${labelOf(l)}`}
-                onClick={() => {
-                  setLesions((ls) => ls.filter((x) => x.id !== l.id));
-                  setSelected(null);
-                }}
-              >
-                Delete
-              </button>
-            </div>
-            {item.fields.map((f) => (
-              <div key={f.key} className="form-item" style={{ margin: '0.25rem 0 0.25rem 1rem' }}>
-                <span className="hint">{f.label}</span>{' '}
-                <LesionAnswerInput
-                  name={`lesion-${itemKey}-${l.id}-${f.key}`}
-                  field={f}
-                  value={l.answers[f.key]}
-                  onChange={(v) =>
-                    setLesions((ls) =>
-                      ls.map((x) => {
-                        if (x.id !== l.id) return x;
-                        const answers = { ...x.answers };
-                        if (v === undefined) delete answers[f.key];
-                        else answers[f.key] = v;
-                        return { ...x, answers };
-                      }),
-                    )
-                  }
-                />
+        {mine.map(({ markId, lesion: l }) => {
+          const sel = markId === marks.selected;
+          return (
+            <li
+              key={markId}
+              data-mark-row={number(markId)}
+              data-mark-id={l.id}
+              className={sel ? 'selected' : undefined}
+              style={sel ? { outline: `2px solid ${OWN_COLOUR}` } : undefined}
+            >
+              <div className="row">
+                <button type="button" className="secondary" aria-pressed={sel} onClick={() => marks.select(markId)}>
+                  Mark {number(markId)}: {TOOL_LABEL[l.kind]} on {imageOf(l)}
+                </button>
+                <button type="button" className="secondary" aria-label={`Delete mark ${number(markId)}`} onClick={() => marks.remove(markId)}>
+                  Delete
+                </button>
               </div>
-            ))}
-          </li>
-        ))}
+              {item.fields.map((f) => (
+                <div key={f.key} className="form-item" style={{ margin: '0.25rem 0 0.25rem 1rem' }}>
+                  <span className="hint">{f.label}</span>{' '}
+                  <LesionAnswerInput name={`lesion-${itemKey}-${l.id}-${f.key}`} field={f} value={l.answers[f.key]} onChange={(v) => marks.answer(markId, f.key, v)} />
+                </div>
+              ))}
+            </li>
+          );
+        })}
       </ol>
       {error ? (
         <div className="field-error" id={errId} role="alert">
@@ -236,32 +274,12 @@ function MarkItemEditor({
   );
 }
 
-/** Every marks item of the form (or only the given ones), as editors. */
-export function MarksFields({
-  form,
-  images,
-  caseUrl,
-  values,
-  errors,
-}: {
-  form: ReaderForm;
-  images: string[];
-  caseUrl: string;
-  values?: Record<string, unknown> | null;
-  errors?: Record<string, string[]> | null;
-}) {
-  const markable = useMemo(() => markableImages(images, caseUrl), [images, caseUrl]);
+/** Every marks item of the form, as lists of the lesions drawn in the viewer. */
+export function MarksFields({ marks, errors }: { marks: ReaderMarks; errors?: Record<string, string[]> | null }) {
   return (
     <>
-      {markItems(form).map((m) => (
-        <MarkItemEditor
-          key={m.key}
-          item={m.item}
-          itemKey={m.key}
-          images={markable}
-          initial={Array.isArray(values?.[m.key]) ? (values![m.key] as Lesion[]) : []}
-          error={errors?.[fieldName(m.key)]?.join(' ')}
-        />
+      {marks.items.map((m) => (
+        <MarkItemEditor key={m.key} item={m.item} itemKey={m.key} marks={marks} several={marks.items.length > 1} error={errors?.[fieldName(m.key)]?.join(' ')} />
       ))}
     </>
   );

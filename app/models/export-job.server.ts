@@ -23,6 +23,7 @@ import { cases, findings, reads, studyPlan, studyUnits } from '../../db/schema.t
 import { writeAudit } from '../../db/audit.ts';
 import { deleteInput, readInput, storeInput } from '../../jobs/inputs.ts';
 import { enqueueJob, getJob, registerJob, type JobContext } from '../../jobs/runner.ts';
+import { LESION_COLUMNS, lesionRows } from './marks-export.server.ts';
 import { CSV_COLUMNS, csvCell, sequesteredCaseIds, truthRecords, withholdSequestered, type TruthRecord } from './export.server.ts';
 
 export const EXPORT_JOB_FORMATS = ['csv', 'jsonl', 'parquet'] as const;
@@ -63,7 +64,7 @@ const INT_COLUMNS = new Set(['project_version', 'truth_version', 'policy_version
 
 type Row = Record<string, string | number | null>;
 export type ExportJobParams = { projectId: string; format: ExportJobFormat; actorId: string; ip: string | null /** Cases per page (tests use small pages). */; pageSize?: number };
-export type ExportJobFile = { table: 'truth' | 'reads'; name: string; inputId: string; rows: number; encoding: 'text' | 'base64'; contentType: string };
+export type ExportJobFile = { table: 'truth' | 'reads' | 'lesions'; name: string; inputId: string; rows: number; encoding: 'text' | 'base64'; contentType: string };
 export type ExportJobResult = { format: ExportJobFormat; cases: number; files: ExportJobFile[] };
 
 const flat = (v: unknown): string | number | null =>
@@ -212,11 +213,14 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
   const held = await sequesteredCaseIds({ projectId: p.projectId, db });
   const truth = sinkFor(p.format, TRUTH_COLUMNS);
   const readSink = sinkFor(p.format, READ_COLUMNS);
+  // Lesions (marks items' truth, one row each: marks-export.server.ts), spooled like the reads.
+  const lesionSink = sinkFor(p.format, LESION_COLUMNS);
+  let lesionCount = 0;
   let truthRows = 0;
   let readRows = 0;
   let done = 0;
   // Each table's text goes to storage through a queue the page loop fills; storeInput takes pieces as they come.
-  const pages = async function* (): AsyncGenerator<{ truth: string; reads: string }> {
+  const pages = async function* (): AsyncGenerator<{ truth: string; reads: string; lesions: string }> {
     let afterId: string | null = null;
     for (;;) {
       let caseRows: (typeof cases.$inferSelect)[] = [];
@@ -241,6 +245,9 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
           : records.map((r) => truthRow(r, byId.get(r.case_uuid)));
       truth.add(tRows);
       truthRows += tRows.length;
+      const lRows = lesionRows(records, { structured: p.format === 'jsonl' }) as Row[];
+      lesionSink.add(lRows);
+      lesionCount += lRows.length;
       const ids = caseRows.map((c) => c.id).filter((id) => !held.has(id));
       const rs = ids.length
         ? await db
@@ -279,16 +286,18 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
       readRows += rRows.length;
       afterId = caseRows[caseRows.length - 1].id;
       done += caseRows.length;
-      yield { truth: truth.take(), reads: readSink.take() };
+      yield { truth: truth.take(), reads: readSink.take(), lesions: lesionSink.take() };
       await ctx.progress({ done, phase: `${done.toLocaleString('en')} of ${n.toLocaleString('en')} cases written` });
       if (caseRows.length < (p.pageSize ?? PAGE)) break;
     }
-    yield { truth: truth.end(), reads: readSink.end() };
+    yield { truth: truth.end(), reads: readSink.end(), lesions: lesionSink.end() };
   };
   // The reads table is stored after the truth table from a spool of pieces kept in the database too.
   const readsSpool: string[] = [];
   const spoolIds: string[] = [];
   let spoolBuf = '';
+  const lesionSpoolIds: string[] = [];
+  let lesionBuf = '';
   const truthInput = await storeInput({
     db,
     source: (async function* () {
@@ -297,6 +306,11 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
         if (spoolBuf.length >= 256 * 1024) {
           spoolIds.push((await storeInput({ db, source: [spoolBuf] })).inputId);
           spoolBuf = '';
+        }
+        lesionBuf += pg.lesions;
+        if (lesionBuf.length >= 256 * 1024) {
+          lesionSpoolIds.push((await storeInput({ db, source: [lesionBuf] })).inputId);
+          lesionBuf = '';
         }
         if (pg.truth) yield pg.truth;
       }
@@ -313,6 +327,19 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
       for (const s of readsSpool) yield s;
     })(),
   });
+  // Only a project whose truth holds lesions (a form with marks items) gets the lesions table.
+  const lesionsInput = !lesionCount
+    ? null
+    : await storeInput({
+        db,
+        source: (async function* () {
+          for (const id of lesionSpoolIds) {
+            for await (const piece of readInput({ inputId: id, db })) yield piece;
+            await deleteInput({ inputId: id, db });
+          }
+          if (lesionBuf) yield lesionBuf;
+        })(),
+      });
   const ext = p.format === 'parquet' ? 'parquet' : p.format;
   const type = p.format === 'csv' ? 'text/csv; charset=utf-8' : p.format === 'jsonl' ? 'application/x-ndjson; charset=utf-8' : 'application/vnd.apache.parquet';
   const enc = p.format === 'parquet' ? ('base64' as const) : ('text' as const);
@@ -322,6 +349,7 @@ async function runExportJob(ctx: JobContext): Promise<ExportJobResult> {
     files: [
       { table: 'truth', name: `truth.${ext}`, inputId: truthInput.inputId, rows: truthRows, encoding: enc, contentType: type },
       { table: 'reads', name: `reads.${ext}`, inputId: readsInput.inputId, rows: readRows, encoding: enc, contentType: type },
+      ...(lesionsInput ? [{ table: 'lesions' as const, name: `lesions.${ext}`, inputId: lesionsInput.inputId, rows: lesionCount, encoding: enc, contentType: type }] : []),
     ],
   };
 }

@@ -17,7 +17,7 @@ import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
 import { ReaderErrorSummary } from '~/components/reader-error-summary.tsx';
 import { formItems } from '../../workflows/form-items.ts';
-import { MarksAdjudication } from '~/components/marks-adjudication.tsx';
+import { MarksAdjudication, useAdjudicationMarks } from '~/components/marks-adjudication.tsx';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Adjudicate case ${data.view.case.id.slice(0, 8)} — Truthline` : 'Adjudicate a case — Truthline' }];
 
@@ -75,6 +75,15 @@ export default function AdjudicateCase() {
   const errors = data && !data.ok ? (data.errors as Record<string, string[]>) : null;
   const items = formItems(view.readerForm);
   const busy = nav.state !== 'idle';
+  // Every reader's marks overlaid in the viewer (masked, a colour each); new lesions drawn there.
+  const marks = useAdjudicationMarks({
+    form: view.readerForm,
+    markRules: view.markRules,
+    reads: view.reads,
+    images: view.case.images,
+    caseUrl: `/projects/${project.slug}/cases/${view.case.id}`,
+    viewer,
+  });
   const findingLabel = (key: string | undefined) => (key ? (view.readerForm.findings.find((f) => f.key === key)?.label ?? key) : 'Case');
   return (
     <>
@@ -92,7 +101,13 @@ export default function AdjudicateCase() {
         {view.votesNeeded > 1 ? <span>Panel: {view.votesNeeded} votes still needed</span> : null}
       </div>
       <div className="reader-layout">
-        <ImageViewer images={view.case.images} caseUrl={`/projects/${project.slug}/cases/${view.case.id}`} protocol={view.readerForm.hangingProtocol} apiRef={viewer} />
+        <ImageViewer
+          images={view.case.images}
+          caseUrl={`/projects/${project.slug}/cases/${view.case.id}`}
+          protocol={view.readerForm.hangingProtocol}
+          apiRef={viewer}
+          marks={marks.viewerMarks}
+        />
         <div>
           <section className="panel" aria-label="Dispute">
             <h2 style={{ marginTop: 0 }}>What is disputed</h2>
@@ -178,14 +193,7 @@ export default function AdjudicateCase() {
             <Form method="post" noValidate>
               <ReaderErrorSummary errors={errors} form={view.readerForm} />
               <input type="hidden" name="clientRequestId" value={clientRequestId} />
-              <MarksAdjudication
-                form={view.readerForm}
-                markRules={view.markRules}
-                reads={view.reads}
-                disputes={view.disputes}
-                images={view.case.images}
-                caseUrl={`/projects/${project.slug}/cases/${view.case.id}`}
-              />
+              <MarksAdjudication marks={marks.api} reads={view.reads} disputes={view.disputes} />
               <fieldset className="finding-section">
                 <legend>How</legend>
                 <label className="option">

@@ -4,6 +4,7 @@ import { Form, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { CSV_COLUMNS } from '~/models/export.server.ts';
+import { LESION_COLUMNS } from '~/models/marks-export.server.ts';
 import { READ_COLUMNS, startExportJob, TRUTH_COLUMNS, type ExportJobResult } from '~/models/export-job.server.ts';
 import { projectJob } from '~/models/jobs.server.ts';
 import { kickJobs } from '../../jobs/runner.ts';
@@ -23,7 +24,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const jobId = new URL(request.url).searchParams.get('job');
   const job = jobId ? await projectJob({ projectId: project.id, jobId }) : null;
   if (jobId && (!job || job.kind !== 'export.build')) throw new Response('No such export in this project.', { status: 404 });
-  return json({ project: { slug: project.slug, name: project.name }, roles, columns: CSV_COLUMNS, truthColumns: TRUTH_COLUMNS, readColumns: READ_COLUMNS, job });
+  return json({
+    project: { slug: project.slug, name: project.name },
+    roles,
+    columns: CSV_COLUMNS,
+    truthColumns: TRUTH_COLUMNS,
+    readColumns: READ_COLUMNS,
+    lesionColumns: LESION_COLUMNS,
+    job,
+  });
 }
 
 /** Starts the complete export (truth + reads tables) as a background job. */
@@ -37,7 +46,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Export() {
-  const { project, roles, columns, truthColumns, readColumns, job } = useLoaderData<typeof loader>();
+  const { project, roles, columns, truthColumns, readColumns, lesionColumns, job } = useLoaderData<typeof loader>();
   const base = `/projects/${project.slug}/export`;
   const done = job?.status === 'succeeded' ? (job.result as ExportJobResult | null) : null;
   return (
@@ -111,6 +120,8 @@ export default function Export() {
           truth: <code>{truthColumns.join(', ')}</code>
           <br />
           reads: <code>{readColumns.join(', ')}</code>
+          <br />
+          lesions (projects whose readers mark images): <code>{lesionColumns.join(', ')}</code>
         </p>
       </section>
       <h3>CSV columns</h3>

@@ -23,7 +23,7 @@ import { getReaderStudyCase, isCalibrationCase } from '~/models/study.server.ts'
 import { StudyCasePanel } from '~/components/study-case-panel.tsx';
 import { useVisibleTime } from '~/components/reader-visible-time.ts';
 import { formItems } from '../../workflows/form-items.ts';
-import { MarksFields, MarksSummary } from '~/components/marks-editor.tsx';
+import { MarksFields, MarksSummary, useReaderMarks } from '~/components/marks-editor.tsx';
 
 // The title names the case, so a new case is announced and tabs and history tell cases apart.
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Case ${data.view.case.id.slice(0, 8)} — Read — Truthline` : 'Read a case — Truthline' }];
@@ -119,6 +119,16 @@ export default function ReadCase() {
   const busy = nav.state !== 'idle';
   useReaderKeys({ formRef, viewer, onNext, ready: !busy });
   const takeVisibleMs = useVisibleTime(`/projects/${project.slug}/read/${view.case.id}?_data=${encodeURIComponent('routes/projects.$slug.read.$caseId')}`, view.case.id);
+  // Marks are drawn in the viewer: the saved read's are replayed there, locked, until amended.
+  const marks = useReaderMarks({
+    form: view.readerForm,
+    images: view.case.images,
+    caseUrl: `/projects/${project.slug}/cases/${view.case.id}`,
+    values: editable && !amending ? null : view.myRead?.values,
+    editable: editable && !cannot,
+    viewer,
+    reset: `${clientRequestId}:${editable}:${amending}`,
+  });
   const startAmending = () => {
     setAmending(true);
     setCannot(view.myRead?.values === null);
@@ -143,7 +153,13 @@ export default function ReadCase() {
         {view.expiresAt ? <span>Assignment expires {new Date(view.expiresAt).toLocaleString()}</span> : null}
       </div>
       <div className="reader-layout">
-        <ImageViewer images={view.case.images} caseUrl={`/projects/${project.slug}/cases/${view.case.id}`} protocol={view.readerForm.hangingProtocol} apiRef={viewer} />
+        <ImageViewer
+          images={view.case.images}
+          caseUrl={`/projects/${project.slug}/cases/${view.case.id}`}
+          protocol={view.readerForm.hangingProtocol}
+          apiRef={viewer}
+          marks={marks.viewerMarks}
+        />
         <section className="panel" aria-label="Your read">
           {study ? <StudyCasePanel study={study} slug={project.slug} caseId={view.case.id} onNext={onNext} /> : null}
           {view.myRead && !amending ? (
@@ -241,15 +257,7 @@ export default function ReadCase() {
               {/* While saving, the answers on screen are the ones being sent: nothing changes them. */}
               <fieldset className="plain" disabled={busy}>
                 {!cannot ? <ReaderFormFields form={view.readerForm} values={amending ? view.myRead?.values : null} errors={errors} /> : null}
-                {!cannot ? (
-                  <MarksFields
-                    form={view.readerForm}
-                    images={view.case.images}
-                    caseUrl={`/projects/${project.slug}/cases/${view.case.id}`}
-                    values={amending ? view.myRead?.values : null}
-                    errors={errors}
-                  />
-                ) : null}
+                {!cannot ? <MarksFields marks={marks.api} errors={errors} /> : null}
                 {view.readerForm.confidence && !cannot ? (
                   <div className="form-item">
                     <label htmlFor="confidence">Confidence (0–100, optional)</label>

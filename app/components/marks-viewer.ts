@@ -1,0 +1,44 @@
+/**
+ * Lesions (read values) as the Cornerstone viewer's marks (viewer/marks-types.ts) and back. A
+ * lesion on a web image names it by its reference in the case manifest (what the exports and the
+ * imports use); the viewer names it by the URL it loaded, so the two are mapped here. DICOM images
+ * are named by SOP Instance UID (+ frame of a multi-frame) on both sides.
+ */
+import { viewerImages } from '../../imaging/refs.ts';
+import type { Mark } from '../../viewer/marks-types.ts';
+import type { ImageRef, Lesion } from '../../workflows/marks.ts';
+
+export const OWN_COLOUR = '#ffd600';
+export const READER_COLOURS = ['#00e5ff', '#ff4fd8', '#7cfc00', '#ff8c00', '#b388ff', '#ff5252'];
+
+export type ImageNames = { toViewer(ref: ImageRef): ImageRef; fromViewer(ref: ImageRef): ImageRef; index(ref: ImageRef): number | null };
+
+/** How the case's web images are named by the manifest and by the viewer. */
+export function imageNames(images: string[], caseUrl: string): ImageNames {
+  const toUrl = new Map<string, string>();
+  const fromUrl = new Map<string, string>();
+  viewerImages(images, caseUrl).forEach((v, i) => {
+    if (v.kind !== 'web') return;
+    toUrl.set(images[i]!, v.url);
+    fromUrl.set(v.url, images[i]!);
+  });
+  return {
+    toViewer: (ref) => (ref.url && toUrl.has(ref.url) ? { ...ref, url: toUrl.get(ref.url)! } : ref),
+    // A DICOM image is named by its UID alone: the URL it was loaded from is the viewer's business.
+    fromViewer: (ref) =>
+      ref.sopInstanceUid ? { sopInstanceUid: ref.sopInstanceUid, ...(ref.frame ? { frame: ref.frame } : {}) } : { url: fromUrl.get(ref.url ?? '') ?? ref.url ?? '' },
+    index: (ref) => {
+      const i = ref.url ? images.indexOf(ref.url) : -1;
+      return i >= 0 ? i : null;
+    },
+  };
+}
+
+export function lesionToMark(l: Lesion, names: ImageNames, label?: string): Mark {
+  return { id: l.id, kind: l.kind, image: names.toViewer(l.image), points: l.points, ...(l.spacing ? { spacing: l.spacing } : {}), ...(label ? { label } : {}) };
+}
+
+/** A mark as drawn (or moved) in the viewer, as the lesion it is, keeping its answers. */
+export function markToLesion(m: Mark, names: ImageNames, answers: Lesion['answers']): Lesion {
+  return { id: m.id, kind: m.kind, image: names.fromViewer(m.image), points: m.points, answers, ...(m.spacing ? { spacing: m.spacing } : {}) };
+}
