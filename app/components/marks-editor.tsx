@@ -6,7 +6,8 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { viewerImages } from '../../imaging/refs.ts';
-import { markItems, type Field, type MarkItem, type ReaderForm } from '../../workflows/definition.ts';
+import type { Field, MarkItem, ReaderForm } from '../../workflows/definition.ts';
+import { markItems } from '../../workflows/form-items.ts';
 import type { Lesion, LesionAnswer, MarkKind } from '../../workflows/marks.ts';
 import { fieldName } from '~/lib/reader-form.ts';
 import { MarksStage } from './marks-stage.tsx';

@@ -3,7 +3,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { getStudySummary, setUpStudyUnits } from '~/models/study.server.ts';
-import { studySetupSchema } from '~/forms/study.ts';
+import { studySetupSchema } from '~/forms/study.server.ts';
 import { parseForm } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { formError } from '~/lib/errors.server.ts';
