@@ -238,6 +238,33 @@ describe('reader study', () => {
     await expect(skipStudyCase({ projectId: f.projectId, caseId: b!.caseId, userId: r, reason: 'image_quality' })).rejects.toThrow('no such case');
   });
 
+  it('locks the case set once a reader has a plan: a case imported later is in no plan, never offered, and the summary says why', async () => {
+    const f = await study({ cases: 2 });
+    // Before anyone starts, late cases may still join (the setup is idempotent for old units).
+    await f.addCase();
+    expect(await setUpStudyUnits({ projectId: f.projectId, actorId: f.lead, at: day(0, 5) })).toMatchObject({ cases: 1, units: 2 });
+    const [r1, r2] = f.readers;
+    await nextCaseForReader({ projectId: f.projectId, userId: r1, at: day(1) });
+    const late = await f.addCase();
+    await expect(setUpStudyUnits({ projectId: f.projectId, actorId: f.lead, at: day(1, 1) })).rejects.toThrow("the study's cases are locked: readers started on 2025-03-04");
+    expect((await unitsOf(f.projectId)).some((u) => u.caseId === late)).toBe(false);
+    // A reader who starts after the lock gets the same cases as the first one.
+    await nextCaseForReader({ projectId: f.projectId, userId: r2, at: day(1, 2) });
+    const plans = await t.db.select().from(studyPlan).where(eq(studyPlan.projectId, f.projectId));
+    expect(plans.some((p) => p.caseId === late)).toBe(false);
+    const casesOf = (u: string) => new Set(plans.filter((p) => p.userId === u).map((p) => p.caseId));
+    expect([...casesOf(r2)].sort()).toEqual([...casesOf(r1)].sort());
+    const seen: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const c = await readNext(f.projectId, r1, day(1 + 15 * i, i));
+      if (c) seen.push(c);
+    }
+    expect(seen).toHaveLength(6);
+    expect(seen).not.toContain(late);
+    const s = await getStudySummary({ projectId: f.projectId });
+    expect(s).toMatchObject({ locked: true, units: { pending: 1, cases: 3 } });
+  });
+
   it('AI results: a bad line names its line and field and nothing is stored', async () => {
     const f = await study({ cases: 2 });
     const keys = [...new Set((await unitsOf(f.projectId)).map((u) => u.sourceKey))];

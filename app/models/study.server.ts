@@ -57,6 +57,19 @@ export async function setUpStudyUnits({ projectId, actorId, at, db }: { projectI
   if (!design) throw new AppError('invalid', 'this project has no study design: add a study section to its definition first');
   const when = toIso(at);
   return d.transaction(async (tx) => {
+    // The case set is locked once a reader has a plan (study-0001 §9): a crossed study compares
+    // readers and arms on the same cases read under the same conditions; cases joining mid-study
+    // would be read only by readers who had not started, or out of their sessions' washout.
+    const [started] = await tx
+      .select({ at: sql<string | Date | null>`min(${assignments.assignedAt})` })
+      .from(assignments)
+      .where(and(eq(assignments.projectId, projectId), eq(assignments.role, 'reader')));
+    const [anyPlan] = await tx.select({ userId: studyPlan.userId }).from(studyPlan).where(eq(studyPlan.projectId, projectId)).limit(1);
+    if (anyPlan)
+      throw new AppError(
+        'conflict',
+        `the study's cases are locked: readers started${started?.at ? ` on ${new Date(started.at).toISOString().slice(0, 10)}` : ''}, and every reader's plan holds the same cases. Read the new cases in a new study project.`,
+      );
     const fresh = await tx
       .select()
       .from(cases)
@@ -231,6 +244,8 @@ export async function getStudySummary({ projectId, at }: { projectId: string; at
   const now = new Date(toIso(at));
   const intra = await intraReaderAgreement({ projectId, item });
   const planned = new Set((await d.selectDistinct({ userId: studyPlan.userId }).from(studyPlan).where(eq(studyPlan.projectId, projectId))).map((r) => r.userId));
+  // Once a reader has a plan the case set is locked (setUpStudyUnits refuses new units).
+  const locked = planned.size > 0;
   const rows: ReaderRow[] = [];
   for (const [i, r] of readers.entries()) {
     const arr = readerArrangement(design, i);
@@ -258,6 +273,7 @@ export async function getStudySummary({ projectId, at }: { projectId: string; at
     itemLabel: items.find((x) => x.key === item)?.field.label ?? item,
     lines: describeStudy(design, { readers: readers.length, cases: cases_, calibration: n('calibration')?.n ?? 0, rereads: n('reread')?.n ?? 0 }),
     units: { study: n('study')?.n ?? 0, cases: cases_, reread: n('reread')?.n ?? 0, calibration: n('calibration')?.n ?? 0, pending },
+    locked,
     readersPerCase: def.truthPolicy.readersPerCase,
     readerRows: rows,
     arms: await armAgreement({ projectId, item, design }),
