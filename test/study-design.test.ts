@@ -174,6 +174,33 @@ describe('reader study', () => {
     expect(dash!.readers.find((r) => r.id === r1)?.reads).toBe(12);
   });
 
+  it('re-reads in every arm when the design asks: one last session after the washout, intra-reader κ per arm', async () => {
+    const f = await study({ cases: 4, readers: 1, study: { rereadShare: 0.5, rereadArms: 'every' } });
+    const units = await unitsOf(f.projectId);
+    const rr = units.filter((u) => u.kind === 'reread');
+    expect(rr.map((u) => u.arm).sort()).toEqual(['aided', 'aided', 'unaided', 'unaided']);
+    // The same two cases are re-read in both arms.
+    expect(new Set(rr.filter((u) => u.arm === 'aided').map((u) => u.sourceKey))).toEqual(new Set(rr.filter((u) => u.arm === 'unaided').map((u) => u.sourceKey)));
+    const [r] = f.readers;
+    const kindOf = (id: string) => units.find((u) => u.caseId === id)!;
+    const got: string[] = [];
+    // Sessions: arm 1 (day 1), arm 2 (day 16), re-reads (day 31); answers alternate by case so κ is defined.
+    for (const d of [1, 16, 31])
+      for (let i = 0; i < 5; i++) {
+        const c = await readNext(f.projectId, r, day(d, i), (id) => /^acc-[13]-/.test(kindOf(id).sourceKey));
+        if (c) got.push(c);
+      }
+    expect(got.map((c) => kindOf(c).kind)).toEqual([...Array(8).fill('study'), 'reread', 'reread', 'reread', 'reread']);
+    const summary = await getStudySummary({ projectId: f.projectId, at: day(40) });
+    const row = summary!.readerRows[0];
+    expect(row.intra).toMatchObject({ n: 4, agreement: 1 });
+    expect(row.intraByArm.map((a) => [a.arm, a.k.n, a.k.agreement])).toEqual([
+      ['unaided', 2, 1],
+      ['aided', 2, 1],
+    ]);
+    expect(summary!.lines.some((l) => l.includes('in every arm') && l.includes('per arm'))).toBe(true);
+  });
+
   it('shows the AI panel only in the aided arm, and the known answer of a calibration case after the read', async () => {
     const f = await study({ cases: 2, calibration: 1 });
     const units = await unitsOf(f.projectId);

@@ -197,6 +197,8 @@ export const studySchema = z
     order: z.enum(['random', 'fixed']).default('random'),
     /** Share of cases re-read blind by every reader of them, after a washout, for intra-reader agreement. */
     rereadShare: z.number().min(0).max(0.5).default(0),
+    /** Re-reads in the first arm only (the default, as designs written before this option meant), or in every arm: intra-reader agreement per arm. */
+    rereadArms: z.enum(['first', 'every']).default('first'),
     /** Calibration cases (known truth, never in statistics): optional qualification before study cases. */
     qualification: z.object({ item: z.string().min(1), minKappa: z.number().min(-1).max(1), minCases: z.number().int().min(1) }).optional(),
     /** What a skip does: deferred (offered again after the session's other cases) or excluded for that reader. */

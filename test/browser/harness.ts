@@ -15,7 +15,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export type Running = { url: string; dataDir: string; stop(): Promise<void> };
 
-export async function startServer(): Promise<Running> {
+/** `extraEnv`: more environment for the server (e.g. TRUTHLINE_TEST_CLOCK_FILE, which it accepts only on this scratch database). */
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<Running> {
   // NODE_ENV=production: vitest sets NODE_ENV=test, which would make a development build (jsxDEV).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-browser-'));
   // Inside the repository: the server bundle resolves its packages from ./node_modules.
@@ -24,7 +25,7 @@ export async function startServer(): Promise<Running> {
   if (viewer.status !== 0) throw new Error(`viewer build failed: ${viewer.stderr}`);
   const build = spawnSync('npx', ['remix', 'build'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir } });
   if (build.status !== 0) throw new Error(`remix build failed: ${build.stderr}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir, PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, NODE_ENV: 'production', TRUTHLINE_BUILD_DIR: buildDir, PORT: '0', HOST: '127.0.0.1', TRUTHLINE_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   delete env.APP_URL;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -71,10 +72,10 @@ export async function signInAs(page: Page, base: string, email: string, password
  * Inside a describe block: one server (with the demo) and one browser for the block's tests.
  * Returns an object whose `srv` and `browser` are set once beforeAll has run.
  */
-export function useServerAndBrowser(): { srv: Running; browser: Browser } {
+export function useServerAndBrowser(extraEnv: Record<string, string> = {}): { srv: Running; browser: Browser } {
   const ctx = {} as { srv: Running; browser: Browser };
   beforeAll(async () => {
-    ctx.srv = await startServer();
+    ctx.srv = await startServer(extraEnv);
     ctx.browser = await launch();
   }, 600_000);
   afterAll(async () => {
