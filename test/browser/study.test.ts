@@ -40,6 +40,13 @@ describe.skipIf(!hasChromium)('reader study in the browser', () => {
       const ai = (await page.getByTestId('ai-panel').count()) > 0;
       const calibration = (await page.getByText('Calibration — not part of the study results').count()) > 0;
       seen.push({ url: page.url(), position, ai, calibration, session });
+      // Screenshots show the images, not "Loading images…" (the viewer marks itself ready).
+      const imagesShown = () =>
+        page
+          .locator('section.viewer[data-ready="true"]')
+          .waitFor({ timeout: 60_000 })
+          .catch(() => undefined);
+      if ((ai && !ctx.shots.aided) || (!ai && !calibration && !ctx.shots.unaided)) await imagesShown();
       if (ai && !ctx.shots.aided) {
         await page.screenshot({ path: '/tmp/h15s-aided.png', fullPage: true });
         ctx.shots.aided = true;
