@@ -20,6 +20,7 @@ import { LockedError } from './db/lock.ts';
 import { installDb } from './db/index.ts';
 import { originAllowed } from './app/lib/origin.ts';
 import { checkAddress } from './app/lib/request-edge.ts';
+import { installTestClockFromEnv } from './app/lib/test-clock.server.ts';
 import { contentSecurityPolicy, type RequestContext } from './app/lib/security-headers.ts';
 import { seedDemo, DEMO_PASSWORD, DEMO_ACCOUNTS } from './seed/demo.ts';
 import { startScheduler } from './workflows/scheduler.ts';
@@ -62,6 +63,8 @@ async function main() {
     throw e;
   }
   installDb(handle);
+  const clockRefused = installTestClockFromEnv({ kind: handle.kind, dataDir: dataRoot() });
+  if (clockRefused) fail(clockRefused);
   try {
     await handle.migrate();
   } catch (e) {

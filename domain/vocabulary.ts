@@ -1,17 +1,15 @@
 /**
  * The project's vocabulary: every enumerated fact declared once. The database enums
- * (db/schema.ts), the zod schemas (forms, API, workflow commands), the UI labels and the
- * OpenAPI document are all built from these tuples; test/vocabulary.test.ts fails when a
+ * (db/schema.ts), the zod schemas (domain/vocabulary-schemas.server.ts: forms, API, workflow
+ * commands), the UI labels and the OpenAPI document are all built from these tuples; test/vocabulary.test.ts fails when a
  * migrated database enum and its tuple differ. Order is the database order: append new values
  * at the end (PostgreSQL can only add enum values, and a reorder would be a new migration).
  *
+ * Plain tuples and labels only, no zod: pages import this file, and a zod import here (with
+ * its configuration call, a side effect the bundler must keep) put zod into every page's bundle.
+ *
  * Workflow states and their tags live beside the case machine (`domain/workflow-states.ts`).
  */
-import { z } from 'zod';
-
-// zod's JIT probes `new Function`, which the CSP (no 'unsafe-eval') reports as a violation on pages that
-// validate in the browser (the settings preview): parse without it, everywhere, so both sides behave alike.
-z.config({ jitless: true });
 
 // ── people ────────────────────────────────────────────────────────────────────
 export const PROJECT_ROLES = ['reader', 'adjudicator', 'lead'] as const;
@@ -80,20 +78,10 @@ export type Split = (typeof SPLITS)[number];
 export const ANSWER_KINDS = ['binary', 'nominal', 'ordinal', 'multi_label', 'numeric'] as const;
 export type AnswerKind = (typeof ANSWER_KINDS)[number];
 
-// ── zod enums, one per tuple ──────────────────────────────────────────────────
-export const projectRoleSchema = z.enum(PROJECT_ROLES);
-export const evidenceKindSchema = z.enum(EVIDENCE_KINDS);
-export const truthStateSchema = z.enum(TRUTH_STATES);
-export const discordanceOutcomeSchema = z.enum(DISCORDANCE_OUTCOMES);
-export const splitSchema = z.enum(SPLITS);
-
 // ── ids ───────────────────────────────────────────────────────────────────────
 /** A UUID as PostgreSQL prints it (any version; case-insensitive). */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: unknown): s is string => typeof s === 'string' && UUID_RE.test(s);
-/** Every id taken from a URL or a form: a malformed one is a clear "not found", never a database error. */
-export const uuidField = (message = 'not a valid id') => z.string().regex(UUID_RE, message);
-export const uuidSchema = uuidField();
 
 // ── reader studies ─────────────────────────────────────────────────
 /** What a reading unit of a study is: a (case, arm) read for the study, a blind re-read, or a calibration case. */
@@ -109,4 +97,3 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
 };
 export const SKIP_OUTCOMES = ['deferred', 'excluded'] as const;
 export type SkipOutcome = (typeof SKIP_OUTCOMES)[number];
-export const skipReasonSchema = z.enum(SKIP_REASONS);

@@ -30,6 +30,7 @@ const definition: ProjectDefinition = {
     washoutDays: 28,
     order: 'random',
     rereadShare: 0.25,
+    rereadArms: 'first',
     skipRules: { image_quality: 'deferred', missing_series: 'deferred', conflict_of_interest: 'excluded' },
     maxDeferrals: 2,
   },

@@ -174,6 +174,33 @@ describe('reader study', () => {
     expect(dash!.readers.find((r) => r.id === r1)?.reads).toBe(12);
   });
 
+  it('re-reads in every arm when the design asks: one last session after the washout, intra-reader κ per arm', async () => {
+    const f = await study({ cases: 4, readers: 1, study: { rereadShare: 0.5, rereadArms: 'every' } });
+    const units = await unitsOf(f.projectId);
+    const rr = units.filter((u) => u.kind === 'reread');
+    expect(rr.map((u) => u.arm).sort()).toEqual(['aided', 'aided', 'unaided', 'unaided']);
+    // The same two cases are re-read in both arms.
+    expect(new Set(rr.filter((u) => u.arm === 'aided').map((u) => u.sourceKey))).toEqual(new Set(rr.filter((u) => u.arm === 'unaided').map((u) => u.sourceKey)));
+    const [r] = f.readers;
+    const kindOf = (id: string) => units.find((u) => u.caseId === id)!;
+    const got: string[] = [];
+    // Sessions: arm 1 (day 1), arm 2 (day 16), re-reads (day 31); answers alternate by case so κ is defined.
+    for (const d of [1, 16, 31])
+      for (let i = 0; i < 5; i++) {
+        const c = await readNext(f.projectId, r, day(d, i), (id) => /^acc-[13]-/.test(kindOf(id).sourceKey));
+        if (c) got.push(c);
+      }
+    expect(got.map((c) => kindOf(c).kind)).toEqual([...Array(8).fill('study'), 'reread', 'reread', 'reread', 'reread']);
+    const summary = await getStudySummary({ projectId: f.projectId, at: day(40) });
+    const row = summary!.readerRows[0];
+    expect(row.intra).toMatchObject({ n: 4, agreement: 1 });
+    expect(row.intraByArm.map((a) => [a.arm, a.k.n, a.k.agreement])).toEqual([
+      ['unaided', 2, 1],
+      ['aided', 2, 1],
+    ]);
+    expect(summary!.lines.some((l) => l.includes('in every arm') && l.includes('per arm'))).toBe(true);
+  });
+
   it('shows the AI panel only in the aided arm, and the known answer of a calibration case after the read', async () => {
     const f = await study({ cases: 2, calibration: 1 });
     const units = await unitsOf(f.projectId);
@@ -236,6 +263,33 @@ describe('reader study', () => {
     expect(p).toMatchObject({ total: 5, done: 2, opensAt: day(15, 3) });
     // A skip of a case the reader does not hold is refused as not found.
     await expect(skipStudyCase({ projectId: f.projectId, caseId: b!.caseId, userId: r, reason: 'image_quality' })).rejects.toThrow('no such case');
+  });
+
+  it('locks the case set once a reader has a plan: a case imported later is in no plan, never offered, and the summary says why', async () => {
+    const f = await study({ cases: 2 });
+    // Before anyone starts, late cases may still join (the setup is idempotent for old units).
+    await f.addCase();
+    expect(await setUpStudyUnits({ projectId: f.projectId, actorId: f.lead, at: day(0, 5) })).toMatchObject({ cases: 1, units: 2 });
+    const [r1, r2] = f.readers;
+    await nextCaseForReader({ projectId: f.projectId, userId: r1, at: day(1) });
+    const late = await f.addCase();
+    await expect(setUpStudyUnits({ projectId: f.projectId, actorId: f.lead, at: day(1, 1) })).rejects.toThrow("the study's cases are locked: readers started on 2025-03-04");
+    expect((await unitsOf(f.projectId)).some((u) => u.caseId === late)).toBe(false);
+    // A reader who starts after the lock gets the same cases as the first one.
+    await nextCaseForReader({ projectId: f.projectId, userId: r2, at: day(1, 2) });
+    const plans = await t.db.select().from(studyPlan).where(eq(studyPlan.projectId, f.projectId));
+    expect(plans.some((p) => p.caseId === late)).toBe(false);
+    const casesOf = (u: string) => new Set(plans.filter((p) => p.userId === u).map((p) => p.caseId));
+    expect([...casesOf(r2)].sort()).toEqual([...casesOf(r1)].sort());
+    const seen: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const c = await readNext(f.projectId, r1, day(1 + 15 * i, i));
+      if (c) seen.push(c);
+    }
+    expect(seen).toHaveLength(6);
+    expect(seen).not.toContain(late);
+    const s = await getStudySummary({ projectId: f.projectId });
+    expect(s).toMatchObject({ locked: true, units: { pending: 1, cases: 3 } });
   });
 
   it('AI results: a bad line names its line and field and nothing is stored', async () => {

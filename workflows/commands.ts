@@ -5,7 +5,7 @@
  * confidence and time spent — so that identifying text can be purged without breaking the chain.
  */
 import { z } from 'zod';
-import { uuidSchema } from '../domain/vocabulary.ts';
+import { uuidSchema } from '../domain/vocabulary-schemas.server.ts';
 import { evidenceKindSchema, type EvidenceKind, type ReadValues } from './definition.ts';
 import { DISCORDANCE_OUTCOMES, type DiscordanceOutcome } from './evidence-mapping.ts';
 

@@ -3,11 +3,10 @@
  * the reference standard (what is true), the mapping from evidence to it, and the truth policy.
  * One zod schema each: the lead's editor, the seed, the API and the workflows all parse with these.
  */
-import { z } from 'zod';
-import { DEFAULT_EVIDENCE_PRECEDENCE, evidenceKindSchema, SKIP_OUTCOMES, WINDOW_CLOSE_STATES, type EvidenceKind } from '../domain/vocabulary.ts';
+import { z } from '../domain/zod-config.ts';
+import { DEFAULT_EVIDENCE_PRECEDENCE, EVIDENCE_KINDS, SKIP_OUTCOMES, WINDOW_CLOSE_STATES, type EvidenceKind } from '../domain/vocabulary.ts';
 import { hangingProtocolSchema } from '../imaging/hanging-protocol.ts';
 import { MARK_KINDS, type Lesion, type LesionAnswer } from './marks.ts';
-import { itemKey } from './form-items.ts';
 
 const key = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'use lowercase letters, digits and _; start with a letter');
 
@@ -95,7 +94,10 @@ export const referenceStandardSchema = z.object({
 });
 export type ReferenceStandard = z.infer<typeof referenceStandardSchema>;
 
-export { evidenceKindSchema, type EvidenceKind };
+// Built here from the vocabulary's tuple (not imported from the server-only schemas): the
+// settings page validates reader forms with this module in the browser.
+export const evidenceKindSchema = z.enum(EVIDENCE_KINDS);
+export type { EvidenceKind };
 
 export const mappingRuleSchema = z.object({
   kind: evidenceKindSchema,
@@ -207,6 +209,8 @@ export const studySchema = z
     order: z.enum(['random', 'fixed']).default('random'),
     /** Share of cases re-read blind by every reader of them, after a washout, for intra-reader agreement. */
     rereadShare: z.number().min(0).max(0.5).default(0),
+    /** Re-reads in the first arm only (the default, as designs written before this option meant), or in every arm: intra-reader agreement per arm. */
+    rereadArms: z.enum(['first', 'every']).default('first'),
     /** Calibration cases (known truth, never in statistics): optional qualification before study cases. */
     qualification: z.object({ item: z.string().min(1), minKappa: z.number().min(-1).max(1), minCases: z.number().int().min(1) }).optional(),
     /** What a skip does: deferred (offered again after the session's other cases) or excluded for that reader. */
@@ -237,18 +241,10 @@ export const projectDefinitionSchema = z.object({
 export type ProjectDefinition = z.infer<typeof projectDefinitionSchema>;
 
 // Moved to form-items.ts (zod-free, for the browser); re-exported so existing imports keep working.
-export { formItems, itemKey } from './form-items.ts';
+// Zod-free helpers (the reading page's form and marks editor use them without bundling zod).
+export { formItems, itemKey, markItems } from './form-items.ts';
 
 /** Every marks item of the form, per finding for finding-scoped ones ("left/lesions"). */
-export function markItems(form: ReaderForm): { key: string; item: MarkItem; finding?: FindingDef }[] {
-  const out: { key: string; item: MarkItem; finding?: FindingDef }[] = [];
-  for (const item of form.marks ?? []) {
-    if (item.scope === 'finding') for (const f of form.findings) out.push({ key: itemKey(item.key, f.key), item, finding: f });
-    else out.push({ key: item.key, item });
-  }
-  return out;
-}
-
 export function markRuleFor(policy: TruthPolicy, item: MarkItem): MarkMatchRule {
   return policy.markRules?.[item.key] ?? markMatchRuleSchema.parse({});
 }

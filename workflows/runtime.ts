@@ -5,6 +5,7 @@
  * the machine's effects (reads, assignments, truth_labels versions, reviews, audit rows).
  * Refusals and failures roll the whole transaction back: nothing changes.
  */
+import { now as clockNow } from '../domain/clock.ts';
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
@@ -63,7 +64,7 @@ export type SendCaseEventArgs = {
 };
 
 export function toIso(at: Date | string | undefined): string {
-  const d = at === undefined ? new Date() : new Date(at);
+  const d = at === undefined ? clockNow() : new Date(at);
   if (Number.isNaN(d.getTime())) throw new AppError('invalid', `not a valid time: ${String(at)}`);
   return d.toISOString();
 }

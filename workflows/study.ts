@@ -47,7 +47,8 @@ export function planSessions(design: StudyDesign, readerIndex: number, has: { ca
   if (has.calibration) out.push({ session: out.length, kind: 'calibration', arm: null, washoutDays: 0 });
   const { arms } = readerArrangement(design, readerIndex);
   arms.forEach((arm, i) => out.push({ session: out.length, kind: 'study', arm, washoutDays: i === 0 ? 0 : design.washoutDays }));
-  if (has.rereads) out.push({ session: out.length, kind: 'reread', arm: design.arms[0].key, washoutDays: design.washoutDays });
+  // Re-reads in every arm share one last session (arm null): each is at least W after the reader's reads in every arm.
+  if (has.rereads) out.push({ session: out.length, kind: 'reread', arm: design.rereadArms === 'every' ? null : design.arms[0].key, washoutDays: design.washoutDays });
   return out;
 }
 
@@ -75,7 +76,7 @@ export function readerPlan({
   const rows: PlanRow[] = [];
   for (const s of sessions) {
     const mine = units
-      .filter((u) => u.kind === s.kind && (s.kind === 'calibration' || u.arm === s.arm) && (s.kind === 'calibration' || inMyBlock(u)))
+      .filter((u) => u.kind === s.kind && (s.kind === 'calibration' || s.arm === null || u.arm === s.arm) && (s.kind === 'calibration' || inMyBlock(u)))
       .map((u) => ({ u, key: design.order === 'fixed' ? BigInt(u.importOrder) : orderKey(projectId, userId, String(s.session), u.sourceKey) }))
       .sort((a, b) => cmpBig(a.key, b.key) || a.u.sourceKey.localeCompare(b.u.sourceKey));
     for (const { u, key } of mine) rows.push({ seq: rows.length, session: s.session, caseId: u.caseId, kind: u.kind, arm: u.arm, orderKey: key, washoutDays: s.washoutDays });
@@ -116,7 +117,7 @@ export function describeStudy(design: StudyDesign, counts: { readers: number; ca
   );
   if (counts.rereads)
     out.push(
-      `${counts.rereads} case${counts.rereads === 1 ? '' : 's'} (${Math.round(design.rereadShare * 100)}%) come back blind in a last session after the washout, for intra-reader agreement.`,
+      `${counts.rereads} reading unit${counts.rereads === 1 ? '' : 's'} (${Math.round(design.rereadShare * 100)}% of the cases, ${design.rereadArms === 'every' && design.arms.length > 1 ? 'in every arm' : `in the ${design.arms[0].label} arm`}) come back blind in a last session after the washout, for intra-reader agreement${design.rereadArms === 'every' && design.arms.length > 1 ? ' per arm' : ''}.`,
     );
   if (counts.calibration)
     out.push(

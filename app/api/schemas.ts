@@ -5,7 +5,7 @@
  * snake_case, as in the file formats of DESIGN.md ("JSON forms carry the same fields").
  */
 import { z } from 'zod';
-import { evidenceKindSchema, projectRoleSchema, splitSchema, truthStateSchema, uuidSchema } from '../../domain/vocabulary.ts';
+import { evidenceKindSchema, projectRoleSchema, splitSchema, truthStateSchema, uuidSchema } from '../../domain/vocabulary-schemas.server.ts';
 import { readerFormSchema } from '../../workflows/definition.ts';
 import type { TruthRecord } from '../models/export.server.ts';
 

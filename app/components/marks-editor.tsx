@@ -6,7 +6,8 @@
  * by clicking it or its row in the list. The lesions travel in one hidden input per item.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { markItems, type Field, type MarkItem, type ReaderForm } from '../../workflows/definition.ts';
+import type { Field, MarkItem, ReaderForm } from '../../workflows/definition.ts';
+import { markItems } from '../../workflows/form-items.ts';
 import type { Lesion, LesionAnswer, MarkKind } from '../../workflows/marks.ts';
 import type { Mark, MarksOptions } from '../../viewer/marks-types.ts';
 import { fieldName } from '~/lib/reader-form.ts';

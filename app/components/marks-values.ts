@@ -3,7 +3,8 @@
  * holding its lesions as JSON (the marks editor writes it). Malformed JSON is passed on as the
  * raw text so the read schema names the item ("expected array"), never a 500.
  */
-import { markItems, type ReaderForm } from '../../workflows/definition.ts';
+import type { ReaderForm } from '../../workflows/definition.ts';
+import { markItems } from '../../workflows/form-items.ts';
 
 export const MARKS_PREFIX = 'marks:';
 export const marksFieldName = (itemKey: string) => `${MARKS_PREFIX}${itemKey}`;

@@ -17,6 +17,7 @@ export type StudySummaryData = {
     progress: { total: number; done: number; session: { index: number; count: number; kind: string; arm: string | null } | null; opensAt: string | null } | null;
     qualification: (NonNullable<Pk> & { qualified: boolean; minKappa: number | null; minCases: number | null }) | null;
     intra: Pk;
+    intraByArm?: { arm: string; label: string; k: NonNullable<Pk> }[];
   }[];
   arms: { arm: string; label: string; aided: boolean; units: number; read: number; inAdjudication: number; meanPairKappa: number | null; pairs: number }[];
   skips: { reason: string; outcome: string; n: number; label: string }[];
@@ -82,7 +83,16 @@ export function StudySummary({ summary, slug }: { summary: StudySummaryData; slu
                     ? `${r.qualification.qualified ? 'qualified' : 'not yet'} · κ ${k(r.qualification.kappa)} on ${r.qualification.n} (needs ${r.qualification.minKappa} on ${r.qualification.minCases})`
                     : '—'}
                 </td>
-                <td>{r.intra ? `κ ${k(r.intra.kappa)} · ${Math.round((r.intra.agreement ?? 0) * 100)}% same · ${r.intra.n} pairs` : '—'}</td>
+                <td>
+                  {r.intra ? `κ ${k(r.intra.kappa)} · ${Math.round((r.intra.agreement ?? 0) * 100)}% same · ${r.intra.n} pairs` : '—'}
+                  {(r.intraByArm?.length ?? 0) > 1
+                    ? r.intraByArm!.map((a) => (
+                        <div key={a.arm} className="muted">
+                          {a.label}: κ {k(a.k.kappa)} · {a.k.n} pairs
+                        </div>
+                      ))
+                    : null}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,7 +1,7 @@
 /** The lead's evidence and withdrawal forms: one schema each, parsed on both sides. */
 import { z } from 'zod';
 
-import { evidenceKindSchema, uuidField } from '../../domain/vocabulary.ts';
+import { evidenceKindSchema, uuidField } from '../../domain/vocabulary-schemas.server.ts';
 
 /** Minted by the page's loader: a double submit of the same page is one request (the runtime's idempotency). */
 export const requestIdField = uuidField('The form is out of date: reload the page');

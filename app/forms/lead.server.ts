@@ -1,6 +1,7 @@
 /** Forms of the lead's pages (one schema per form): server-only, so zod stays out of the pages' JavaScript (the server answers with the same messages). */
 import { z } from 'zod';
-import { DISCORDANCE_OUTCOMES, uuidField } from '../../domain/vocabulary.ts';
+import { DISCORDANCE_OUTCOMES } from '../../domain/vocabulary.ts';
+import { uuidField } from '../../domain/vocabulary-schemas.server.ts';
 import { requestIdField } from './evidence.server.ts';
 import { SLUG_RE, TEMPLATES } from './lead.ts';
 

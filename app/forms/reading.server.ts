@@ -1,6 +1,6 @@
 /** The reading and adjudication pages' form schemas: server-only, so zod stays out of their JavaScript. */
 import { z } from 'zod';
-import { uuidField } from '../../domain/vocabulary.ts';
+import { uuidField } from '../../domain/vocabulary-schemas.server.ts';
 
 export const readEnvelopeSchema = z.object({
   intent: z.enum(['read', 'amend']),

@@ -57,6 +57,19 @@ export async function setUpStudyUnits({ projectId, actorId, at, db }: { projectI
   if (!design) throw new AppError('invalid', 'this project has no study design: add a study section to its definition first');
   const when = toIso(at);
   return d.transaction(async (tx) => {
+    // The case set is locked once a reader has a plan (study-0001 §9): a crossed study compares
+    // readers and arms on the same cases read under the same conditions; cases joining mid-study
+    // would be read only by readers who had not started, or out of their sessions' washout.
+    const [started] = await tx
+      .select({ at: sql<string | Date | null>`min(${assignments.assignedAt})` })
+      .from(assignments)
+      .where(and(eq(assignments.projectId, projectId), eq(assignments.role, 'reader')));
+    const [anyPlan] = await tx.select({ userId: studyPlan.userId }).from(studyPlan).where(eq(studyPlan.projectId, projectId)).limit(1);
+    if (anyPlan)
+      throw new AppError(
+        'conflict',
+        `the study's cases are locked: readers started${started?.at ? ` on ${new Date(started.at).toISOString().slice(0, 10)}` : ''}, and every reader's plan holds the same cases. Read the new cases in a new study project.`,
+      );
     const fresh = await tx
       .select()
       .from(cases)
@@ -108,10 +121,12 @@ export async function setUpStudyUnits({ projectId, actorId, at, db }: { projectI
         await tx.insert(studyUnits).values({ caseId: await copy(c, arm.key), projectId, sourceKey: key(c), kind: 'study', arm: arm.key, block });
         made++;
       }
-      if (rereads.has(key(c))) {
-        await tx.insert(studyUnits).values({ caseId: await copy(c, 'reread'), projectId, sourceKey: key(c), kind: 'reread', arm: design.arms[0].key, block });
-        made++;
-      }
+      if (rereads.has(key(c)))
+        for (const arm of design.rereadArms === 'every' ? design.arms : design.arms.slice(0, 1)) {
+          const suffix = arm.key === design.arms[0].key ? 'reread' : `reread-${arm.key}`;
+          await tx.insert(studyUnits).values({ caseId: await copy(c, suffix), projectId, sourceKey: key(c), kind: 'reread', arm: arm.key, block });
+          made++;
+        }
     }
     await writeAudit(tx, { actorId, action: 'study.setup', projectId, details: { units: made, calibration: calib.length, cases: study.length } });
     return { units: made, calibration: calib.length, cases: study.length };
@@ -126,35 +141,52 @@ export type ReaderRow = {
   progress: StudyProgress | null;
   qualification: Qualification | null;
   intra: PairKappa | null;
+  /** Intra-reader agreement per arm (arms with re-reads only). */
+  intraByArm: { arm: string; label: string; k: PairKappa }[];
 };
 
-/** Intra-reader agreement per reader on an item: their read of each re-read case vs their read of the same case in the same arm. */
-export async function intraReaderAgreement({ projectId, item, db }: { projectId: string; item: string; db?: Db }): Promise<Map<string, PairKappa>> {
+/**
+ * Intra-reader agreement on an item: each reader's read of a re-read unit vs their read of the
+ * same case in the same arm, per reader pooled over arms (`all`) and per arm (`byArm`).
+ */
+export async function intraReaderAgreement({
+  projectId,
+  item,
+  db,
+}: {
+  projectId: string;
+  item: string;
+  db?: Db;
+}): Promise<Map<string, { all: PairKappa; byArm: Map<string, PairKappa> }>> {
   const d = db ?? getDb();
-  // Newest read per (unit, reader): amended reads replace the earlier ones.
+  // Newest read per (unit, reader): amended reads replace the earlier ones. Only cases that have re-reads.
   const rows = await d.execute(sql`
-    select su.source_key, su.kind::text as kind, r.author_id, r.values
+    select su.source_key, su.kind::text as kind, su.arm, r.author_id, r.values
     from ${studyUnits} su
     join lateral (
       select distinct on (r.author_id) r.author_id, r.values from ${reads} r
       where r.case_id = su.case_id and r.source = 'reader' order by r.author_id, r.created_at desc) r on true
-    where su.project_id = ${projectId} and (su.kind = 'reread' or (su.kind = 'study' and su.arm = (select su2.arm from ${studyUnits} su2 where su2.project_id = su.project_id and su2.kind = 'reread' limit 1)))`);
-  const list = ((rows as { rows?: unknown[] }).rows ?? rows) as { source_key: string; kind: StudyUnitKind; author_id: string; values: unknown }[];
+    where su.project_id = ${projectId} and su.kind in ('study', 'reread')
+      and exists (select 1 from ${studyUnits} rr where rr.project_id = su.project_id and rr.kind = 'reread' and rr.source_key = su.source_key and rr.arm = su.arm)`);
+  const list = ((rows as { rows?: unknown[] }).rows ?? rows) as { source_key: string; kind: StudyUnitKind; arm: string | null; author_id: string; values: unknown }[];
   const first = new Map<string, string>();
   const again = new Map<string, string>();
+  const SEP = '\u0000';
   for (const r of list) {
     const cat = answerCategory(r.values, item);
     if (cat === null) continue;
-    (r.kind === 'reread' ? again : first).set(`${r.author_id}\u0000${r.source_key}`, cat);
+    (r.kind === 'reread' ? again : first).set([r.author_id, r.arm ?? '', r.source_key].join(SEP), cat);
   }
-  const pairs = new Map<string, [string, string][]>();
+  const pairs = new Map<string, Map<string, [string, string][]>>();
   for (const [k, b] of again) {
     const a = first.get(k);
     if (a === undefined) continue;
-    const reader = k.split('\u0000')[0];
-    pairs.set(reader, [...(pairs.get(reader) ?? []), [a, b]]);
+    const [reader, arm] = k.split(SEP);
+    if (!pairs.has(reader)) pairs.set(reader, new Map());
+    const byArm = pairs.get(reader)!;
+    byArm.set(arm, [...(byArm.get(arm) ?? []), [a, b]]);
   }
-  return new Map([...pairs].map(([reader, p]) => [reader, pairKappa(p)]));
+  return new Map([...pairs].map(([reader, byArm]) => [reader, { all: pairKappa([...byArm.values()].flat()), byArm: new Map([...byArm].map(([arm, p]) => [arm, pairKappa(p)])) }]));
 }
 
 /** Agreement between readers per arm on an item: mean pairwise Cohen's κ over cases both read in that arm. */
@@ -231,6 +263,8 @@ export async function getStudySummary({ projectId, at }: { projectId: string; at
   const now = new Date(toIso(at));
   const intra = await intraReaderAgreement({ projectId, item });
   const planned = new Set((await d.selectDistinct({ userId: studyPlan.userId }).from(studyPlan).where(eq(studyPlan.projectId, projectId))).map((r) => r.userId));
+  // Once a reader has a plan the case set is locked (setUpStudyUnits refuses new units).
+  const locked = planned.size > 0;
   const rows: ReaderRow[] = [];
   for (const [i, r] of readers.entries()) {
     const arr = readerArrangement(design, i);
@@ -242,7 +276,11 @@ export async function getStudySummary({ projectId, at }: { projectId: string; at
       arms: arr.arms,
       progress: has ? await studyProgress(d as unknown as Tx, { projectId, userId: r.userId, now }) : null,
       qualification: design.qualification && has ? await readerQualification(d as unknown as Tx, { projectId, userId: r.userId, design }) : null,
-      intra: intra.get(r.userId) ?? null,
+      intra: intra.get(r.userId)?.all ?? null,
+      intraByArm: design.arms.flatMap((a) => {
+        const k = intra.get(r.userId)?.byArm.get(a.key);
+        return k ? [{ arm: a.key, label: a.label, k }] : [];
+      }),
     });
   }
   const skips = await d
@@ -258,6 +296,7 @@ export async function getStudySummary({ projectId, at }: { projectId: string; at
     itemLabel: items.find((x) => x.key === item)?.field.label ?? item,
     lines: describeStudy(design, { readers: readers.length, cases: cases_, calibration: n('calibration')?.n ?? 0, rereads: n('reread')?.n ?? 0 }),
     units: { study: n('study')?.n ?? 0, cases: cases_, reread: n('reread')?.n ?? 0, calibration: n('calibration')?.n ?? 0, pending },
+    locked,
     readersPerCase: def.truthPolicy.readersPerCase,
     readerRows: rows,
     arms: await armAgreement({ projectId, item, design }),

@@ -3,7 +3,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { AI_RESULT_COLUMNS, importAiResults, listAiModels } from '~/models/ai-results.server.ts';
-import { aiResultsFormSchema } from '~/forms/study.ts';
+import { aiResultsFormSchema } from '~/forms/study.server.ts';
 import { parseForm } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { formError } from '~/lib/errors.server.ts';

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
-import { z } from 'zod';
 import { requireProjectRole } from '~/permissions.server.ts';
+import { sampleSizeSchema, type SampleSizeInputs } from '~/forms/sample-size.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { leadLinks } from '~/components/lead-links.ts';
 import { budererSensitivity, budererSpecificity, casesForPower, mrmcPower } from '../../stats/sample-size.ts';
@@ -10,25 +10,7 @@ import { budererSensitivity, budererSpecificity, casesForPower, mrmcPower } from
 export const links = leadLinks;
 export const meta: MetaFunction = () => [{ title: 'Sample size — Truthline' }];
 
-const num = (min: number, max: number) => z.coerce.number({ error: 'enter a number' }).min(min, `at least ${min}`).max(max, `at most ${max}`);
-/** The planning inputs, plain numbers (defaults: the Van Dyke pilot, Hillis et al. 2011). */
-export const sampleSizeSchema = z.object({
-  varTR: num(-1, 1).default(0.0002004),
-  varError: num(0, 1).default(0.0008023),
-  cov1: num(-1, 1).default(0.0003466),
-  cov2: num(-1, 1).default(0.0003441),
-  cov3: num(-1, 1).default(0.000239),
-  pilotCases: num(2, 1e6).default(114),
-  readers: num(2, 1000).default(6),
-  effect: num(0.001, 1).default(0.05),
-  power: num(0.5, 0.999).default(0.8),
-  alpha: num(0.001, 0.5).default(0.05),
-  sensitivity: num(0, 1).default(0.9),
-  specificity: num(0, 1).default(0.85),
-  prevalence: num(0.001, 0.999).default(0.2),
-  halfWidth: num(0.005, 0.5).default(0.05),
-});
-type Inputs = z.infer<typeof sampleSizeSchema>;
+type Inputs = SampleSizeInputs;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, roles } = await requireProjectRole(request, params.slug, 'lead');

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from '@remix-run/node';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { skipStudyCase } from '~/models/study.server.ts';
 import { takeNextCase } from '~/models/reading.server.ts';
-import { studySkipSchema } from '~/forms/study.ts';
+import { studySkipSchema } from '~/forms/study.server.ts';
 import { parseForm } from '~/lib/forms.ts';
 import { errorMessage, notFoundAs404 } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';

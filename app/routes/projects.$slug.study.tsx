@@ -3,7 +3,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { getStudySummary, setUpStudyUnits } from '~/models/study.server.ts';
-import { studySetupSchema } from '~/forms/study.ts';
+import { studySetupSchema } from '~/forms/study.server.ts';
 import { parseForm } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
 import { formError } from '~/lib/errors.server.ts';
@@ -53,11 +53,19 @@ export default function StudyPage() {
       ) : (
         <>
           <StudySummary summary={summary} slug={project.slug} />
-          {summary.units.pending > 0 ? (
+          {summary.units.pending > 0 && summary.locked ? (
+            <div className="panel flash-warning" data-testid="study-locked">
+              <p>
+                {summary.units.pending} case{summary.units.pending === 1 ? ' was' : 's were'} imported after readers started. They are not part of this study and no reader is
+                offered them: the study's cases were locked when the first reader started, so that every reader reads the same cases in every arm under the same washout (a
+                regulatory reader study fixes its case set before reading begins). Read them in a new study project.
+              </p>
+            </div>
+          ) : summary.units.pending > 0 ? (
             <Form method="post" className="panel">
               <p>
-                {summary.units.pending} imported case{summary.units.pending === 1 ? ' is' : 's are'} not yet reading units. Set them up before readers start: each reader's plan is
-                made the first time they ask for a case.
+                {summary.units.pending} imported case{summary.units.pending === 1 ? ' is' : 's are'} not yet reading units. Set them up before readers start: the study's cases are
+                locked when the first reader asks for a case (each reader's plan is made then, and every plan holds the same cases).
               </p>
               <button type="submit" name="intent" value="setup" disabled={nav.state !== 'idle'}>
                 Set up reading units

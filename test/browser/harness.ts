@@ -15,7 +15,10 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export type Running = { url: string; dataDir: string; stop(): Promise<void> };
 
-/** `env` is laid over the server's environment (e.g. DATABASE_URL to run on PostgreSQL instead of a scratch PGlite). */
+/**
+ * `env` is laid over the server's environment: e.g. DATABASE_URL to run on PostgreSQL instead of a
+ * scratch PGlite, or TRUTHLINE_TEST_CLOCK_FILE (accepted only on a scratch embedded database).
+ */
 export async function startServer(opts: { env?: Record<string, string> } = {}): Promise<Running> {
   // NODE_ENV=production: vitest sets NODE_ENV=test, which would make a development build (jsxDEV).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'truthline-browser-'));
@@ -73,10 +76,10 @@ export async function signInAs(page: Page, base: string, email: string, password
  * Inside a describe block: one server (with the demo) and one browser for the block's tests.
  * Returns an object whose `srv` and `browser` are set once beforeAll has run.
  */
-export function useServerAndBrowser(): { srv: Running; browser: Browser } {
+export function useServerAndBrowser(extraEnv: Record<string, string> = {}): { srv: Running; browser: Browser } {
   const ctx = {} as { srv: Running; browser: Browser };
   beforeAll(async () => {
-    ctx.srv = await startServer();
+    ctx.srv = await startServer({ env: extraEnv });
     ctx.browser = await launch();
   }, 600_000);
   afterAll(async () => {

@@ -4,7 +4,8 @@
  * One zod schema each: the lead's editor, the seed, the API and the workflows all parse with these.
  */
 import { z } from 'zod';
-import { DEFAULT_EVIDENCE_PRECEDENCE, evidenceKindSchema, WINDOW_CLOSE_STATES, type EvidenceKind } from '../../../../domain/vocabulary.ts';
+import { DEFAULT_EVIDENCE_PRECEDENCE, WINDOW_CLOSE_STATES, type EvidenceKind } from '../../../../domain/vocabulary.ts';
+import { evidenceKindSchema } from '../../../../domain/vocabulary-schemas.server.ts';
 import { hangingProtocolSchema } from '../../../../imaging/hanging-protocol.ts';
 
 const key = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'use lowercase letters, digits and _; start with a letter');

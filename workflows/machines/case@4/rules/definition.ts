@@ -4,7 +4,8 @@
  * One zod schema each: the lead's editor, the seed, the API and the workflows all parse with these.
  */
 import { z } from 'zod';
-import { DEFAULT_EVIDENCE_PRECEDENCE, evidenceKindSchema, SKIP_OUTCOMES, WINDOW_CLOSE_STATES, type EvidenceKind } from '../../../../domain/vocabulary.ts';
+import { DEFAULT_EVIDENCE_PRECEDENCE, SKIP_OUTCOMES, WINDOW_CLOSE_STATES, type EvidenceKind } from '../../../../domain/vocabulary.ts';
+import { evidenceKindSchema } from '../../../../domain/vocabulary-schemas.server.ts';
 import { hangingProtocolSchema } from '../../../../imaging/hanging-protocol.ts';
 import { MARK_KINDS, type Lesion, type LesionAnswer } from './marks.ts';
 import { itemKey } from './form-items.ts';

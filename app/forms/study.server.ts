@@ -1,6 +1,6 @@
 /** The reader-study forms: one zod schema each, used by the pages' actions. */
 import { z } from 'zod';
-import { skipReasonSchema } from '../../domain/vocabulary.ts';
+import { skipReasonSchema } from '../../domain/vocabulary-schemas.server.ts';
 
 /** The lead makes the study's reading units from the imported cases. */
 export const studySetupSchema = z.object({ intent: z.literal('setup', { message: 'unknown action' }) });
