@@ -152,17 +152,20 @@ describe.skipIf(!hasChromium || !hasDcmtk)('viewer codecs under the real CSP', (
     });
     const seen: Record<string, { left: number; right: number }> = {};
     for (const [i, s] of syntaxes.entries()) {
-      const shown = await page.evaluate(async ([url, src]) => {
-        const v = (await import(/* @vite-ignore */ src)) as {
-          mount(el: HTMLElement, images: unknown[]): Promise<{ destroy(): void }>;
-        };
-        const w = window as unknown as { h?: { destroy(): void } };
-        w.h?.destroy();
-        const el = document.getElementById('codec-stage')!;
-        w.h = await v.mount(el, [{ kind: 'dicom', url }]);
-        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-        return { cells: el.querySelectorAll('.tv-cell').length, error: el.querySelector('.tv-error, .tv-empty')?.textContent ?? null };
-      }, [urls[i], VIEWER_SRC]);
+      const shown = await page.evaluate(
+        async ([url, src]) => {
+          const v = (await import(/* @vite-ignore */ src)) as {
+            mount(el: HTMLElement, images: unknown[]): Promise<{ destroy(): void }>;
+          };
+          const w = window as unknown as { h?: { destroy(): void } };
+          w.h?.destroy();
+          const el = document.getElementById('codec-stage')!;
+          w.h = await v.mount(el, [{ kind: 'dicom', url }]);
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          return { cells: el.querySelectorAll('.tv-cell').length, error: el.querySelector('.tv-error, .tv-empty')?.textContent ?? null };
+        },
+        [urls[i], VIEWER_SRC],
+      );
       expect(shown, s.name).toEqual({ cells: 1, error: null });
       const p = pattern(s.bits);
       const want = (v: number) => Math.round(((v - (p.wc - p.ww / 2)) / p.ww) * 255);
