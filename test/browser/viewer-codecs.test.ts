@@ -20,7 +20,6 @@ import { writePart10, SOP_CLASS } from '../../imaging/part10.ts';
 
 const hasDcmtk = ['dcmconv', 'dcmcjpeg', 'dcmcjpls', 'dcmcrle'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 const SIZE = 256;
-// Passed into the page as a string: the test's own bundler must not resolve it.
 const VIEWER_SRC = ['', 'viewer', 'viewer.js'].join('/');
 
 function pattern(bits: 8 | 12): { px: Uint16Array; lo: number; hi: number; wc: number; ww: number } {
@@ -150,22 +149,18 @@ describe.skipIf(!hasChromium || !hasDcmtk)('viewer codecs under the real CSP', (
       el.style.cssText = 'position:fixed;left:0;top:0;width:400px;height:400px;display:flex;flex-direction:column;background:#000;z-index:99';
       document.body.appendChild(el);
     });
+    // A string, so the test's own bundler leaves the page's import alone.
+    await page.evaluate(`(async () => { window.viewer = await import(${JSON.stringify(VIEWER_SRC)}); })()`);
     const seen: Record<string, { left: number; right: number }> = {};
     for (const [i, s] of syntaxes.entries()) {
-      const shown = await page.evaluate(
-        async ([url, src]) => {
-          const v = (await import(/* @vite-ignore */ src)) as {
-            mount(el: HTMLElement, images: unknown[]): Promise<{ destroy(): void }>;
-          };
-          const w = window as unknown as { h?: { destroy(): void } };
-          w.h?.destroy();
-          const el = document.getElementById('codec-stage')!;
-          w.h = await v.mount(el, [{ kind: 'dicom', url }]);
-          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-          return { cells: el.querySelectorAll('.tv-cell').length, error: el.querySelector('.tv-error, .tv-empty')?.textContent ?? null };
-        },
-        [urls[i], VIEWER_SRC],
-      );
+      const shown = await page.evaluate(async (url) => {
+        const w = window as unknown as { viewer: { mount(el: HTMLElement, images: unknown[]): Promise<{ destroy(): void }> }; h?: { destroy(): void } };
+        w.h?.destroy();
+        const el = document.getElementById('codec-stage')!;
+        w.h = await w.viewer.mount(el, [{ kind: 'dicom', url }]);
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return { cells: el.querySelectorAll('.tv-cell').length, error: el.querySelector('.tv-error, .tv-empty')?.textContent ?? null };
+      }, urls[i]);
       expect(shown, s.name).toEqual({ cells: 1, error: null });
       const p = pattern(s.bits);
       const want = (v: number) => Math.round(((v - (p.wc - p.ww / 2)) / p.ww) * 255);
