@@ -21,7 +21,7 @@ import { installDb } from './db/index.ts';
 import { originAllowed } from './app/lib/origin.ts';
 import { checkAddress } from './app/lib/request-edge.ts';
 import { installTestClockFromEnv } from './app/lib/test-clock.server.ts';
-import { contentSecurityPolicy, type RequestContext } from './app/lib/security-headers.ts';
+import { contentSecurityPolicy, DECODE_WORKER_PATH, decodeWorkerPolicy, type RequestContext } from './app/lib/security-headers.ts';
 import { seedDemo, DEMO_PASSWORD, DEMO_ACCOUNTS } from './seed/demo.ts';
 import { startScheduler } from './workflows/scheduler.ts';
 import { REQUEST_DEADLINE_MS } from './app/lib/deadline.server.ts';
@@ -171,6 +171,11 @@ async function main() {
   app.use(compression());
   app.use('/build', express.static(path.join(BUILD, 'public/build'), { immutable: true, maxAge: '1y' }));
   // The viewer bundle (npm run build); demo images are served only through the case's access-checked path.
+  // The decode worker runs under its own, narrower policy (security-headers.ts): set before it is served.
+  app.get(DECODE_WORKER_PATH, (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', decodeWorkerPolicy());
+    next();
+  });
   app.use('/viewer', express.static(path.join(BUILD, 'public/viewer'), { maxAge: '1h' }));
   app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }));
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));

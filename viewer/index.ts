@@ -63,6 +63,31 @@ function initOnce(): Promise<void> {
 }
 
 let counter = 0;
+/** Which mount an element shows: the latest one started on it. */
+const owner = new WeakMap<HTMLElement, number>();
+
+/** What a mount overtaken by a newer one on the same element returns: it draws nothing, so nothing to undo. */
+function idleHandle(): ViewerHandle {
+  const none = () => undefined;
+  return {
+    setTool: none,
+    selectMark: none,
+    deleteSelected: none,
+    setMarks: none,
+    setLinked: none,
+    linked: () => false,
+    prev: none,
+    next: none,
+    zoom: none,
+    pan: none,
+    reset: none,
+    invert: none,
+    nextPreset: none,
+    fullscreen: none,
+    zoomed: () => false,
+    destroy: none,
+  };
+}
 /** The images of the latest mount loading: a prefetch waits for them. */
 let mounting: Promise<unknown> = Promise.resolve();
 
@@ -150,16 +175,31 @@ export async function prefetch(images: ViewerImage[]): Promise<{ loaded: number;
 }
 
 export async function mount(element: HTMLElement, images: ViewerImage[], protocol?: HangingProtocol, options: MountOptions = {}): Promise<ViewerHandle> {
-  await initOnce();
   const n = ++counter;
+  // Each mount draws only into its own root and the latest mount owns the element. A mount still
+  // loading when a newer one starts (a reader moving on before a large study arrived) must not
+  // clear what the newer one drew, neither when it finishes nor when it is destroyed: before, the
+  // stale mount's replaceChildren() emptied the element under the next case's viewports.
+  owner.set(element, n);
   element.classList.add('tv-root');
-  element.replaceChildren();
-  const status = el('div', 'tv-status', element);
+  const root = document.createElement('div');
+  root.className = 'tv-mount';
+  root.style.display = 'contents';
+  element.replaceChildren(root);
+  const superseded = () => owner.get(element) !== n;
+  const abandoned = (): ViewerHandle => {
+    root.remove();
+    return idleHandle();
+  };
+  const status = el('div', 'tv-status', root);
   status.textContent = 'Loading images…';
   status.setAttribute('role', 'status');
+  await initOnce();
+  if (superseded()) return abandoned();
 
   // Headers first: the protocol places images by their DICOM attributes.
   const groups = await imageIdsFor(images);
+  if (superseded()) return abandoned();
   const flat = groups.flat();
   const failed: string[] = [];
   const loading = Promise.all(
@@ -172,6 +212,7 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
   );
   mounting = loading;
   await loading;
+  if (superseded()) return abandoned();
   const usable = flat.filter((id) => !failed.includes(id));
   const refs = new Map<string, ImageRef>();
   images.forEach((im, i) => {
@@ -182,12 +223,12 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
   const rows = protocol?.rows ?? 1;
   const columns = protocol?.columns ?? 1;
 
-  element.replaceChildren();
-  const grid = el('div', 'tv-grid', element);
+  root.replaceChildren();
+  const grid = el('div', 'tv-grid', root);
   grid.style.gridTemplateRows = `repeat(${rows}, minmax(0, 1fr))`;
   grid.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
   if (failed.length) {
-    const warn = el('div', 'tv-error', element);
+    const warn = el('div', 'tv-error', root);
     warn.setAttribute('role', 'alert');
     warn.textContent = `${failed.length} image${failed.length > 1 ? 's' : ''} could not be loaded.`;
   }
@@ -380,6 +421,7 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
     });
 
   let zoomedFlag = false;
+  let destroyed = false;
   element.dataset.linked = String(linked);
   return {
     prev: () => step(-1),
@@ -435,10 +477,13 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
     },
     linked: () => linked,
     destroy: () => {
+      if (destroyed) return;
+      destroyed = true;
       for (const f of cleanups) f();
       ToolGroupManager.destroyToolGroup(toolGroupId);
       engine.destroy();
-      element.replaceChildren();
+      root.remove();
+      if (owner.get(element) === n) owner.delete(element);
     },
   };
 }

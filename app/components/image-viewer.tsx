@@ -53,17 +53,19 @@ export function ImageViewer({
 }) {
   const stage = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
-  const [ready, setReady] = useState(false);
+  // Ready for which images: after a client navigation the section must not say "ready" for the
+  // next case while it still shows (or has just cleared) the case left behind.
+  const [readyFor, setReadyFor] = useState<string | null>(null);
   const [linked, setLinked] = useState(false);
   const marksRef = useRef(marks);
   marksRef.current = marks;
   const key = JSON.stringify([images, caseUrl, protocol ?? null, marks ? [marks.editable, marks.tools ?? null, marks.layers ?? null] : null]);
+  const ready = readyFor === key;
 
   useEffect(() => {
     let cancelled = false;
     let handle: (ViewerApi & { destroy(): void }) | null = null;
     setError(null);
-    setReady(false);
     (import(/* @vite-ignore */ VIEWER_SRC) as Promise<ViewerModule>)
       .then((m) => {
         const mk = marksRef.current;
@@ -83,7 +85,7 @@ export function ImageViewer({
         handle = h;
         if (apiRef) apiRef.current = h;
         setLinked(h.linked());
-        setReady(true);
+        setReadyFor(key);
       })
       .catch((e: unknown) => {
         if (!cancelled) setError(`The viewer could not start: ${e instanceof Error ? e.message : String(e)}`);
@@ -99,7 +101,7 @@ export function ImageViewer({
 
   const call = (f: (v: ViewerApi) => void) => () => apiRef?.current && f(apiRef.current);
   return (
-    <section className="viewer" aria-label="Images" data-ready={ready ? 'true' : 'false'}>
+    <section className="viewer" aria-label="Images" data-ready={ready ? 'true' : 'false'} data-case={caseUrl}>
       <div className="viewer-stage tv-host" ref={stage} />
       {error ? (
         <div className="flash flash-error" role="alert">

@@ -31,3 +31,19 @@ export function contentSecurityPolicy(opts: { https: boolean }): Record<string, 
     ...(opts.https ? { 'upgrade-insecure-requests': [] } : {}),
   };
 }
+
+/** The DICOM decode worker's script, built by scripts/build-viewer.mjs beside the viewer. */
+export const DECODE_WORKER_PATH = '/viewer/decodeImageFrameWorker.js';
+
+/**
+ * The decode worker's own policy. A dedicated worker loaded from a same-origin URL runs under the
+ * policy of its script's response, not the page's, so this one script may use the Function
+ * constructor while every page keeps refusing eval. Three of the loader's codecs (JPEG baseline,
+ * JPEG-LS, HTJ2K; and JPEG 2000 at start-up) are Emscripten builds whose embind glue compiles its
+ * invokers with `new Function` from fixed templates; without this they fail to start and those
+ * images never render. The worker has no DOM and may fetch only from this origin (its .wasm).
+ * Decision: docs/decisions/lint-0002-viewer-codecs-eval.md.
+ */
+export function decodeWorkerPolicy(): string {
+  return ["default-src 'none'", "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'", "connect-src 'self'", "base-uri 'none'", "form-action 'none'"].join('; ');
+}
