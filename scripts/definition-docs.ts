@@ -144,6 +144,7 @@ export const MEANING: Record<string, string> = {
   'study.washoutDays': 'Days between a reader’s sessions of different arms.',
   'study.order': 'Each reader’s own seeded `random` order or the import order (`fixed`).',
   'study.rereadShare': 'Share of cases re-read blind after a washout, for intra-reader agreement.',
+  'study.rereadArms': '`first`: re-reads come back in the first arm only; `every`: each re-read case comes back once in every arm (intra-reader κ per arm).',
   'study.qualification': 'Optional calibration cases (known truth, never in statistics) before the study cases.',
   'study.qualification.item': 'The question scored.',
   'study.qualification.minKappa': 'The agreement with the known truth a reader needs.',
