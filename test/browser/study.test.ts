@@ -33,7 +33,11 @@ describe.skipIf(!hasChromium)('reader study in the browser', () => {
     await page.waitForURL(/\/read\/[0-9a-f-]{36}$/);
     const seen: { url: string; position: string; ai: boolean; calibration: boolean; session: string }[] = [];
     for (let i = 0; i < 20; i++) {
-      if (!/\/read\/[0-9a-f-]{36}$/.test(new URL(page.url()).pathname)) break;
+      const id = /\/read\/([0-9a-f-]{36})$/.exec(new URL(page.url()).pathname)?.[1];
+      if (!id) break;
+      // The router moves the URL before React commits the new page: read the panel once the
+      // heading names this case, never the previous case's panel.
+      await page.getByRole('heading', { name: `Case ${id.slice(0, 8)}` }).waitFor();
       await page.getByTestId('study-panel').waitFor();
       const position = (await page.getByTestId('study-panel').locator('strong').first().textContent()) ?? '';
       const session = (await page.getByTestId('study-panel').locator('p').first().textContent()) ?? '';
