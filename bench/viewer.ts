@@ -158,9 +158,11 @@ const median = (xs: number[]) => {
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'h14v-bench-orthanc-'));
-  const port = await freePort();
+  // BENCH_ORTHANC_HTTP_PORT / BENCH_ORTHANC_DICOM_PORT / BENCH_APP_PORT pin the ports on a shared machine.
+  const port = Number(process.env.BENCH_ORTHANC_HTTP_PORT) || (await freePort());
+  const dicomPort = Number(process.env.BENCH_ORTHANC_DICOM_PORT) || (await freePort());
   const orthanc: ChildProcess = spawn('bash', [path.join(ROOT, 'scripts/orthanc.sh')], {
-    env: { ...process.env, TRUTHLINE_DATA_DIR: dataDir, ORTHANC_HTTP_PORT: String(port), ORTHANC_DICOM_PORT: String(await freePort()) },
+    env: { ...process.env, TRUTHLINE_DATA_DIR: dataDir, ORTHANC_HTTP_PORT: String(port), ORTHANC_DICOM_PORT: String(dicomPort) },
     stdio: 'ignore',
   });
   const orthancUrl = `http://127.0.0.1:${port}`;
@@ -182,7 +184,7 @@ async function main() {
     for (const b of files) if (!(await fetch(`${orthancUrl}/instances`, { method: 'POST', body: new Uint8Array(b) })).ok) throw new Error('Orthanc refused an instance');
     process.stdout.write(`study: 4 × ${W}×${H} 16-bit MG frames, ${(bytes / 1e6).toFixed(1)} MB in Orthanc\n`);
     process.env.DICOMWEB_URL = `${orthancUrl}/dicom-web`;
-    srv = await startServer();
+    srv = await startServer(process.env.BENCH_APP_PORT ? { env: { PORT: process.env.BENCH_APP_PORT } } : {});
     // --disable-web-security: only so the "direct" runs may fetch Orthanc's DICOMweb cross-origin (Orthanc sends no CORS headers).
     browser = await launch();
     const direct = await (await import('playwright-core')).chromium.launch({

@@ -141,6 +141,24 @@ describe('PACS import page', () => {
     expect(classify(await get(w.cookies.otherLead))).toBe('notfound');
   });
 
+  it('moving to another result page hands the picks back (deduplicated), refuses a bad UID, writes nothing', async () => {
+    const ok = await post(w.cookies.lead, [
+      ['intent', 'page'],
+      ['study', '1.2.3'],
+      ['study', '1.2.3'],
+      ['study', '1.2.4'],
+    ]);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ ok: true, picks: ['1.2.3', '1.2.4'] });
+    const bad = await post(w.cookies.lead, [
+      ['intent', 'page'],
+      ['study', '1.2.x'],
+    ]);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/not a DICOM UID/);
+    expect(classify(await post(w.cookies.reader, [['intent', 'page']]))).toBe('forbidden');
+  });
+
   describe.skipIf(!hasOrthanc)('against Orthanc (skipped: Debian orthanc + orthanc-dicomweb are not installed)', () => {
     let orthanc: ChildProcess;
     let dataDir: string;

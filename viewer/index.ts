@@ -254,6 +254,13 @@ export async function mount(element: HTMLElement, images: ViewerImage[], protoco
     box.setAttribute('aria-label', `${p.label || 'Image'}${lat || view ? ` (${[lat, view].filter(Boolean).join(' ')})` : ''}`);
     const readout = el('div', 'tv-readout', box);
     const position = el('div', 'tv-position', box);
+    // An image hung against the viewport's left edge (the left breast, back to back) has its chest
+    // wall there: the label and readout go to the outer, empty side rather than over the tissue.
+    box.dataset.align = p.align;
+    if (p.align === 'left') {
+      for (const o of [label, readout]) Object.assign(o.style, { left: 'auto', right: '0.5rem', textAlign: 'right' });
+      Object.assign(position.style, { right: 'auto', left: '0.5rem' });
+    }
     return { id: `tl-vp-${n}-${i}`, label: p.label, stack: p.stack, align: p.align, imageIds: ids, el: vpEl, readout, position, presets: presetsFor(first.Modality), preset: 0 };
   });
   engine.setViewports(

@@ -16,6 +16,7 @@ import { isUuid } from '../../domain/vocabulary.ts';
 import { getAdjudicationCase } from './adjudication.server.ts';
 import type { ProjectRole } from '../permissions.server.ts';
 import { contentTypeFor, parseImageRef } from '../../imaging/refs.ts';
+import { adjudicationQueueForUser } from '../../workflows/assignment.ts';
 
 /** The case's image references, when this person may see the case; notVisible() otherwise. */
 export async function visibleCaseImages({ projectId, caseId, userId, roles }: { projectId: string; caseId: string; userId: string; roles: ProjectRole[] }): Promise<string[]> {
@@ -133,5 +134,32 @@ export async function reservedNextImages({ projectId, userId }: { projectId: str
       ),
     )
     .limit(1);
+  return row ?? null;
+}
+
+/**
+ * The images of the case after this one in the adjudicator's queue (queue order, oldest first;
+ * the head of the queue when this case is its last), for the adjudication page to prefetch. Every
+ * case of the queue is one this adjudicator may load (visibleCaseImages), so nothing is shown
+ * early that the page would not show; null when the queue holds no other case.
+ */
+export async function nextAdjudicationImages({
+  projectId,
+  userId,
+  caseId,
+}: {
+  projectId: string;
+  userId: string;
+  caseId: string;
+}): Promise<{ caseId: string; images: string[] } | null> {
+  if (!isUuid(caseId)) return null;
+  const [here] = await adjudicationQueueForUser({ projectId, userId, caseId });
+  const after = here ? await adjudicationQueueForUser({ projectId, userId, limit: 1, after: { since: here.since, caseId } }) : [];
+  const next = after[0] ?? (await adjudicationQueueForUser({ projectId, userId, limit: 2 })).find((q) => q.caseId !== caseId);
+  if (!next) return null;
+  const [row] = await getDb()
+    .select({ caseId: cases.id, images: cases.images })
+    .from(cases)
+    .where(and(eq(cases.id, next.caseId), eq(cases.projectId, projectId), isNull(cases.withdrawnAt)));
   return row ?? null;
 }

@@ -65,6 +65,15 @@ export const pacsCheckSchema = z.object({
     z.array(uidField).min(1, 'Pick at least one study').max(MAX_PICK, `Pick at most ${MAX_PICK} studies at a time`),
   ),
 });
+/**
+ * Move to another result page keeping the picks (POST intent=page to the other page's URL): the
+ * picks travel in the form body, as hidden fields for studies not on the page shown, so a lead may
+ * pick across pages without a URL holding up to MAX_PICK UIDs.
+ */
+export const pacsPageSchema = z.object({
+  intent: z.literal('page'),
+  study: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(uidField).max(MAX_PICK, `Pick at most ${MAX_PICK} studies at a time`)),
+});
 /** Turn a finished check into a case manifest (POST intent=manifest): every warning acknowledged. */
 export const pacsManifestSchema = z.object({
   intent: z.literal('manifest'),

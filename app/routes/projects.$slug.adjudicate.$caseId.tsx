@@ -13,7 +13,8 @@ import { validationFailed } from '~/lib/http.server.ts';
 import { formError, notFoundAs404 } from '~/lib/errors.server.ts';
 import { redirectWithFlash } from '~/flash.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { ImageViewer, type ViewerApi } from '~/components/image-viewer.tsx';
+import { ImageViewer, usePrefetchNext, type ViewerApi } from '~/components/image-viewer.tsx';
+import { nextAdjudicationImages } from '~/models/case-images.server.ts';
 import { ReaderFormFields } from '~/components/reader-form-fields.tsx';
 import { ReaderErrorSummary } from '~/components/reader-error-summary.tsx';
 import { formItems } from '../../workflows/form-items.ts';
@@ -26,7 +27,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const view = await getAdjudicationCase({ projectId: project.id, caseId: params.caseId ?? '', userId: user.id }).catch(notFoundAs404);
   // Disputes in the form's words (the stored reasons name raw values).
   const disputes = view.disputes.map((d) => describeDispute(view.readerForm, d));
-  return json({ project: { slug: project.slug, name: project.name }, view, disputes, clientRequestId: randomUUID() });
+  const next = await nextAdjudicationImages({ projectId: project.id, userId: user.id, caseId: view.case.id });
+  return json({ project: { slug: project.slug, name: project.name }, view, disputes, next, clientRequestId: randomUUID() });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -67,7 +69,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function AdjudicateCase() {
-  const { project, view, disputes, clientRequestId } = useLoaderData<typeof loader>();
+  const { project, view, disputes, next, clientRequestId } = useLoaderData<typeof loader>();
+  // The next case of the queue loads into the viewer's cache while this one is adjudicated.
+  usePrefetchNext(project.slug, next);
   const data = useActionData<typeof action>();
   const nav = useNavigation();
   const viewer = useRef<ViewerApi | null>(null);

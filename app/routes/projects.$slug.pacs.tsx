@@ -11,6 +11,7 @@ import {
   pacsCheckSchema,
   pacsConfigured,
   pacsManifestSchema,
+  pacsPageSchema,
   pacsSearchSchema,
   searchPacs,
   startPacsCheck,
@@ -56,6 +57,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const fd = await request.formData();
   const base = `/projects/${project.slug}`;
   try {
+    if (fd.get('intent') === 'page') {
+      // Nothing is written: the picks come back to be shown on the page this was posted to.
+      const p = pacsPageSchema.safeParse(formDataToObject(fd));
+      if (!p.success) return validationFailed(fieldErrors(p.error));
+      return json({ ok: true as const, picks: [...new Set(p.data.study)] });
+    }
     if (fd.get('intent') === 'manifest') {
       const p = pacsManifestSchema.safeParse(formDataToObject(fd));
       if (!p.success) return validationFailed(fieldErrors(p.error));
@@ -82,8 +89,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function PacsImport() {
   const { project, roles, configured, search, results, searchError, job, maxPick } = useLoaderData<typeof loader>();
-  const data = useActionData<typeof action>() as unknown as { ok: false; errors: FieldErrors } | undefined;
+  const data = useActionData<typeof action>() as unknown as { ok: false; errors: FieldErrors } | { ok: true; picks: string[] } | undefined;
   const errors = data && 'errors' in data ? data.errors : null;
+  const picks = new Set(data && 'picks' in data ? data.picks : []);
+  const shown = new Set(results?.studies.map((s) => s.uid) ?? []);
+  const elsewhere = [...picks].filter((uid) => !shown.has(uid));
   const busy = useNavigation().state === 'submitting';
   const base = `/projects/${project.slug}`;
   const page = (n: number) => {
@@ -149,8 +159,10 @@ export default function PacsImport() {
             </div>
           ) : null}
           {results ? (
-            <Form method="post">
-              <input type="hidden" name="intent" value="check" />
+            <Form method="post" key={`${search.page}:${[...picks].join(',')}`}>
+              {elsewhere.map((uid) => (
+                <input key={uid} type="hidden" name="study" value={uid} />
+              ))}
               <table aria-label="Studies on the PACS">
                 <thead>
                   <tr>
@@ -170,7 +182,13 @@ export default function PacsImport() {
                         {s.imported ? (
                           <span className="muted">already a case</span>
                         ) : (
-                          <input type="checkbox" name="study" value={s.uid} aria-label={`Pick the study of ${s.date || 'unknown date'}, accession ${s.accession || 'none'}`} />
+                          <input
+                            type="checkbox"
+                            name="study"
+                            value={s.uid}
+                            defaultChecked={picks.has(s.uid)}
+                            aria-label={`Pick the study of ${s.date || 'unknown date'}, accession ${s.accession || 'none'}`}
+                          />
                         )}
                       </td>
                       <td>{s.date || '—'}</td>
@@ -193,11 +211,25 @@ export default function PacsImport() {
                 </tbody>
               </table>
               <div className="row" style={{ gap: '1rem', marginTop: '0.75rem' }}>
-                {search.page > 0 ? <Link to={page(search.page - 1)}>← Previous page</Link> : null}
+                {/* Paging posts the picks along (to the other page's URL), so a pick on one page survives the next. */}
+                {search.page > 0 ? (
+                  <button type="submit" name="intent" value="page" formAction={page(search.page - 1)} className="secondary">
+                    ← Previous page
+                  </button>
+                ) : null}
                 <span className="muted">Page {search.page + 1}</span>
-                {results.hasMore ? <Link to={page(search.page + 1)}>Next page →</Link> : null}
+                {results.hasMore ? (
+                  <button type="submit" name="intent" value="page" formAction={page(search.page + 1)} className="secondary">
+                    Next page →
+                  </button>
+                ) : null}
+                {elsewhere.length ? (
+                  <span role="status">
+                    {elsewhere.length} {elsewhere.length === 1 ? 'study' : 'studies'} picked on other pages
+                  </span>
+                ) : null}
                 <span className="spacer" />
-                <button type="submit" disabled={busy || results.studies.every((s) => s.imported)}>
+                <button type="submit" name="intent" value="check" disabled={busy || (elsewhere.length === 0 && results.studies.every((s) => s.imported))}>
                   Check the picked studies
                 </button>
               </div>
@@ -219,7 +251,7 @@ function CheckedStudies({ jobId, result, busy }: { jobId: string; result: PacsCh
         {result.studies.length} {result.studies.length === 1 ? 'study' : 'studies'} read; {warned ? `${warned} with header warnings to acknowledge.` : 'no header warnings.'}{' '}
         Patients are pseudonymised; images are referenced on the PACS, not copied.
       </p>
-      <table aria-label="Checked studies">
+      <table aria-label="Checked studies" style={{ width: '100%' }}>
         <thead>
           <tr>
             <th scope="col">Study date</th>
