@@ -1,12 +1,25 @@
 /**
  * The reading panel's sticky Submit bar never covers a control of the form on a 1366×768 laptop
  * screen: brought into view as the browser does for focus (the nearest edge), "Cannot assess"
- * is the element at its own position, and a real mouse click there ticks it.
+ * is the element at its own position, and a real mouse click there ticks it. And the
+ * adjudication and report-rule pages load no zod (validation stays on the server).
  */
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { hasChromium, signInAs, useServerAndBrowser } from './harness.ts';
 
 const CASE_URL = /\/read\/[0-9a-f-]{36}$/;
+
+/** The scripts a page loads from here on, with their text. */
+function scriptsOf(page: Page): { url: string; body: string }[] {
+  const scripts: { url: string; body: string }[] = [];
+  page.on('response', async (r) => {
+    if (r.request().resourceType() === 'script') scripts.push({ url: r.url(), body: await r.text().catch(() => '') });
+  });
+  return scripts;
+}
+// zod's error code names are in every build of it.
+const withZod = (scripts: { url: string; body: string }[]) => scripts.filter((s) => s.body.includes('invalid_type')).map((s) => s.url);
 
 describe.skipIf(!hasChromium)('reading panel layout', () => {
   const ctx = useServerAndBrowser();
@@ -71,5 +84,30 @@ describe.skipIf(!hasChromium)('reading panel layout', () => {
     });
     expect(await covered()).toEqual([]);
     await page.close();
+  }, 120_000);
+
+  it('the adjudication and report-rule pages load no zod', async () => {
+    const page = await ctx.browser.newPage();
+    const scripts = scriptsOf(page);
+    await signInAs(page, ctx.srv.url, 'adjudicator@example.org');
+    await page.waitForURL(`${ctx.srv.url}/`);
+    await page.goto(`${ctx.srv.url}/projects/chest-pneumothorax/adjudicate`);
+    await page.locator('tbody tr').first().getByRole('button').click();
+    await page.waitForURL(/\/adjudicate\/[0-9a-f-]{36}$/);
+    await page.getByRole('button', { name: 'Record decision' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(scripts.some((s) => s.url.includes('adjudicate.$caseId'))).toBe(true);
+    expect(withZod(scripts)).toEqual([]);
+    await page.close();
+
+    const lead = await ctx.browser.newPage();
+    const leadScripts = scriptsOf(lead);
+    await signInAs(lead, ctx.srv.url, 'lead@example.org');
+    await lead.waitForURL(`${ctx.srv.url}/`);
+    await lead.goto(`${ctx.srv.url}/projects/mammo-birads/reports`);
+    await lead.waitForLoadState('networkidle');
+    expect(leadScripts.some((s) => s.url.includes('reports'))).toBe(true);
+    expect(withZod(leadScripts)).toEqual([]);
+    await lead.close();
   }, 120_000);
 });
