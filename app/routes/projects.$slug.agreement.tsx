@@ -90,7 +90,7 @@ export default function Agreement() {
                 <label htmlFor="f-version" style={{ margin: 0 }}>
                   Definition version
                 </label>
-                <select id="f-version" name="version" defaultValue={version ?? undefined}>
+                <select id="f-version" name="version" defaultValue={version ?? undefined} style={{ width: 'auto' }}>
                   {versions.map((v) => (
                     <option key={v.version} value={v.version}>
                       v{v.version}
@@ -105,7 +105,7 @@ export default function Agreement() {
                 <label htmlFor="f-arm" style={{ margin: 0 }}>
                   Arm
                 </label>
-                <select id="f-arm" name="arm" defaultValue={arm?.key ?? ''}>
+                <select id="f-arm" name="arm" defaultValue={arm?.key ?? ''} style={{ width: 'auto' }}>
                   <option value="">All arms</option>
                   {arms.map((a) => (
                     <option key={a.key} value={a.key}>
@@ -198,6 +198,7 @@ export default function Agreement() {
             )}
           </section>
           {dash.intra.length ? <IntraReaderSection intra={dash.intra} arm={dash.arm?.label ?? null} /> : null}
+          {accuracy && dash.arm ? <p className="hint">Diagnostic accuracy below is the whole study&apos;s, with a table per arm where the reference allows it.</p> : null}
           {accuracy ? <DiagnosticAccuracySection a={accuracy as unknown as DiagnosticAccuracy} /> : null}
           {dash.fields.map((f) => (
             <section key={f.key} aria-labelledby={`field-${f.key}`} className="panel" style={{ marginTop: '1rem' }}>
