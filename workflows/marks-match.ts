@@ -5,7 +5,8 @@
  * own small matcher so a frozen machine version never changes with the statistics code.
  */
 import type { MarkMatchRule } from './definition.ts';
-import { imageKey, type Lesion } from './marks.ts';
+import type { Lesion } from './marks.ts';
+import { imageKey } from './marks-refs.ts';
 
 type Pt = [number, number];
 

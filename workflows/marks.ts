@@ -80,11 +80,5 @@ export function lesionSchema(answers: z.ZodType, tools: readonly MarkKind[]) {
     });
 }
 
-/** The key an image is known by within a case: marks on different images never match. */
-export function imageKey(ref: ImageRef): string {
-  return ref.sopInstanceUid ? `sop:${ref.sopInstanceUid}#${ref.frame ?? 1}` : `url:${ref.url ?? ''}`;
-}
-
-export function isLesionList(v: unknown): v is Lesion[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && 'kind' in x && 'points' in x);
-}
+// Zod-free helpers (the adjudication page matches marks in the browser without bundling zod).
+export { imageKey, isLesionList } from './marks-refs.ts';

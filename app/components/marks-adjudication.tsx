@@ -9,8 +9,9 @@
  * input, answered as the disputed item when deciding by "enter the values".
  */
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { markItems, markMatchRuleSchema, type MarkItem, type MarkMatchRule, type ReaderForm } from '../../workflows/definition.ts';
-import { lesionsOf } from '../../workflows/marks-agreement.ts';
+import type { MarkItem, MarkMatchRule, ReaderForm } from '../../workflows/definition.ts';
+import { markItems } from '../../workflows/form-items.ts';
+import { isLesionList } from '../../workflows/marks-refs.ts';
 import { matchMarks, mergedPoints, type Cluster } from '../../workflows/marks-match.ts';
 import type { Lesion, LesionSource, MarkKind } from '../../workflows/marks.ts';
 import type { Mark, MarkLayer, MarksOptions } from '../../viewer/marks-types.ts';
@@ -25,6 +26,10 @@ type ReadShown = { id: string; label: string; values: Record<string, unknown> | 
 type Choice = { action: 'keep' | 'merge' | 'reject' | 'agreed'; readId?: string; answers: Lesion['answers']; note: string };
 /** A lesion the adjudicator drew: `markId` is the viewer's, `lesion.id` its name N1, N2, … */
 type Added = { markId: string; item: string; lesion: Lesion };
+
+function lesionsOf(v: unknown): Lesion[] {
+  return isLesionList(v) ? v : [];
+}
 
 function decided(c: Cluster, ch: Choice | undefined): Lesion | null {
   if (!ch || ch.action === 'reject') return null;
@@ -53,7 +58,8 @@ export function useAdjudicationMarks({
   viewer,
 }: {
   form: ReaderForm;
-  markRules?: Record<string, MarkMatchRule>;
+  /** Every marks item's match rule, defaults filled in on the server (the schema stays out of the bundle). */
+  markRules: Record<string, MarkMatchRule>;
   reads: ReadShown[];
   images: string[];
   caseUrl: string;
@@ -69,8 +75,8 @@ export function useAdjudicationMarks({
         items.map((m) => [
           m.key,
           matchMarks(
-            counted.map((r) => ({ readId: r.id, lesions: lesionsOf(r.values![m.key] as never) })),
-            markRules?.[m.item.key] ?? markMatchRuleSchema.parse({}),
+            counted.map((r) => ({ readId: r.id, lesions: lesionsOf(r.values![m.key]) })),
+            markRules[m.item.key]!,
           ),
         ]),
       ),

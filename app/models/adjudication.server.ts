@@ -8,7 +8,7 @@ import { caseWorkflows, cases, evidence, reads, users } from '../../db/schema.ts
 import { adjudicationQueueForUser, claimAdjudication } from '../../workflows/assignment.ts';
 import { getCaseWorkflow, sendCaseEvent } from '../../workflows/runtime.ts';
 import { countedReads, lateAmendments } from '../../workflows/machine.ts';
-import type { ReaderForm, ReadValues } from '../../workflows/definition.ts';
+import { markItems, markRuleFor, type ReaderForm, type ReadValues } from '../../workflows/definition.ts';
 import { notVisible } from './reading.server.ts';
 import { isUuid } from '../../domain/vocabulary.ts';
 
@@ -101,7 +101,7 @@ export async function getAdjudicationCase({ projectId, caseId, userId }: { proje
   return {
     case: { id: c.id, studyDate: c.studyDate, modality: c.modality, bodyPart: c.bodyPart, images: c.images },
     readerForm: ctx.readerForm,
-    markRules: ctx.truthPolicy.markRules ?? {},
+    markRules: Object.fromEntries(markItems(ctx.readerForm).map((m) => [m.item.key, markRuleFor(ctx.truthPolicy, m.item)])),
     disputes: ctx.evaluation?.disputes ?? [],
     disputedItems,
     consensus: ctx.evaluation?.consensus ?? {},

@@ -19,19 +19,28 @@
  * (leave-one-reader-out, so a reader is never scored against a truth their own read formed),
  * with patient-clustered CIs.
  */
-import { and, asc, count, desc, eq, inArray, isNull, max, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, max, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, jobs, patients, projectVersions, reads, statsCache, truthLabels, users, workflowEvents } from '../../db/schema.ts';
+import { caseWorkflows, cases, jobs, patients, projectVersions, reads, statsCache, studyUnits, truthLabels, users, workflowEvents } from '../../db/schema.ts';
 import { enqueueJob, kickJobs } from '../../jobs/runner.ts';
 import { categoricalAgreement, extendReport, fromColumns, type Level, type Report, type StatisticEntry } from '../../stats/index.ts';
 import { formItems, projectDefinitionSchema, type Field, type ProjectDefinition } from '../../workflows/definition.ts';
-import { countsInStatistics } from './study.server.ts';
+import { countsInStatistics, intraReaderAgreement } from './study.server.ts';
 import { isCurrentTruth } from './truth.server.ts';
 
 export const CACHE_KEY = 'dashboard';
 /** Bump when the payload's shape changes: old cache rows are then recomputed. */
-export const DASHBOARD_SCHEMA = 3;
+export const DASHBOARD_SCHEMA = 4;
+
+/** The cache key of one arm's figures (a reader study's units of that arm only); no arm: all units. */
+export function dashboardCacheKey(arm?: string | null): string {
+  return arm ? `${CACHE_KEY}:arm:${arm}` : CACHE_KEY;
+}
+
+export type ArmRef = { key: string; label: string; aided: boolean };
+/** One reader's blind re-reads against their own first reads of the same cases (same arm). */
+export type IntraReader = { readerId: string; name: string; n: number; kappa: number | null; agreement: number | null };
 
 export type Estimate = { value: number | null; lower: number | null; upper: number | null; n: number | null };
 /** `band`: the Landis–Koch (1977) band of a κ-type estimate (a convention, not a finding), else null. */
@@ -83,19 +92,41 @@ export type AgreementDashboard = {
   byTruth: { state: string; n: number }[];
   readers: { id: string; name: string; reads: number; cannotAssess: number; medianSeconds: number | null }[];
   fields: FieldAgreement[];
+  /** The arm these figures are restricted to (a reader study), null: every unit of the version. */
+  arm: ArmRef | null;
+  /** The study's arms (empty when the project is not a reader study). */
+  arms: ArmRef[];
+  /** Intra-reader agreement per reader and form item (reader studies with re-reads; empty otherwise). */
+  intra: { item: string; label: string; readers: IntraReader[] }[];
 };
 
-type Args = { projectId: string; version?: number; db?: Db };
+type Args = { projectId: string; version?: number; arm?: string | null; db?: Db };
 
-async function resolveVersion(d: Db, projectId: string, version?: number): Promise<{ version: number; def: ProjectDefinition } | null> {
+async function resolveVersion(d: Db, projectId: string, version?: number): Promise<{ version: number; def: ProjectDefinition; arms: ArmRef[] } | null> {
   const q = d
     .select()
     .from(projectVersions)
     .where(version ? and(eq(projectVersions.projectId, projectId), eq(projectVersions.version, version)) : eq(projectVersions.projectId, projectId));
   const [v] = await q.orderBy(desc(projectVersions.version)).limit(1);
   if (!v) return null;
-  const def = projectDefinitionSchema.parse({ readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy });
-  return { version: v.version, def };
+  const def = projectDefinitionSchema.parse({
+    readerForm: v.readerForm,
+    referenceStandard: v.referenceStandard,
+    mapping: v.mapping,
+    truthPolicy: v.truthPolicy,
+    study: v.study ?? undefined,
+  });
+  return { version: v.version, def, arms: (def.study?.arms ?? []).map((a) => ({ key: a.key, label: a.label, aided: a.aided })) };
+}
+
+/** The arm asked for when the version's study has it; anything else means every unit. */
+function armOf(arms: ArmRef[], arm?: string | null): ArmRef | null {
+  return arms.find((a) => a.key === arm) ?? null;
+}
+
+/** SQL condition on a case id: the case is a study unit of the arm. */
+function inArm(caseId: unknown, arm: string): SQL {
+  return sql`exists (select 1 from ${studyUnits} su where su.case_id = ${caseId} and su.arm = ${arm} and su.kind = 'study')`;
 }
 
 /**
@@ -133,6 +164,7 @@ export async function agreementRatings({
   field,
   def,
   finding,
+  arm,
   db,
 }: {
   projectId: string;
@@ -140,6 +172,8 @@ export async function agreementRatings({
   field: Field;
   def: ProjectDefinition;
   finding?: string;
+  /** A reader study's arm: only that arm's units. */
+  arm?: string | null;
   db?: Db;
 }): Promise<{ rows: RatingRow[]; outsideScale: number }> {
   const d = db ?? getDb();
@@ -155,6 +189,7 @@ export async function agreementRatings({
         isNull(cases.withdrawnAt),
         eq(reads.source, 'reader'),
         countsInStatistics(cases.id),
+        arm ? inArm(cases.id, arm) : undefined,
         sql`not exists (select 1 from ${reads} r2 where r2.supersedes_id = ${reads.id})`,
       ),
     )
@@ -303,7 +338,15 @@ export async function projectAgreement({
   return { item: key, version: v.version, report: built.report };
 }
 
-async function fieldAgreement(d: Db, projectId: string, version: number, def: ProjectDefinition, field: Field, names: Map<string, string>): Promise<FieldAgreement> {
+async function fieldAgreement(
+  d: Db,
+  projectId: string,
+  version: number,
+  def: ProjectDefinition,
+  field: Field,
+  names: Map<string, string>,
+  arm: string | null,
+): Promise<FieldAgreement> {
   const base: FieldAgreement = {
     key: field.key,
     label: field.label,
@@ -325,7 +368,7 @@ async function fieldAgreement(d: Db, projectId: string, version: number, def: Pr
   };
   if (field.kind === 'multi_label')
     return { ...base, skipped: 'Multi-label answers: agreement per label is not on the dashboard yet (use `truthline agreement` on exported ratings).' };
-  const { rows, outsideScale } = await agreementRatings({ projectId, version, field, def, db: d });
+  const { rows, outsideScale } = await agreementRatings({ projectId, version, field, def, arm, db: d });
   const built = buildReport(rows, field);
   const level = built.level;
   const present = rows.filter((r) => r.value !== null);
@@ -376,13 +419,23 @@ async function fieldAgreement(d: Db, projectId: string, version: number, def: Pr
   return res;
 }
 
-/** Computes the dashboard for one project version (default: the newest), without the cache. */
-export async function computeAgreement({ projectId, version, db }: Args): Promise<AgreementDashboard | null> {
+/**
+ * Computes the dashboard for one project version (default: the newest), without the cache. `arm`
+ * (a reader study's arm key) restricts every figure to that arm's units, intra-reader κ included.
+ */
+export async function computeAgreement({ projectId, version, arm: armKey, db }: Args): Promise<AgreementDashboard | null> {
   const d = db ?? getDb();
   const v = await resolveVersion(d, projectId, version);
   if (!v) return null;
+  const arm = armOf(v.arms, armKey);
   const stamp = await dashboardStamp({ projectId, version: v.version, db: d });
-  const scope = and(eq(cases.projectId, projectId), eq(cases.projectVersion, v.version), isNull(cases.withdrawnAt), countsInStatistics(cases.id));
+  const scope = and(
+    eq(cases.projectId, projectId),
+    eq(cases.projectVersion, v.version),
+    isNull(cases.withdrawnAt),
+    countsInStatistics(cases.id),
+    arm ? inArm(cases.id, arm.key) : undefined,
+  );
   const [{ n }] = await d.select({ n: count() }).from(cases).where(scope);
   const byState = await d
     .select({ state: caseWorkflows.state, n: count() })
@@ -414,7 +467,21 @@ export async function computeAgreement({ projectId, version, db }: Args): Promis
     .orderBy(users.name);
   const names = new Map(readerRows.map((r) => [r.id!, r.name || r.email]));
   const fields: FieldAgreement[] = [];
-  for (const f of v.def.readerForm.fields) fields.push(await fieldAgreement(d, projectId, v.version, v.def, f, names));
+  for (const f of v.def.readerForm.fields) fields.push(await fieldAgreement(d, projectId, v.version, v.def, f, names, arm?.key ?? null));
+  const intra: AgreementDashboard['intra'] = [];
+  if (v.def.study && v.def.study.rereadShare > 0) {
+    for (const it of formItems(v.def.readerForm)) {
+      if (it.field.kind === 'multi_label') continue;
+      const byReader = await intraReaderAgreement({ projectId, item: it.key, version: v.version, db: d });
+      const readers: IntraReader[] = [];
+      for (const [readerId, k] of byReader) {
+        const pk = arm ? k.byArm.get(arm.key) : k.all;
+        if (pk) readers.push({ readerId, name: names.get(readerId) ?? readerId, n: pk.n, kappa: pk.kappa, agreement: pk.agreement });
+      }
+      readers.sort((a, b) => a.name.localeCompare(b.name));
+      intra.push({ item: it.key, label: it.finding ? `${it.finding.label}: ${it.field.label}` : it.field.label, readers });
+    }
+  }
   return {
     schema: DASHBOARD_SCHEMA,
     projectId,
@@ -433,6 +500,9 @@ export async function computeAgreement({ projectId, version, db }: Args): Promis
       medianSeconds: r.median === null ? null : Math.round(Number(r.median) / 100) / 10,
     })),
     fields,
+    arm,
+    arms: v.arms,
+    intra,
   };
 }
 
@@ -440,24 +510,25 @@ export async function computeAgreement({ projectId, version, db }: Args): Promis
  * The dashboard from `stats_cache`, recomputed (and stored) when the cache is missing or stale,
  * or when `refresh` is set.
  */
-export async function getAgreementDashboard({ projectId, version, refresh = false, db }: Args & { refresh?: boolean }): Promise<AgreementDashboard | null> {
+export async function getAgreementDashboard({ projectId, version, arm: armKey, refresh = false, db }: Args & { refresh?: boolean }): Promise<AgreementDashboard | null> {
   const d = db ?? getDb();
   const v = await resolveVersion(d, projectId, version);
   if (!v) return null;
+  const key = dashboardCacheKey(armOf(v.arms, armKey)?.key);
   const stamp = await dashboardStamp({ projectId, version: v.version, db: d });
   if (!refresh) {
     const [row] = await d
       .select()
       .from(statsCache)
-      .where(and(eq(statsCache.projectId, projectId), eq(statsCache.projectVersion, v.version), eq(statsCache.key, CACHE_KEY)));
+      .where(and(eq(statsCache.projectId, projectId), eq(statsCache.projectVersion, v.version), eq(statsCache.key, key)));
     const payload = row?.payload as AgreementDashboard | undefined;
     if (payload && payload.stamp === stamp && payload.schema === DASHBOARD_SCHEMA) return { ...payload, cached: true };
   }
-  const fresh = await computeAgreement({ projectId, version: v.version, db: d });
+  const fresh = await computeAgreement({ projectId, version: v.version, arm: armKey, db: d });
   if (!fresh) return null;
   await d
     .insert(statsCache)
-    .values({ projectId, projectVersion: v.version, key: CACHE_KEY, payload: fresh, computedAt: new Date(fresh.computedAt) })
+    .values({ projectId, projectVersion: v.version, key, payload: fresh, computedAt: new Date(fresh.computedAt) })
     .onConflictDoUpdate({ target: [statsCache.projectId, statsCache.projectVersion, statsCache.key], set: { payload: fresh, computedAt: new Date(fresh.computedAt) } });
   return fresh;
 }
@@ -477,21 +548,27 @@ export type DashboardPage = {
  * (one row) and the stamp (one index probe); when they are missing or stale it queues one
  * background job (agreement.refresh) that recomputes and stores them, and the page says so.
  */
-export async function dashboardForPage({ projectId, version, db }: Args): Promise<DashboardPage & { version: number | null }> {
+export async function dashboardForPage({ projectId, version, arm: armKey, db }: Args): Promise<DashboardPage & { version: number | null; arm: ArmRef | null; arms: ArmRef[] }> {
   const d = db ?? getDb();
   const v = await resolveVersion(d, projectId, version);
-  if (!v) return { dash: null, stale: false, computing: false, version: null };
+  if (!v) return { dash: null, stale: false, computing: false, version: null, arm: null, arms: [] };
+  const arm = armOf(v.arms, armKey);
   const stamp = await dashboardStamp({ projectId, version: v.version, db: d });
   const [row] = await d
     .select({ payload: statsCache.payload })
     .from(statsCache)
-    .where(and(eq(statsCache.projectId, projectId), eq(statsCache.projectVersion, v.version), eq(statsCache.key, CACHE_KEY)));
+    .where(and(eq(statsCache.projectId, projectId), eq(statsCache.projectVersion, v.version), eq(statsCache.key, dashboardCacheKey(arm?.key))));
   const payload = row?.payload as AgreementDashboard | undefined;
   const usable = payload && payload.schema === DASHBOARD_SCHEMA ? { ...payload, cached: true } : null;
   const stale = !usable || usable.stamp !== stamp;
   let computing = false;
   if (stale) computing = await queueRefresh({ projectId, version: v.version, db: d });
-  return { dash: usable, stale: Boolean(usable) && stale, computing, version: v.version };
+  return { dash: usable, stale: Boolean(usable) && stale, computing, version: v.version, arm, arms: v.arms };
+}
+
+/** The keys of the arms of a version's study (empty when it is not a study): the refresh computes each. */
+export async function versionArms({ projectId, version, db }: { projectId: string; version: number; db?: Db }): Promise<ArmRef[]> {
+  return (await resolveVersion(db ?? getDb(), projectId, version))?.arms ?? [];
 }
 
 /** Queues the refresh job unless one is already waiting or running for the project. */

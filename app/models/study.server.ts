@@ -152,13 +152,18 @@ export type ReaderRow = {
 export async function intraReaderAgreement({
   projectId,
   item,
+  version,
   db,
 }: {
   projectId: string;
   item: string;
+  /** Only units of this definition version that are not withdrawn (the agreement dashboard's scope). */
+  version?: number;
   db?: Db;
 }): Promise<Map<string, { all: PairKappa; byArm: Map<string, PairKappa> }>> {
   const d = db ?? getDb();
+  const inVersion =
+    version === undefined ? sql`` : sql`and exists (select 1 from ${cases} c where c.id = su.case_id and c.project_version = ${version} and c.withdrawn_at is null)`;
   // Newest read per (unit, reader): amended reads replace the earlier ones. Only cases that have re-reads.
   const rows = await d.execute(sql`
     select su.source_key, su.kind::text as kind, su.arm, r.author_id, r.values
@@ -167,7 +172,8 @@ export async function intraReaderAgreement({
       select distinct on (r.author_id) r.author_id, r.values from ${reads} r
       where r.case_id = su.case_id and r.source = 'reader' order by r.author_id, r.created_at desc) r on true
     where su.project_id = ${projectId} and su.kind in ('study', 'reread')
-      and exists (select 1 from ${studyUnits} rr where rr.project_id = su.project_id and rr.kind = 'reread' and rr.source_key = su.source_key and rr.arm = su.arm)`);
+      and exists (select 1 from ${studyUnits} rr where rr.project_id = su.project_id and rr.kind = 'reread' and rr.source_key = su.source_key and rr.arm = su.arm)
+      ${inVersion}`);
   const list = ((rows as { rows?: unknown[] }).rows ?? rows) as { source_key: string; kind: StudyUnitKind; arm: string | null; author_id: string; values: unknown }[];
   const first = new Map<string, string>();
   const again = new Map<string, string>();

@@ -25,22 +25,35 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const versions = await versionsWithCases({ projectId: project.id });
   const version = versionParam(url) ?? versions[0]?.version;
   // Never computed here: the cached figures (one row), and a background refresh when stale.
-  const page = await dashboardForPage({ projectId: project.id, version });
+  const page = await dashboardForPage({ projectId: project.id, version, arm: url.searchParams.get('arm') });
   const dash = page.dash;
   // The full stats/ entry lists stay in the cache (and the API); the page shows the headline.
   const slim = dash ? { ...dash, fields: dash.fields.map(({ statistics, ...f }) => ({ ...f, entries: statistics.length })) } : null;
   const accuracy = dash ? await cachedAccuracy({ projectId: project.id, version: dash.version }) : null;
-  return json({ project: { slug: project.slug, name: project.name }, roles, versions, dash: slim, accuracy, stale: page.stale, computing: page.computing, version: page.version });
+  return json({
+    project: { slug: project.slug, name: project.name },
+    roles,
+    versions,
+    dash: slim,
+    accuracy,
+    stale: page.stale,
+    computing: page.computing,
+    version: page.version,
+    arm: page.arm,
+    arms: page.arms,
+  });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { project } = await requireProjectRole(request, params.slug, 'lead');
   const fd = await request.formData();
   const v = Number(fd.get('version'));
-  const dash = await getAgreementDashboard({ projectId: project.id, version: Number.isInteger(v) && v >= 1 ? v : undefined, refresh: true });
-  return redirectWithFlash(`/projects/${project.slug}/agreement${dash ? `?version=${dash.version}` : ''}`, {
+  const arm = String(fd.get('arm') ?? '') || null;
+  const dash = await getAgreementDashboard({ projectId: project.id, version: Number.isInteger(v) && v >= 1 ? v : undefined, arm, refresh: true });
+  const query = dash ? `?version=${dash.version}${dash.arm ? `&arm=${encodeURIComponent(dash.arm.key)}` : ''}` : '';
+  return redirectWithFlash(`/projects/${project.slug}/agreement${query}`, {
     kind: 'success',
-    message: dash ? `Statistics recomputed for version ${dash.version}.` : 'Nothing to compute: the project has no version yet.',
+    message: dash ? `Statistics recomputed for version ${dash.version}${dash.arm ? `, arm ${dash.arm.label}` : ''}.` : 'Nothing to compute: the project has no version yet.',
   });
 }
 
@@ -62,7 +75,7 @@ function ci(e: Estimate | null) {
 }
 
 export default function Agreement() {
-  const { project, roles, versions, dash, accuracy, stale, computing, version } = useLoaderData<typeof loader>();
+  const { project, roles, versions, dash, accuracy, stale, computing, version, arm, arms } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>{project.name}</h1>
@@ -70,19 +83,38 @@ export default function Agreement() {
       <div className="row">
         <h2 style={{ margin: 0 }}>Agreement</h2>
         <span className="spacer" />
-        {versions.length > 1 ? (
+        {versions.length > 1 || arms.length > 0 ? (
           <Form method="get" className="row">
-            <label htmlFor="f-version" style={{ margin: 0 }}>
-              Definition version
-            </label>
-            <select id="f-version" name="version" defaultValue={dash?.version}>
-              {versions.map((v) => (
-                <option key={v.version} value={v.version}>
-                  v{v.version}
-                  {v.cases === null ? '' : ` (${v.cases} cases)`}
-                </option>
-              ))}
-            </select>
+            {versions.length > 1 ? (
+              <>
+                <label htmlFor="f-version" style={{ margin: 0 }}>
+                  Definition version
+                </label>
+                <select id="f-version" name="version" defaultValue={version ?? undefined} style={{ width: 'auto' }}>
+                  {versions.map((v) => (
+                    <option key={v.version} value={v.version}>
+                      v{v.version}
+                      {v.cases === null ? '' : ` (${v.cases} cases)`}
+                    </option>
+                  ))}
+                </select>
+              </>
+            ) : null}
+            {arms.length > 0 ? (
+              <>
+                <label htmlFor="f-arm" style={{ margin: 0 }}>
+                  Arm
+                </label>
+                <select id="f-arm" name="arm" defaultValue={arm?.key ?? ''} style={{ width: 'auto' }}>
+                  <option value="">All arms</option>
+                  {arms.map((a) => (
+                    <option key={a.key} value={a.key}>
+                      {a.label}
+                    </option>
+                  ))}
+                </select>
+              </>
+            ) : null}
             <button type="submit" className="secondary">
               Show
             </button>
@@ -91,6 +123,7 @@ export default function Agreement() {
         {dash ? (
           <Form method="post">
             <input type="hidden" name="version" value={dash.version} />
+            {arm ? <input type="hidden" name="arm" value={arm.key} /> : null}
             <button type="submit" className="secondary">
               Recompute now
             </button>
@@ -104,8 +137,10 @@ export default function Agreement() {
       ) : (
         <>
           <p className="muted">
-            Version {dash.version}: {dash.cases} case{dash.cases === 1 ? '' : 's'}. Figures {dash.cached ? 'from the cache' : 'just computed'} at{' '}
-            {dash.computedAt.replace('T', ' ').slice(0, 19)} UTC; they are recomputed in the background when reads or decisions arrive
+            Version {dash.version}
+            {dash.arm ? `, arm ${dash.arm.label}` : dash.arms.length ? ', all arms (each arm’s units counted as their own cases)' : ''}: {dash.cases} case
+            {dash.cases === 1 ? '' : 's'}. Figures {dash.cached ? 'from the cache' : 'just computed'} at {dash.computedAt.replace('T', ' ').slice(0, 19)} UTC; they are recomputed
+            in the background when reads or decisions arrive
             {stale ? (computing ? ' — newer events have arrived and a refresh is running' : ' — newer events have arrived') : ''}. 95% confidence intervals.
           </p>
           <section aria-labelledby="progress-h">
@@ -162,6 +197,8 @@ export default function Agreement() {
               </table>
             )}
           </section>
+          {dash.intra.length ? <IntraReaderSection intra={dash.intra} arm={dash.arm?.label ?? null} /> : null}
+          {accuracy && dash.arm ? <p className="hint">Diagnostic accuracy below is the whole study&apos;s, with a table per arm where the reference allows it.</p> : null}
           {accuracy ? <DiagnosticAccuracySection a={accuracy as unknown as DiagnosticAccuracy} /> : null}
           {dash.fields.map((f) => (
             <section key={f.key} aria-labelledby={`field-${f.key}`} className="panel" style={{ marginTop: '1rem' }}>
@@ -300,6 +337,53 @@ export default function Agreement() {
         </>
       )}
     </>
+  );
+}
+
+type Intra = { item: string; label: string; readers: { readerId: string; name: string; n: number; kappa: number | null; agreement: number | null }[] }[];
+
+/** Each reader's blind re-reads against their own first reads, per form item (reader studies). */
+function IntraReaderSection({ intra, arm }: { intra: Intra; arm: string | null }) {
+  const readers = [...new Map(intra.flatMap((i) => i.readers.map((r) => [r.readerId, r.name] as const))).entries()];
+  return (
+    <section aria-labelledby="intra-h">
+      <h3 id="intra-h">Intra-reader agreement (blind re-reads){arm ? `, ${arm}` : ''}</h3>
+      {readers.length === 0 ? (
+        <div className="empty">{arm ? `No re-read pairs in the ${arm} arm yet.` : 'No re-read pairs yet: re-reads come in the last session, after the washout.'}</div>
+      ) : (
+        <table>
+          <caption className="sr-only">Cohen&apos;s κ of each reader&apos;s re-reads against their first reads</caption>
+          <thead>
+            <tr>
+              <th>Reader</th>
+              {intra.map((i) => (
+                <th key={i.item} className="num">
+                  {i.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {readers.map(([id, name]) => (
+              <tr key={id}>
+                <td>{name}</td>
+                {intra.map((i) => {
+                  const r = i.readers.find((x) => x.readerId === id);
+                  return (
+                    <td key={i.item} className="num" data-item={i.item}>
+                      {r ? `κ ${f3(r.kappa)} · ${Math.round((r.agreement ?? 0) * 100)}% same · ${r.n} pair${r.n === 1 ? '' : 's'}` : '—'}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="hint">
+        Cohen&apos;s κ (unweighted) of each reader&apos;s newest re-read of a case against their newest first read of it in the same arm; re-reads never count in the figures above.
+      </p>
+    </section>
   );
 }
 

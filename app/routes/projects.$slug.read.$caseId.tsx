@@ -160,186 +160,192 @@ export default function ReadCase() {
           apiRef={viewer}
           marks={marks.viewerMarks}
         />
-        <section className="panel" aria-label="Your read">
-          {study ? <StudyCasePanel study={study} slug={project.slug} caseId={view.case.id} onNext={onNext} /> : null}
-          {view.myRead && !amending ? (
-            <>
-              <h2 style={{ marginTop: 0 }}>Your read</h2>
-              {view.myRead.values === null ? (
-                <p>
-                  <span className="badge badge-warn">Cannot assess</span> {view.myRead.cannotAssessReason}
-                </p>
-              ) : (
-                <dl>
-                  {formItems(view.readerForm).map((it) => (
-                    <div key={it.key} className="row">
-                      <dt style={{ minWidth: '10rem' }}>{itemLabel(view.readerForm, it.key)}</dt>
-                      <dd style={{ margin: 0, fontWeight: 600 }}>{describeAnswer(it.field, view.myRead!.values![it.key])}</dd>
-                    </div>
-                  ))}
-                </dl>
-              )}
-              {view.myRead.confidence !== null ? <p className="muted">Confidence: {view.myRead.confidence}</p> : null}
-              <MarksSummary form={view.readerForm} values={view.myRead.values} />
-              {view.myRead.comment ? <p className="muted">Comment: {view.myRead.comment}</p> : null}
-              <p className="muted">
-                Saved {new Date(view.myRead.at).toLocaleString()}.{view.myRead.timeSpentMs !== null ? ` Time on case: ${(view.myRead.timeSpentMs / 1000).toFixed(1)} s.` : ''}
-              </p>
-              {view.hasOwnRead ? (
-                <button type="button" className="secondary" onClick={startAmending}>
-                  Amend my read
-                </button>
-              ) : null}
-              {view.revealed ? (
-                <div className="panel" style={{ marginTop: '1rem' }}>
-                  <h3>Truth (shown after you finished, as this project allows)</h3>
-                  <ul>
-                    {view.revealed.truth.map((t) => {
-                      const it = formItems(view.readerForm).find((i) => i.key === t.findingKey || i.finding?.key === t.findingKey);
-                      return (
-                        <li key={t.findingKey ?? 'case'}>
-                          {t.findingKey ? (it?.finding?.label ?? (it ? itemLabel(view.readerForm, it.key) : t.findingKey)) : 'Case'}: {t.state.replace(/_/g, ' ')}{' '}
-                          {t.value === null
-                            ? ''
-                            : typeof t.value === 'object' && !Array.isArray(t.value)
-                              ? describeValues(view.readerForm, t.value as Record<string, unknown>)
-                              : it
-                                ? describeAnswer(it.field, t.value)
-                                : String(t.value)}
-                        </li>
-                      );
-                    })}
-                  </ul>
-                </div>
-              ) : null}
-              {view.history.length > 1 ? (
-                <details>
-                  <summary>History of your reads ({view.history.length})</summary>
-                  <ul>
-                    {view.history.map((h) => (
-                      <li key={h.id}>
-                        {new Date(h.at).toLocaleString()}: {describeValues(view.readerForm, h.values)} {h.amendmentReason ? `— amended: ${h.amendmentReason}` : ''}
-                      </li>
-                    ))}
-                  </ul>
-                </details>
-              ) : null}
-            </>
-          ) : null}
-          {editable ? (
-            <Form
-              // A new case (or a fresh page view) gets a fresh form: uncontrolled inputs must not carry answers over.
-              key={clientRequestId}
-              method="post"
-              ref={formRef}
-              noValidate
-              onSubmit={(e) => {
-                const fd = new FormData(e.currentTarget);
-                const errs: Record<string, string[]> = unansweredItems(view.readerForm, fd);
-                if (amending && !String(fd.get('reason') ?? '').trim()) errs.reason = ['Say why you are changing your read'];
-                if (Object.keys(errs).length) {
-                  e.preventDefault();
-                  setClientErrors(errs);
-                  return;
-                }
-                setClientErrors(null);
-                // The visible time since the last report goes with the read.
-                const t = e.currentTarget.elements.namedItem('visibleMs');
-                if (t instanceof HTMLInputElement) t.value = String(takeVisibleMs());
-              }}
-            >
-              <input type="hidden" name="intent" value={amending ? 'amend' : 'read'} />
-              <input type="hidden" name="clientRequestId" value={clientRequestId} />
-              <input type="hidden" name="visibleMs" defaultValue="0" />
-              {amending ? <input type="hidden" name="supersedesReadId" value={view.myRead?.id ?? ''} /> : null}
-              <h2 style={{ marginTop: 0 }}>{amending ? 'Amend your read' : 'Your read'}</h2>
-              <ReaderErrorSummary errors={errors} form={view.readerForm} />
-              {/* While saving, the answers on screen are the ones being sent: nothing changes them. */}
-              <fieldset className="plain" disabled={busy}>
-                {!cannot ? <ReaderFormFields form={view.readerForm} values={amending ? view.myRead?.values : null} errors={errors} /> : null}
-                {!cannot ? <MarksFields marks={marks.api} errors={errors} /> : null}
-                {view.readerForm.confidence && !cannot ? (
-                  <div className="form-item">
-                    <label htmlFor="confidence">Confidence (0–100, optional)</label>
-                    <input
-                      id="confidence"
-                      name="confidence"
-                      type="number"
-                      min={0}
-                      max={100}
-                      style={{ maxWidth: '8rem' }}
-                      defaultValue={amending ? (view.myRead?.confidence ?? undefined) : undefined}
-                      aria-invalid={Boolean(errors?.confidence)}
-                      aria-describedby={errors?.confidence ? 'confidence-err' : undefined}
-                    />
-                    {errors?.confidence ? (
-                      <div className="field-error" id="confidence-err">
-                        {errors.confidence[0]}
+        <section className="panel read-panel" aria-label="Your read">
+          {/* Only this part scrolls: the Submit bar below it never lies over a control of the form. */}
+          <div className="read-panel-body">
+            {study ? <StudyCasePanel study={study} slug={project.slug} caseId={view.case.id} onNext={onNext} /> : null}
+            {view.myRead && !amending ? (
+              <>
+                <h2 style={{ marginTop: 0 }}>Your read</h2>
+                {view.myRead.values === null ? (
+                  <p>
+                    <span className="badge badge-warn">Cannot assess</span> {view.myRead.cannotAssessReason}
+                  </p>
+                ) : (
+                  <dl>
+                    {formItems(view.readerForm).map((it) => (
+                      <div key={it.key} className="row">
+                        <dt style={{ minWidth: '10rem' }}>{itemLabel(view.readerForm, it.key)}</dt>
+                        <dd style={{ margin: 0, fontWeight: 600 }}>{describeAnswer(it.field, view.myRead!.values![it.key])}</dd>
                       </div>
-                    ) : null}
+                    ))}
+                  </dl>
+                )}
+                {view.myRead.confidence !== null ? <p className="muted">Confidence: {view.myRead.confidence}</p> : null}
+                <MarksSummary form={view.readerForm} values={view.myRead.values} />
+                {view.myRead.comment ? <p className="muted">Comment: {view.myRead.comment}</p> : null}
+                <p className="muted">
+                  Saved {new Date(view.myRead.at).toLocaleString()}.{view.myRead.timeSpentMs !== null ? ` Time on case: ${(view.myRead.timeSpentMs / 1000).toFixed(1)} s.` : ''}
+                </p>
+                {view.hasOwnRead ? (
+                  <button type="button" className="secondary" onClick={startAmending}>
+                    Amend my read
+                  </button>
+                ) : null}
+                {view.revealed ? (
+                  <div className="panel" style={{ marginTop: '1rem' }}>
+                    <h3>Truth (shown after you finished, as this project allows)</h3>
+                    <ul>
+                      {view.revealed.truth.map((t) => {
+                        const it = formItems(view.readerForm).find((i) => i.key === t.findingKey || i.finding?.key === t.findingKey);
+                        return (
+                          <li key={t.findingKey ?? 'case'}>
+                            {t.findingKey ? (it?.finding?.label ?? (it ? itemLabel(view.readerForm, it.key) : t.findingKey)) : 'Case'}: {t.state.replace(/_/g, ' ')}{' '}
+                            {t.value === null
+                              ? ''
+                              : typeof t.value === 'object' && !Array.isArray(t.value)
+                                ? describeValues(view.readerForm, t.value as Record<string, unknown>)
+                                : it
+                                  ? describeAnswer(it.field, t.value)
+                                  : String(t.value)}
+                          </li>
+                        );
+                      })}
+                    </ul>
                   </div>
                 ) : null}
-                {view.readerForm.comment ? (
-                  <div className="form-item">
-                    <label htmlFor="comment">Comment (optional)</label>
-                    <textarea id="comment" name="comment" defaultValue={amending ? (view.myRead?.comment ?? '') : undefined} />
-                  </div>
+                {view.history.length > 1 ? (
+                  <details>
+                    <summary>History of your reads ({view.history.length})</summary>
+                    <ul>
+                      {view.history.map((h) => (
+                        <li key={h.id}>
+                          {new Date(h.at).toLocaleString()}: {describeValues(view.readerForm, h.values)} {h.amendmentReason ? `— amended: ${h.amendmentReason}` : ''}
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
                 ) : null}
-                <div className="form-item">
-                  <label className="option">
-                    <input type="checkbox" name="cannotAssess" checked={cannot} onChange={(e) => setCannot(e.target.checked)} />
-                    <span>Cannot assess this case</span>
-                  </label>
-                  {cannot ? (
-                    <>
-                      <label htmlFor="cannotAssessReason">Why not?</label>
+              </>
+            ) : null}
+            {editable ? (
+              <Form
+                // A new case (or a fresh page view) gets a fresh form: uncontrolled inputs must not carry answers over.
+                key={clientRequestId}
+                method="post"
+                id="read-form"
+                ref={formRef}
+                noValidate
+                onSubmit={(e) => {
+                  const fd = new FormData(e.currentTarget);
+                  const errs: Record<string, string[]> = unansweredItems(view.readerForm, fd);
+                  if (amending && !String(fd.get('reason') ?? '').trim()) errs.reason = ['Say why you are changing your read'];
+                  if (Object.keys(errs).length) {
+                    e.preventDefault();
+                    setClientErrors(errs);
+                    return;
+                  }
+                  setClientErrors(null);
+                  // The visible time since the last report goes with the read.
+                  const t = e.currentTarget.elements.namedItem('visibleMs');
+                  if (t instanceof HTMLInputElement) t.value = String(takeVisibleMs());
+                }}
+              >
+                <input type="hidden" name="intent" value={amending ? 'amend' : 'read'} />
+                <input type="hidden" name="clientRequestId" value={clientRequestId} />
+                <input type="hidden" name="visibleMs" defaultValue="0" />
+                {amending ? <input type="hidden" name="supersedesReadId" value={view.myRead?.id ?? ''} /> : null}
+                <h2 style={{ marginTop: 0 }}>{amending ? 'Amend your read' : 'Your read'}</h2>
+                <ReaderErrorSummary errors={errors} form={view.readerForm} />
+                {/* While saving, the answers on screen are the ones being sent: nothing changes them. */}
+                <fieldset className="plain" disabled={busy}>
+                  {!cannot ? <ReaderFormFields form={view.readerForm} values={amending ? view.myRead?.values : null} errors={errors} /> : null}
+                  {!cannot ? <MarksFields marks={marks.api} errors={errors} /> : null}
+                  {view.readerForm.confidence && !cannot ? (
+                    <div className="form-item">
+                      <label htmlFor="confidence">Confidence (0–100, optional)</label>
                       <input
-                        id="cannotAssessReason"
-                        name="cannotAssessReason"
-                        type="text"
-                        defaultValue={amending ? (view.myRead?.cannotAssessReason ?? '') : undefined}
-                        aria-invalid={Boolean(errors?.cannotAssessReason)}
-                        aria-describedby={errors?.cannotAssessReason ? 'cannotAssessReason-err' : undefined}
+                        id="confidence"
+                        name="confidence"
+                        type="number"
+                        min={0}
+                        max={100}
+                        style={{ maxWidth: '8rem' }}
+                        defaultValue={amending ? (view.myRead?.confidence ?? undefined) : undefined}
+                        aria-invalid={Boolean(errors?.confidence)}
+                        aria-describedby={errors?.confidence ? 'confidence-err' : undefined}
                       />
-                      {errors?.cannotAssessReason ? (
-                        <div className="field-error" id="cannotAssessReason-err">
-                          {errors.cannotAssessReason[0]}
+                      {errors?.confidence ? (
+                        <div className="field-error" id="confidence-err">
+                          {errors.confidence[0]}
                         </div>
                       ) : null}
-                    </>
+                    </div>
                   ) : null}
-                </div>
-                {amending ? (
+                  {view.readerForm.comment ? (
+                    <div className="form-item">
+                      <label htmlFor="comment">Comment (optional)</label>
+                      <textarea id="comment" name="comment" defaultValue={amending ? (view.myRead?.comment ?? '') : undefined} />
+                    </div>
+                  ) : null}
                   <div className="form-item">
-                    <label htmlFor="reason">Reason for the amendment</label>
-                    <input id="reason" name="reason" type="text" aria-invalid={Boolean(errors?.reason)} aria-describedby={errors?.reason ? 'reason-err' : undefined} />
-                    {errors?.reason ? (
-                      <div className="field-error" id="reason-err">
-                        {errors.reason[0]}
-                      </div>
+                    <label className="option">
+                      <input type="checkbox" name="cannotAssess" checked={cannot} onChange={(e) => setCannot(e.target.checked)} />
+                      <span>Cannot assess this case</span>
+                    </label>
+                    {cannot ? (
+                      <>
+                        <label htmlFor="cannotAssessReason">Why not?</label>
+                        <input
+                          id="cannotAssessReason"
+                          name="cannotAssessReason"
+                          type="text"
+                          defaultValue={amending ? (view.myRead?.cannotAssessReason ?? '') : undefined}
+                          aria-invalid={Boolean(errors?.cannotAssessReason)}
+                          aria-describedby={errors?.cannotAssessReason ? 'cannotAssessReason-err' : undefined}
+                        />
+                        {errors?.cannotAssessReason ? (
+                          <div className="field-error" id="cannotAssessReason-err">
+                            {errors.cannotAssessReason[0]}
+                          </div>
+                        ) : null}
+                      </>
                     ) : null}
                   </div>
-                ) : null}
-              </fieldset>
-              <div className="row">
-                <button type="submit" disabled={busy}>
-                  {busy ? 'Saving…' : amending ? 'Save amendment' : 'Submit and next case'}
+                  {amending ? (
+                    <div className="form-item">
+                      <label htmlFor="reason">Reason for the amendment</label>
+                      <input id="reason" name="reason" type="text" aria-invalid={Boolean(errors?.reason)} aria-describedby={errors?.reason ? 'reason-err' : undefined} />
+                      {errors?.reason ? (
+                        <div className="field-error" id="reason-err">
+                          {errors.reason[0]}
+                        </div>
+                      ) : null}
+                    </div>
+                  ) : null}
+                </fieldset>
+                <p className="keys">
+                  <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images · <kbd>+</kbd> <kbd>−</kbd> zoom · arrows
+                  pan when zoomed · <kbd>i</kbd> invert · <kbd>w</kbd> window · <kbd>0</kbd> reset
+                </p>
+              </Form>
+            ) : null}
+          </div>
+          {editable ? (
+            <div className="row read-panel-bar">
+              <button type="submit" form="read-form" disabled={busy}>
+                {busy ? 'Saving…' : amending ? 'Save amendment' : 'Submit and next case'}
+              </button>
+              {amending ? (
+                <button type="button" className="secondary" onClick={() => setAmending(false)}>
+                  Cancel
                 </button>
-                {amending ? (
-                  <button type="button" className="secondary" onClick={() => setAmending(false)}>
-                    Cancel
-                  </button>
-                ) : (
-                  <button type="submit" name="next" value="0" className="secondary" disabled={busy}>
-                    Submit and stop
-                  </button>
-                )}
-              </div>
-              <p className="keys">
-                <kbd>1</kbd>–<kbd>9</kbd> choose · <kbd>Enter</kbd> submit · <kbd>n</kbd> next case · <kbd>[</kbd> <kbd>]</kbd> images · <kbd>+</kbd> <kbd>−</kbd> zoom · arrows pan
-                when zoomed · <kbd>i</kbd> invert · <kbd>w</kbd> window · <kbd>0</kbd> reset
-              </p>
-            </Form>
+              ) : (
+                <button type="submit" form="read-form" name="next" value="0" className="secondary" disabled={busy}>
+                  Submit and stop
+                </button>
+              )}
+            </div>
           ) : null}
         </section>
       </div>
