@@ -14,7 +14,7 @@ import { projects, statsCache, studyUnits, users } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
 import { projectDefinitionSchema } from '../workflows/definition.ts';
 import { setUpStudyUnits } from '../app/models/study.server.ts';
-import { computeAgreement, dashboardCacheKey, dashboardForPage, getAgreementDashboard } from '../app/models/agreement.server.ts';
+import { AgreementUnavailable, computeAgreement, dashboardCacheKey, dashboardForPage, getAgreementDashboard, projectAgreement } from '../app/models/agreement.server.ts';
 import * as agreementRoute from '../app/routes/projects.$slug.agreement.tsx';
 
 const DAY = 86_400_000;
@@ -151,5 +151,17 @@ describe('agreement per arm of a reader study', () => {
     expect(data.arms.map((a: { label: string }) => a.label)).toEqual(['Unaided', 'Aided by AI']);
     expect(data.dash.fields[0].headline.find((h: { id: string }) => h.id === 'cohen_kappa').value).toBeCloseTo(want.unaided, 12);
     expect(data.dash.intra[0].readers.find((r: { readerId: string }) => r.readerId === ra).n).toBe(4);
+
+    // The API's document per arm: the same κ as the page; an unknown arm is refused, never widened to all.
+    const cohenOf = (r: Awaited<ReturnType<typeof projectAgreement>>) => r.report.statistics.find((x) => x.id === 'cohen_kappa')!.value as number;
+    const apiAided = await projectAgreement({ projectId: f.projectId, arm: 'aided', db: t.db });
+    expect(apiAided.arm).toBe('aided');
+    expect(cohenOf(apiAided)).toBeCloseTo(want.aided, 12);
+    expect(cohenOf(await projectAgreement({ projectId: f.projectId, arm: 'unaided', db: t.db }))).toBeCloseTo(want.unaided, 12);
+    expect(cohenOf(await projectAgreement({ projectId: f.projectId, db: t.db }))).toBeCloseTo(want.all, 12);
+    const refused = await projectAgreement({ projectId: f.projectId, arm: 'placebo', db: t.db }).catch((e) => e);
+    expect(refused).toBeInstanceOf(AgreementUnavailable);
+    expect(refused.reason).toBe('unknown_arm');
+    expect(refused.message).toContain('arms: unaided, aided');
   });
 });

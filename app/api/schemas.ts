@@ -216,6 +216,7 @@ export const truthListSchema = z.object({
 
 export const agreementQuery = z.object({
   item: z.string().max(100).optional().describe('Reader-form item key (e.g. "pneumothorax", "left/birads"); default: the first item.'),
+  arm: z.string().max(100).optional().describe('A reader study\'s arm key (e.g. "aided"): only that arm\'s reading units; default: every unit.'),
 });
 export const mrmcQuery = z.object({
   version: z.coerce.number().int().positive().optional().describe('Definition version (default: the newest).'),

@@ -300,7 +300,7 @@ function buildReport(rows: RatingRow[], field: Field): Built {
 
 export class AgreementUnavailable extends Error {
   constructor(
-    readonly reason: 'unknown_item' | 'no_version' | 'not_enough_data' | 'unsupported',
+    readonly reason: 'unknown_item' | 'unknown_arm' | 'no_version' | 'not_enough_data' | 'unsupported',
     message: string,
   ) {
     super(message);
@@ -317,25 +317,33 @@ export async function projectAgreement({
   projectId,
   item,
   version,
+  arm,
   db,
 }: {
   projectId: string;
   item?: string;
   version?: number;
+  /** A reader study's arm key: only that arm's units. Unknown keys are refused, not widened. */
+  arm?: string;
   db?: Db;
-}): Promise<{ item: string; version: number; report: Report }> {
+}): Promise<{ item: string; version: number; arm: string | null; report: Report }> {
   const d = db ?? getDb();
   const v = await resolveVersion(d, projectId, version);
   if (!v) throw new AgreementUnavailable('no_version', 'The project has no definition version.');
+  if (arm !== undefined && !armOf(v.arms, arm))
+    throw new AgreementUnavailable(
+      'unknown_arm',
+      v.arms.length ? `"${arm}" is not an arm of the study (arms: ${v.arms.map((a) => a.key).join(', ')}).` : 'The project is not a reader study: it has no arms.',
+    );
   const items = formItems(v.def.readerForm);
   const key = item ?? items[0]?.key;
   const hit = items.find((i) => i.key === key);
   const field = hit?.field ?? v.def.readerForm.fields.find((f) => f.key === key);
   if (!field || !key) throw new AgreementUnavailable('unknown_item', `"${key}" is not an item of the reader form (items: ${items.map((i) => i.key).join(', ')}).`);
-  const { rows } = await agreementRatings({ projectId, version: v.version, field, def: v.def, finding: hit?.finding?.key, db: d });
+  const { rows } = await agreementRatings({ projectId, version: v.version, field, def: v.def, finding: hit?.finding?.key, arm: arm ?? null, db: d });
   const built = buildReport(rows, field);
   if (!built.report) throw new AgreementUnavailable(field.kind === 'multi_label' ? 'unsupported' : 'not_enough_data', built.problem);
-  return { item: key, version: v.version, report: built.report };
+  return { item: key, version: v.version, arm: arm ?? null, report: built.report };
 }
 
 async function fieldAgreement(
