@@ -25,6 +25,8 @@ import type { Lesion } from '../workflows/marks.ts';
 import { caseImportedMarks, type MarksImportResult } from '../app/models/marks-import.server.ts';
 import { caseImageIndex, viewNames } from '../app/models/marks-images.server.ts';
 import * as page from '../app/routes/projects.$slug.marks.import.tsx';
+import * as viewsRoute from '../app/routes/projects.$slug.cases.$caseId.image-views.tsx';
+import { imageLabel, imageNames } from '../app/components/marks-viewer.ts';
 
 let t: TestDb;
 let f: Fixture;
@@ -261,5 +263,26 @@ describe('marks import page', () => {
     ]);
     expect(ix.open).toBe(true);
     expect(viewNames(ix)).toEqual({ [lcc]: 'L CC' });
+  });
+
+  it('the marks list names a DICOM image by its view, served to whoever may see the case', async () => {
+    const r = await invoke(viewsRoute.loader as never, new Request(`${BASE}/projects/${slug}/cases/${f.caseIds[0]}/image-views`, { headers: { Cookie: cookie } }), {
+      slug,
+      caseId: f.caseIds[0]!,
+    });
+    expect(r.status).toBe(200);
+    const { views } = (await r.json()) as { views: Record<string, string> };
+    expect(views).toEqual({ [lcc]: 'L CC' });
+    const names = imageNames([web(0), dicomRef], `/projects/${slug}/cases/${f.caseIds[0]}`);
+    expect(imageLabel({ sopInstanceUid: lcc }, names, views)).toBe('L CC');
+    expect(imageLabel({ sopInstanceUid: lcc, frame: 2 }, names, views)).toBe('L CC frame 2');
+    // Until the answer comes (or for a view the header does not name): the UID's end, as before.
+    expect(imageLabel({ sopInstanceUid: lcc }, names, {})).toBe(`image …${lcc.slice(-6)}`);
+    expect(imageLabel({ url: web(0) }, names, views)).toBe('image 1');
+    const missing = await invoke(viewsRoute.loader as never, new Request(`${BASE}/projects/${slug}/cases/nope/image-views`, { headers: { Cookie: cookie } }), {
+      slug,
+      caseId: 'nope',
+    });
+    expect(missing.status).toBe(404);
   });
 });

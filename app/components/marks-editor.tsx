@@ -13,7 +13,7 @@ import type { Mark, MarksOptions } from '../../viewer/marks-types.ts';
 import { fieldName } from '~/lib/reader-form.ts';
 import type { ViewerApi } from './image-viewer.tsx';
 import { marksFieldName } from './marks-values.ts';
-import { imageNames, lesionToMark, markToLesion, OWN_COLOUR } from './marks-viewer.ts';
+import { imageLabel, imageNames, lesionToMark, markToLesion, OWN_COLOUR, useImageViews } from './marks-viewer.ts';
 
 export const TOOL_KEY: Record<MarkKind, string> = { point: 'P', box: 'B', ellipse: 'E', polygon: 'G' };
 export const TOOL_LABEL: Record<MarkKind, string> = { point: 'Point', box: 'Box', ellipse: 'Ellipse', polygon: 'Outline' };
@@ -124,6 +124,7 @@ export function useReaderMarks({
 }) {
   const items = useMemo(() => markItems(form), [form]);
   const names = useMemo(() => imageNames(images, caseUrl), [images, caseUrl]);
+  const views = useImageViews(images, caseUrl);
   const fromValues = useCallback(
     (): Owned[] => items.flatMap((m) => (Array.isArray(values?.[m.key]) ? (values![m.key] as Lesion[]).map((lesion) => ({ markId: lesion.id, lesion, item: m.key })) : [])),
     [items, values],
@@ -168,6 +169,7 @@ export function useReaderMarks({
     tool,
     selected,
     names,
+    views,
     chooseTool: (t: MarkKind | null) => viewer.current?.setTool(t),
     select: (markId: string) => {
       setSelected(markId);
@@ -200,10 +202,7 @@ function MarkItemEditor({ item, itemKey, marks, error, several }: { item: MarkIt
   const number = (markId: string) => marks.owned.findIndex((o) => o.markId === markId) + 1;
   const errId = error ? `${fieldName(itemKey)}-err` : undefined;
   const isActive = marks.active === itemKey;
-  const imageOf = (l: Lesion) => {
-    const i = marks.names.index(l.image);
-    return i !== null ? `image ${i + 1}` : l.image.sopInstanceUid ? `image …${l.image.sopInstanceUid.slice(-6)}${l.image.frame ? ` frame ${l.image.frame}` : ''}` : 'an image';
-  };
+  const imageOf = (l: Lesion) => imageLabel(l.image, marks.names, marks.views);
 
   return (
     <fieldset className="finding-section marks-item" data-marks-item={itemKey} aria-describedby={errId}>

@@ -4,7 +4,8 @@
  * imports use); the viewer names it by the URL it loaded, so the two are mapped here. DICOM images
  * are named by SOP Instance UID (+ frame of a multi-frame) on both sides.
  */
-import { viewerImages } from '../../imaging/refs.ts';
+import { useEffect, useState } from 'react';
+import { parseImageRef, viewerImages } from '../../imaging/refs.ts';
 import type { Mark } from '../../viewer/marks-types.ts';
 import type { ImageRef, Lesion } from '../../workflows/marks.ts';
 
@@ -41,4 +42,41 @@ export function lesionToMark(l: Lesion, names: ImageNames, label?: string): Mark
 /** A mark as drawn (or moved) in the viewer, as the lesion it is, keeping its answers. */
 export function markToLesion(m: Mark, names: ImageNames, answers: Lesion['answers']): Lesion {
   return { id: m.id, kind: m.kind, image: names.fromViewer(m.image), points: m.points, answers, ...(m.spacing ? { spacing: m.spacing } : {}) };
+}
+
+/**
+ * The view names ("L CC") of the case's DICOM images by SOP Instance UID, asked of the server once
+ * per case (it reads the headers); empty for a case of web images only, or until the answer comes.
+ */
+export function useImageViews(images: string[], caseUrl: string): Record<string, string> {
+  const [views, setViews] = useState<Record<string, string>>({});
+  const dicom = images.some((ref) => {
+    const r = parseImageRef(ref);
+    return r?.kind === 'dicomweb' || (r?.kind === 'local' && r.format === 'dicom');
+  });
+  useEffect(() => {
+    setViews({});
+    if (!dicom) return;
+    let live = true;
+    fetch(`${caseUrl}/image-views`, { headers: { Accept: 'application/json' } })
+      .then((r) => (r.ok ? (r.json() as Promise<{ views?: Record<string, string> }>) : { views: {} }))
+      .then((d) => {
+        if (live) setViews(d.views ?? {});
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [dicom, caseUrl]);
+  return views;
+}
+
+/** How the marks list names a lesion's image: its view, else its place in the case, else its UID's end. */
+export function imageLabel(ref: ImageRef, names: ImageNames, views: Record<string, string>): string {
+  const frame = ref.frame ? ` frame ${ref.frame}` : '';
+  const view = ref.sopInstanceUid ? views[ref.sopInstanceUid] : undefined;
+  if (view) return `${view}${frame}`;
+  const i = names.index(ref);
+  if (i !== null) return `image ${i + 1}`;
+  return ref.sopInstanceUid ? `image …${ref.sopInstanceUid.slice(-6)}${frame}` : 'an image';
 }

@@ -11,6 +11,8 @@ import dcmjsModule from 'dcmjs';
 import { dataRoot } from '../../db/client.ts';
 import { uidForUrl } from '../../formats/dicom-sr.ts';
 import { parseImageRef } from '../../imaging/refs.ts';
+import type { ProjectRole } from '../permissions.server.ts';
+import { visibleCaseImages } from './case-images.server.ts';
 
 type Dcmjs = {
   data: {
@@ -74,4 +76,22 @@ export function viewNames(index: CaseImageIndex): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of index.entries) if (e.sopInstanceUid && !e.url && e.view) out[e.sopInstanceUid] = e.view;
   return out;
+}
+
+/**
+ * The view names of a case's DICOM images, for whoever may see the case (the marks list names a
+ * mark's image by them). A person who may not see the case gets notVisible(), as for its images.
+ */
+export async function caseImageViews({
+  projectId,
+  caseId,
+  userId,
+  roles,
+}: {
+  projectId: string;
+  caseId: string;
+  userId: string;
+  roles: ProjectRole[];
+}): Promise<Record<string, string>> {
+  return viewNames(caseImageIndex(await visibleCaseImages({ projectId, caseId, userId, roles })));
 }
