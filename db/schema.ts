@@ -848,7 +848,7 @@ export const reportLabels = pgTable(
 // ── marks imported from other tools ────────────────────────────────────────────
 /**
  * Lesions imported from another tool's file (COCO JSON or a DICOM SR measurement report) for one
- * case, under a named source: `model` = an AI model's detections (the marks an aided arm shows),
+ * case, under a named source: `model` = an AI model's detections (the marks for an aided arm),
  * `reference` = prior annotations (locations for the reference standard). Outside the case's event
  * chain on purpose: they are inputs the lead brings, not reads or truth; re-importing a source
  * replaces its lesions for the cases in the file.

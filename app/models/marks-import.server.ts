@@ -1,6 +1,6 @@
 /**
  * Marks from other tools (COCO JSON, DICOM SR TID 1500) imported by the lead as a named source:
- * `model` for an AI model's detections (the marks an aided arm shows beside the case), or
+ * `model` for an AI model's detections (the marks for an aided arm), or
  * `reference` for prior annotations (lesion locations from the reference standard). A
  * `marks.check` job reads the uploaded file, places every lesion on a case of the project and one
  * of its images, and previews per case; `marks.import` stores them all or none, replacing that
@@ -22,13 +22,9 @@ import { deleteInput, readInputText, storeInput } from '../../jobs/inputs.ts';
 import { enqueueJob, getJob, JobFailed, registerJob, runJobNow, type JobContext } from '../../jobs/runner.ts';
 import { lesionSchema, MARK_KINDS, type Lesion, type MarkKind } from '../../workflows/marks.ts';
 import { caseImageIndex, type CaseImageIndex } from './marks-images.server.ts';
+import { MARK_SOURCE_KINDS, type MarkSourceKind } from '../../formats/marks-sources.ts';
 
-export const MARK_SOURCE_KINDS = ['model', 'reference'] as const;
-export type MarkSourceKind = (typeof MARK_SOURCE_KINDS)[number];
-export const MARK_SOURCE_KIND_LABELS: Record<MarkSourceKind, string> = {
-  model: 'AI model detections (shown in the aided arm)',
-  reference: 'Prior annotations (reference standard locations)',
-};
+export type { MarkSourceKind };
 
 /** The upload form (the file itself arrives as a stored input). */
 export const marksImportSchema = z.object({

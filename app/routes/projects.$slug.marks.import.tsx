@@ -9,17 +9,8 @@ import { json, redirect, unstable_parseMultipartFormData, unstable_createMemoryU
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
-import {
-  importCheckedMarks,
-  importedMarkSources,
-  MARK_SOURCE_KIND_LABELS,
-  MARK_SOURCE_KINDS,
-  marksImportSchema,
-  MAX_MARKS_FILE_BYTES,
-  startMarksJob,
-  type MarksImportResult,
-  type MarkSourceKind,
-} from '~/models/marks-import.server.ts';
+import { importCheckedMarks, importedMarkSources, marksImportSchema, MAX_MARKS_FILE_BYTES, startMarksJob, type MarksImportResult } from '~/models/marks-import.server.ts';
+import { MARK_SOURCE_KIND_LABELS, MARK_SOURCE_KINDS, type MarkSourceKind } from '../../formats/marks-sources.ts';
 import { projectJob } from '~/models/jobs.server.ts';
 import { kickJobs } from '../../jobs/runner.ts';
 import { JobProgress } from '~/components/job-progress.tsx';
@@ -91,10 +82,11 @@ export default function ImportMarks() {
       <ProjectNav slug={project.slug} roles={roles} />
       <h2>Import marks</h2>
       <p className="muted">
-        Lesion marks made with another tool, under a source name: an AI model's detections (shown in the aided arm) or prior annotations (locations for the reference standard).
-        COCO JSON: each image's <code>file_name</code> is the image as the case manifest names it (or give the image a <code>case_id</code>); boxes from <code>bbox</code>, outlines
-        from polygon <code>segmentation</code>. DICOM SR: a TID 1500 measurement report of the case's study (its StudyInstanceUID), marks on the study's images. The whole file is
-        checked first; nothing is stored until every mark is placed. Importing a source again replaces its marks for the cases in the file.
+        Lesion marks made with another tool, under a source name: an AI model's detections or prior annotations (locations for the reference standard). They are kept per case
+        beside the reads and the truth, never in them; the reading page does not show them yet. COCO JSON: each image's <code>file_name</code> is the image as the case manifest
+        names it (or give the image a <code>case_id</code>); boxes from <code>bbox</code>, outlines from polygon <code>segmentation</code>. DICOM SR: a TID 1500 measurement report
+        of the case's study (its StudyInstanceUID), marks on the study's images. The whole file is checked first; nothing is stored until every mark is placed. Importing a source
+        again replaces its marks for the cases in the file.
       </p>
       {sources.length ? (
         <table>
