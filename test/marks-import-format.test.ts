@@ -229,4 +229,77 @@ describe('DICOM SR (TID 1500)', () => {
     expect(e.where).toMatch(/^ContentSequence\[\d+\]\.ContentSequence\[1\](\.ContentSequence\[\d+\])+\.GraphicData$/);
     expect(e.message).toMatch(/at least 3 vertices, found 2/);
   });
+
+  it("an SR saved by dcmjs's own Cornerstone tools (as OHIF saves it): ellipse, arrow = point, freehand = outline; a length is refused as no region", () => {
+    type Report = { generateReport(state: unknown, meta: unknown): { dataset: Ds } };
+    const report = (dcmjsModule as unknown as { adapters: { Cornerstone: { MeasurementReport: Report } } }).adapters.Cornerstone.MeasurementReport;
+    const sop = '1.2.826.0.1.3680043.10.1234.77.1';
+    const meta = {
+      get(type: string) {
+        if (type === 'generalSeriesModule') return { studyInstanceUID: '1.2.3.77', seriesInstanceUID: '1.2.3.77.1' };
+        if (type === 'sopCommonModule') return { sopInstanceUID: sop, sopClassUID: '1.2.840.10008.5.1.4.1.1.1.2' };
+        if (type === 'frameNumber') return 1;
+        return undefined;
+      },
+    };
+    const write = (state: Record<string, unknown>) => {
+      const { dataset } = report.generateReport({ 'wadouri:x': state }, meta);
+      return new Uint8Array(dcmjs.data.datasetToBuffer(dataset));
+    };
+    const quiet = console.log;
+    console.log = () => {};
+    let good: Uint8Array;
+    let length: Uint8Array;
+    try {
+      good = write({
+        EllipticalRoi: { data: [{ handles: { start: { x: 10, y: 20 }, end: { x: 50, y: 40 } }, cachedStats: { area: 1256 } }] },
+        ArrowAnnotate: { data: [{ handles: { start: { x: 70, y: 80 }, end: { x: 90, y: 100 } }, text: 'spiculated mass' }] },
+        FreehandRoi: {
+          data: [
+            {
+              handles: {
+                points: [
+                  { x: 1, y: 1 },
+                  { x: 30, y: 2 },
+                  { x: 15, y: 25 },
+                ],
+              },
+              cachedStats: { area: 340, perimeter: 80 },
+            },
+          ],
+        },
+      });
+      length = write({ Length: { data: [{ handles: { start: { x: 1, y: 1 }, end: { x: 9, y: 9 } }, length: 11.3 }] } });
+    } finally {
+      console.log = quiet;
+    }
+    const f = readMarksFile(good);
+    expect(f.studyInstanceUid).toBe('1.2.3.77');
+    expect(f.lesions.map((l) => [l.lesion.kind, l.lesion.points, l.lesion.image, l.lesion.answers.tracking])).toEqual([
+      [
+        'ellipse',
+        [
+          [10, 20],
+          [50, 40],
+        ],
+        { sopInstanceUid: sop },
+        'cornerstoneTools@^4.0.0:EllipticalRoi',
+      ],
+      ['point', [[70, 80]], { sopInstanceUid: sop }, 'cornerstoneTools@^4.0.0:ArrowAnnotate'],
+      [
+        'polygon',
+        [
+          [1, 1],
+          [30, 2],
+          [15, 25],
+        ],
+        { sopInstanceUid: sop },
+        'cornerstoneTools@^4.0.0:FreehandRoi',
+      ],
+    ]);
+    expect(f.lesions[1]!.lesion.answers.finding).toBe('spiculated mass');
+    const e = failsAt(() => readMarksFile(length));
+    expect(e.where).toMatch(/\.GraphicData$/);
+    expect(e.message).toMatch(/a POLYLINE outline needs at least 3 vertices, found 2 \(a line is not a region\)/);
+  });
 });

@@ -145,6 +145,24 @@ describe('marks import page', () => {
     expect(await stored()).toEqual([]);
   });
 
+  it('an image two cases share is placed only with the case_id the image names', async () => {
+    const extra = await f.addCase();
+    await t.db
+      .update(cases)
+      .set({ images: [web(1)] })
+      .where(eq(cases.id, extra));
+    const [{ e: extraRef }] = await t.db.select({ e: cases.externalId }).from(cases).where(eq(cases.id, extra));
+    const coco = lesionsToCoco([{ url: web(1), width: 64, height: 64 }], [box('d1', web(1), 5)], 'type');
+    const a = await runAndLoad(await post({ intent: 'preview', source: 'S', sourceKind: 'model' }, { name: 'x.json', bytes: JSON.stringify(coco) }));
+    expect(a.job.result.problems.map((p) => p.text)).toEqual([
+      `$.annotations[0].bbox: image ${web(1)} belongs to 2 cases (${[refs[1]!, extraRef!].sort().join(', ')}); add case_id to the image`,
+    ]);
+    const named = { ...coco, images: [{ ...coco.images[0]!, case_id: extraRef }] };
+    const b = await runAndLoad(await post({ intent: 'preview', source: 'S', sourceKind: 'model' }, { name: 'x.json', bytes: JSON.stringify(named) }));
+    expect(b.job.result).toMatchObject({ problemCount: 0, cases: [{ caseId: extraRef, lesions: 1 }] });
+    await t.db.update(cases).set({ images: [] }).where(eq(cases.id, extra));
+  });
+
   it('a malformed file is refused at the check with its path', async () => {
     const { job } = await runAndLoad(
       await post(

@@ -197,7 +197,8 @@ export async function placeMarks({ projectId, bytes, db }: { projectId: string; 
     const found = byImage.get(fl.fileName!) ?? [];
     if (!found.length)
       once(`img:${fl.fileName}`, fl.where, `${imageWhere} is not an image of any case of this project (file_name must be the image as the case manifest names it)`);
-    else if (found.length > 1) once(`img:${fl.fileName}`, fl.where, `${imageWhere} belongs to ${found.length} cases (${found.map(nameOf).join(', ')}); add case_id to the image`);
+    else if (found.length > 1)
+      once(`img:${fl.fileName}`, fl.where, `${imageWhere} belongs to ${found.length} cases (${found.map(nameOf).sort().join(', ')}); add case_id to the image`);
     else place(found[0]!, fl);
   }
   if (!file.lesions.length) problems.push({ where: '$.annotations', text: '$.annotations: the file holds no annotations' });
