@@ -163,6 +163,32 @@ describe('marks import page', () => {
     await t.db.update(cases).set({ images: [] }).where(eq(cases.id, extra));
   });
 
+  it('a bare file name (as other tools write it) names the case image whose reference ends with it', async () => {
+    const doc = {
+      images: [
+        { id: 1, file_name: 'case2.png' },
+        { id: 2, file_name: 'nowhere.png' },
+      ],
+      annotations: [
+        { id: 1, image_id: 1, bbox: [1, 2, 3, 4] },
+        { id: 2, image_id: 2, bbox: [1, 2, 3, 4] },
+      ],
+    };
+    const a = await runAndLoad(await post({ intent: 'preview', source: 'S', sourceKind: 'model' }, { name: 'x.json', bytes: JSON.stringify(doc) }));
+    expect(a.job.result.problems.map((p) => p.text)).toEqual([
+      '$.annotations[1].bbox: image nowhere.png is not an image of any case of this project (file_name must be the image as the case manifest names it)',
+    ]);
+    expect(a.job.result.cases).toEqual([{ caseId: refs[2], lesions: 1, kinds: { box: 1 }, images: 1 }]);
+    const b = await runAndLoad(
+      await post({ intent: 'preview', source: 'S', sourceKind: 'model' }, { name: 'x.json', bytes: JSON.stringify({ ...doc, annotations: doc.annotations.slice(0, 1) }) }),
+    );
+    expect(b.job.result.problemCount).toBe(0);
+    await runAndLoad(await post({ intent: 'import', check: b.job.id }));
+    const got = await caseImportedMarks({ projectId: f.projectId, caseId: f.caseIds[2]!, db: t.db });
+    expect(got.find((g) => g.source === 'S')!.lesions.map((l) => l.image)).toEqual([{ url: web(2) }]);
+    await t.db.delete(importedMarks).where(eq(importedMarks.source, 'S'));
+  });
+
   it('a malformed file is refused at the check with its path', async () => {
     const { job } = await runAndLoad(
       await post(
@@ -211,11 +237,13 @@ describe('marks import page', () => {
     expect(got).toEqual([
       { source: 'CAD 2.1', sourceKind: 'model', format: 'coco', lesions: [lesions[0], lesions[1]].map((l) => ({ ...l, answers: { birads: l.answers.birads } })) },
     ]);
-    const [audit] = await t.db
+    const audits = await t.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.projectId, f.projectId), eq(auditLog.action, 'marks.import')));
-    expect(audit?.details).toMatchObject({ source: 'CAD 2.1', lesions: 3, cases: 2 });
+    expect(audits.map((a) => a.details).filter((d) => (d as { source: string }).source === 'CAD 2.1')).toEqual([
+      expect.objectContaining({ source: 'CAD 2.1', lesions: 3, cases: 2, format: 'coco', sourceKind: 'model' }),
+    ]);
 
     // The same source again replaces its marks for the cases in the file, and only those.
     const again = lesionsToCoco([{ url: web(2), width: 64, height: 64 }], [box('c1', web(2), 1), box('c2', web(2), 30)], 'type');

@@ -9,7 +9,8 @@
  * Cases: an SR names its study (StudyInstanceUID = the case's); a COCO image is found by its
  * file_name among the case images (as the manifest names them), or by `case_id` on the image.
  * Images: SOP Instance UIDs of the case's DICOM files or DICOMweb instances, or the manifest's
- * reference of a web image (an SR of ours names it by the UID derived from its URL).
+ * reference of a web image (an SR of ours names it by the UID derived from its URL); a bare file
+ * name (no "/") names the one image of the case whose reference ends with "/<name>".
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -111,8 +112,12 @@ export async function placeMarks({ projectId, bytes, db }: { projectId: string; 
     const ix = indexOf(c);
     const im = fl.lesion.image;
     let image: Lesion['image'] | null = null;
-    if (im.url !== undefined) image = ix.entries.some((e) => e.url === im.url) ? { url: im.url } : null;
-    else if (im.sopInstanceUid) {
+    if (im.url !== undefined) {
+      // Other tools often write the file's name alone: it names the case image whose path ends with it.
+      const exact = ix.entries.some((e) => e.url === im.url);
+      const tail = exact ? [] : ix.entries.filter((e) => e.url?.endsWith(`/${im.url}`));
+      image = exact ? { url: im.url } : tail.length === 1 ? { url: tail[0]!.url! } : null;
+    } else if (im.sopInstanceUid) {
       const e = ix.entries.find((x) => x.sopInstanceUid === im.sopInstanceUid);
       // An SR of ours names a web image by the UID derived from its reference.
       image = e?.url ? { url: e.url } : e || ix.open ? im : null;
@@ -179,6 +184,24 @@ export async function placeMarks({ projectId, bytes, db }: { projectId: string; 
         ),
       );
     for (const c of rows) for (const ref of c.images) if (chunk.includes(ref)) byImage.set(ref, [...(byImage.get(ref) ?? []), c]);
+  }
+  const bare = names.filter((n) => !byImage.has(n) && !n.includes('/'));
+  for (let i = 0; i < bare.length; i += 200) {
+    const chunk = bare.slice(i, i + 200);
+    const patterns = chunk.map((n) => `%/${n.replace(/[\\%_]/g, '\\$&')}`);
+    const rows = await db
+      .select(caseCols)
+      .from(cases)
+      .where(
+        and(
+          live(projectId),
+          sql`exists (select 1 from jsonb_array_elements_text(${cases.images}) as e(v) where e.v like any (array[${sql.join(
+            patterns.map((p) => sql`${p}`),
+            sql`, `,
+          )}]::text[]))`,
+        ),
+      );
+    for (const c of rows) for (const n of chunk) if (c.images.some((ref) => ref.endsWith(`/${n}`)) && !byImage.get(n)?.includes(c)) byImage.set(n, [...(byImage.get(n) ?? []), c]);
   }
   const told = new Set<string>();
   const once = (key: string, where: string, text: string) => {
