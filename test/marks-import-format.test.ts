@@ -9,6 +9,7 @@ import { lesionsToCoco } from '../formats/coco.ts';
 import { lesionsToSr, uidForUrl } from '../formats/dicom-sr.ts';
 import { MarksFileError, readCoco, readMarksFile } from '../formats/marks-import.ts';
 import type { Lesion } from '../workflows/marks.ts';
+import { SOP_CLASS, uid, writePart10 } from '../imaging/part10.ts';
 
 const url = '/demo-images/mammo-marks-001-right.png';
 const enc = (o: unknown) => new TextEncoder().encode(typeof o === 'string' ? o : JSON.stringify(o));
@@ -206,6 +207,14 @@ describe('DICOM SR (TID 1500)', () => {
     ]);
     expect(f.lesions.map((l) => l.lesion.points)).toEqual(lesions.map((l) => l.points));
     expect(f.lesions[0]!.lesion.answers).toMatchObject({ tracking: 'OtherViewer:Annotation', finding: 'Lesion 1: L1' });
+  });
+
+  it('refuses a DICOM image (not a report), naming its modality', () => {
+    const image = writePart10(
+      { SOPClassUID: SOP_CLASS.MG, SOPInstanceUID: uid(9, 9), StudyInstanceUID: uid(9), SeriesInstanceUID: uid(9, 1), Modality: 'MG' },
+      { rows: 2, columns: 2, pixels: new Uint16Array(4), bitsStored: 12 },
+    );
+    expect(failsAt(() => readMarksFile(new Uint8Array(image)))).toMatchObject({ where: '(0008,0060) Modality', message: '(0008,0060) Modality: MG: not a structured report' });
   });
 
   it('refuses a report that is not TID 1500, and a group without a usable location, naming the item', () => {
