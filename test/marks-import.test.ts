@@ -26,7 +26,7 @@ import { caseImportedMarks, type MarksImportResult } from '../app/models/marks-i
 import { caseImageIndex, viewNames } from '../app/models/marks-images.server.ts';
 import * as page from '../app/routes/projects.$slug.marks.import.tsx';
 import * as viewsRoute from '../app/routes/projects.$slug.cases.$caseId.image-views.tsx';
-import { imageLabel, imageNames } from '../app/components/marks-viewer.ts';
+import { IMPORTED_COLOUR, imageLabel, imageNames, importedLayer } from '../app/components/marks-viewer.ts';
 
 let t: TestDb;
 let f: Fixture;
@@ -330,5 +330,20 @@ describe('marks import page', () => {
       caseId: 'nope',
     });
     expect(missing.status).toBe(404);
+  });
+
+  it("an imported source becomes a locked viewer layer: its own colour, each mark labelled with the source and the model's score", async () => {
+    const names = imageNames([web(0), dicomRef], `/projects/${slug}/cases/${f.caseIds[0]}`);
+    const [model] = await caseImportedMarks({ projectId: f.projectId, caseId: f.caseIds[0]!, sourceKind: 'model', db: t.db });
+    const layer = importedLayer({ source: model!.source, lesions: [{ ...model!.lesions[0]!, answers: { score: 0.87 } }, model!.lesions[1]!], names });
+    expect(layer).toEqual({
+      key: 'imported:CAD 2.1',
+      colour: IMPORTED_COLOUR,
+      label: 'CAD 2.1',
+      marks: [
+        { id: 'imported-b1', kind: 'box', image: { url: web(0) }, points: model!.lesions[0]!.points, label: 'CAD 2.1 0.87' },
+        { id: 'imported-b2', kind: 'polygon', image: { url: web(0) }, points: model!.lesions[1]!.points, label: 'CAD 2.1' },
+      ],
+    });
   });
 });

@@ -9,7 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Field, MarkItem, ReaderForm } from '../../workflows/definition.ts';
 import { markItems } from '../../workflows/form-items.ts';
 import type { Lesion, LesionAnswer, MarkKind } from '../../workflows/marks.ts';
-import type { Mark, MarksOptions } from '../../viewer/marks-types.ts';
+import type { Mark, MarkLayer, MarksOptions } from '../../viewer/marks-types.ts';
 import { fieldName } from '~/lib/reader-form.ts';
 import type { ViewerApi } from './image-viewer.tsx';
 import { marksFieldName } from './marks-values.ts';
@@ -113,6 +113,7 @@ export function useReaderMarks({
   editable,
   viewer,
   reset,
+  layers,
 }: {
   form: ReaderForm;
   images: string[];
@@ -121,6 +122,8 @@ export function useReaderMarks({
   editable: boolean;
   viewer: React.MutableRefObject<ViewerApi | null>;
   reset: string;
+  /** Locked overlays beside the reader's own marks, e.g. an AI model's detections in an aided arm (`importedLayer`). */
+  layers?: MarkLayer[];
 }) {
   const items = useMemo(() => markItems(form), [form]);
   const names = useMemo(() => imageNames(images, caseUrl), [images, caseUrl]);
@@ -159,7 +162,9 @@ export function useReaderMarks({
   );
   const toMarks = (list: Owned[]) => list.map((o) => ({ ...lesionToMark(o.lesion, names), id: o.markId }));
   const tools = useMemo(() => [...new Set(items.flatMap((i) => i.item.tools))], [items]);
-  const viewerMarks: MarksOptions | undefined = items.length ? { editable, tools, marks: toMarks(owned), onChange, onSelect: setSelected, onTool: setTool } : undefined;
+  const viewerMarks: MarksOptions | undefined = items.length
+    ? { editable, tools, marks: toMarks(owned), ...(layers?.length ? { layers } : {}), onChange, onSelect: setSelected, onTool: setTool }
+    : undefined;
 
   const api = {
     items,

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { parseImageRef, viewerImages } from '../../imaging/refs.ts';
-import type { Mark } from '../../viewer/marks-types.ts';
+import type { Mark, MarkLayer } from '../../viewer/marks-types.ts';
 import type { ImageRef, Lesion } from '../../workflows/marks.ts';
 
 export const OWN_COLOUR = '#ffd600';
@@ -79,4 +79,23 @@ export function imageLabel(ref: ImageRef, names: ImageNames, views: Record<strin
   const i = names.index(ref);
   if (i !== null) return `image ${i + 1}`;
   return ref.sopInstanceUid ? `image …${ref.sopInstanceUid.slice(-6)}${frame}` : 'an image';
+}
+
+/** The colour of an imported source's marks (an AI model's detections): apart from every reader's. */
+export const IMPORTED_COLOUR = '#ff6d00';
+
+/**
+ * An imported source's lesions (app/models/marks-import.server.ts, `caseImportedMarks`) as a locked
+ * layer of the viewer, each mark labelled with the source and, for detections, the model's score.
+ */
+export function importedLayer({ source, lesions, names, colour = IMPORTED_COLOUR }: { source: string; lesions: Lesion[]; names: ImageNames; colour?: string }): MarkLayer {
+  return {
+    key: `imported:${source}`,
+    colour,
+    label: source,
+    marks: lesions.map((l) => {
+      const score = l.answers.score;
+      return lesionToMark({ ...l, id: `imported-${l.id}` }, names, typeof score === 'number' || typeof score === 'string' ? `${source} ${score}` : source);
+    }),
+  };
 }
