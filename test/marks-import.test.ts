@@ -301,14 +301,14 @@ describe('marks import page', () => {
   });
 
   it("a case's DICOM images are named by their view, web images by their reference", () => {
-    const ix = caseImageIndex([web(0), dicomRef, 'dicomweb:studies/1.2.3/series/4.5']);
+    const ix = caseImageIndex({ images: [web(0), dicomRef, 'dicomweb:studies/1.2.3/series/4.5'] });
     expect(ix.entries.map((e) => [e.sopInstanceUid, e.view])).toEqual([
       [uidForUrl(web(0)), null],
       [lcc, 'L CC'],
       [undefined, null],
     ]);
     expect(ix.open).toBe(true);
-    expect(viewNames(ix)).toEqual({ [lcc]: 'L CC' });
+    expect(viewNames({ index: ix })).toEqual({ [lcc]: 'L CC' });
   });
 
   it('the marks list names a DICOM image by its view, served to whoever may see the case', async () => {

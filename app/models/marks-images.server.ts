@@ -50,7 +50,7 @@ function dicomHeader(file: string): Record<string, unknown> | null {
   }
 }
 
-export function caseImageIndex(images: string[]): CaseImageIndex {
+export function caseImageIndex({ images }: { images: string[] }): CaseImageIndex {
   const root = path.join(dataRoot(), 'demo-images');
   let open = false;
   const entries = images.map((ref, index): CaseImageEntry => {
@@ -72,7 +72,7 @@ export function caseImageIndex(images: string[]): CaseImageIndex {
 }
 
 /** SOP Instance UID → the view's name, for the DICOM images whose header says it. */
-export function viewNames(index: CaseImageIndex): Record<string, string> {
+export function viewNames({ index }: { index: CaseImageIndex }): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of index.entries) if (e.sopInstanceUid && !e.url && e.view) out[e.sopInstanceUid] = e.view;
   return out;
@@ -93,5 +93,5 @@ export async function caseImageViews({
   userId: string;
   roles: ProjectRole[];
 }): Promise<Record<string, string>> {
-  return viewNames(caseImageIndex(await visibleCaseImages({ projectId, caseId, userId, roles })));
+  return viewNames({ index: caseImageIndex({ images: await visibleCaseImages({ projectId, caseId, userId, roles }) }) });
 }

@@ -104,7 +104,7 @@ export async function placeMarks({ projectId, bytes, db }: { projectId: string; 
   const indexes = new Map<string, CaseImageIndex>();
   const indexOf = (c: CaseRow) => {
     let ix = indexes.get(c.id);
-    if (!ix) indexes.set(c.id, (ix = caseImageIndex(c.images)));
+    if (!ix) indexes.set(c.id, (ix = caseImageIndex({ images: c.images })));
     return ix;
   };
   const placed: Placed[] = [];
