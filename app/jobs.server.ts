@@ -6,6 +6,7 @@ import './models/evidence-complete.server.ts';
 import './models/releases.server.ts';
 import './models/export-job.server.ts';
 import './models/report-labels.server.ts';
+import './models/marks-import.server.ts';
 
 export const JOB_LABEL: Record<string, string> = {
   'cases.check': 'Check a case manifest',
@@ -18,4 +19,6 @@ export const JOB_LABEL: Record<string, string> = {
   'agreement.refresh': 'Recompute the agreement figures',
   'reports.label': 'Label reports with the report rules',
   'reports.record': 'Record reviewed report labels as evidence',
+  'marks.check': 'Check a marks file',
+  'marks.import': 'Import marks',
 };

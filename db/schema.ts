@@ -844,3 +844,32 @@ export const reportLabels = pgTable(
     check('report_labels_review', sql`${t.review} in ('pending','accepted','corrected') and (${t.review} = 'corrected') = (${t.reviewedStatus} is not null)`),
   ],
 );
+
+// ── marks imported from other tools ────────────────────────────────────────────
+/**
+ * Lesions imported from another tool's file (COCO JSON or a DICOM SR measurement report) for one
+ * case, under a named source: `model` = an AI model's detections (the marks for an aided arm),
+ * `reference` = prior annotations (locations for the reference standard). Outside the case's event
+ * chain on purpose: they are inputs the lead brings, not reads or truth; re-importing a source
+ * replaces its lesions for the cases in the file.
+ */
+export const importedMarks = pgTable(
+  'imported_marks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    source: text('source').notNull(),
+    sourceKind: text('source_kind').notNull(),
+    format: text('format').notNull(),
+    lesions: jsonb('lesions').notNull(),
+    importedBy: text('imported_by').references(() => users.id),
+    jobId: uuid('job_id').references(() => jobs.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('imported_marks_case_source').on(t.projectId, t.caseId, t.source), index('imported_marks_case_idx').on(t.caseId)],
+);

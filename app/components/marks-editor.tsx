@@ -9,11 +9,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Field, MarkItem, ReaderForm } from '../../workflows/definition.ts';
 import { markItems } from '../../workflows/form-items.ts';
 import type { Lesion, LesionAnswer, MarkKind } from '../../workflows/marks.ts';
-import type { Mark, MarksOptions } from '../../viewer/marks-types.ts';
+import type { Mark, MarkLayer, MarksOptions } from '../../viewer/marks-types.ts';
 import { fieldName } from '~/lib/reader-form.ts';
 import type { ViewerApi } from './image-viewer.tsx';
 import { marksFieldName } from './marks-values.ts';
-import { imageNames, lesionToMark, markToLesion, OWN_COLOUR } from './marks-viewer.ts';
+import { imageLabel, imageNames, lesionToMark, markToLesion, OWN_COLOUR, useImageViews } from './marks-viewer.ts';
 
 export const TOOL_KEY: Record<MarkKind, string> = { point: 'P', box: 'B', ellipse: 'E', polygon: 'G' };
 export const TOOL_LABEL: Record<MarkKind, string> = { point: 'Point', box: 'Box', ellipse: 'Ellipse', polygon: 'Outline' };
@@ -113,6 +113,7 @@ export function useReaderMarks({
   editable,
   viewer,
   reset,
+  layers,
 }: {
   form: ReaderForm;
   images: string[];
@@ -121,9 +122,12 @@ export function useReaderMarks({
   editable: boolean;
   viewer: React.MutableRefObject<ViewerApi | null>;
   reset: string;
+  /** Locked overlays beside the reader's own marks, e.g. an AI model's detections in an aided arm (`importedLayer`). */
+  layers?: MarkLayer[];
 }) {
   const items = useMemo(() => markItems(form), [form]);
   const names = useMemo(() => imageNames(images, caseUrl), [images, caseUrl]);
+  const views = useImageViews(images, caseUrl);
   const fromValues = useCallback(
     (): Owned[] => items.flatMap((m) => (Array.isArray(values?.[m.key]) ? (values![m.key] as Lesion[]).map((lesion) => ({ markId: lesion.id, lesion, item: m.key })) : [])),
     [items, values],
@@ -158,7 +162,9 @@ export function useReaderMarks({
   );
   const toMarks = (list: Owned[]) => list.map((o) => ({ ...lesionToMark(o.lesion, names), id: o.markId }));
   const tools = useMemo(() => [...new Set(items.flatMap((i) => i.item.tools))], [items]);
-  const viewerMarks: MarksOptions | undefined = items.length ? { editable, tools, marks: toMarks(owned), onChange, onSelect: setSelected, onTool: setTool } : undefined;
+  const viewerMarks: MarksOptions | undefined = items.length
+    ? { editable, tools, marks: toMarks(owned), ...(layers?.length ? { layers } : {}), onChange, onSelect: setSelected, onTool: setTool }
+    : undefined;
 
   const api = {
     items,
@@ -168,6 +174,7 @@ export function useReaderMarks({
     tool,
     selected,
     names,
+    views,
     chooseTool: (t: MarkKind | null) => viewer.current?.setTool(t),
     select: (markId: string) => {
       setSelected(markId);
@@ -200,10 +207,7 @@ function MarkItemEditor({ item, itemKey, marks, error, several }: { item: MarkIt
   const number = (markId: string) => marks.owned.findIndex((o) => o.markId === markId) + 1;
   const errId = error ? `${fieldName(itemKey)}-err` : undefined;
   const isActive = marks.active === itemKey;
-  const imageOf = (l: Lesion) => {
-    const i = marks.names.index(l.image);
-    return i !== null ? `image ${i + 1}` : l.image.sopInstanceUid ? `image …${l.image.sopInstanceUid.slice(-6)}${l.image.frame ? ` frame ${l.image.frame}` : ''}` : 'an image';
-  };
+  const imageOf = (l: Lesion) => imageLabel(l.image, marks.names, marks.views);
 
   return (
     <fieldset className="finding-section marks-item" data-marks-item={itemKey} aria-describedby={errId}>

@@ -4,8 +4,9 @@
  * imports use); the viewer names it by the URL it loaded, so the two are mapped here. DICOM images
  * are named by SOP Instance UID (+ frame of a multi-frame) on both sides.
  */
-import { viewerImages } from '../../imaging/refs.ts';
-import type { Mark } from '../../viewer/marks-types.ts';
+import { useEffect, useState } from 'react';
+import { parseImageRef, viewerImages } from '../../imaging/refs.ts';
+import type { Mark, MarkLayer } from '../../viewer/marks-types.ts';
 import type { ImageRef, Lesion } from '../../workflows/marks.ts';
 
 export const OWN_COLOUR = '#ffd600';
@@ -41,4 +42,60 @@ export function lesionToMark(l: Lesion, names: ImageNames, label?: string): Mark
 /** A mark as drawn (or moved) in the viewer, as the lesion it is, keeping its answers. */
 export function markToLesion(m: Mark, names: ImageNames, answers: Lesion['answers']): Lesion {
   return { id: m.id, kind: m.kind, image: names.fromViewer(m.image), points: m.points, answers, ...(m.spacing ? { spacing: m.spacing } : {}) };
+}
+
+/**
+ * The view names ("L CC") of the case's DICOM images by SOP Instance UID, asked of the server once
+ * per case (it reads the headers); empty for a case of web images only, or until the answer comes.
+ */
+export function useImageViews(images: string[], caseUrl: string): Record<string, string> {
+  const [views, setViews] = useState<Record<string, string>>({});
+  const dicom = images.some((ref) => {
+    const r = parseImageRef(ref);
+    return r?.kind === 'dicomweb' || (r?.kind === 'local' && r.format === 'dicom');
+  });
+  useEffect(() => {
+    setViews({});
+    if (!dicom) return;
+    let live = true;
+    fetch(`${caseUrl}/image-views`, { headers: { Accept: 'application/json' } })
+      .then((r) => (r.ok ? (r.json() as Promise<{ views?: Record<string, string> }>) : { views: {} }))
+      .then((d) => {
+        if (live) setViews(d.views ?? {});
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [dicom, caseUrl]);
+  return views;
+}
+
+/** How the marks list names a lesion's image: its view, else its place in the case, else its UID's end. */
+export function imageLabel(ref: ImageRef, names: ImageNames, views: Record<string, string>): string {
+  const frame = ref.frame ? ` frame ${ref.frame}` : '';
+  const view = ref.sopInstanceUid ? views[ref.sopInstanceUid] : undefined;
+  if (view) return `${view}${frame}`;
+  const i = names.index(ref);
+  if (i !== null) return `image ${i + 1}`;
+  return ref.sopInstanceUid ? `image …${ref.sopInstanceUid.slice(-6)}${frame}` : 'an image';
+}
+
+/** The colour of an imported source's marks (an AI model's detections): apart from every reader's. */
+export const IMPORTED_COLOUR = '#ff6d00';
+
+/**
+ * An imported source's lesions (app/models/marks-import.server.ts, `caseImportedMarks`) as a locked
+ * layer of the viewer, each mark labelled with the source and, for detections, the model's score.
+ */
+export function importedLayer({ source, lesions, names, colour = IMPORTED_COLOUR }: { source: string; lesions: Lesion[]; names: ImageNames; colour?: string }): MarkLayer {
+  return {
+    key: `imported:${source}`,
+    colour,
+    label: source,
+    marks: lesions.map((l) => {
+      const score = l.answers.score;
+      return lesionToMark({ ...l, id: `imported-${l.id}` }, names, typeof score === 'number' || typeof score === 'string' ? `${source} ${score}` : source);
+    }),
+  };
 }

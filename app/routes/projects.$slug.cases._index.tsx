@@ -51,6 +51,9 @@ export default function Cases() {
         <Link className="button secondary" to={`${base}/evidence`}>
           Import evidence
         </Link>
+        <Link className="button secondary" to={`${base}/marks/import`}>
+          Import marks
+        </Link>
         <Link className="button" to={`${base}/cases/import`}>
           Import cases
         </Link>

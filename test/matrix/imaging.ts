@@ -28,3 +28,9 @@ entries['projects.$slug.pacs.tsx'] = {
   action: { ...member, reader: 'forbidden', adjudicator: 'forbidden' },
   form: () => ({ intent: 'check' }),
 };
+/** The world's case is the lead's to see (no images: no views); readers and adjudicators are not assigned it. */
+entries['projects.$slug.cases.$caseId.image-views.tsx'] = {
+  path: (w) => `/projects/${w.project.slug}/cases/${w.kase.id}/image-views`,
+  params: (w) => ({ slug: w.project.slug, caseId: w.kase.id }),
+  loader: { ...noSuchImage, lead: 'ok' },
+};
