@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { createTestDb, type TestDb } from './db.ts';
 import { buildProject, pneumothoraxDefinition, rid } from './fixtures/workflow.ts';
-import { assignments, cases, studyPlan, studyUnits } from '../db/schema.ts';
+import { assignments, cases, importedMarks, studyPlan, studyUnits } from '../db/schema.ts';
 import { sendCaseEvent } from '../workflows/runtime.ts';
 import { nextCaseForReader } from '../workflows/assignment.ts';
 import { projectDefinitionSchema, type ProjectDefinition } from '../workflows/definition.ts';
@@ -218,10 +218,32 @@ describe('reader study', () => {
     await sendCaseEvent({ caseId: calib!.caseId, actorId: r, event: { type: 'read.submit', values: { pneumothorax: false } }, clientRequestId: rid(), at: day(1) });
     const after = await getReaderStudyCase({ projectId: f.projectId, caseId: calib!.caseId, userId: r, at: day(1) });
     expect(after!.calibration).toEqual({ truth: [{ label: 'Pneumothorax present?', answer: 'Yes' }], explanation: 'Explanation 1' });
-    for (const u of units.filter((x) => x.sourceKey === src)) {
+    // The model's imported marks, placed by the lead on one copy of the source case (here the
+    // unaided copy): shown on every aided copy, never unaided; prior annotations never shown.
+    const copies = units.filter((x) => x.sourceKey === src);
+    const box = {
+      id: 'd1',
+      kind: 'box',
+      image: 'img-1',
+      points: [
+        [1, 2],
+        [30, 40],
+      ],
+      answers: { score: 0.91 },
+    };
+    await t.db.insert(importedMarks).values([
+      { projectId: f.projectId, caseId: copies.find((u) => u.arm === 'unaided')!.caseId, source: 'PTX-Net 2.1', sourceKind: 'model', format: 'coco', lesions: [box] },
+      { projectId: f.projectId, caseId: copies[0].caseId, source: 'Prior annotations', sourceKind: 'reference', format: 'coco', lesions: [box] },
+    ]);
+    for (const u of copies) {
       const v = await getReaderStudyCase({ projectId: f.projectId, caseId: u.caseId, userId: r, at: day(1) });
-      if (u.arm === 'aided') expect(v!.ai).toEqual([{ modelName: 'PTX-Net', modelVersion: '2.1', score: 0.87, label: 'pneumothorax' }]);
-      else expect(v!.ai).toEqual([]);
+      if (u.arm === 'aided') {
+        expect(v!.ai).toEqual([{ modelName: 'PTX-Net', modelVersion: '2.1', score: 0.87, label: 'pneumothorax' }]);
+        expect(v!.aiMarks).toEqual([{ source: 'PTX-Net 2.1', lesions: [box] }]);
+      } else {
+        expect(v!.ai).toEqual([]);
+        expect(v!.aiMarks).toEqual([]);
+      }
     }
   });
 

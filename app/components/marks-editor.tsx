@@ -13,7 +13,7 @@ import type { Mark, MarkLayer, MarksOptions } from '../../viewer/marks-types.ts'
 import { fieldName } from '~/lib/reader-form.ts';
 import type { ViewerApi } from './image-viewer.tsx';
 import { marksFieldName } from './marks-values.ts';
-import { imageLabel, imageNames, lesionToMark, markToLesion, OWN_COLOUR, useImageViews } from './marks-viewer.ts';
+import { imageLabel, imageNames, importedLayer, lesionToMark, markToLesion, OWN_COLOUR, useImageViews } from './marks-viewer.ts';
 
 export const TOOL_KEY: Record<MarkKind, string> = { point: 'P', box: 'B', ellipse: 'E', polygon: 'G' };
 export const TOOL_LABEL: Record<MarkKind, string> = { point: 'Point', box: 'Box', ellipse: 'Ellipse', polygon: 'Outline' };
@@ -113,7 +113,8 @@ export function useReaderMarks({
   editable,
   viewer,
   reset,
-  layers,
+  layers: given,
+  imported,
 }: {
   form: ReaderForm;
   images: string[];
@@ -124,9 +125,12 @@ export function useReaderMarks({
   reset: string;
   /** Locked overlays beside the reader's own marks, e.g. an AI model's detections in an aided arm (`importedLayer`). */
   layers?: MarkLayer[];
+  /** Imported marks shown locked, one layer per source (an aided arm's AI detections). */
+  imported?: { source: string; lesions: Lesion[] }[];
 }) {
   const items = useMemo(() => markItems(form), [form]);
   const names = useMemo(() => imageNames(images, caseUrl), [images, caseUrl]);
+  const layers = useMemo(() => [...(given ?? []), ...(imported ?? []).map((m) => importedLayer({ ...m, names }))], [given, imported, names]);
   const views = useImageViews(images, caseUrl);
   const fromValues = useCallback(
     (): Owned[] => items.flatMap((m) => (Array.isArray(values?.[m.key]) ? (values![m.key] as Lesion[]).map((lesion) => ({ markId: lesion.id, lesion, item: m.key })) : [])),
@@ -162,9 +166,11 @@ export function useReaderMarks({
   );
   const toMarks = (list: Owned[]) => list.map((o) => ({ ...lesionToMark(o.lesion, names), id: o.markId }));
   const tools = useMemo(() => [...new Set(items.flatMap((i) => i.item.tools))], [items]);
-  const viewerMarks: MarksOptions | undefined = items.length
-    ? { editable, tools, marks: toMarks(owned), ...(layers?.length ? { layers } : {}), onChange, onSelect: setSelected, onTool: setTool }
-    : undefined;
+  // A form without marks items still shows imported layers (read-only, no tools).
+  const viewerMarks: MarksOptions | undefined =
+    items.length || layers.length
+      ? { editable: editable && items.length > 0, tools, marks: toMarks(owned), ...(layers.length ? { layers } : {}), onChange, onSelect: setSelected, onTool: setTool }
+      : undefined;
 
   const api = {
     items,

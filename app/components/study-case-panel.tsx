@@ -1,4 +1,5 @@
 import { Form } from '@remix-run/react';
+import type { Lesion } from '../../workflows/marks.ts';
 
 export type StudyCaseView = {
   position: number;
@@ -7,6 +8,7 @@ export type StudyCaseView = {
   kind: 'study' | 'calibration';
   arm: { key: string; label: string; aided: boolean } | null;
   ai: { modelName: string; modelVersion: string; score: number; label: string }[];
+  aiMarks: { source: string; lesions: Lesion[] }[];
   calibration: { truth: { label: string; answer: string }[]; explanation: string | null } | null;
   skipReasons: { value: string; label: string }[];
   canSkip: boolean;
@@ -53,6 +55,11 @@ export function StudyCasePanel({ study, slug, caseId, onNext }: { study: StudyCa
               The AI model gave no result for this case.
             </p>
           )}
+          {study.aiMarks.length ? (
+            <p className="muted" style={{ margin: '0.4rem 0 0' }} data-testid="ai-marks">
+              {study.aiMarks.map((m) => `${m.source}: ${m.lesions.length} ${m.lesions.length === 1 ? 'mark' : 'marks'}`).join(' · ')} — drawn on the images, locked.
+            </p>
+          ) : null}
         </section>
       ) : null}
       {study.calibration ? (

@@ -8,7 +8,7 @@ import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { writeAudit } from '../../db/audit.ts';
-import { aiResults, assignments, caseWorkflows, cases, projectMembers, reads, studyPlan, studySkips, studyUnits, users } from '../../db/schema.ts';
+import { aiResults, assignments, caseWorkflows, cases, importedMarks, projectMembers, reads, studyPlan, studySkips, studyUnits, users } from '../../db/schema.ts';
 import { AppError } from '../../domain/errors.ts';
 import { SKIP_REASON_LABELS, type SkipReason, type StudyUnitKind } from '../../domain/vocabulary.ts';
 import { formItems, type ReadValues, type StudyDesign } from '../../workflows/definition.ts';
@@ -18,6 +18,11 @@ import { studyDesignOf, studyProgress, type StudyProgress } from '../../workflow
 import { readerQualification, type Qualification } from '../../workflows/study-qualification.ts';
 import { answerCategory, pairKappa, type PairKappa } from '../../workflows/study-stats.ts';
 import { getCurrentVersion, definitionOf } from './projects.server.ts';
+import type { Lesion } from '../../workflows/marks.ts';
+import type { MarkSourceKind } from '../../formats/marks-sources.ts';
+
+/** The imported marks an aided arm shows: an AI model's detections, never prior annotations (those are reference-standard locations). */
+const AIDED_MARKS: MarkSourceKind = 'model';
 
 /**
  * SQL condition on a case id: the case counts in statistics (not a calibration case nor a blind
@@ -349,6 +354,11 @@ export type ReaderStudyCase = {
   arm: { key: string; label: string; aided: boolean } | null;
   /** Aided arms only: the AI model's output for this case. */
   ai: { modelName: string; modelVersion: string; score: number; label: string }[];
+  /**
+   * Aided arms only: AI models' imported marks (source kind 'model') on this case's images,
+   * wherever the lead placed them among the arm copies of the same source case.
+   */
+  aiMarks: { source: string; lesions: Lesion[] }[];
   /** Calibration cases, after the reader's own read: the known answer and why. */
   calibration: { truth: { label: string; answer: string }[]; explanation: string | null } | null;
   skipReasons: { value: SkipReason; label: string }[];
@@ -400,6 +410,20 @@ export async function getReaderStudyCase({
           .where(and(eq(aiResults.projectId, projectId), eq(aiResults.sourceKey, unit.sourceKey)))
           .orderBy(asc(aiResults.modelName), asc(aiResults.modelVersion))
       : [];
+  const aiMarks =
+    arm?.aided && unit.kind !== 'calibration'
+      ? await d
+          .select({ source: importedMarks.source, lesions: importedMarks.lesions })
+          .from(importedMarks)
+          .where(
+            and(
+              eq(importedMarks.projectId, projectId),
+              eq(importedMarks.sourceKind, AIDED_MARKS),
+              sql`${importedMarks.caseId} in (select su.case_id from ${studyUnits} su where su.project_id = ${projectId} and su.source_key = ${unit.sourceKey})`,
+            ),
+          )
+          .orderBy(asc(importedMarks.source), asc(importedMarks.createdAt))
+      : [];
   let calibration: ReaderStudyCase['calibration'] = null;
   if (unit.kind === 'calibration' && mine) {
     const v = await getCurrentVersion({ projectId });
@@ -420,6 +444,7 @@ export async function getReaderStudyCase({
     kind: unit.kind === 'calibration' ? 'calibration' : 'study',
     arm: unit.kind === 'calibration' || !arm ? null : { key: arm.key, label: arm.label, aided: arm.aided },
     ai: ai.map((a) => ({ ...a, score: Number(a.score) })),
+    aiMarks: aiMarks.map((m) => ({ source: m.source, lesions: m.lesions as Lesion[] })),
     calibration,
     skipReasons: (Object.keys(SKIP_REASON_LABELS) as SkipReason[]).map((value) => ({ value, label: SKIP_REASON_LABELS[value] })),
     canSkip: !mine,

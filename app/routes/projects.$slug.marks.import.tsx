@@ -83,10 +83,10 @@ export default function ImportMarks() {
       <h2>Import marks</h2>
       <p className="muted">
         Lesion marks made with another tool, under a source name: an AI model's detections or prior annotations (locations for the reference standard). They are kept per case
-        beside the reads and the truth, never in them; the reading page does not show them yet. COCO JSON: each image's <code>file_name</code> is the image as the case manifest
-        names it (or give the image a <code>case_id</code>); boxes from <code>bbox</code>, outlines from polygon <code>segmentation</code>. DICOM SR: a TID 1500 measurement report
-        of the case's study (its StudyInstanceUID), marks on the study's images. The whole file is checked first; nothing is stored until every mark is placed. Importing a source
-        again replaces its marks for the cases in the file.
+        beside the reads and the truth, never in them. A reader study's aided arm shows AI model detections on the images; prior annotations are never shown to readers. COCO JSON:
+        each image's <code>file_name</code> is the image as the case manifest names it (or give the image a <code>case_id</code>); boxes from <code>bbox</code>, outlines from
+        polygon <code>segmentation</code>. DICOM SR: a TID 1500 measurement report of the case's study (its StudyInstanceUID), marks on the study's images. The whole file is
+        checked first; nothing is stored until every mark is placed. Importing a source again replaces its marks for the cases in the file.
       </p>
       {sources.length ? (
         <table>

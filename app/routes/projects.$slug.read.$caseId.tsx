@@ -128,6 +128,7 @@ export default function ReadCase() {
     editable: editable && !cannot,
     viewer,
     reset: `${clientRequestId}:${editable}:${amending}`,
+    imported: study?.aiMarks,
   });
   const startAmending = () => {
     setAmending(true);
