@@ -11,7 +11,7 @@ import { BASE, invoke, request, sessionCookie } from './fixtures/app.ts';
 import { projectVersions } from '../db/schema.ts';
 import { createProject, editVersionInPlace, listVersions, saveNewVersion } from '../app/models/project-setup.server.ts';
 import { pneumothoraxDefinition } from '../seed/demo-projects.ts';
-import { projectDefinitionSchema } from '../workflows/definition.ts';
+import { projectDefinitionSchema, studySchema } from '../workflows/definition.ts';
 import * as settingsRoute from '../app/routes/projects.$slug.settings.tsx';
 import * as setupRoute from '../app/routes/projects.$slug.setup.tsx';
 
@@ -90,9 +90,30 @@ describe('a saved definition version keeps the study design', () => {
     expect((await studyOf(4))?.arms.map((a) => a.key)).toEqual(['unaided', 'aided']);
   });
 
+  it('the settings page shows the design as JSON and changes it only when told: a bad design is refused by path, empty removes it', async () => {
+    const page = await (await invoke(settingsRoute.loader as never, request('/projects/study-keep/settings', { cookie }), { slug: 'study-keep' })).json();
+    expect(JSON.parse(page.selected.texts.study).washoutDays).toBe(14);
+    const latest = page.selected.version as number;
+    const def = structuredClone(pneumothoraxDefinition);
+    const post = (form: Record<string, string>) =>
+      invoke(settingsRoute.action as never, request('/projects/study-keep/settings', { cookie, form: { intent: 'save', baseVersion: String(latest), ...texts(def), ...form } }), {
+        slug: 'study-keep',
+      });
+    const bad = await post({ study: JSON.stringify({ ...design, washoutDays: -3 }), note: 'bad' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).errors.study[0]).toMatch(/^washoutDays: /);
+    expect((await listVersions({ projectId }))[0].version).toBe(latest);
+    const longer = await post({ study: JSON.stringify({ ...design, washoutDays: 21 }), note: 'three weeks' });
+    expect(longer.status).toBe(302);
+    expect((await studyOf(latest + 1))?.washoutDays).toBe(21);
+    const none = await post({ study: '', note: 'not a study' });
+    expect(none.status).toBe(302);
+    expect(await studyOf(latest + 2)).toBeNull();
+  });
+
   it('an explicit change replaces the design, and null removes it', async () => {
     const latest = (await listVersions({ projectId }))[0];
-    const v = await saveNewVersion({ projectId, definition: latest.definition, study: { ...latest.definition.study!, washoutDays: 28 }, note: 'longer washout', actorId: userId });
+    const v = await saveNewVersion({ projectId, definition: latest.definition, study: studySchema.parse({ ...design, washoutDays: 28 }), note: 'longer washout', actorId: userId });
     expect((await studyOf(v))?.washoutDays).toBe(28);
     const none = await saveNewVersion({ projectId, definition: latest.definition, study: null, note: 'no longer a study', actorId: userId });
     expect(await studyOf(none)).toBeNull();

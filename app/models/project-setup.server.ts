@@ -25,6 +25,7 @@ import {
   projectDefinitionSchema,
   readerFormSchema,
   referenceStandardSchema,
+  studySchema,
   truthPolicySchema,
   type ProjectDefinition,
   type StudyDesign,
@@ -68,6 +69,24 @@ export function parseDefinition(texts: Record<Part, string>): { ok: true; defini
   }
   if (Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, definition: def };
+}
+
+/**
+ * The study design's JSON text from the settings page: undefined (the field was not posted) keeps
+ * the stored design, empty removes it, anything else must be a valid design (errors by JSON path).
+ */
+export function parseStudy(text: string | undefined): { ok: true; study: StudyDesign | null | undefined } | { ok: false; errors: string[] } {
+  if (text === undefined) return { ok: true, study: undefined };
+  if (text.trim() === '' || text.trim() === 'null') return { ok: true, study: null };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, errors: [`Not valid JSON: ${(e as Error).message}`] };
+  }
+  const r = studySchema.safeParse(raw);
+  if (!r.success) return { ok: false, errors: r.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`) };
+  return { ok: true, study: r.data };
 }
 
 /** The definition with every description-like text removed: what must not change in place. */
