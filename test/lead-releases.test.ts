@@ -222,7 +222,8 @@ describe('releases page', () => {
     const [{ e: ext6 }] = await t.db.select({ e: cases.externalId }).from(cases).where(eq(cases.id, f.caseIds[6]));
     expect(list.diff.added.count).toBe(0);
     expect(list.diff.removed).toEqual({ count: 1, first: [expect.stringMatching(/^acc-8-/)] });
-    expect(list.diff.changed.first).toEqual([{ subject: ext6, from: 'null (pending)', to: expect.stringMatching(/^true|\{/) }]);
+    // Both readers said yes: the truth in the form's words, not the stored JSON.
+    expect(list.diff.changed.first).toEqual([{ subject: ext6, from: 'pending', to: 'Pneumothorax present?: Yes (verified)' }]);
   });
 });
 

@@ -614,7 +614,7 @@ export async function releasesGrantedTo({ projectId, userId, db }: { projectId: 
   return rows.map((r) => r.n);
 }
 
-type Subject = { key: string; caseId: string; state: string; value: string };
+type Subject = { key: string; caseId: string; state: string; value: string; raw: unknown };
 function subjects(r: typeof releases.$inferSelect): Map<string, Subject> {
   const out = new Map<string, Subject>();
   for (const f of r.files as ReleaseFile[]) {
@@ -623,7 +623,7 @@ function subjects(r: typeof releases.$inferSelect): Map<string, Subject> {
       if (!line) continue;
       const x = JSON.parse(line) as TruthRecord;
       const key = `${x.case_id}${x.finding ? ` / ${x.finding}` : ''}`;
-      out.set(key, { key, caseId: x.case_id, state: x.truth_state, value: JSON.stringify(x.truth_value) });
+      out.set(key, { key, caseId: x.case_id, state: x.truth_state, value: JSON.stringify(x.truth_value), raw: x.truth_value });
     }
   }
   return out;
@@ -641,9 +641,12 @@ export async function diffReleases({ projectId, from, to, db }: { projectId: str
   const added = [...casesB].filter((c) => !casesA.has(c)).sort();
   const removed = [...casesA].filter((c) => !casesB.has(c)).sort();
   const changed: { subject: string; from: string; to: string }[] = [];
+  // Values in the definition's words (the subject column names the case and finding).
+  const def = (await currentDefinition(d, projectId))?.def ?? null;
+  const words = (x: Subject) => classLabel(def, { finding: null, truth_state: x.state, truth_value: x.raw });
   for (const [k, y] of sb) {
     const x = sa.get(k);
-    if (x && (x.state !== y.state || x.value !== y.value)) changed.push({ subject: k, from: `${x.value} (${x.state})`, to: `${y.value} (${y.state})` });
+    if (x && (x.state !== y.state || x.value !== y.value)) changed.push({ subject: k, from: words(x), to: words(y) });
   }
   changed.sort((p, q) => p.subject.localeCompare(q.subject));
   return {
