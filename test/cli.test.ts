@@ -36,6 +36,19 @@ describe('npx truthline', () => {
     expect(unknown.err).toContain('unknown command');
   });
 
+  it('every command answers --help with its usage, exit 0, without opening a database', async () => {
+    const { commands } = await import('../cli/main.ts');
+    for (const name of Object.keys(commands)) {
+      const r = cli([name, '--help'], { TRUTHLINE_DATA_DIR: path.join(dir, 'never-created') });
+      expect({ name, code: r.code, err: r.err }).toEqual({ name, code: 0, err: '' });
+      expect(r.out, name).toMatch(new RegExp(`usage:.*\\b${name}\\b`, 'i'));
+    }
+    // The database commands name the database they open.
+    for (const name of ['migrate', 'seed', 'import', 'export', 'release', 'verify']) expect(cli([name, '--help']).out, name).toContain('TRUTHLINE_DATA_DIR');
+    expect(cli(['release', '--help']).out).toContain('--out DIR');
+    expect(fs.existsSync(path.join(dir, 'never-created'))).toBe(false);
+  }, 120_000);
+
   it('seeds, refuses to seed twice without --reset, creates users, and refuses while another process holds the database', { timeout: 300_000 }, async () => {
     const first = cli(['seed']);
     expect(first.err).toBe('');

@@ -122,3 +122,21 @@ describe('case manifest import', () => {
     expect(formatError(pv2.errors[0], pv2.rowWord)).toBe('item 1, images: must be a list of text image references');
   });
 });
+
+describe('a split error stays on its line', () => {
+  it('an invalid split names only its own line and field, not the patient’s other lines', async () => {
+    const csv = [
+      HEADER,
+      'S1,SP1,2025-01-10,CR,CHEST,tset,/img/s1.png,Site A', // typo
+      'S2,SP1,2025-01-11,CR,CHEST,test,/img/s2.png,Site A',
+      'S3,SP1,2025-01-12,CR,CHEST,test,/img/s3.png,Site A',
+      'S4,SP2,2025-01-12,CR,CHEST,Train,/img/s4.png,Site B',
+      'S5,SP2,2025-01-13,CR,CHEST,validaton,/img/s5.png,Site B', // typo on the second line of a patient
+    ].join('\n');
+    const pv = await previewManifest({ projectId, text: csv });
+    expect(pv.errors.map((e) => formatError(e, pv.rowWord))).toEqual([
+      'line 2, split: "tset" is not one of train, validation, test, unassigned',
+      'line 6, split: "validaton" is not one of train, validation, test, unassigned',
+    ]);
+  });
+});

@@ -120,6 +120,8 @@ describe('releases page', () => {
     expect(card.pendingAtRelease).toMatchObject({ undecided: 2, pending: 2 });
     expect(card.caseDistribution.bySplit).toEqual({ test: 3, train: 5 });
     // The test split's class counts would leak its truth: held back.
+    // Classes in the definition's words, not the stored JSON of the truth value.
+    expect(Object.keys(card.caseDistribution.byClass).sort()).toEqual(['Pneumothorax present?: No (verified)', 'Pneumothorax present?: Yes (verified)', 'pending']);
     expect(card.caseDistribution.heldBack).toEqual(['test']);
     expect(Object.values(card.caseDistribution.byClass).some((by) => 'test' in (by as object))).toBe(false);
     expect(card.measurementTechnique).toMatch(/Reference standard/);
@@ -220,8 +222,26 @@ describe('releases page', () => {
     const [{ e: ext6 }] = await t.db.select({ e: cases.externalId }).from(cases).where(eq(cases.id, f.caseIds[6]));
     expect(list.diff.added.count).toBe(0);
     expect(list.diff.removed).toEqual({ count: 1, first: [expect.stringMatching(/^acc-8-/)] });
-    expect(list.diff.changed.first).toEqual([{ subject: ext6, from: 'null (pending)', to: expect.stringMatching(/^true|\{/) }]);
+    // Both readers said yes: the truth in the form's words, not the stored JSON.
+    expect(list.diff.changed.first).toEqual([{ subject: ext6, from: 'pending', to: 'Pneumothorax present?: Yes (verified)' }]);
   });
 });
 
 void BASE;
+
+describe('class labels of the card', () => {
+  it('name the finding, the question and the answer in the definition’s words, and the truth state in words', async () => {
+    const { classLabel } = await import('../app/models/releases.server.ts');
+    const { biradsDefinition } = await import('./fixtures/workflow.ts');
+    const birads = biradsDefinition();
+    const field = birads.readerForm.fields[0] as { label: string; options: { value: string; label: string }[] };
+    const four = field.options.find((o) => o.value === '4')!;
+    expect(classLabel(birads, { finding: 'left', truth_state: 'verified', truth_value: { birads: '4' } })).toBe(`Left breast: ${field.label}: ${four.label} (verified)`);
+    expect(classLabel(birads, { finding: 'right', truth_state: 'lost_to_follow_up', truth_value: null })).toBe('Right breast: lost to follow up');
+    expect(classLabel(birads, { finding: 'left', truth_state: 'pending', truth_value: null })).toBe('Left breast: pending');
+    // An evidence outcome (not a form question) in the reference standard's words.
+    const rs = birads.referenceStandard.outcome;
+    expect(classLabel(birads, { finding: 'left', truth_state: 'verified', truth_value: { [rs.key]: true } })).toBe(`Left breast: ${rs.label}: ${rs.positiveLabel} (verified)`);
+    expect(classLabel(null, { finding: null, truth_state: 'verified', truth_value: { x: [1, 2] } })).toBe('x: 1, 2 (verified)');
+  });
+});

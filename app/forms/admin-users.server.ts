@@ -11,4 +11,6 @@ export const createUserSchema = z.object({
 export const userActionSchema = z.object({
   intent: z.enum(['deactivate', 'reactivate', 'reset', 'allow-projects', 'disallow-projects']),
   userId: z.string().min(1),
+  /** Deactivate and reset act only with this: the first press answers with a confirmation step. */
+  confirmed: z.literal('yes').optional(),
 });

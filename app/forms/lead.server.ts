@@ -55,6 +55,8 @@ export const versionFormSchema = z.object({
   referenceStandard: z.string().min(1, 'Enter the reference standard as JSON'),
   mapping: z.string().min(1, 'Enter the mapping as JSON'),
   truthPolicy: z.string().min(1, 'Enter the truth policy as JSON'),
+  /** The reader-study design as JSON; empty: not a study; absent from the post: the stored design is kept. */
+  study: z.string().optional(),
   note: z.string().trim().max(2000, 'Use at most 2000 characters').default(''),
 });
 

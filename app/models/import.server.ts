@@ -228,8 +228,12 @@ function parseRow(r: RawRow, errors: ImportError[]): ManifestRow & { bad: boolea
   const studyDate = field('study_date');
   if (!studyDate) err('study_date', 'is empty');
   else if (!validDate(studyDate)) err('study_date', `"${studyDate}" is not a date in the form YYYY-MM-DD`);
-  const splitRaw = field('split').toLowerCase();
-  if (splitRaw && !(SPLITS as readonly string[]).includes(splitRaw)) err('split', `"${splitRaw}" is not one of ${SPLITS.join(', ')}`);
+  let splitRaw = field('split').toLowerCase();
+  if (splitRaw && !(SPLITS as readonly string[]).includes(splitRaw)) {
+    err('split', `"${splitRaw}" is not one of ${SPLITS.join(', ')}`);
+    // Not a split: the patient's other lines must not be measured against it.
+    splitRaw = '';
+  }
   let images: string[] = [];
   const im = v.images;
   if (Array.isArray(im)) {

@@ -20,7 +20,16 @@ import { checkDefinition } from '../../workflows/definition-check.ts';
 import { BLANK_DEFINITION } from '../../workflows/definition-blank.ts';
 import { canonicalJson } from '../../workflows/canonical-json.ts';
 import { AppError } from '../../domain/errors.ts';
-import { mappingSchema, projectDefinitionSchema, readerFormSchema, referenceStandardSchema, truthPolicySchema, type ProjectDefinition } from '../../workflows/definition.ts';
+import {
+  mappingSchema,
+  projectDefinitionSchema,
+  readerFormSchema,
+  referenceStandardSchema,
+  studySchema,
+  truthPolicySchema,
+  type ProjectDefinition,
+  type StudyDesign,
+} from '../../workflows/definition.ts';
 
 export const PARTS = ['readerForm', 'referenceStandard', 'mapping', 'truthPolicy'] as const;
 export type Part = (typeof PARTS)[number];
@@ -60,6 +69,24 @@ export function parseDefinition(texts: Record<Part, string>): { ok: true; defini
   }
   if (Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, definition: def };
+}
+
+/**
+ * The study design's JSON text from the settings page: undefined (the field was not posted) keeps
+ * the stored design, empty removes it, anything else must be a valid design (errors by JSON path).
+ */
+export function parseStudy(text: string | undefined): { ok: true; study: StudyDesign | null | undefined } | { ok: false; errors: string[] } {
+  if (text === undefined) return { ok: true, study: undefined };
+  if (text.trim() === '' || text.trim() === 'null') return { ok: true, study: null };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, errors: [`Not valid JSON: ${(e as Error).message}`] };
+  }
+  const r = studySchema.safeParse(raw);
+  if (!r.success) return { ok: false, errors: r.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`) };
+  return { ok: true, study: r.data };
 }
 
 /** The definition with every description-like text removed: what must not change in place. */
@@ -132,27 +159,54 @@ export async function listVersions({ projectId, db }: { projectId: string; db?: 
     createdBy: by,
     cases: caseCounts.find((c) => c.version === v.version)?.n ?? 0,
     reads: readCounts.find((c) => c.version === v.version)?.n ?? 0,
-    definition: { readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy } as ProjectDefinition,
+    definition: definitionParts(v),
   }));
 }
 
+/** A stored version's definition, its study design included (absent when the project is not a study). */
+function definitionParts(v: typeof projectVersions.$inferSelect): ProjectDefinition {
+  return {
+    readerForm: v.readerForm,
+    referenceStandard: v.referenceStandard,
+    mapping: v.mapping,
+    truthPolicy: v.truthPolicy,
+    ...(v.study ? { study: v.study } : {}),
+  } as ProjectDefinition;
+}
+
+/**
+ * The study design a saved definition carries. The editors build only the four parts, so a
+ * definition without a study keeps the one stored (the design must not vanish because a label
+ * was edited); `study: null` removes it explicitly.
+ */
+function withStudy(definition: ProjectDefinition, stored: unknown, study: StudyDesign | null | undefined): ProjectDefinition {
+  const { study: given, ...parts } = definition;
+  const chosen = study === null ? undefined : (study ?? given ?? (stored as StudyDesign | null) ?? undefined);
+  return projectDefinitionSchema.parse(chosen ? { ...parts, study: chosen } : parts);
+}
+
 /** A new version (latest + 1) with the definition; refuses when nothing changed. */
-export async function saveNewVersion(args: { projectId: string; definition: ProjectDefinition; note: string; actorId: string; ip?: string | null; db?: Db }) {
+export async function saveNewVersion(args: {
+  projectId: string;
+  definition: ProjectDefinition;
+  /** Replaces the stored study design (null: the project stops being a study); absent: the definition's, else the newest version's. */
+  study?: StudyDesign | null;
+  note: string;
+  actorId: string;
+  ip?: string | null;
+  db?: Db;
+}) {
   const d = args.db ?? getDb();
   return d.transaction(async (tx) => {
     // Serialise version numbers per project.
     await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, args.projectId)).for('update');
     const [latest] = await tx.select().from(projectVersions).where(eq(projectVersions.projectId, args.projectId)).orderBy(desc(projectVersions.version)).limit(1);
-    const current = latest ? { readerForm: latest.readerForm, referenceStandard: latest.referenceStandard, mapping: latest.mapping, truthPolicy: latest.truthPolicy } : null;
-    if (
-      current &&
-      canonicalJson(projectDefinitionSchema.parse(current)) === canonicalJson(projectDefinitionSchema.parse(args.definition)) &&
-      (args.note === '' || args.note === latest!.note)
-    ) {
+    const next = withStudy(args.definition, latest?.study, args.study);
+    if (latest && canonicalJson(projectDefinitionSchema.parse(definitionParts(latest))) === canonicalJson(next) && (args.note === '' || args.note === latest!.note)) {
       throw new AppError('invalid', `Nothing changed from version ${latest!.version}.`);
     }
     const version = (latest?.version ?? 0) + 1;
-    await tx.insert(projectVersions).values({ projectId: args.projectId, version, ...args.definition, note: args.note, createdBy: args.actorId });
+    await tx.insert(projectVersions).values({ projectId: args.projectId, version, ...next, study: next.study ?? null, note: args.note, createdBy: args.actorId });
     await writeAudit(tx, { actorId: args.actorId, action: 'project.version.create', projectId: args.projectId, ip: args.ip ?? null, details: { version } });
     return version;
   });
@@ -162,7 +216,17 @@ export async function saveNewVersion(args: { projectId: string; definition: Proj
  * Edits a version in place: only its descriptions once a case is pinned to it (see module
  * comment); anything while it has no case.
  */
-export async function editVersionInPlace(args: { projectId: string; version: number; definition: ProjectDefinition; note: string; actorId: string; ip?: string | null; db?: Db }) {
+export async function editVersionInPlace(args: {
+  projectId: string;
+  version: number;
+  definition: ProjectDefinition;
+  /** As for saveNewVersion; absent keeps this version's study design. */
+  study?: StudyDesign | null;
+  note: string;
+  actorId: string;
+  ip?: string | null;
+  db?: Db;
+}) {
   const d = args.db ?? getDb();
   return d.transaction(async (tx) => {
     const [v] = await tx
@@ -175,8 +239,8 @@ export async function editVersionInPlace(args: { projectId: string; version: num
       .select({ n: count() })
       .from(cases)
       .where(and(eq(cases.projectId, args.projectId), eq(cases.projectVersion, args.version)));
-    const old = projectDefinitionSchema.parse({ readerForm: v.readerForm, referenceStandard: v.referenceStandard, mapping: v.mapping, truthPolicy: v.truthPolicy });
-    const next = projectDefinitionSchema.parse(args.definition);
+    const old = projectDefinitionSchema.parse(definitionParts(v));
+    const next = withStudy(args.definition, v.study, args.study);
     if (n > 0 && canonicalJson(structureOf(old)) !== canonicalJson(structureOf(next))) {
       throw new AppError(
         'refused',
@@ -185,7 +249,7 @@ export async function editVersionInPlace(args: { projectId: string; version: num
     }
     await tx
       .update(projectVersions)
-      .set({ ...next, note: args.note })
+      .set({ ...next, study: next.study ?? null, note: args.note })
       .where(and(eq(projectVersions.projectId, args.projectId), eq(projectVersions.version, args.version)));
     await writeAudit(tx, {
       actorId: args.actorId,

@@ -27,6 +27,9 @@ import { buildCroissantCard, type CardField } from '../../formats/croissant.ts';
 import { enqueueJob, JobFailed, registerJob, type JobContext } from '../../jobs/runner.ts';
 import { CSV_COLUMNS, csvCell, toCsv, toJsonl, toProv, truthRecords, type TruthRecord } from './export.server.ts';
 import { definitionOf } from './projects.server.ts';
+import { describeAnswer } from '../lib/reader-form.ts';
+import { TRUTH_STATE_LABELS, type TruthState } from '../../domain/vocabulary.ts';
+import type { ProjectDefinition } from '../../workflows/definition.ts';
 import { getAccuracy } from './accuracy.server.ts';
 
 export async function recordExport({
@@ -245,7 +248,7 @@ export async function createRelease({
       project: { id: p.id, slug: p.slug, name: p.name, description: p.description, licence: p.licence, owner: p.owner || p.ownerEmail },
       release: { number, contentHash, createdAt: createdAt.toISOString(), sequestered },
       ...(await caseFacts(t, projectId)),
-      distribution: distribution(records, sequestered ? new Set(held.map((r) => r.case_uuid)) : new Set()),
+      distribution: distribution(records, sequestered ? new Set(held.map((r) => r.case_uuid)) : new Set(), (await currentDefinition(t, projectId))?.def ?? null),
       referenceStandard: await referenceText(t, projectId, records),
       labels: await labelDefinitions(t, projectId),
       stard,
@@ -318,7 +321,7 @@ async function caseFacts(d: Db, projectId: string): Promise<{ modalities: string
 }
 
 /** Cases per split; records per class per split, except for held-back cases (their class would leak their truth). */
-function distribution(records: TruthRecord[], heldBack: Set<string>) {
+function distribution(records: TruthRecord[], heldBack: Set<string>, def: ProjectDefinition | null) {
   const bySplit: Record<string, number> = {};
   const byClass: Record<string, Record<string, number>> = {};
   const seen = new Set<string>();
@@ -332,11 +335,39 @@ function distribution(records: TruthRecord[], heldBack: Set<string>) {
       held.add(r.split);
       continue;
     }
-    const cls = `${r.finding ? `${r.finding}: ` : ''}${r.truth_state === 'pending' ? 'pending' : `${JSON.stringify(r.truth_value)} (${r.truth_state})`}`;
+    const cls = classLabel(def, r);
     byClass[cls] ??= {};
     byClass[cls][r.split] = (byClass[cls][r.split] ?? 0) + 1;
   }
   return { bySplit, byClass, heldBack: [...held].sort() };
+}
+
+/**
+ * A class in the definition's words ("Left breast: BI-RADS assessment: 4 — Suspicious (verified)"),
+ * as the card and the Releases page show it: the form's labels for the question and the answer,
+ * the reference standard's for its outcome, and the truth state in words.
+ */
+export function classLabel(def: ProjectDefinition | null, r: Pick<TruthRecord, 'finding' | 'truth_state' | 'truth_value'>): string {
+  const state = TRUTH_STATE_LABELS[r.truth_state as TruthState] ?? r.truth_state.replaceAll('_', ' ');
+  const finding = r.finding ? `${def?.readerForm.findings.find((f) => f.key === r.finding)?.label ?? r.finding}: ` : '';
+  if (r.truth_state === 'pending') return `${finding}pending`;
+  const v = r.truth_value;
+  if (v === null || v === undefined) return `${finding}${state}`;
+  const outcome = def?.referenceStandard.outcome;
+  const answer = (key: string | null, x: unknown): string => {
+    const field = key === null ? undefined : def?.readerForm.fields.find((f) => f.key === key);
+    if (field) return `${field.label}: ${describeAnswer(field, x)}`;
+    if (typeof x === 'boolean' && outcome && (key === null || key === outcome.key)) return `${outcome.label}: ${x ? outcome.positiveLabel : outcome.negativeLabel}`;
+    const words = Array.isArray(x) ? x.map(String).join(', ') : typeof x === 'object' && x !== null ? canonicalJson(x) : String(x);
+    return key === null ? words : `${key}: ${words}`;
+  };
+  const body =
+    typeof v === 'object' && !Array.isArray(v)
+      ? Object.entries(v as Record<string, unknown>)
+          .map(([k, x]) => answer(k, x))
+          .join('; ')
+      : answer(null, v);
+  return `${finding}${body || '—'} (${state})`;
 }
 
 async function currentDefinition(d: Db, projectId: string) {
@@ -583,7 +614,7 @@ export async function releasesGrantedTo({ projectId, userId, db }: { projectId: 
   return rows.map((r) => r.n);
 }
 
-type Subject = { key: string; caseId: string; state: string; value: string };
+type Subject = { key: string; caseId: string; state: string; value: string; raw: unknown };
 function subjects(r: typeof releases.$inferSelect): Map<string, Subject> {
   const out = new Map<string, Subject>();
   for (const f of r.files as ReleaseFile[]) {
@@ -592,7 +623,7 @@ function subjects(r: typeof releases.$inferSelect): Map<string, Subject> {
       if (!line) continue;
       const x = JSON.parse(line) as TruthRecord;
       const key = `${x.case_id}${x.finding ? ` / ${x.finding}` : ''}`;
-      out.set(key, { key, caseId: x.case_id, state: x.truth_state, value: JSON.stringify(x.truth_value) });
+      out.set(key, { key, caseId: x.case_id, state: x.truth_state, value: JSON.stringify(x.truth_value), raw: x.truth_value });
     }
   }
   return out;
@@ -610,9 +641,12 @@ export async function diffReleases({ projectId, from, to, db }: { projectId: str
   const added = [...casesB].filter((c) => !casesA.has(c)).sort();
   const removed = [...casesA].filter((c) => !casesB.has(c)).sort();
   const changed: { subject: string; from: string; to: string }[] = [];
+  // Values in the definition's words (the subject column names the case and finding).
+  const def = (await currentDefinition(d, projectId))?.def ?? null;
+  const words = (x: Subject) => classLabel(def, { finding: null, truth_state: x.state, truth_value: x.raw });
   for (const [k, y] of sb) {
     const x = sa.get(k);
-    if (x && (x.state !== y.state || x.value !== y.value)) changed.push({ subject: k, from: `${x.value} (${x.state})`, to: `${y.value} (${y.state})` });
+    if (x && (x.state !== y.state || x.value !== y.value)) changed.push({ subject: k, from: words(x), to: words(y) });
   }
   changed.sort((p, q) => p.subject.localeCompare(q.subject));
   return {

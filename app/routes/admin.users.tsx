@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { useEffect, useRef } from 'react';
 import { endUserSessions, requireAdmin } from '~/auth.server.ts';
-import { createUser, listUsers, resetPassword, setProjectCreator, setUserActive } from '~/models/users.server.ts';
+import { createUser, getUser, listUsers, resetPassword, setProjectCreator, setUserActive } from '~/models/users.server.ts';
 import { formError } from '~/lib/errors.server.ts';
 import { createUserSchema, userActionSchema } from '~/forms/admin-users.server.ts';
 import { parseForm, useClientValidation } from '~/lib/forms.ts';
@@ -42,6 +43,13 @@ export async function action({ request }: ActionFunctionArgs) {
   const p = parseForm(userActionSchema, fd);
   if (!p.ok) return validationFailed(p.errors);
   if (p.data.userId === admin.id && p.data.intent === 'deactivate') return validationFailed({ _form: ['You cannot deactivate your own account.'] });
+  if ((p.data.intent === 'deactivate' || p.data.intent === 'reset') && p.data.confirmed !== 'yes') {
+    // Both end the person's sessions (and a reset locks them out until they get the new password):
+    // the first press only asks, on the server, so the step holds without script too.
+    const u = await getUser({ userId: p.data.userId });
+    if (!u) return validationFailed({ _form: ['There is no such account.'] });
+    return json({ ok: true as const, intent: p.data.intent, message: null, oneTime: null, confirm: { intent: p.data.intent, userId: u.id, email: u.email } });
+  }
   if (p.data.intent === 'allow-projects' || p.data.intent === 'disallow-projects') {
     const allowed = p.data.intent === 'allow-projects';
     await setProjectCreator({ userId: p.data.userId, allowed, actorId: admin.id, ip });
@@ -79,11 +87,13 @@ export default function AdminUsers() {
   const { clientErrors, onSubmit } = useClientValidation(createUserSchema);
   const serverErrors = data && !data.ok ? data.errors : null;
   const errors = clientErrors ?? serverErrors;
+  const confirm = data?.ok && 'confirm' in data ? data.confirm : null;
   return (
     <>
       <h1>Accounts</h1>
       <p className="muted">Administrators manage accounts. Project data is visible only to project members.</p>
-      {data?.ok ? (
+      {confirm ? <ConfirmStep confirm={confirm} /> : null}
+      {data?.ok && data.message ? (
         <div className="flash flash-success" role="status">
           {data.message}
           {data.oneTime ? (
@@ -162,6 +172,7 @@ export default function AdminUsers() {
                   {u.id === me ? null : (
                     <Form method="post">
                       <input type="hidden" name="userId" value={u.id} />
+                      <input type="hidden" name="email" value={u.email} />
                       <button type="submit" name="intent" value={u.active ? 'deactivate' : 'reactivate'} className={u.active ? 'danger' : 'secondary'}>
                         {u.active ? 'Deactivate' : 'Reactivate'}
                       </button>
@@ -174,6 +185,48 @@ export default function AdminUsers() {
         </tbody>
       </table>
     </>
+  );
+}
+
+const CONFIRM_TEXT = {
+  deactivate: {
+    title: 'Deactivate this account?',
+    body: 'The person is signed out everywhere and cannot sign in until an administrator reactivates the account. Their reads and roles are kept.',
+    yes: 'Yes, deactivate',
+  },
+  reset: {
+    title: 'Reset this password?',
+    body: 'The current password stops working at once and every session of the account is ended. You get a one-time password to hand over; the person must change it at first sign-in.',
+    yes: 'Yes, reset the password',
+  },
+} as const;
+
+/** The second step of deactivate and reset: names the account and what will happen; Cancel changes nothing. */
+function ConfirmStep({ confirm }: { confirm: { intent: 'deactivate' | 'reset'; userId: string; email: string } }) {
+  const text = CONFIRM_TEXT[confirm.intent];
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The step replaces the press that asked for it: the keyboard goes to it.
+  useEffect(() => heading.current?.focus(), [confirm.userId, confirm.intent]);
+  return (
+    <section className="panel flash-warning" aria-labelledby="confirm-h" data-testid="confirm-step">
+      <h2 id="confirm-h" ref={heading} tabIndex={-1} style={{ marginTop: 0 }}>
+        {text.title}
+      </h2>
+      <p>
+        <strong>{confirm.email}</strong>: {text.body}
+      </p>
+      <Form method="post" className="row">
+        <input type="hidden" name="userId" value={confirm.userId} />
+        <input type="hidden" name="email" value={confirm.email} />
+        <input type="hidden" name="confirmed" value="yes" />
+        <button type="submit" name="intent" value={confirm.intent} className={confirm.intent === 'deactivate' ? 'danger' : undefined}>
+          {text.yes} {confirm.email}
+        </button>
+        <Link to="/admin/users" className="button secondary">
+          Cancel
+        </Link>
+      </Form>
+    </section>
   );
 }
 

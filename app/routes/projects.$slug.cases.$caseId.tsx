@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, SerializeFrom } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useOutlet } from '@remix-run/react';
+import { Fragment } from 'react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
 import { getCase } from '~/models/cases.server.ts';
@@ -231,10 +232,11 @@ function CaseDetail() {
             <dt>Images</dt>
             <dd>{kase.images.length}</dd>
             {Object.entries(kase.metadata).map(([k, v]) => (
-              <span key={k} style={{ display: 'contents' }}>
+              // A dl holds only dt/dd groups (a span between them breaks its semantics for screen readers).
+              <Fragment key={k}>
                 <dt>{k}</dt>
                 <dd>{String(v)}</dd>
-              </span>
+              </Fragment>
             ))}
           </dl>
         </section>

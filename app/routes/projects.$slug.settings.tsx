@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { useState } from 'react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
-import { editVersionInPlace, listVersions, parseDefinition, saveNewVersion, updateProjectDetails } from '~/models/project-setup.server.ts';
+import { editVersionInPlace, listVersions, parseDefinition, parseStudy, saveNewVersion, updateProjectDetails } from '~/models/project-setup.server.ts';
 import { formError } from '~/lib/errors.server.ts';
 import { DEFINITION_PARTS as PARTS, PART_LABEL, type DefinitionPart as Part } from '~/forms/lead.ts';
 import { projectDetailsSchema, versionFormSchema } from '~/forms/lead.server.ts';
@@ -35,7 +35,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
           note: selected.note,
           cases: selected.cases,
           reads: selected.reads,
-          texts: Object.fromEntries(PARTS.map((p) => [p, JSON.stringify(selected.definition[p], null, 2)])) as Record<Part, string>,
+          texts: {
+            ...(Object.fromEntries(PARTS.map((p) => [p, JSON.stringify(selected.definition[p], null, 2)])) as Record<Part, string>),
+            study: selected.definition.study ? JSON.stringify(selected.definition.study, null, 2) : '',
+          } as Texts,
         }
       : null,
     latest: versions[0]?.version ?? 0,
@@ -54,17 +57,31 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   const p = parseForm(versionFormSchema, fd);
   if (!p.ok) return validationFailed(p.errors, { form: 'version' });
-  const texts = { readerForm: p.data.readerForm, referenceStandard: p.data.referenceStandard, mapping: p.data.mapping, truthPolicy: p.data.truthPolicy };
-  const def = parseDefinition(texts);
-  if (!def.ok) return validationFailed({ ...def.errors, _form: ['The definition has errors: see the messages under each part. Nothing was saved.'] }, { form: 'version', texts });
+  const parts = { readerForm: p.data.readerForm, referenceStandard: p.data.referenceStandard, mapping: p.data.mapping, truthPolicy: p.data.truthPolicy };
+  const texts: Texts = { ...parts, study: p.data.study ?? '' };
+  const def = parseDefinition(parts);
+  const study = parseStudy(p.data.study);
+  if (!def.ok || !study.ok)
+    return validationFailed(
+      { ...(def.ok ? {} : def.errors), ...(study.ok ? {} : { study: study.errors }), _form: ['The definition has errors: see the messages under each part. Nothing was saved.'] },
+      { form: 'version', texts },
+    );
   try {
     if (p.data.intent === 'preview')
       return json({ ok: true as const, form: 'version', texts, preview: def.definition.readerForm, message: 'The definition is valid. Nothing is saved until you save it.' });
     if (p.data.intent === 'describe') {
-      await editVersionInPlace({ projectId: project.id, version: p.data.baseVersion, definition: def.definition, note: p.data.note, actorId: user.id, ip: clientIp(request) });
+      await editVersionInPlace({
+        projectId: project.id,
+        version: p.data.baseVersion,
+        definition: def.definition,
+        study: study.study,
+        note: p.data.note,
+        actorId: user.id,
+        ip: clientIp(request),
+      });
       return redirectWithFlash(`${base}?v=${p.data.baseVersion}`, { kind: 'success', message: `Version ${p.data.baseVersion} updated in place.` });
     }
-    const version = await saveNewVersion({ projectId: project.id, definition: def.definition, note: p.data.note, actorId: user.id, ip: clientIp(request) });
+    const version = await saveNewVersion({ projectId: project.id, definition: def.definition, study: study.study, note: p.data.note, actorId: user.id, ip: clientIp(request) });
     return redirectWithFlash(`${base}?v=${version}`, {
       kind: 'success',
       message: `Version ${version} saved. Cases imported from now on start on it; existing cases stay on their version.`,
@@ -73,6 +90,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return formError(e, { form: 'version', texts });
   }
 }
+
+/** The four parts' JSON and the study design's ('' when the project is not a reader study). */
+type Texts = Record<Part | 'study', string>;
+const STUDY_LABEL = 'Reader study (optional)';
 
 function liveForm(text: string): { form: ReaderForm | null; error: string | null } {
   try {
@@ -87,8 +108,8 @@ function liveForm(text: string): { form: ReaderForm | null; error: string | null
 export default function Settings() {
   const { project, roles, versions, selected, latest } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as
-    | { ok: false; errors: FieldErrors; form?: string; texts?: Record<Part, string> }
-    | { ok: true; form: string; texts: Record<Part, string>; preview: ReaderForm; message: string }
+    | { ok: false; errors: FieldErrors; form?: string; texts?: Texts }
+    | { ok: true; form: string; texts: Texts; preview: ReaderForm; message: string }
     | undefined;
   const detailsErrors = data && !data.ok && data.form === 'details' ? data.errors : null;
   const versionErrors = data && !data.ok && data.form !== 'details' ? data.errors : null;
@@ -207,13 +228,21 @@ export default function Settings() {
                     }
                   </Field>
                 ))}
+                <Field
+                  name="study"
+                  label={STUDY_LABEL}
+                  errors={versionErrors}
+                  hint="JSON: arms, washout, re-reads, calibration (see the definition format). Empty: the project is not a reader study."
+                >
+                  {(a) => <textarea {...a} name="study" className="json-editor" spellCheck={false} defaultValue={texts.study ?? ''} rows={6} />}
+                </Field>
                 {versionErrors
                   ? Object.entries(versionErrors)
-                      .filter(([k]) => (PARTS as readonly string[]).includes(k))
+                      .filter(([k]) => (PARTS as readonly string[]).includes(k) || k === 'study')
                       .map(([k, msgs]) =>
                         msgs.length > 1 ? (
                           <div key={k} className="field-error">
-                            {PART_LABEL[k as Part]}:
+                            {k === 'study' ? STUDY_LABEL : PART_LABEL[k as Part]}:
                             <ul>
                               {msgs.map((m, i) => (
                                 <li key={i}>{m}</li>

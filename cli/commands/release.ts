@@ -17,7 +17,9 @@ import { createRelease, ReleaseRefused } from '../../app/models/releases.server.
 const USAGE = `usage: truthline release --project SLUG [--out DIR] [--confirm-pending] [--sequester]
   --out DIR          write the release's files and a manifest.json to DIR/SLUG-release-N
   --confirm-pending  release even while cases are undecided, in adjudication, in review or discordant (counted in the release)
-  --sequester        hold the test split's truth back (only the lead and named people may download it, every download logged)`;
+  --sequester        hold the test split's truth back (only the lead and named people may download it, every download logged)
+
+Database: DATABASE_URL, or the embedded database in TRUTHLINE_DATA_DIR (default ./data) — the same as the server's; stop an embedded server first.`;
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
