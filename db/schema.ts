@@ -610,6 +610,23 @@ export const projectCaseCounts = pgTable('project_case_counts', {
   withdrawn: integer('withdrawn').notNull().default(0),
 });
 
+/**
+ * Cases per project and workflow state, kept by triggers on `case_workflows` (migration
+ * project_state_counts_triggers): the overview shows cases by state without grouping the project.
+ * Each case counts in one of 16 shards (from its id) so state changes of concurrent events on
+ * different cases rarely wait on the same counter row; a state's count is the sum over its shards.
+ */
+export const projectStateCounts = pgTable(
+  'project_state_counts',
+  {
+    projectId: uuid('project_id').notNull(),
+    state: text('state').notNull(),
+    shard: integer('shard').notNull(),
+    n: integer('n').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.state, t.shard] })],
+);
+
 export const auditLog = pgTable(
   'audit_log',
   {
