@@ -202,6 +202,9 @@ export const cases = pgTable(
   (t) => [
     uniqueIndex('cases_project_external_key').on(t.projectId, t.externalId),
     index('cases_patient_idx').on(t.patientId),
+    // The cases list's order (newest study first) and the API's creation order: a page is an index walk, not a sort of the project.
+    index('cases_project_list_idx').on(t.projectId, t.studyDate.desc().nullsFirst(), t.externalId, t.id),
+    index('cases_project_created_idx').on(t.projectId, t.createdAt, t.id),
     check('cases_withdrawn_purged', sql`${t.withdrawnAt} is null or (${t.externalId} is null and ${t.studyInstanceUid} is null)`),
   ],
 );

@@ -4,7 +4,8 @@
  * adjudication, reopening, exclusion reviews, withdrawals and a deleted workflow row; the
  * header's total is the sum of the state table. The overview's statements touch a bounded
  * number of rows: EXPLAIN ANALYZE of each statement it sends, on a project grown 50-fold,
- * reads the same rows, while the group-by it replaced reads every case.
+ * reads the same rows, while the group-by it replaced reads every case; so does a page of the
+ * cases list and of the API's case list. API case pages hand out every case once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -16,6 +17,8 @@ import { AppError } from '../domain/errors.ts';
 import type { CaseCommand } from '../workflows/commands.ts';
 import { getProjectOverview, getStateCounts } from '../app/models/overview.server.ts';
 import { importManifest } from '../app/models/import.server.ts';
+import { filtersFromUrl, listCases } from '../app/models/cases.server.ts';
+import { casesAfter } from '../app/models/cases-keyset.server.ts';
 
 let t: TestDb;
 beforeAll(async () => {
@@ -178,17 +181,17 @@ describe('overview queries are bounded', () => {
     for (const [i, c] of f.caseIds.slice(0, 4).entries())
       await sendCaseEvent({ caseId: c, actorId: f.readers[0], event: { type: 'read.submit', values: { pneumothorax: i % 2 === 0 } }, clientRequestId: rid(), at: at(i + 1) });
 
-    /** The statements the lead's overview sends, each explained with the planner kept off sequential scans where an index serves. */
-    async function measure() {
+    /** The statements `fn` sends, each explained with the planner kept off sequential scans where an index serves. */
+    async function explainOf<T>(fn: () => Promise<T>) {
       const sent: { q: string; params: unknown[] }[] = [];
       const original = client.query.bind(client);
       client.query = async (q, params, opts) => {
         sent.push({ q, params: params ?? [] });
         return original(q, params, opts);
       };
-      let ov: Awaited<ReturnType<typeof getProjectOverview>>;
+      let value: T;
       try {
-        ov = await getProjectOverview({ projectId: f.projectId, userId: f.readers[0], isLead: true });
+        value = await fn();
       } finally {
         client.query = original;
       }
@@ -204,8 +207,12 @@ describe('overview queries are bounded', () => {
       } finally {
         await client.query('reset enable_seqscan');
       }
-      return { ov, rows, scans, statements: sent.length };
+      return { value, rows, scans, statements: sent.length };
     }
+    const measure = async () => {
+      const r = await explainOf(() => getProjectOverview({ projectId: f.projectId, userId: f.readers[0], isLead: true }));
+      return { ...r, ov: r.value };
+    };
 
     const small = await measure();
     expect(small.ov.total).toBe(10);
@@ -227,5 +234,35 @@ describe('overview queries are bounded', () => {
       [f.projectId],
     );
     expect(rowsRead((before.rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0].Plan, [])).toBeGreaterThanOrEqual(510);
+
+    // A page of the cases list and of the API's case list: an index walk, not a sort of the project.
+    const list = await explainOf(() => listCases({ projectId: f.projectId, filters: filtersFromUrl(new URL('http://x/?')), pageSize: 20 }));
+    expect(list.value.rows).toHaveLength(20);
+    expect(list.rows).toBeLessThan(100);
+    const first = await casesAfter({ projectId: f.projectId, after: null, limit: 300, withdrawn: 'include' });
+    const api = await explainOf(() => casesAfter({ projectId: f.projectId, after: first.next, limit: 20, withdrawn: 'include' }));
+    expect(api.value.rows).toHaveLength(20);
+    expect(api.rows).toBeLessThan(100);
   }, 300_000);
+});
+
+describe('API case pages', () => {
+  it('hand out every case once, in creation order, across cases created within one millisecond', async () => {
+    const f = await buildProject(t.db, { definition: pneumothoraxDefinition(), cases: 9 });
+    await importCases(f.projectId, f.lead, 40);
+    for (let i = 0; i < 6; i++) await f.addCase();
+    const all = rowsOf<{ id: string }>(await t.db.execute(sql`select id from cases where project_id = ${f.projectId} order by created_at, id`)).map((r) => r.id);
+    expect(all).toHaveLength(55);
+    for (const limit of [1, 4, 7]) {
+      const seen: string[] = [];
+      let after: { t: string; id: string } | null = null;
+      for (;;) {
+        const page = await casesAfter({ projectId: f.projectId, after, limit, withdrawn: 'include' });
+        seen.push(...page.rows.map((r) => r.c.id));
+        if (!page.next) break;
+        after = page.next;
+      }
+      expect(seen).toEqual(all);
+    }
+  });
 });

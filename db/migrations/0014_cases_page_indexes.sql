@@ -1,0 +1,2 @@
+CREATE INDEX "cases_project_list_idx" ON "cases" USING btree ("project_id","study_date" DESC NULLS FIRST,"external_id","id");--> statement-breakpoint
+CREATE INDEX "cases_project_created_idx" ON "cases" USING btree ("project_id","created_at","id");
