@@ -73,8 +73,12 @@ export default function ProjectOverview() {
               </tbody>
               <tfoot>
                 <tr>
-                  <th>All cases</th>
-                  <th>{overview.total}</th>
+                  <td>
+                    <strong>All cases</strong>
+                  </td>
+                  <td>
+                    <strong>{overview.total}</strong>
+                  </td>
                 </tr>
               </tfoot>
             </table>
