@@ -34,14 +34,30 @@ export async function findProject(ref: string) {
 }
 
 /**
+ * The project by slug or id and the user's roles in it, in one statement (every project request
+ * asks both); null when there is no such project.
+ */
+export async function findProjectWithRoles({ ref, userId }: { ref: string; userId: string }): Promise<{ project: typeof projects.$inferSelect; roles: ProjectRole[] } | null> {
+  const rows = await getDb()
+    .select({ project: projects, role: projectMembers.role })
+    .from(projects)
+    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, userId)))
+    .where(isUuid(ref) ? or(eq(projects.id, ref), eq(projects.slug, ref)) : eq(projects.slug, ref));
+  if (rows.length === 0) return null;
+  const project = rows[0].project;
+  const roles = rows.filter((r) => r.project.id === project.id && r.role !== null).map((r) => r.role as ProjectRole);
+  return { project, roles };
+}
+
+/**
  * Throws a redirect to sign-in (anonymous), 404 (no such project — also for non-members, so
  * project names don't leak), or 403 (member without any of the roles).
  */
 export async function requireProjectRole(request: Request, projectRef: string | undefined, role: ProjectRole | ProjectRole[]): Promise<ProjectAccess> {
   const user = await requireUser(request);
-  const project = projectRef ? await findProject(projectRef) : null;
-  if (!project) throw new Response('There is no such project, or you are not a member of it.', { status: 404 });
-  const roles = await getProjectRoles({ projectId: project.id, userId: user.id });
+  const found = projectRef ? await findProjectWithRoles({ ref: projectRef, userId: user.id }) : null;
+  if (!found) throw new Response('There is no such project, or you are not a member of it.', { status: 404 });
+  const { project, roles } = found;
   if (roles.length === 0) throw new Response('There is no such project, or you are not a member of it.', { status: 404 });
   const wanted = Array.isArray(role) ? role : [role];
   if (!wanted.some((r) => roles.includes(r))) {

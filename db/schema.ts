@@ -202,6 +202,9 @@ export const cases = pgTable(
   (t) => [
     uniqueIndex('cases_project_external_key').on(t.projectId, t.externalId),
     index('cases_patient_idx').on(t.patientId),
+    // The cases list's order (newest study first) and the API's creation order: a page is an index walk, not a sort of the project.
+    index('cases_project_list_idx').on(t.projectId, t.studyDate.desc().nullsFirst(), t.externalId, t.id),
+    index('cases_project_created_idx').on(t.projectId, t.createdAt, t.id),
     check('cases_withdrawn_purged', sql`${t.withdrawnAt} is null or (${t.externalId} is null and ${t.studyInstanceUid} is null)`),
   ],
 );
@@ -609,6 +612,23 @@ export const projectCaseCounts = pgTable('project_case_counts', {
   cases: integer('cases').notNull().default(0),
   withdrawn: integer('withdrawn').notNull().default(0),
 });
+
+/**
+ * Cases per project and workflow state, kept by triggers on `case_workflows` (migration
+ * project_state_counts_triggers): the overview shows cases by state without grouping the project.
+ * Each case counts in one of 16 shards (from its id) so state changes of concurrent events on
+ * different cases rarely wait on the same counter row; a state's count is the sum over its shards.
+ */
+export const projectStateCounts = pgTable(
+  'project_state_counts',
+  {
+    projectId: uuid('project_id').notNull(),
+    state: text('state').notNull(),
+    shard: integer('shard').notNull(),
+    n: integer('n').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.state, t.shard] })],
+);
 
 export const auditLog = pgTable(
   'audit_log',

@@ -4,7 +4,7 @@
  * scope. No session cookies here: the API never acts on a browser session, so it needs no CSRF
  * defence beyond the token.
  */
-import { findProject, getProjectRoles, type ProjectRole } from '../permissions.server.ts';
+import { findProjectWithRoles, type findProject, type ProjectRole } from '../permissions.server.ts';
 import { authenticateToken, type TokenIdentity } from '../models/tokens.server.ts';
 import { ApiError } from './http.server.ts';
 
@@ -44,10 +44,10 @@ export type ApiProjectAccess = ApiIdentity & {
  */
 export async function requireApiProjectRole(request: Request, projectRef: string | undefined, role: ProjectRole | ProjectRole[]): Promise<ApiProjectAccess> {
   const identity = await requireApiUser(request);
-  const project = projectRef ? await findProject(projectRef) : null;
+  const found = projectRef ? await findProjectWithRoles({ ref: projectRef, userId: identity.user.id }) : null;
   const notFound = new ApiError('not_found', 'There is no such project, or you are not a member of it.');
-  if (!project) throw notFound;
-  const roles = await getProjectRoles({ projectId: project.id, userId: identity.user.id });
+  if (!found) throw notFound;
+  const { project, roles } = found;
   if (roles.length === 0) throw notFound;
   if (!identity.projectIds.includes(project.id)) {
     throw new ApiError('token_out_of_scope', `This token is not valid for project "${project.slug}". Create a token that includes it.`);

@@ -1,6 +1,6 @@
-import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { getDb } from '../../db/index.ts';
-import { caseWorkflows, cases, projectCaseCounts, projectMembers, projects, projectVersions, reads, users } from '../../db/schema.ts';
+import { projectCaseCounts, projectMembers, projects, projectVersions } from '../../db/schema.ts';
 import { projectDefinitionSchema, type ProjectDefinition } from '../../workflows/definition.ts';
 
 export async function listProjectsForUser({ userId }: { userId: string }) {
@@ -18,11 +18,11 @@ export async function listProjectsForUser({ userId }: { userId: string }) {
     byId.set(r.id, p);
   }
   if (byId.size) {
+    // Each project's size from its counter (kept by triggers on cases): one row per project.
     const counts = await db
-      .select({ projectId: cases.projectId, n: count() })
-      .from(cases)
-      .where(and(inArray(cases.projectId, [...byId.keys()]), isNull(cases.withdrawnAt)))
-      .groupBy(cases.projectId);
+      .select({ projectId: projectCaseCounts.projectId, n: projectCaseCounts.cases })
+      .from(projectCaseCounts)
+      .where(inArray(projectCaseCounts.projectId, [...byId.keys()]));
     for (const c of counts) byId.get(c.projectId)!.caseCount = c.n;
   }
   return [...byId.values()];
@@ -49,34 +49,4 @@ export function definitionOf(v: typeof projectVersions.$inferSelect): ProjectDef
     truthPolicy: v.truthPolicy,
     study: v.study ?? undefined,
   });
-}
-
-/** Counts for the overview. Readers get only their own numbers (blinding). */
-export async function getProjectOverview({ projectId, userId, isLead }: { projectId: string; userId: string; isLead: boolean }) {
-  const db = getDb();
-  // The project's size from its counter (kept by triggers on cases), not a count over its cases.
-  const [counted] = await db.select({ total: projectCaseCounts.cases }).from(projectCaseCounts).where(eq(projectCaseCounts.projectId, projectId));
-  const total = counted?.total ?? 0;
-  const [{ mine }] = await db
-    .select({ mine: sql<number>`count(distinct ${reads.caseId})::int` })
-    .from(reads)
-    .innerJoin(cases, eq(cases.id, reads.caseId))
-    .where(and(eq(cases.projectId, projectId), eq(reads.authorId, userId), eq(reads.source, 'reader')));
-  let byState: { state: string; n: number }[] = [];
-  let members: { name: string; email: string; role: string }[] = [];
-  if (isLead) {
-    byState = await db
-      .select({ state: caseWorkflows.state, n: count() })
-      .from(caseWorkflows)
-      .innerJoin(cases, eq(cases.id, caseWorkflows.caseId))
-      .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)))
-      .groupBy(caseWorkflows.state);
-    members = await db
-      .select({ name: users.name, email: users.email, role: projectMembers.role })
-      .from(projectMembers)
-      .innerJoin(users, eq(users.id, projectMembers.userId))
-      .where(eq(projectMembers.projectId, projectId))
-      .orderBy(users.email);
-  }
-  return { total, mine, byState, members };
 }

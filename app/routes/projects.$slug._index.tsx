@@ -2,7 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { requireProjectMember } from '~/permissions.server.ts';
-import { getProjectOverview } from '~/models/projects.server.ts';
+import { getProjectOverview, type OverviewStateRow } from '~/models/overview.server.ts';
+import { STATE_LABEL } from '../../domain/workflow-states.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.project.name ?? 'Project'} — Truthline` }];
@@ -13,14 +14,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({ project: { slug: project.slug, name: project.name, description: project.description, licence: project.licence }, roles, overview });
 }
 
-const stateLabel: Record<string, string> = {
-  awaitingReads: 'Awaiting reads',
-  evaluating: 'Evaluating',
-  adjudication: 'In adjudication',
-  decided: 'Decided',
-  discordant: 'Discordant',
-  excluded: 'Excluded',
-};
+function stateLabel(state: OverviewStateRow['state']): string {
+  if (state === 'notStarted') return 'Not started';
+  return STATE_LABEL[state] ?? state;
+}
 
 export default function ProjectOverview() {
   const { project, roles, overview } = useLoaderData<typeof loader>();
@@ -69,13 +66,28 @@ export default function ProjectOverview() {
               <tbody>
                 {overview.byState.map((s) => (
                   <tr key={s.state}>
-                    <td>{stateLabel[s.state] ?? s.state}</td>
+                    <td>{stateLabel(s.state)}</td>
                     <td>{s.n}</td>
                   </tr>
                 ))}
               </tbody>
+              <tfoot>
+                <tr>
+                  <td>
+                    <strong>All cases</strong>
+                  </td>
+                  <td>
+                    <strong>{overview.total}</strong>
+                  </td>
+                </tr>
+              </tfoot>
             </table>
           )}
+          {overview.withdrawn > 0 ? (
+            <p className="muted">
+              {overview.withdrawn} withdrawn case{overview.withdrawn === 1 ? ' is' : 's are'} not counted.
+            </p>
+          ) : null}
           <h2>Members</h2>
           <table>
             <thead>
