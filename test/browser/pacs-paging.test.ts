@@ -99,6 +99,7 @@ describe.skipIf(!hasChromium || !hasOrthanc)('PACS picks across result pages (sk
     const second = boxes.nth(1);
     const secondName = await second.getAttribute('aria-label');
     await second.check();
+    await page.screenshot({ path: '/tmp/h14-pacs-page2.png', fullPage: true });
 
     await page.getByRole('button', { name: '← Previous page' }).click();
     await page.getByText('Page 1').waitFor();
