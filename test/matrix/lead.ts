@@ -23,6 +23,7 @@ export const entries: Record<string, Spec> = {
     form: () => ({ intent: 'reopen' }),
   },
   'projects.$slug.agreement.tsx': { path: p('/agreement'), params: slug, loader: leadOnly, action: leadOnly },
+  'projects.$slug.froc.tsx': { path: p('/froc'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ truthSource: '' }) },
   'projects.$slug.sample-size.tsx': { path: p('/sample-size'), params: slug, loader: leadOnly },
   'projects.$slug.reviews.tsx': { path: p('/reviews'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'exclusion' }) },
   'projects.$slug.settings.tsx': { path: p('/settings'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'details' }) },

@@ -1,0 +1,165 @@
+/**
+ * /projects/:slug/froc — localisation scores of the readers' marks against the truth lesions
+ * (wAFROC, FROC points, and between the arms of a reader study the JAFROC OR analysis). Never
+ * computed on request: the lead starts a job that stores the figures; the page reads them.
+ */
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json, redirect } from '@remix-run/node';
+import { Form, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { requireProjectRole } from '~/permissions.server.ts';
+import { frocForPage, queueFroc } from '~/models/froc.server.ts';
+import { ProjectNav } from '~/components/project-nav.tsx';
+import { FrocCurve } from '~/components/froc-curve.tsx';
+import { leadLinks } from '~/components/lead-links.ts';
+import { parseForm } from '~/lib/forms.ts';
+import { validationFailed } from '~/lib/http.server.ts';
+
+export const links = leadLinks;
+export const meta: MetaFunction = () => [{ title: 'FROC — Truthline' }];
+
+export const frocFormSchema = z.object({ truthSource: z.string().max(200).optional().default('') });
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { project, roles } = await requireProjectRole(request, params.slug, 'lead');
+  const truthSource = new URL(request.url).searchParams.get('truth') || null;
+  const page = await frocForPage({ projectId: project.id, truthSource });
+  return json({ project: { slug: project.slug, name: project.name }, roles, truthSource, ...page });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { user, project } = await requireProjectRole(request, params.slug, 'lead');
+  const p = parseForm(frocFormSchema, await request.formData());
+  if (!p.ok) return validationFailed(p.errors);
+  const truthSource = p.data.truthSource || null;
+  await queueFroc({ projectId: project.id, truthSource, actorId: user.id });
+  return redirect(`/projects/${project.slug}/froc${truthSource ? `?truth=${encodeURIComponent(truthSource)}` : ''}`);
+}
+
+const f3 = (x: number | null) => (x === null ? '—' : x.toFixed(3));
+
+export default function Froc() {
+  const { project, roles, truthSource, result, computing, hasMarks, sources } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1>{project.name}</h1>
+      <ProjectNav slug={project.slug} roles={roles} />
+      <h2>Localisation (FROC)</h2>
+      <p className="muted">
+        Each reader's marks scored by location against the truth lesions: per marks item, marks are matched one-to-one to the lesions by the definition's match rule (the rule of
+        agreement by location). A matched mark localises its lesion; every other mark is a non-lesion localisation. Cases counted: decided cases (verified or pending truth) whose
+        truth holds a marks item; a case without truth lesions is a normal case. wAFROC weighs each lesion of a case 1/L. Marks are rated by the item's first ordinal or numeric
+        lesion field.
+      </p>
+      {!hasMarks ? (
+        <p>This project's reader form has no marks items.</p>
+      ) : (
+        <>
+          <Form method="post" className="inline-form">
+            <label>
+              Truth lesions{' '}
+              <select name="truthSource" defaultValue={truthSource ?? ''}>
+                <option value="">the case's decided truth lesions</option>
+                {sources.map((s) => (
+                  <option key={s} value={s}>
+                    imported reference: {s}
+                  </option>
+                ))}
+              </select>
+            </label>{' '}
+            <button type="submit" disabled={computing}>
+              {computing ? 'Computing…' : 'Compute FROC scores'}
+            </button>
+          </Form>
+          {computing ? <p role="status">A job is computing the scores; reload to see them.</p> : null}
+          {!result ? <p>Not computed yet for this truth source.</p> : result.cases === 0 ? <p>No decided cases with marks yet.</p> : <FrocTables result={result} />}
+        </>
+      )}
+    </>
+  );
+}
+
+type Result = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['result']>;
+
+function FrocTables({ result }: { result: Result }) {
+  return (
+    <>
+      <p>
+        Truth: {result.truthSource ? `the imported reference source “${result.truthSource}”` : 'the cases’ decided truth lesions'}. Version {result.version}: {result.cases} cases (
+        {result.normals} normal), {result.lesions} truth lesions. Rating: {result.ratingFields.length ? result.ratingFields.join(', ') : 'none (every mark rates 1)'}. Computed{' '}
+        {new Date(result.computedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC.
+      </p>
+      <table>
+        <thead>
+          <tr>
+            {result.readers.some((r) => r.arm) ? <th>Arm</th> : null}
+            <th>Reader</th>
+            <th>Cases</th>
+            <th>Normal</th>
+            <th>Lesions</th>
+            <th>wAFROC</th>
+            <th>AFROC</th>
+            <th>LLF</th>
+            <th>NLs per case</th>
+            <th>FROC curve</th>
+          </tr>
+        </thead>
+        <tbody>
+          {result.readers.map((r) => (
+            <tr key={`${r.arm}:${r.readerId}`}>
+              {result.readers.some((x) => x.arm) ? <td>{r.armLabel}</td> : null}
+              <td>{r.name}</td>
+              <td>{r.cases}</td>
+              <td>{r.normals}</td>
+              <td>{r.lesions}</td>
+              <td>{r.note ? <span className="muted">{r.note}</span> : f3(r.wAFROC)}</td>
+              <td>{f3(r.AFROC)}</td>
+              <td>{f3(r.llf)}</td>
+              <td>{f3(r.nlf)}</td>
+              <td>{r.froc.length ? <FrocCurve points={r.froc} label={r.name} /> : null}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {result.comparison ? (
+        <>
+          <h3>Between arms (JAFROC, Obuchowski–Rockette, random readers and cases)</h3>
+          <table>
+            <thead>
+              <tr>
+                <th>Arms</th>
+                <th>wAFROC difference</th>
+                <th>95% CI</th>
+                <th>F</th>
+                <th>p</th>
+                <th>Readers × cases</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.comparison.map((c) => (
+                <tr key={c.arms.join(':')}>
+                  <td>
+                    {c.labels[0]} − {c.labels[1]}
+                  </td>
+                  <td>{f3(c.difference)}</td>
+                  <td>
+                    {f3(c.ci[0])} to {f3(c.ci[1])}
+                  </td>
+                  <td>
+                    F({c.df1}, {c.df2.toFixed(1)}) = {c.F.toFixed(3)}
+                  </td>
+                  <td>{c.p < 0.001 ? '< 0.001' : c.p.toFixed(3)}</td>
+                  <td>
+                    {c.readers} × {c.cases}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : result.comparisonNote ? (
+        <p className="muted">No comparison between arms: {result.comparisonNote}.</p>
+      ) : null}
+    </>
+  );
+}
