@@ -147,3 +147,80 @@ describe('/projects/:slug/froc', () => {
     expect(((await e.json()) as { result: { cases: number } }).result.cases).toBe(0);
   });
 });
+
+describe('FROC between the arms of a reader study', () => {
+  it('per arm and reader wAFROC as worked by hand, and the JAFROC OR comparison of the arms on the same readers and cases', async () => {
+    const { projectDefinitionSchema } = await import('../workflows/definition.ts');
+    const { setUpStudyUnits } = await import('../app/models/study.server.ts');
+    const { studyUnits } = await import('../db/schema.ts');
+    const definition = projectDefinitionSchema.parse({
+      ...marksDefinition,
+      study: {
+        arms: [
+          { key: 'unaided', label: 'Unaided' },
+          { key: 'aided', label: 'Aided', aided: true },
+        ],
+        washoutDays: 14,
+      },
+    });
+    const s = await buildProject(t.db, { definition, cases: 4, readers: 2 });
+    const [r1, r2] = s.readers as [string, string];
+    await setUpStudyUnits({ projectId: s.projectId, actorId: s.lead, at: at(0) });
+    const units = await t.db.select().from(studyUnits).where(eq(studyUnits.projectId, s.projectId));
+    const keys = [...new Set(units.map((u) => u.sourceKey))].sort();
+    expect(keys).toHaveLength(4);
+    // Cases 0 and 1 have a lesion (x = 100, x = 300), 2 and 3 are normal. Per arm and case: each
+    // reader's BI-RADS for one point at x (null = no mark).
+    const plan: Record<string, [number, string | null, string | null][]> = {
+      unaided: [
+        [100, '4', '5'],
+        [300, '4', '4'],
+        [200, '5', '4'],
+        [200, null, null],
+      ],
+      aided: [
+        [100, '5', '5'],
+        [300, '5', '4'],
+        [200, null, null],
+        [200, '4', '4'],
+      ],
+    };
+    let minute = 1;
+    for (const u of units.filter((x) => x.kind === 'study')) {
+      const [x, b1, b2] = plan[u.arm!]![keys.indexOf(u.sourceKey)]!;
+      for (const [reader, b] of [
+        [r1, b1],
+        [r2, b2],
+      ] as const) {
+        const lesions = b ? [pt('m1', x, b)] : [];
+        await send(u.caseId, reader, { type: 'read.submit', values: { recall: Boolean(b), lesions } } as CaseCommand, minute++);
+      }
+    }
+    const first = (k: number) => units.find((u) => u.kind === 'study' && u.arm === 'unaided' && u.sourceKey === keys[k])!.caseId;
+    await t.db.insert(importedMarks).values([
+      { projectId: s.projectId, caseId: first(0), source: 'Pathology', sourceKind: 'reference', format: 'coco', lesions: [pt('R1', 101)] },
+      { projectId: s.projectId, caseId: first(1), source: 'Pathology', sourceKind: 'reference', format: 'coco', lesions: [pt('R2', 301)] },
+    ]);
+    const res = (await computeFroc({ projectId: s.projectId, truthSource: 'Pathology', db: t.db }))!;
+    expect([res.cases, res.normals, res.lesions]).toEqual([4, 2, 2]);
+    const fom = (arm: string, reader: string) => res.readers.find((r) => r.arm === arm && r.readerId === reader)!.wAFROC;
+    // Unaided R1: FP(c2) = 5, FP(c3) = −∞; LL 4, 4 → (0 + 0 + 1 + 1) / 4.
+    expect(fom('unaided', r1)).toBeCloseTo(0.5, 12);
+    // Unaided R2: FP(c2) = 4; LL 5, 4 → (1 + ½ + 1 + 1) / 4.
+    expect(fom('unaided', r2)).toBeCloseTo(0.875, 12);
+    // Aided R1: FP(c2) = −∞, FP(c3) = 4; LL 5, 5 → (1 + 1 + 1 + 1) / 4.
+    expect(fom('aided', r1)).toBeCloseTo(1, 12);
+    // Aided R2: FP(c3) = 4; LL 5, 4 → (1 + 1 + 1 + ½) / 4.
+    expect(fom('aided', r2)).toBeCloseTo(0.875, 12);
+    expect(res.comparison).toHaveLength(1);
+    const c = res.comparison![0]!;
+    expect([c.readers, c.cases, c.labels.slice().sort()]).toEqual([2, 4, ['Aided', 'Unaided']]);
+    // The difference of the arms' mean wAFROC: 0.9375 − 0.6875.
+    expect(Math.abs(c.difference)).toBeCloseTo(0.25, 12);
+    expect(c.ci[0]).toBeLessThan(c.difference);
+    expect(c.ci[1]).toBeGreaterThan(c.difference);
+    expect(c.p).toBeGreaterThan(0);
+    expect(c.p).toBeLessThanOrEqual(1);
+    expect(c.F).toBeGreaterThan(0);
+  });
+});

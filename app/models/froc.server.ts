@@ -182,24 +182,31 @@ export async function computeFroc({ projectId, version, truthSource = null, db }
       }
     }
   }
-  if (truthSource) {
-    // The reference source's lesions replace the readers' consensus; their item is the first marks item.
-    const ref = new Map<string, Lesion[]>();
-    for (const ids of chunks([...truthOf.keys()])) {
-      const rows = await d
-        .select({ caseId: importedMarks.caseId, lesions: importedMarks.lesions })
-        .from(importedMarks)
-        .where(and(eq(importedMarks.projectId, projectId), eq(importedMarks.source, truthSource), eq(importedMarks.sourceKind, 'reference'), inArray(importedMarks.caseId, ids)));
-      for (const r of rows) ref.set(r.caseId, [...(ref.get(r.caseId) ?? []), ...(r.lesions as Lesion[])]);
-    }
-    for (const id of truthOf.keys()) truthOf.set(id, { [items[0]!.key]: ref.get(id) ?? [] });
-  }
   // A clinical case is its study unit's source key (arm copies share it), else the case itself.
   const unitOf = new Map(caseRows.map((c) => [c.id, { unit: c.sourceKey ?? c.id, arm: c.arm ?? null }]));
   const unitTruth = new Map<string, Record<string, Lesion[]>>();
   for (const [id, t] of truthOf) {
     const u = unitOf.get(id)!.unit;
     if (!unitTruth.has(u)) unitTruth.set(u, t);
+  }
+  if (truthSource) {
+    // The reference source's lesions replace the readers' consensus (as the first marks item's);
+    // a source imported on any arm copy of a clinical case locates that case's lesions.
+    const ref = new Map<string, { caseId: string; lesions: Lesion[] }>();
+    for (const ids of chunks(caseRows.map((c) => c.id))) {
+      const rows = await d
+        .select({ caseId: importedMarks.caseId, lesions: importedMarks.lesions })
+        .from(importedMarks)
+        .where(and(eq(importedMarks.projectId, projectId), eq(importedMarks.source, truthSource), eq(importedMarks.sourceKind, 'reference'), inArray(importedMarks.caseId, ids)))
+        .orderBy(asc(importedMarks.caseId));
+      for (const r of rows) {
+        const u = unitOf.get(r.caseId)!.unit;
+        const had = ref.get(u);
+        if (!had) ref.set(u, { caseId: r.caseId, lesions: r.lesions as Lesion[] });
+        else if (had.caseId === r.caseId) had.lesions = [...had.lesions, ...(r.lesions as Lesion[])];
+      }
+    }
+    for (const u of unitTruth.keys()) unitTruth.set(u, { [items[0]!.key]: ref.get(u)?.lesions ?? [] });
   }
   const lesionCount = (t: Record<string, Lesion[]>) => items.reduce((n, it) => n + (t[it.key]?.length ?? 0), 0);
   base.cases = unitTruth.size;
@@ -208,10 +215,10 @@ export async function computeFroc({ projectId, version, truthSource = null, db }
     base.lesions += n;
     if (n === 0) base.normals++;
   }
-  // The readers' reads of those cases (the newest read per reader and case).
+  // The readers' reads of those cases, every arm copy (the newest read per reader and case).
   const readings = new Map<string, { arm: string | null; reader: string; unit: string; ll: (number | null)[]; nl: number[] }>();
   const names = new Map<string, string>();
-  for (const ids of chunks([...truthOf.keys()])) {
+  for (const ids of chunks(caseRows.filter((c) => unitTruth.has(c.sourceKey ?? c.id)).map((c) => c.id))) {
     const rows = await d
       .select({ caseId: reads.caseId, authorId: reads.authorId, values: reads.values, name: users.name, email: users.email })
       .from(reads)
