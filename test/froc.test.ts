@@ -12,7 +12,8 @@ import { caseWorkflows, importedMarks, jobs, projects, statsCache, users } from 
 import { sendCaseEvent } from '../workflows/runtime.ts';
 import type { CaseCommand } from '../workflows/commands.ts';
 import type { Lesion } from '../workflows/marks.ts';
-import { computeFroc, FROC_JOB, frocForPage, queueFroc } from '../app/models/froc.server.ts';
+import { computeFroc, FROC_JOB, frocForPage, queueFroc, storedTruthCoco } from '../app/models/froc.server.ts';
+import * as cocoRoute from '../app/routes/projects.$slug.froc_.coco.tsx';
 import { runJobNow } from '../jobs/runner.ts';
 import { testPasswordHash } from './fixtures/base.ts';
 import { invoke, request, sessionCookie } from './fixtures/app.ts';
@@ -103,9 +104,15 @@ describe('FROC scores of the readers’ marks', () => {
     expect(after.computing).toBe(false);
     expect(after.result!.readers.map((r) => r.wAFROC).sort()).toEqual([0.25, 0.5]);
     const rows = await t.db.select({ key: statsCache.key }).from(statsCache).where(eq(statsCache.projectId, f.projectId));
-    expect(rows.map((r) => r.key)).toEqual(['froc:reference:Pathology']);
+    expect(rows.map((r) => r.key).sort()).toEqual(['coco:truth', 'froc:reference:Pathology']);
     const [j] = await t.db.select({ kind: jobs.kind }).from(jobs).where(eq(jobs.id, jobId));
     expect(j!.kind).toBe(FROC_JOB);
+    // The same job stores the COCO file of the decided truth lesions: here three agreed points,
+    // which COCO cannot hold, so they are counted as left out.
+    const coco = (await storedTruthCoco({ projectId: f.projectId, db: t.db }))!;
+    expect(coco.annotations).toEqual([]);
+    expect(coco.info.left_out).toEqual({ points: 3, ellipses: 0, unplaced: 0 });
+    expect(after.cocoAt).not.toBeNull();
   });
 
   it('a project without decided cases: the empty state', async () => {
@@ -131,6 +138,10 @@ describe('/projects/:slug/froc', () => {
     const post = await invoke(frocRoute.action as never, request(`/projects/${p!.slug}/froc`, { cookie, form: { truthSource: '' } }), { slug: p!.slug });
     expect(post.status).toBe(302);
     expect(post.headers.get('location')).toBe(`/projects/${p!.slug}/froc`);
+    const file = await invoke(cocoRoute.loader as never, request(`/projects/${p!.slug}/froc/coco`, { cookie }), { slug: p!.slug });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-disposition')).toContain('truth-lesions.coco.json');
+    expect(((await file.json()) as { info: { left_out: { points: number } } }).info.left_out.points).toBe(3);
     const queued = await t.db.select({ params: jobs.params }).from(jobs).where(eq(jobs.projectId, f.projectId));
     expect(queued.some((j) => (j.params as { truthSource: unknown }).truthSource === null)).toBe(true);
 

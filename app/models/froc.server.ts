@@ -21,6 +21,7 @@ import { buildFrocStudy, FrocError, type FrocReadingInput, frocSummary, jafroc }
 import { type MarkItem, markRuleFor, projectDefinitionSchema } from '../../workflows/definition.ts';
 import { isLesionList, type Lesion } from '../../workflows/marks.ts';
 import { assign, similarity } from '../../workflows/marks-match.ts';
+import { casesToCoco, type CocoCase, type ProjectCoco } from '../../formats/coco.ts';
 import { countsInStatistics } from './study.server.ts';
 import { currentTruth } from './truth.server.ts';
 
@@ -327,7 +328,7 @@ export async function frocForPage({ projectId, truthSource = null, db }: Omit<Ar
     .where(and(eq(importedMarks.projectId, projectId), eq(importedMarks.sourceKind, 'reference')))
     .orderBy(importedMarks.source)
     .limit(50);
-  if (!v) return { result: null, computing: false, hasMarks: false, sources: sources.map((s) => s.source) };
+  if (!v) return { cocoAt: null, result: null, computing: false, hasMarks: false, sources: sources.map((s) => s.source) };
   const [row] = await d
     .select({ payload: statsCache.payload })
     .from(statsCache)
@@ -338,7 +339,12 @@ export async function frocForPage({ projectId, truthSource = null, db }: Omit<Ar
     .from(jobs)
     .where(and(eq(jobs.projectId, projectId), eq(jobs.kind, FROC_JOB), inArray(jobs.status, ['queued', 'running'])))
     .limit(1);
+  const [coco] = await d
+    .select({ at: statsCache.computedAt })
+    .from(statsCache)
+    .where(and(eq(statsCache.projectId, projectId), eq(statsCache.projectVersion, 0), eq(statsCache.key, COCO_TRUTH_KEY)));
   return {
+    cocoAt: coco ? coco.at.toISOString() : null,
     result: payload && payload.schema === FROC_SCHEMA ? payload : null,
     computing: Boolean(open),
     hasMarks: (v.def.readerForm.marks ?? []).length > 0,
@@ -370,12 +376,67 @@ export async function queueFroc({
   return job.id;
 }
 
+export const COCO_TRUTH_KEY = 'coco:truth';
+
+/**
+ * The decided truth lesions of every case of the project as one COCO file (arm copies of a
+ * clinical case once). The category is the first marks item's first nominal lesion field.
+ */
+export async function buildTruthCoco({ projectId, db, now }: { projectId: string; db?: Db; now?: Date }): Promise<{ version: number; coco: ProjectCoco } | null> {
+  const d = db ?? getDb();
+  const v = await versionDefinition(d, projectId);
+  if (!v) return null;
+  const items = v.def.readerForm.marks ?? [];
+  const categoryField = items[0]?.fields.find((f) => f.kind === 'nominal')?.key ?? 'category';
+  const rows = await d
+    .select({ id: cases.id, externalId: cases.externalId, images: cases.images, sourceKey: studyUnits.sourceKey })
+    .from(cases)
+    .leftJoin(studyUnits, eq(studyUnits.caseId, cases.id))
+    .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt), countsInStatistics(cases.id)))
+    .orderBy(asc(cases.externalId), asc(cases.id));
+  const out: CocoCase[] = [];
+  const seen = new Set<string>();
+  for (const part of chunks(rows)) {
+    const truth = new Map<string, Lesion[]>();
+    for (const t of await currentTruth({ caseIds: part.map((r) => r.id), db: d })) {
+      if (t.state !== 'verified' && t.state !== 'pending') continue;
+      const val = (t.value ?? {}) as Record<string, unknown>;
+      for (const it of items) if (isLesionList(val[it.key])) truth.set(t.caseId, [...(truth.get(t.caseId) ?? []), ...(val[it.key] as Lesion[])]);
+    }
+    for (const r of part) {
+      const ls = truth.get(r.id);
+      const unit = r.sourceKey ?? r.id;
+      if (!ls || seen.has(unit)) continue;
+      seen.add(unit);
+      out.push({ caseId: r.externalId ?? r.id, images: r.images.map((url) => ({ url })), lesions: ls });
+    }
+  }
+  return { version: v.version, coco: casesToCoco({ cases: out, categoryField, description: `Truth lesions of ${out.length} decided cases (Truthline)`, now }) };
+}
+
+/** The stored COCO file of the truth lesions (one row), or null before the job made it. */
+export async function storedTruthCoco({ projectId, db }: { projectId: string; db?: Db }): Promise<ProjectCoco | null> {
+  const [row] = await (db ?? getDb())
+    .select({ payload: statsCache.payload })
+    .from(statsCache)
+    .where(and(eq(statsCache.projectId, projectId), eq(statsCache.projectVersion, 0), eq(statsCache.key, COCO_TRUTH_KEY)));
+  return (row?.payload as ProjectCoco | undefined) ?? null;
+}
+
 registerJob(FROC_JOB, async (ctx) => {
   const projectId = ctx.job.projectId;
   if (!projectId) throw new Error('froc.compute needs a project');
   const ts = (ctx.job.params as { truthSource?: unknown }).truthSource;
-  await ctx.progress({ done: 0, total: 1, phase: 'localisation scores' });
+  await ctx.progress({ done: 0, total: 2, phase: 'localisation scores' });
   const res = await refreshFroc({ projectId, truthSource: typeof ts === 'string' && ts ? ts : null, db: ctx.db });
-  await ctx.progress({ done: 1, total: 1, phase: 'done' });
+  await ctx.progress({ done: 1, total: 2, phase: 'COCO file of the truth lesions' });
+  const coco = await buildTruthCoco({ projectId, db: ctx.db });
+  // Version 0: the file spans every version's cases.
+  if (coco)
+    await ctx.db
+      .insert(statsCache)
+      .values({ projectId, projectVersion: 0, key: COCO_TRUTH_KEY, payload: coco.coco })
+      .onConflictDoUpdate({ target: [statsCache.projectId, statsCache.projectVersion, statsCache.key], set: { payload: coco.coco, computedAt: new Date() } });
+  await ctx.progress({ done: 2, total: 2, phase: 'done' });
   return { cases: res?.cases ?? 0 };
 });

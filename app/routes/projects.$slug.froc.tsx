@@ -39,7 +39,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const f3 = (x: number | null) => (x === null ? '—' : x.toFixed(3));
 
 export default function Froc() {
-  const { project, roles, truthSource, result, computing, hasMarks, sources } = useLoaderData<typeof loader>();
+  const { project, roles, truthSource, result, computing, hasMarks, sources, cocoAt } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>{project.name}</h1>
@@ -71,6 +71,17 @@ export default function Froc() {
               {computing ? 'Computing…' : 'Compute FROC scores'}
             </button>
           </Form>
+          {cocoAt ? (
+            <p>
+              <a href={`/projects/${project.slug}/froc/coco`} download>
+                Download the truth lesions as COCO JSON
+              </a>{' '}
+              <span className="muted">
+                (boxes and outlines of every decided case, each image with its case id; points and ellipses have no COCO form and are counted as left out; made{' '}
+                {cocoAt.slice(0, 16).replace('T', ' ')} UTC by the last computation)
+              </span>
+            </p>
+          ) : null}
           {computing ? <p role="status">A job is computing the scores; reload to see them.</p> : null}
           {!result ? <p>Not computed yet for this truth source.</p> : result.cases === 0 ? <p>No decided cases with marks yet.</p> : <FrocTables result={result} />}
         </>
