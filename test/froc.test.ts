@@ -142,6 +142,9 @@ describe('/projects/:slug/froc', () => {
     expect(file.status).toBe(200);
     expect(file.headers.get('content-disposition')).toContain('truth-lesions.coco.json');
     expect(((await file.json()) as { info: { left_out: { points: number } } }).info.left_out.points).toBe(3);
+    const bad = await invoke(frocRoute.action as never, request(`/projects/${p!.slug}/froc`, { cookie, form: { truthSource: 'Nope' } }), { slug: p!.slug });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('No imported reference source named Nope');
     const queued = await t.db.select({ params: jobs.params }).from(jobs).where(eq(jobs.projectId, f.projectId));
     expect(queued.some((j) => (j.params as { truthSource: unknown }).truthSource === null)).toBe(true);
 

@@ -318,16 +318,22 @@ export async function refreshFroc(args: Args): Promise<FrocResult | null> {
   return res;
 }
 
-/** What the page shows: the stored figures (one row), the reference sources to choose from, and whether a job is computing. */
-export async function frocForPage({ projectId, truthSource = null, db }: Omit<Args, 'version'>) {
-  const d = db ?? getDb();
-  const v = await versionDefinition(d, projectId);
-  const sources = await d
+/** The project's imported reference sources (the truth lesions the lead may score against instead). */
+export async function referenceSources({ projectId, db }: { projectId: string; db?: Db }): Promise<string[]> {
+  const rows = await (db ?? getDb())
     .selectDistinct({ source: importedMarks.source })
     .from(importedMarks)
     .where(and(eq(importedMarks.projectId, projectId), eq(importedMarks.sourceKind, 'reference')))
     .orderBy(importedMarks.source)
     .limit(50);
+  return rows.map((r) => r.source);
+}
+
+/** What the page shows: the stored figures (one row), the reference sources to choose from, and whether a job is computing. */
+export async function frocForPage({ projectId, truthSource = null, db }: Omit<Args, 'version'>) {
+  const d = db ?? getDb();
+  const v = await versionDefinition(d, projectId);
+  const sources = (await referenceSources({ projectId, db: d })).map((source) => ({ source }));
   if (!v) return { cocoAt: null, result: null, computing: false, hasMarks: false, sources: sources.map((s) => s.source) };
   const [row] = await d
     .select({ payload: statsCache.payload })

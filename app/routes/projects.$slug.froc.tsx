@@ -5,10 +5,10 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Form, useLoaderData } from '@remix-run/react';
+import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requireProjectRole } from '~/permissions.server.ts';
-import { frocForPage, queueFroc } from '~/models/froc.server.ts';
+import { frocForPage, queueFroc, referenceSources } from '~/models/froc.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { FrocTables } from '~/components/froc-tables.tsx';
 import { leadLinks } from '~/components/lead-links.ts';
@@ -32,12 +32,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const p = parseForm(frocFormSchema, await request.formData());
   if (!p.ok) return validationFailed(p.errors);
   const truthSource = p.data.truthSource || null;
+  if (truthSource && !(await referenceSources({ projectId: project.id })).includes(truthSource))
+    return validationFailed({ truthSource: [`No imported reference source named ${truthSource} in this project`] });
   await queueFroc({ projectId: project.id, truthSource, actorId: user.id });
   return redirect(`/projects/${project.slug}/froc${truthSource ? `?truth=${encodeURIComponent(truthSource)}` : ''}`);
 }
 
 export default function Froc() {
   const { project, roles, truthSource, result, computing, hasMarks, sources, cocoAt } = useLoaderData<typeof loader>();
+  const failed = useActionData<typeof action>() as { errors?: Record<string, string[]> } | undefined;
   return (
     <>
       <h1>{project.name}</h1>
@@ -69,6 +72,11 @@ export default function Froc() {
               {computing ? 'Computing…' : 'Compute FROC scores'}
             </button>
           </Form>
+          {failed?.errors ? (
+            <p role="alert" className="error">
+              {Object.values(failed.errors).flat().join('; ')}
+            </p>
+          ) : null}
           {cocoAt ? (
             <p>
               <a href={`/projects/${project.slug}/froc/coco`} download>
