@@ -19,6 +19,7 @@ import { enqueueJob, kickJobs, registerJob } from '../../jobs/runner.ts';
 import { jobs } from '../../db/schema.ts';
 import { buildFrocStudy, FrocError, type FrocReadingInput, frocSummary, jafroc } from '../../stats/froc/index.ts';
 import { type MarkItem, markRuleFor, projectDefinitionSchema } from '../../workflows/definition.ts';
+import { markItems } from '../../workflows/form-items.ts';
 import { isLesionList, type Lesion } from '../../workflows/marks.ts';
 import { assign, similarity } from '../../workflows/marks-match.ts';
 import { casesToCoco, type CocoCase, type ProjectCoco } from '../../formats/coco.ts';
@@ -141,12 +142,24 @@ export function scoreReading(
   return { ll, nl };
 }
 
+/** An item's lesions in a truth value: under its own key, or a finding subject's under the item's plain key. */
+function truthLesions(val: Record<string, unknown>, it: { key: string; raw: string; finding: string | null }, findingKey: string | null): Lesion[] | null {
+  const v = val[it.key] ?? (it.finding && it.finding === findingKey ? val[it.raw] : undefined);
+  return isLesionList(v) ? v : null;
+}
+
 export async function computeFroc({ projectId, version, truthSource = null, db }: Args): Promise<FrocResult | null> {
   const d = db ?? getDb();
   const v = await versionDefinition(d, projectId, version);
   if (!v) return null;
-  const marksItems = v.def.readerForm.marks ?? [];
-  const items = marksItems.map((it) => ({ key: it.key, rule: markRuleFor(v.def.truthPolicy, it), ...ratingOf(it) }));
+  // One item per finding for finding-scoped marks items (reads key them "finding/item").
+  const items = markItems(v.def.readerForm).map(({ key, item, finding }) => ({
+    key,
+    raw: item.key,
+    finding: finding?.key ?? null,
+    rule: markRuleFor(v.def.truthPolicy, item),
+    ...ratingOf(item),
+  }));
   const armLabel = new Map((v.def.study?.arms ?? []).map((a) => [a.key, a.label]));
   const base: FrocResult = {
     schema: FROC_SCHEMA,
@@ -175,8 +188,8 @@ export async function computeFroc({ projectId, version, truthSource = null, db }
       if (t.state !== 'verified' && t.state !== 'pending') continue;
       const val = (t.value ?? {}) as Record<string, unknown>;
       for (const it of items) {
-        const ls = val[it.key];
-        if (!isLesionList(ls)) continue;
+        const ls = truthLesions(val, it, t.findingKey);
+        if (!ls) continue;
         const rec = truthOf.get(t.caseId) ?? {};
         rec[it.key] = [...(rec[it.key] ?? []), ...ls];
         truthOf.set(t.caseId, rec);
@@ -392,8 +405,8 @@ export async function buildTruthCoco({ projectId, db, now }: { projectId: string
   const d = db ?? getDb();
   const v = await versionDefinition(d, projectId);
   if (!v) return null;
-  const items = v.def.readerForm.marks ?? [];
-  const categoryField = items[0]?.fields.find((f) => f.kind === 'nominal')?.key ?? 'category';
+  const items = markItems(v.def.readerForm).map(({ key, item, finding }) => ({ key, raw: item.key, finding: finding?.key ?? null }));
+  const categoryField = v.def.readerForm.marks?.[0]?.fields.find((f) => f.kind === 'nominal')?.key ?? 'category';
   const rows = await d
     .select({ id: cases.id, externalId: cases.externalId, images: cases.images, sourceKey: studyUnits.sourceKey })
     .from(cases)
@@ -407,7 +420,10 @@ export async function buildTruthCoco({ projectId, db, now }: { projectId: string
     for (const t of await currentTruth({ caseIds: part.map((r) => r.id), db: d })) {
       if (t.state !== 'verified' && t.state !== 'pending') continue;
       const val = (t.value ?? {}) as Record<string, unknown>;
-      for (const it of items) if (isLesionList(val[it.key])) truth.set(t.caseId, [...(truth.get(t.caseId) ?? []), ...(val[it.key] as Lesion[])]);
+      for (const it of items) {
+        const ls = truthLesions(val, it, t.findingKey);
+        if (ls) truth.set(t.caseId, [...(truth.get(t.caseId) ?? []), ...ls]);
+      }
     }
     for (const r of part) {
       const ls = truth.get(r.id);
