@@ -7,6 +7,7 @@ import './models/releases.server.ts';
 import './models/export-job.server.ts';
 import './models/report-labels.server.ts';
 import './models/marks-import.server.ts';
+import './models/froc.server.ts';
 
 export const JOB_LABEL: Record<string, string> = {
   'cases.check': 'Check a case manifest',
@@ -21,4 +22,5 @@ export const JOB_LABEL: Record<string, string> = {
   'reports.record': 'Record reviewed report labels as evidence',
   'marks.check': 'Check a marks file',
   'marks.import': 'Import marks',
+  'froc.compute': 'Compute the FROC localisation scores',
 };

@@ -107,3 +107,84 @@ export function cocoToLesions(text: string, categoryField: string): Lesion[] {
     };
   });
 }
+
+/** One case of a project-wide COCO file: its id as the manifest names it, its images, its lesions. */
+export type CocoCase = { caseId: string; images: { url: string; width?: number; height?: number }[]; lesions: Lesion[] };
+export type ProjectCoco = {
+  info: { description: string; date_created: string; left_out: { points: number; ellipses: number; unplaced: number } };
+  images: { id: number; file_name: string; case_id: string; width?: number; height?: number }[];
+  categories: Coco['categories'];
+  annotations: Coco['annotations'];
+};
+
+/**
+ * Several cases' lesions as one COCO file: every image carries the case id (`case_id`, what the
+ * marks import places by), width and height when known; the category is the lesion's answer to
+ * `categoryField`, the other answers ride in `attributes` with the lesion id and kind, so
+ * `cocoCasesToLesions(casesToCoco(x))` gives back x's boxes (corners as min, max) and polygons.
+ * Points and ellipses have no COCO annotation: they are counted in `info.left_out`, as are lesions
+ * on an image the case does not list (a DICOM image named by its SOP Instance UID alone).
+ */
+export function casesToCoco(input: { cases: CocoCase[]; categoryField: string; description: string; now?: Date }): ProjectCoco {
+  const cat = (l: Lesion) => String(l.answers[input.categoryField] ?? 'lesion');
+  const cats = [...new Set(input.cases.flatMap((c) => c.lesions.filter((l) => l.kind === 'box' || l.kind === 'polygon').map(cat)))].sort();
+  const out: ProjectCoco = {
+    info: { description: input.description, date_created: (input.now ?? new Date()).toISOString(), left_out: { points: 0, ellipses: 0, unplaced: 0 } },
+    images: [],
+    categories: cats.map((name, i) => ({ id: i + 1, name })),
+    annotations: [],
+  };
+  for (const c of input.cases) {
+    const ids = new Map<string, number>();
+    for (const im of c.images) {
+      if (ids.has(im.url)) continue;
+      const id = out.images.length + 1;
+      ids.set(im.url, id);
+      out.images.push({
+        id,
+        file_name: im.url,
+        case_id: c.caseId,
+        ...(im.width && im.height ? { width: im.width, height: im.height } : {}),
+      });
+    }
+    for (const l of c.lesions) {
+      if (l.kind === 'point' || l.kind === 'ellipse') {
+        out.info.left_out[l.kind === 'point' ? 'points' : 'ellipses']++;
+        continue;
+      }
+      const imageId = l.image.url === undefined ? undefined : ids.get(l.image.url);
+      if (imageId === undefined) {
+        out.info.left_out.unplaced++;
+        continue;
+      }
+      const xs = l.points.map((p) => p[0]);
+      const ys = l.points.map((p) => p[1]);
+      const [x0, y0, x1, y1] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+      const { [input.categoryField]: _c, ...attributes } = l.answers;
+      out.annotations.push({
+        id: out.annotations.length + 1,
+        image_id: imageId,
+        category_id: cats.indexOf(cat(l)) + 1,
+        bbox: [x0, y0, x1 - x0, y1 - y0],
+        area: l.kind === 'box' ? (x1 - x0) * (y1 - y0) : polygonArea(l.points),
+        iscrowd: 0,
+        segmentation: [l.kind === 'box' ? [x0, y0, x1, y0, x1, y1, x0, y1] : l.points.flat()],
+        attributes: { ...attributes, lesion_id: l.id, kind: l.kind },
+      });
+    }
+  }
+  return out;
+}
+
+/** The inverse of casesToCoco: lesions per case id (images without `case_id` under ""), in file order. */
+export function cocoCasesToLesions(text: string, categoryField: string): Map<string, Lesion[]> {
+  const lesions = cocoToLesions(text, categoryField);
+  const doc = JSON.parse(text) as { images: { id: number; file_name: string; case_id?: unknown }[]; annotations: { image_id: number }[] };
+  const caseOf = new Map(doc.images.map((im) => [im.id, typeof im.case_id === 'string' ? im.case_id : '']));
+  const out = new Map<string, Lesion[]>();
+  lesions.forEach((l, i) => {
+    const c = caseOf.get(doc.annotations[i]!.image_id) ?? '';
+    out.set(c, [...(out.get(c) ?? []), l]);
+  });
+  return out;
+}

@@ -13,6 +13,7 @@ export function ProjectNav({ slug, roles }: { slug: string; roles: Role[] }) {
     { to: `${base}/reviews`, label: 'Reviews', show: roles.includes('lead') },
     { to: `${base}/reports`, label: 'Reports', show: roles.includes('lead') },
     { to: `${base}/agreement`, label: 'Agreement', show: roles.includes('lead') },
+    { to: `${base}/froc`, label: 'FROC', show: roles.includes('lead') },
     { to: `${base}/settings`, label: 'Setup', show: roles.includes('lead') },
     { to: `${base}/members`, label: 'Members', show: roles.includes('lead') },
     { to: `${base}/jobs`, label: 'Jobs', show: roles.includes('lead') },

@@ -23,6 +23,9 @@ export const entries: Record<string, Spec> = {
     form: () => ({ intent: 'reopen' }),
   },
   'projects.$slug.agreement.tsx': { path: p('/agreement'), params: slug, loader: leadOnly, action: leadOnly },
+  // No COCO file until the FROC job wrote one: the lead gets 404 in the matrix world.
+  'projects.$slug.froc_.coco.tsx': { path: p('/froc/coco'), params: slug, loader: { ...leadOnly, lead: 'notfound' } },
+  'projects.$slug.froc.tsx': { path: p('/froc'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ truthSource: '' }) },
   'projects.$slug.sample-size.tsx': { path: p('/sample-size'), params: slug, loader: leadOnly },
   'projects.$slug.reviews.tsx': { path: p('/reviews'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'exclusion' }) },
   'projects.$slug.settings.tsx': { path: p('/settings'), params: slug, loader: leadOnly, action: leadOnly, form: () => ({ intent: 'details' }) },
