@@ -54,7 +54,7 @@ describe('FROC scores of the readers’ marks', () => {
   it('against an imported reference: wAFROC, AFROC, LLF and NLF as worked by hand', async () => {
     const res = (await computeFroc({ projectId: f.projectId, truthSource: 'Pathology', db: t.db }))!;
     expect([res.cases, res.normals, res.lesions]).toEqual([3, 1, 3]);
-    expect(res.ratingFields).toEqual(['lesions.birads']);
+    expect(res.ratingFields).toEqual(['Lesions — BI-RADS']);
     const by = new Map(res.readers.map((r) => [r.readerId, r]));
     const a = by.get(f.readers[0]!)!;
     const b = by.get(f.readers[1]!)!;

@@ -158,6 +158,8 @@ export async function computeFroc({ projectId, version, truthSource = null, db }
     raw: item.key,
     finding: finding?.key ?? null,
     rule: markRuleFor(v.def.truthPolicy, item),
+    // What the page names the rating by: the definition's words, not its keys.
+    label: [finding?.label, item.label].filter(Boolean).join(': '),
     ...ratingOf(item),
   }));
   const armLabel = new Map((v.def.study?.arms ?? []).map((a) => [a.key, a.label]));
@@ -166,7 +168,10 @@ export async function computeFroc({ projectId, version, truthSource = null, db }
     version: v.version,
     computedAt: new Date().toISOString(),
     truthSource,
-    ratingFields: items.flatMap((i) => (i.field ? [`${i.key}.${i.field}`] : [])),
+    ratingFields: items.flatMap((i) => {
+      const field = i.field ? (markItemOf(v.def, i.raw)?.fields.find((f) => f.key === i.field)?.label ?? i.field) : null;
+      return field ? [`${i.label} — ${field}`] : [];
+    }),
     cases: 0,
     normals: 0,
     lesions: 0,
@@ -462,3 +467,7 @@ registerJob(FROC_JOB, async (ctx) => {
   await ctx.progress({ done: 2, total: 2, phase: 'done' });
   return { cases: res?.cases ?? 0 };
 });
+
+function markItemOf(def: { readerForm: { marks?: MarkItem[] } }, key: string): MarkItem | undefined {
+  return def.readerForm.marks?.find((m) => m.key === key);
+}
