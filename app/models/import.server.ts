@@ -35,8 +35,7 @@ import { deleteInput, inputSize, readInput, readInputText, storeInput } from '..
 import { publishStaged, stageRows, toDbRow } from '../../jobs/staging.ts';
 import { getCurrentVersion } from './projects.server.ts';
 
-export const SPLITS = ['train', 'validation', 'test', 'unassigned'] as const;
-export type Split = (typeof SPLITS)[number];
+import { SPLITS, type Split } from '../../domain/vocabulary.ts';
 import { MANIFEST_COLUMNS } from '../forms/lead.ts';
 export { MANIFEST_COLUMNS };
 const REQUIRED_COLUMNS = ['case_id', 'patient_id', 'study_date'] as const;
