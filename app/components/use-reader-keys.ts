@@ -35,13 +35,25 @@ function activeItem(form: HTMLFormElement): HTMLElement | null {
   return items.find((it) => !it.querySelector('input:checked')) ?? items[0] ?? null;
 }
 
-export function useReaderKeys(opts: { formRef: RefObject<HTMLFormElement>; viewer: RefObject<ViewerApi | null>; onNext?: () => void; ready: boolean }) {
+export function useReaderKeys(opts: {
+  formRef: RefObject<HTMLFormElement>;
+  viewer: RefObject<ViewerApi | null>;
+  onNext?: () => void;
+  ready: boolean;
+  /**
+   * True from the moment the page sends a read until the router settles: the router's busy state
+   * reaches React a render or more later, and keys let through in between answered again and
+   * sent a second submit that replaced the first.
+   */
+  sending?: RefObject<boolean>;
+}) {
   const ready = useRef(opts.ready);
   ready.current = opts.ready;
+  const sending = opts.sending;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (!ready.current) {
+      if (!ready.current || sending?.current) {
         // Typed ahead while the case is being saved or the next one loads: dropped, not replayed.
         if (e.key !== 'Tab') {
           e.preventDefault();
@@ -91,5 +103,5 @@ export function useReaderKeys(opts: { formRef: RefObject<HTMLFormElement>; viewe
     // Capture phase: a key swallowed while not ready never reaches a focused radio.
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
-  }, [opts.formRef, opts.viewer, opts.onNext]);
+  }, [opts.formRef, opts.viewer, opts.onNext, sending]);
 }

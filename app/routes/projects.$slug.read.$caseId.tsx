@@ -102,12 +102,15 @@ export default function ReadCase() {
   const [amending, setAmending] = useState(false);
   const [cannot, setCannot] = useState(false);
   const [clientErrors, setClientErrors] = useState<Record<string, string[]> | null>(null);
+  // A read on its way: no key and no second submit until the router has settled (see useReaderKeys).
+  const sending = useRef(false);
   // State belongs to one page view (a fresh clientRequestId per load): a saved amendment or the
   // next case closes the amend form and clears what was typed.
   useEffect(() => {
     setAmending(false);
     setCannot(false);
     setClientErrors(null);
+    sending.current = false;
   }, [clientRequestId]);
   // A new case: focus on its heading (announced with the new title), keys start on its first item.
   useEffect(() => {
@@ -117,7 +120,16 @@ export default function ReadCase() {
   const editable = !view.myRead || amending;
   const onNext = useCallback(() => submit(null, { method: 'post', action: `/projects/${project.slug}/read` }), [submit, project.slug]);
   const busy = nav.state !== 'idle';
-  useReaderKeys({ formRef, viewer, onNext, ready: !busy });
+  // Settled: back on this page with the server's answer (errors), or on the next page (new id).
+  const wasBusy = useRef(false);
+  useEffect(() => {
+    if (busy) wasBusy.current = true;
+    else if (wasBusy.current) {
+      wasBusy.current = false;
+      sending.current = false;
+    }
+  }, [busy]);
+  useReaderKeys({ formRef, viewer, onNext, ready: !busy, sending });
   const takeVisibleMs = useVisibleTime(`/projects/${project.slug}/read/${view.case.id}?_data=${encodeURIComponent('routes/projects.$slug.read.$caseId')}`, view.case.id);
   // Marks are drawn in the viewer: the saved read's are replayed there, locked, until amended.
   const marks = useReaderMarks({
@@ -238,6 +250,10 @@ export default function ReadCase() {
                 ref={formRef}
                 noValidate
                 onSubmit={(e) => {
+                  if (sending.current) {
+                    e.preventDefault();
+                    return;
+                  }
                   const fd = new FormData(e.currentTarget);
                   const errs: Record<string, string[]> = unansweredItems(view.readerForm, fd);
                   if (amending && !String(fd.get('reason') ?? '').trim()) errs.reason = ['Say why you are changing your read'];
@@ -247,6 +263,7 @@ export default function ReadCase() {
                     return;
                   }
                   setClientErrors(null);
+                  sending.current = true;
                   // The visible time since the last report goes with the read.
                   const t = e.currentTarget.elements.namedItem('visibleMs');
                   if (t instanceof HTMLInputElement) t.value = String(takeVisibleMs());

@@ -96,10 +96,15 @@ describe.skipIf(!hasChromium)('reading and adjudication pages by keyboard', () =
       // The page may have been closed (the test is over) while the save was held.
       await route.continue().catch(() => {});
     });
+    // A slow machine: React renders the saving state well after the Enter (CI under load once let
+    // "1 1 Enter" through in between, and the second submit replaced the first).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
     for (const k of ['2', '2', 'Enter', '1', '1', 'Enter']) await page.keyboard.press(k);
     await page.waitForURL((u) => u.toString() !== first && CASE_URL.test(u.pathname));
     await page.getByText('Read saved. Here is your next case.').waitFor();
     await page.unroute('**/read/*');
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
     expect(await checked(page, 'left/birads').count()).toBe(0);
     expect(await checked(page, 'right/birads').count()).toBe(0);
     await page.goto(first);
