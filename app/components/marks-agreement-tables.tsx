@@ -12,6 +12,7 @@ function Item({ it }: { it: ItemAgreement }) {
         {it.lesions} lesions on {it.cases} cases. Found by: {it.byCount.map((n, k) => `${k + 1} reader${k ? 's' : ''}: ${n}`).join('; ')}.
       </p>
       <table aria-label={`Detection by reader: ${it.label}`}>
+        <caption>Lesions each reader found, on the cases that reader read</caption>
         <thead>
           <tr>
             <th>Reader</th>
@@ -33,6 +34,7 @@ function Item({ it }: { it: ItemAgreement }) {
       </table>
       {it.pairs.length ? (
         <table aria-label={`Detection agreement per reader pair: ${it.label}`}>
+          <caption>Detection agreement per reader pair</caption>
           <thead>
             <tr>
               <th>Readers</th>
@@ -61,6 +63,7 @@ function Item({ it }: { it: ItemAgreement }) {
       ) : null}
       {it.answers.length ? (
         <table aria-label={`Answers on matched lesions: ${it.label}`}>
+          <caption>Answers on the lesions found by at least two readers</caption>
           <thead>
             <tr>
               <th>Answer</th>
