@@ -10,6 +10,7 @@ function Item({ it }: { it: ItemAgreement }) {
     <>
       <p>
         {it.lesions} lesions on {it.cases} cases. Found by: {it.byCount.map((n, k) => `${k + 1} reader${k ? 's' : ''}: ${n}`).join('; ')}.
+        {it.leftOut ? ` ${it.leftOut} cases left out: their marks could not be matched (a mark without a valid image reference or points).` : null}
       </p>
       <table aria-label={`Detection by reader: ${it.label}`}>
         <caption>Lesions each reader found, on the cases that reader read</caption>

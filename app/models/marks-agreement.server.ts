@@ -17,11 +17,12 @@ import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { cases, projectVersions, reads, users } from '../../db/schema.ts';
-import { caseCounts } from '../../stats/ratings.ts';
+import { caseCounts, RatingsError } from '../../stats/ratings.ts';
 import { fleissFW, krippendorffFW } from '../../stats/categorical/framework.ts';
 import { weightMatrix } from '../../stats/categorical/weights.ts';
 import {
   detectionAgreement,
+  MarkError,
   type LesionCluster,
   matchedAnswers,
   matchLesions,
@@ -45,6 +46,8 @@ export type ItemAgreement = {
   key: string;
   label: string;
   cases: number;
+  /** Cases left out because the matcher refused their marks. */
+  leftOut?: number;
   lesions: number;
   /** byCount[k − 1] = lesions found by exactly k readers. */
   byCount: number[];
@@ -106,7 +109,6 @@ export function itemAgreement(
     }
   const answers: AnswerAgreement[] = item.fields.flatMap((f) => {
     if (f.kind !== 'nominal' && f.kind !== 'ordinal' && f.kind !== 'binary') return [];
-    const categories = f.kind === 'binary' ? ['true', 'false'] : (f.options ?? []).map((o) => o.value);
     const row: AnswerAgreement = { field: f.key, label: f.label, lesions: 0, kappa: null, ci: null, alpha: null, note: null };
     const answer = (_r: string, mark: unknown) => {
       const v = (mark as Lesion).answers?.[f.key];
@@ -114,7 +116,15 @@ export function itemAgreement(
     };
     const units = all.clusters.filter((c) => c.foundBy.length >= 2).length;
     if (units === 0) return [{ ...row, note: 'no lesion found by two readers' }];
-    const cc = caseCounts(matchedAnswers(all, answer, { level: 'nominal', categories }));
+    // Categories from the answers themselves: an out-of-scale answer is an answer too, and Fleiss' κ
+    // and α do not change with categories nobody used.
+    let cc: ReturnType<typeof caseCounts>;
+    try {
+      cc = caseCounts(matchedAnswers(all, answer, { level: 'nominal' }));
+    } catch (e) {
+      if (!(e instanceof RatingsError)) throw e;
+      return [{ ...row, note: 'no answers on the matched lesions' }];
+    }
     const wt = weightMatrix('identity', cc.q);
     const k = fleissFW(cc, wt);
     const al = krippendorffFW(cc, wt);
@@ -227,14 +237,22 @@ export async function computeMarksAgreement({ projectId, version, db }: { projec
   });
   result.cases = used.length;
   for (const it of items) {
-    const perCase = used.map((c) =>
-      caseLesions(
-        c.caseId,
-        c.reads.map(([reader, vals]) => ({ readerKey: reader, marks: isLesionList(vals[it.key]) ? (vals[it.key] as Lesion[]) : [] })),
-        it.rule,
-      ),
-    );
-    result.items.push(itemAgreement(it, perCase, names));
+    // A case whose marks the matcher refuses (e.g. a mark without an image reference) is left out and counted, not the whole job failed.
+    const perCase = used.flatMap((c) => {
+      try {
+        return [
+          caseLesions(
+            c.caseId,
+            c.reads.map(([reader, vals]) => ({ readerKey: reader, marks: isLesionList(vals[it.key]) ? (vals[it.key] as Lesion[]) : [] })),
+            it.rule,
+          ),
+        ];
+      } catch (e) {
+        if (!(e instanceof MarkError)) throw e;
+        return [];
+      }
+    });
+    result.items.push({ ...itemAgreement(it, perCase, names), leftOut: used.length - perCase.length });
   }
   return result;
 }
