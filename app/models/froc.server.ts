@@ -25,6 +25,7 @@ import { assign, similarity } from '../../workflows/marks-match.ts';
 import { casesToCoco, type CocoCase, type ProjectCoco } from '../../formats/coco.ts';
 import { countsInStatistics } from './study.server.ts';
 import { currentTruth } from './truth.server.ts';
+import { computeMarksAgreement, type MarksAgreementResult } from './marks-agreement.server.ts';
 
 export const FROC_JOB = 'froc.compute';
 export const FROC_SCHEMA = 1;
@@ -77,6 +78,8 @@ export type FrocResult = {
   readers: FrocReaderRow[];
   comparison: FrocArmComparison[] | null;
   comparisonNote: string | null;
+  /** Agreement by location between the readers (whatever the truth source), stored with the scores by the same job. */
+  agreement?: MarksAgreementResult | null;
 };
 
 type Args = { projectId: string; version?: number; truthSource?: string | null; db?: Db };
@@ -328,6 +331,7 @@ export async function refreshFroc(args: Args): Promise<FrocResult | null> {
   const d = args.db ?? getDb();
   const res = await computeFroc({ ...args, db: d });
   if (!res) return null;
+  res.agreement = await computeMarksAgreement({ projectId: args.projectId, version: res.version, db: d });
   const key = frocCacheKey(res.truthSource);
   await d
     .insert(statsCache)

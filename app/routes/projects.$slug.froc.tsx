@@ -11,6 +11,7 @@ import { requireProjectRole } from '~/permissions.server.ts';
 import { frocForPage, queueFroc, referenceSources } from '~/models/froc.server.ts';
 import { ProjectNav } from '~/components/project-nav.tsx';
 import { FrocTables } from '~/components/froc-tables.tsx';
+import { MarksAgreementTables } from '~/components/marks-agreement-tables.tsx';
 import { leadLinks } from '~/components/lead-links.ts';
 import { parseForm } from '~/lib/forms.ts';
 import { validationFailed } from '~/lib/http.server.ts';
@@ -90,6 +91,7 @@ export default function Froc() {
           ) : null}
           {computing ? <p role="status">A job is computing the scores; reload to see them.</p> : null}
           {!result ? <p>Not computed yet for this truth source.</p> : result.cases === 0 ? <p>No decided cases with marks yet.</p> : <FrocTables result={result} />}
+          <MarksAgreementTables result={result?.agreement ?? null} />
         </>
       )}
     </>
