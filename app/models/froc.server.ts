@@ -329,15 +329,24 @@ export async function computeFroc({ projectId, version, truthSource = null, db }
 /** Computes and stores the figures (the job's work). */
 export async function refreshFroc(args: Args): Promise<FrocResult | null> {
   const d = args.db ?? getDb();
-  const res = await computeFroc({ ...args, db: d });
+  const res = await frocWithAgreement({ ...args, db: d });
+  if (res) await storeFroc(d, args.projectId, res);
+  return res;
+}
+
+/** The FROC scores and the agreement by location of one version, computed, not stored. */
+async function frocWithAgreement(args: Args & { db: Db }): Promise<FrocResult | null> {
+  const res = await computeFroc(args);
   if (!res) return null;
-  res.agreement = await computeMarksAgreement({ projectId: args.projectId, version: res.version, db: d });
-  const key = frocCacheKey(res.truthSource);
+  res.agreement = await computeMarksAgreement({ projectId: args.projectId, version: res.version, db: args.db });
+  return res;
+}
+
+async function storeFroc(d: Db, projectId: string, res: FrocResult): Promise<void> {
   await d
     .insert(statsCache)
-    .values({ projectId: args.projectId, projectVersion: res.version, key, payload: res, computedAt: new Date(res.computedAt) })
+    .values({ projectId, projectVersion: res.version, key: frocCacheKey(res.truthSource), payload: res, computedAt: new Date(res.computedAt) })
     .onConflictDoUpdate({ target: [statsCache.projectId, statsCache.projectVersion, statsCache.key], set: { payload: res, computedAt: new Date(res.computedAt) } });
-  return res;
 }
 
 /** The project's imported reference sources (the truth lesions the lead may score against instead). */
@@ -459,15 +468,19 @@ registerJob(FROC_JOB, async (ctx) => {
   if (!projectId) throw new Error('froc.compute needs a project');
   const ts = (ctx.job.params as { truthSource?: unknown }).truthSource;
   await ctx.progress({ done: 0, total: 2, phase: 'localisation scores' });
-  const res = await refreshFroc({ projectId, truthSource: typeof ts === 'string' && ts ? ts : null, db: ctx.db });
+  const res = await frocWithAgreement({ projectId, truthSource: typeof ts === 'string' && ts ? ts : null, db: ctx.db });
   await ctx.progress({ done: 1, total: 2, phase: 'COCO file of the truth lesions' });
   const coco = await buildTruthCoco({ projectId, db: ctx.db });
-  // Version 0: the file spans every version's cases.
-  if (coco)
-    await ctx.db
-      .insert(statsCache)
-      .values({ projectId, projectVersion: 0, key: COCO_TRUTH_KEY, payload: coco.coco })
-      .onConflictDoUpdate({ target: [statsCache.projectId, statsCache.projectVersion, statsCache.key], set: { payload: coco.coco, computedAt: new Date() } });
+  // Both results appear at once: the page never shows the scores of a run whose file is missing.
+  await ctx.db.transaction(async (tx) => {
+    if (res) await storeFroc(tx as unknown as Db, projectId, res);
+    // Version 0: the file spans every version's cases.
+    if (coco)
+      await tx
+        .insert(statsCache)
+        .values({ projectId, projectVersion: 0, key: COCO_TRUTH_KEY, payload: coco.coco })
+        .onConflictDoUpdate({ target: [statsCache.projectId, statsCache.projectVersion, statsCache.key], set: { payload: coco.coco, computedAt: new Date() } });
+  });
   await ctx.progress({ done: 2, total: 2, phase: 'done' });
   return { cases: res?.cases ?? 0 };
 });
