@@ -10,3 +10,8 @@ export function formatValues(v: unknown): string {
   }
   return String(v);
 }
+
+/** A count as people read it: 100000 → "100,000" (the same on server and client, so hydration matches). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-GB');
+}

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
+import { formatCount } from '~/components/values.ts';
 import { Link, useLoaderData } from '@remix-run/react';
 import { requireUser } from '~/auth.server.ts';
 import { listProjectsForUser } from '~/models/projects.server.ts';
@@ -59,7 +60,7 @@ export default function Index() {
                   </span>
                 ))}
                 <span className="spacer" />
-                <span className="muted">{p.caseCount} cases</span>
+                <span className="muted">{formatCount(p.caseCount)} cases</span>
               </div>
             </article>
           ))}

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
+import { formatCount } from '~/components/values.ts';
 import { Link, useLoaderData } from '@remix-run/react';
 import { requireProjectMember } from '~/permissions.server.ts';
 import { getProjectOverview, type OverviewStateRow } from '~/models/overview.server.ts';
@@ -29,12 +30,12 @@ export default function ProjectOverview() {
       <div className="grid">
         <div className="card">
           <div className="muted">Cases</div>
-          <div className="stat">{overview.total}</div>
+          <div className="stat">{formatCount(overview.total)}</div>
         </div>
         {roles.includes('reader') ? (
           <div className="card">
             <div className="muted">Cases you have read</div>
-            <div className="stat">{overview.mine}</div>
+            <div className="stat">{formatCount(overview.mine)}</div>
             <Link className="button" to={`/projects/${project.slug}/read`}>
               Go to your reading queue
             </Link>
@@ -67,7 +68,7 @@ export default function ProjectOverview() {
                 {overview.byState.map((s) => (
                   <tr key={s.state}>
                     <td>{stateLabel(s.state)}</td>
-                    <td>{s.n}</td>
+                    <td>{formatCount(s.n)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -77,7 +78,7 @@ export default function ProjectOverview() {
                     <strong>All cases</strong>
                   </td>
                   <td>
-                    <strong>{overview.total}</strong>
+                    <strong>{formatCount(overview.total)}</strong>
                   </td>
                 </tr>
               </tfoot>
@@ -85,7 +86,7 @@ export default function ProjectOverview() {
           )}
           {overview.withdrawn > 0 ? (
             <p className="muted">
-              {overview.withdrawn} withdrawn case{overview.withdrawn === 1 ? ' is' : 's are'} not counted.
+              {formatCount(overview.withdrawn)} withdrawn case{overview.withdrawn === 1 ? ' is' : 's are'} not counted.
             </p>
           ) : null}
           <h2>Members</h2>

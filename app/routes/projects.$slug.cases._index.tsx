@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
+import { formatCount } from '~/components/values.ts';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { filtersFromUrl, listCases, type CaseFilters } from '~/models/cases.server.ts';
@@ -114,7 +115,7 @@ export default function Cases() {
       </section>
       <p className="muted" role="status">
         {list.totalCapped ? 'More than ' : ''}
-        {list.total} case{list.total === 1 ? '' : 's'}
+        {formatCount(list.total)} case{list.total === 1 ? '' : 's'}
         {active ? ' match these filters' : ''}.
       </p>
       {list.rows.length === 0 ? (
