@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect, unstable_composeUploadHandlers, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData } from '@remix-run/node';
+import { formatCount } from '~/components/values.ts';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { requireProjectRole } from '~/permissions.server.ts';
 import { clientIp } from '~/request.server.ts';
@@ -229,8 +230,8 @@ export default function ImportCases() {
           {pv.problemCount > 0 ? (
             <div className="flash flash-error" role="alert">
               {!isCheck ? 'Nothing was imported. ' : ''}
-              {pv.problemCount} problem{pv.problemCount === 1 ? '' : 's'} in {pv.format.toUpperCase()} — fix {pv.problemCount === 1 ? 'it' : 'them'} and check again. Nothing is
-              written until every row is valid.
+              {formatCount(pv.problemCount)} problem{pv.problemCount === 1 ? '' : 's'} in {pv.format.toUpperCase()} — fix {pv.problemCount === 1 ? 'it' : 'them'} and check again.
+              Nothing is written until every row is valid.
               <ul>
                 {pv.problems.map((e, i) => (
                   <li key={i}>{e.text}</li>
@@ -240,11 +241,12 @@ export default function ImportCases() {
             </div>
           ) : (
             <div className="flash flash-info" role="status">
-              All {pv.total} row{pv.total === 1 ? '' : 's'} are valid: {pv.total} case{pv.total === 1 ? '' : 's'} of {pv.patients.total} patient
-              {pv.patients.total === 1 ? '' : 's'} ({pv.patients.new} new). Splits:{' '}
+              All {formatCount(pv.total)} row{pv.total === 1 ? '' : 's'} are valid: {formatCount(pv.total)} case{pv.total === 1 ? '' : 's'} of {formatCount(pv.patients.total)}{' '}
+              patient
+              {pv.patients.total === 1 ? '' : 's'} ({formatCount(pv.patients.new)} new). Splits:{' '}
               {Object.entries(pv.splitCounts)
                 .filter(([, n]) => n > 0)
-                .map(([s, n]) => `${s} ${n}`)
+                .map(([s, n]) => `${s} ${formatCount(n)}`)
                 .join(', ')}
               .
               {pv.historical > 0 ? (
