@@ -213,11 +213,11 @@ export default function ImportCases() {
       </section>
       {job?.status === 'succeeded' && !isCheck && pv ? (
         <div className="flash flash-success" role="status">
-          {pv.total.toLocaleString('en')} case{pv.total === 1 ? '' : 's'} imported on version {pv.version} ({pv.patients.new} new patient
+          {pv.total.toLocaleString('en')} case{pv.total === 1 ? '' : 's'} imported on version {pv.version} ({formatCount(pv.patients.new)} new patient
           {pv.patients.new === 1 ? '' : 's'};{' '}
           {Object.entries(pv.splitCounts)
             .filter(([, n]) => n > 0)
-            .map(([s, n]) => `${n} ${s}`)
+            .map(([s, n]) => `${formatCount(n)} ${s}`)
             .join(', ')}
           ). Their workflows have started.
           {pv.historical > 0 ? ` ${pv.historical.toLocaleString('en')} of them are historical and wait for their evidence.` : ''}{' '}
