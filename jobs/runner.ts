@@ -36,7 +36,8 @@ export class JobCancelled extends Error {
   static override [Symbol.hasInstance](x: unknown): boolean {
     return branded(x, CANCELLED);
   }
-  constructor() {
+  /** A job that writes as it goes says what it wrote (phase) and leaves its counts (result). */
+  constructor(readonly outcome: { phase?: string; result?: unknown } = {}) {
     super('cancelled by request');
     (this as unknown as Record<symbol, unknown>)[CANCELLED] = true;
   }
@@ -68,6 +69,11 @@ export type JobContext = {
   lockIn(tx: Tx): Promise<void>;
   /** Marks the job succeeded inside the caller's transaction (the publish step). */
   succeedIn(tx: Tx, result: unknown): Promise<void>;
+  /**
+   * Stores where a job that writes as it goes has got to, in the caller's transaction (the one
+   * that wrote the chunk), as the job's result; a restarted attempt finds it in `job.result`.
+   */
+  checkpointIn(tx: Tx, state: unknown): Promise<void>;
 };
 export type JobHandler = (ctx: JobContext) => Promise<unknown>;
 
@@ -198,6 +204,12 @@ async function execute(d: Db, job: JobRow): Promise<{ job: JobRow; error: unknow
         .where(eq(jobs.id, job.id));
       succeededInside = true;
     },
+    async checkpointIn(tx, state) {
+      await tx
+        .update(jobs)
+        .set({ result: (state ?? null) as never, heartbeatAt: new Date() })
+        .where(eq(jobs.id, job.id));
+    },
   };
   let error: unknown = null;
   try {
@@ -205,8 +217,10 @@ async function execute(d: Db, job: JobRow): Promise<{ job: JobRow; error: unknow
     if (!succeededInside) await finish(d, job.id, { status: 'succeeded', result: (result ?? null) as never, phase: 'done' });
   } catch (e) {
     error = e;
-    if (e instanceof JobCancelled) await finish(d, job.id, { status: 'cancelled', phase: 'cancelled; nothing was written' });
-    else if (e instanceof JobFailed) await finish(d, job.id, { status: 'failed', error: e.message, result: (e.result ?? null) as never, phase: 'failed' });
+    if (e instanceof JobCancelled) {
+      const { phase, result } = (e as JobCancelled).outcome ?? {};
+      await finish(d, job.id, { status: 'cancelled', phase: phase ?? 'cancelled; nothing was written', ...(result !== undefined ? { result: result as never } : {}) });
+    } else if (e instanceof JobFailed) await finish(d, job.id, { status: 'failed', error: e.message, result: (e.result ?? null) as never, phase: 'failed' });
     else await finish(d, job.id, { status: 'failed', error: `internal error: ${e instanceof Error ? e.message : String(e)}`.slice(0, 2000), phase: 'failed' });
   }
   return { job: await reload(), error };

@@ -48,18 +48,18 @@ describe('importEvidence', () => {
     expect(await count()).toBe(0);
   });
 
-  it('a row the workflow refuses rolls back the rows before it', async () => {
+  it('an actor who is not a lead is refused before any row is recorded', async () => {
     const csv = `case_id,finding,kind,date,result_code,text\n${refs[0]},left,pathology,2024-02-01,malignant,\n${refs[1]},left,pathology,2024-02-01,malignant,`;
     const e = await importEvidence({ projectId: f.projectId, text: csv, actorId: f.readers[0], db: t.db }).catch((x) => x);
     expect(e).toBeInstanceOf(EvidenceImportFailed);
-    expect((e as EvidenceImportFailed).errors[0]).toMatchObject({ line: 2, message: expect.stringMatching(/not a lead/) });
+    expect((e as EvidenceImportFailed).errors[0]).toMatchObject({ line: 0, message: expect.stringMatching(/not a lead/) });
     expect(await count()).toBe(0);
   });
 
   it('imports a good file in one go; re-importing it is a no-op', async () => {
     const csv = `case_id,finding,kind,date,result_code,text\r\n${refs[0]},left,pathology,2024-02-01,malignant,"IDC"\r\n${refs[1]},,follow_up,2024-06-01,negative,\r\n`;
-    expect(await importEvidence({ projectId: f.projectId, text: csv, actorId: f.lead, db: t.db })).toEqual({ recorded: 2, duplicates: 0, cases: 2 });
-    expect(await importEvidence({ projectId: f.projectId, text: csv, actorId: f.lead, db: t.db })).toEqual({ recorded: 0, duplicates: 2, cases: 2 });
+    expect(await importEvidence({ projectId: f.projectId, text: csv, actorId: f.lead, db: t.db })).toEqual({ recorded: 2, duplicates: 0, refused: 0, cases: 2 });
+    expect(await importEvidence({ projectId: f.projectId, text: csv, actorId: f.lead, db: t.db })).toEqual({ recorded: 0, duplicates: 2, refused: 0, cases: 2 });
     expect(await count()).toBe(2);
     const evs = await t.db.select().from(workflowEvents).where(eq(workflowEvents.type, 'evidence.record'));
     expect(evs).toHaveLength(2);

@@ -104,7 +104,7 @@ describe('FHIR import', () => {
     const bundleDoc = JSON.parse(bundle);
     bundleDoc.entry = bundleDoc.entry.filter((e: { resource: { resourceType: string } }) => e.resource.resourceType !== 'Observation');
     const r1 = await importFhirEvidence({ projectId: f.projectId, text: JSON.stringify(bundleDoc), rules, actorId: f.lead, db: t.db });
-    expect(r1).toEqual({ recorded: 2, duplicates: 0, cases: 1, resources: 1 });
+    expect(r1).toEqual({ recorded: 2, duplicates: 0, refused: 0, cases: 1, resources: 1 });
     const r2 = await importFhirEvidence({ projectId: f.projectId, text: ndjson, rules, actorId: f.lead, db: t.db });
     expect(r2).toMatchObject({ recorded: 2, cases: 1 });
 

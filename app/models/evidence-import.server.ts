@@ -2,20 +2,22 @@
  * Evidence upload from the lead's page as a background job: the same files the
  * CLI takes — the evidence CSV (`case_id,finding,kind,date,result_code,text`) and FHIR R4
  * (a Bundle, one resource, or NDJSON of DiagnosticReport / pathology Observation) — the same
- * checks (evidence.server.ts checkEvidence, fhir-import.server.ts previewFhirImport), the same
- * all-or-nothing recording. `evidence.check` previews a stored upload; `evidence.import` records
- * it, and its success is marked in the same transaction that records the evidence, so a
- * cancelled or failed import leaves nothing.
+ * checks (evidence.server.ts checkEvidence, fhir-import.server.ts previewFhirImport). `evidence.check`
+ * previews a stored upload; `evidence.import` checks it again and, when every row is valid,
+ * records it in short chunks (evidence-record.server.ts): a bad file records nothing; a cancel or
+ * a stop says how many rows were recorded; a restart resumes from the committed checkpoint.
  *
  * Evidence files are bounded (20,000 rows or resources), so a stored upload is read whole.
  */
 import type { Db } from '../../db/client.ts';
 import { writeAudit } from '../../db/audit.ts';
 import { deleteInput, inputSize, readInput, readInputText, storeInput } from '../../jobs/inputs.ts';
-import { enqueueJob, getJob, JobFailed, registerJob, runJobNow, type JobContext } from '../../jobs/runner.ts';
+import type { Tx } from '../../db/client.ts';
+import { enqueueJob, getJob, JobCancelled, JobFailed, registerJob, runJobNow, type JobContext } from '../../jobs/runner.ts';
 import { parseRulesText, RulesError, type CompiledRules } from '../../reports/index.ts';
-import { checkEvidence, EvidenceImportFailed, importEvidence, type EvidenceImportError } from './evidence.server.ts';
-import { FhirImportFailed, formatFhirError, importFhirEvidence, previewFhirImport } from './fhir-import.server.ts';
+import { checkEvidence, evidenceEvents, type EvidenceCheck, type EvidenceImportError } from './evidence.server.ts';
+import { emptyRecordState, EvidenceRecordingStopped, leadProblem, recordEvidenceEvents, type RecordState } from './evidence-record.server.ts';
+import { fhirEvidenceEvents, formatFhirError, previewFhirImport, type FhirEvidenceRow } from './fhir-import.server.ts';
 
 export const EVIDENCE_FORMATS = ['csv', 'fhir'] as const;
 export type EvidenceFormat = (typeof EVIDENCE_FORMATS)[number];
@@ -64,6 +66,12 @@ export type EvidenceJobResult = {
   rows: EvidencePreviewRow[];
   recorded?: number;
   duplicates?: number;
+  /** Rows a case refused when recorded (withdrawn since the check), with why (first 50). */
+  refused?: number;
+  refusedRows?: { label: string; message: string }[];
+  /** Rows gone through (recorded, already there or refused); less than total when cancelled or stopped. */
+  processed?: number;
+  cancelled?: boolean;
   inputId: string;
 };
 
@@ -102,8 +110,11 @@ async function runEvidenceJob(ctx: JobContext): Promise<EvidenceJobResult> {
 
   let result: EvidenceJobResult;
   let rules: CompiledRules | null = null;
+  let csvCheck: EvidenceCheck | null = null;
+  let fhirRows: FhirEvidenceRow[] | null = null;
   if (format === 'csv') {
     const c = await checkEvidence({ projectId: p.projectId, text, db });
+    csvCheck = c;
     const extra = { total: c.rows.length, cases: c.cases };
     if (c.errors.length)
       fail(
@@ -134,6 +145,7 @@ async function runEvidenceJob(ctx: JobContext): Promise<EvidenceJobResult> {
     const fhirProblem = (e: (typeof pv.errors)[number]) => ({ line: e.line, field: e.path || null, text: formatFhirError(e) });
     if (pv.errors.length) fail(pv.errors.map(fhirProblem), pv.errors.length, extra);
     if (!pv.rows.length) fail([{ line: 0, field: null, text: 'no DiagnosticReport or Observation resources in the file' }], 1, extra);
+    fhirRows = pv.rows;
     result = {
       ...base,
       ...extra,
@@ -153,35 +165,66 @@ async function runEvidenceJob(ctx: JobContext): Promise<EvidenceJobResult> {
     };
   }
   if (p.dryRun) return result;
+  const notLead = await leadProblem({ projectId: p.projectId, actorId: p.actorId, db });
+  if (notLead) fail([{ line: 0, field: null, text: notLead }], 1, { total: result.total, cases: result.cases });
 
-  await ctx.progress({ done: 2, phase: `recording ${result.total.toLocaleString('en')} result(s)` });
-  // One transaction records every result, writes the audit row and marks the job succeeded.
-  const publish = <R extends { recorded: number; duplicates: number }>() => ({
-    lock: (tx: Parameters<JobContext['lockIn']>[0]) => ctx.lockIn(tx),
-    succeed: async (tx: Parameters<JobContext['lockIn']>[0], r: R) => {
-      await writeAudit(tx, {
-        actorId: p.actorId,
-        action: 'evidence.import',
-        projectId: p.projectId,
-        ip: p.ip,
-        details: { format, recorded: r.recorded, duplicates: r.duplicates, job: ctx.job.id, file: p.fileName },
-      });
-      await ctx.succeedIn(tx, { ...result, recorded: r.recorded, duplicates: r.duplicates });
-    },
+  // Rows are recorded in short chunks, each committed with this job's checkpoint; a restarted
+  // attempt (the stored input is kept until the end) checks the same file again and resumes.
+  const events = format === 'csv' ? evidenceEvents(p.projectId, csvCheck!) : fhirEvidenceEvents(p.projectId, fhirRows!);
+  const from = (ctx.job.result as { checkpoint?: RecordState } | null)?.checkpoint ?? emptyRecordState();
+  const total = events.length;
+  const n = (x: number) => x.toLocaleString('en');
+  const phase = (s: RecordState) => `recording: ${n(s.next)} of ${n(total)} result(s) done`;
+  await ctx.progress({ done: from.next, total, phase: from.next ? `resuming after a restart: ${phase(from)}` : phase(from) });
+  const outcome = (s: RecordState): EvidenceJobResult => ({
+    ...result,
+    recorded: s.recorded,
+    duplicates: s.duplicates,
+    refused: s.refused,
+    refusedRows: s.refusedRows,
+    processed: s.next,
   });
-  let done: { recorded: number; duplicates: number };
+  const audit = (tx: Tx, s: RecordState, ended: 'done' | 'cancelled' | 'stopped') =>
+    writeAudit(tx, {
+      actorId: p.actorId,
+      action: 'evidence.import',
+      projectId: p.projectId,
+      ip: p.ip,
+      details: { format, ended, total, recorded: s.recorded, duplicates: s.duplicates, refused: s.refused, job: ctx.job.id, file: p.fileName },
+    });
+  let done: RecordState;
   try {
-    done =
-      format === 'csv'
-        ? await importEvidence({ projectId: p.projectId, text, actorId: p.actorId, ip: p.ip, db, publish: publish() })
-        : await importFhirEvidence({ projectId: p.projectId, text, rules, actorId: p.actorId, ip: p.ip, db, publish: publish() });
+    done = await recordEvidenceEvents({
+      events,
+      actorId: p.actorId,
+      ip: p.ip,
+      db,
+      from,
+      checkpoint: (tx, s) => ctx.checkpointIn(tx, { ...outcome(s), checkpoint: s }),
+      between: (s) => ctx.progress({ done: s.next, phase: phase(s) }),
+    });
   } catch (e) {
-    if (e instanceof EvidenceImportFailed) fail(e.errors.map((x) => ({ line: x.line, field: x.field, text: csvProblemText(x) })));
-    if (e instanceof FhirImportFailed) fail(e.errors.map((x) => ({ line: x.line, field: x.path || null, text: formatFhirError(x) })));
+    // What was committed stays (each row is an event in its case's hash chain); say how much.
+    const stopped = (s: RecordState) => `${n(s.recorded)} of ${n(total)} result(s) recorded${s.duplicates ? ` (${n(s.duplicates)} were already there)` : ''}`;
+    const again = 'importing the same file again records only the rest';
+    if (e instanceof JobCancelled) {
+      const s = ((await getJob({ jobId: ctx.job.id, db }))?.result as { checkpoint?: RecordState } | null)?.checkpoint ?? from;
+      await db.transaction((tx) => audit(tx, s, 'cancelled'));
+      throw new JobCancelled({ phase: `cancelled after ${stopped(s)}; ${n(total - s.next)} not recorded — ${again}`, result: { ...outcome(s), cancelled: true } });
+    }
+    if (e instanceof EvidenceRecordingStopped) {
+      await db.transaction((tx) => audit(tx, e.state, 'stopped'));
+      throw new JobFailed(`recording stopped at ${e.row.label}: ${e.reason}. ${stopped(e.state)}; ${n(total - e.state.next)} not recorded — ${again}`, outcome(e.state));
+    }
     throw e;
   }
+  await db.transaction(async (tx) => {
+    await ctx.lockIn(tx);
+    await audit(tx, done, 'done');
+    await ctx.succeedIn(tx, outcome(done));
+  });
   await deleteInput({ inputId: p.inputId, db });
-  return { ...result, ...done };
+  return outcome(done);
 }
 
 registerJob('evidence.check', runEvidenceJob);

@@ -4,19 +4,19 @@
  * versions, reviews and purges are the machine's effects in the event's transaction.
  *
  * Evidence file (DESIGN.md "File formats"): CSV `case_id,finding,kind,date,result_code,text`;
- * case_id is the importer's case id (cases.external_id). All or nothing: every row is checked
- * first (errors name the line and the field), then one transaction records them all.
+ * case_id is the importer's case id (cases.external_id). Every row is checked first (errors name
+ * the line and the field) and a bad file records nothing; then the rows are recorded in chunks.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Db, Tx } from '../../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, findings, projects, projectVersions } from '../../db/schema.ts';
 import { parseCsv, CsvError } from '../../formats/csv.ts';
 import { evidenceKindSchema, mappingSchema, type EvidenceKind, type Mapping } from '../../workflows/definition.ts';
 import { isoDateSchema } from '../../workflows/commands.ts';
 import { sendCaseEvent, type SendResult } from '../../workflows/runtime.ts';
-import { AppError } from '../../domain/errors.ts';
+import { leadProblem, recordEvidenceEvents, type EvidenceEvent } from './evidence-record.server.ts';
 import { isUuid } from '../../domain/vocabulary.ts';
 
 export const EVIDENCE_COLUMNS = ['case_id', 'finding', 'kind', 'date', 'result_code', 'text'] as const;
@@ -87,14 +87,8 @@ function rowRequestId(projectId: string, r: EvidenceRow): string {
   return `evidence-import:${h}`;
 }
 
-export type EvidenceImportResult = { recorded: number; duplicates: number; cases: number };
-/** Hooks a background job passes to run inside the import's one transaction (jobs/runner.ts lockIn / succeedIn). */
-export type PublishHooks<R> = { lock(tx: Tx): Promise<void>; succeed(tx: Tx, result: R): Promise<void> };
+export type EvidenceImportResult = { recorded: number; duplicates: number; refused: number; cases: number };
 
-/**
- * Imports an evidence CSV into a project, all or nothing. Re-importing the same rows is a no-op
- * (each row's client request id is a digest of its content).
- */
 export type EvidenceCheck = {
   rows: EvidenceRow[];
   errors: EvidenceImportError[];
@@ -124,14 +118,16 @@ export async function checkEvidence({ projectId, text, db }: { projectId: string
   }
   const byRef = new Map(found.map((c) => [c.externalId!, c]));
   const caseIds = found.map((c) => c.id);
-  const fRows: { caseId: string; key: string }[] = [];
+  const findingKeys = new Map<string, string[]>();
   for (let i = 0; i < caseIds.length; i += 1000)
-    fRows.push(
-      ...(await d
-        .select({ caseId: findings.caseId, key: findings.key })
-        .from(findings)
-        .where(inArray(findings.caseId, caseIds.slice(i, i + 1000)))),
-    );
+    for (const f of await d
+      .select({ caseId: findings.caseId, key: findings.key })
+      .from(findings)
+      .where(inArray(findings.caseId, caseIds.slice(i, i + 1000)))) {
+      const keys = findingKeys.get(f.caseId) ?? [];
+      keys.push(f.key);
+      findingKeys.set(f.caseId, keys);
+    }
   const versions = [...new Set(found.map((c) => c.projectVersion))];
   const mappings = new Map<number, Mapping>();
   if (versions.length) {
@@ -151,8 +147,8 @@ export async function checkEvidence({ projectId, text, db }: { projectId: string
       continue;
     }
     if (!c.state) errors.push({ line: r.line, field: 'case_id', message: `case "${r.caseRef}" has no workflow` });
-    if (r.finding && !fRows.some((f) => f.caseId === c.id && f.key === r.finding)) {
-      const keys = fRows.filter((f) => f.caseId === c.id).map((f) => f.key);
+    const keys = findingKeys.get(c.id) ?? [];
+    if (r.finding && !keys.includes(r.finding)) {
       errors.push({ line: r.line, field: 'finding', message: `"${r.finding}" is not a finding of this case (${keys.join(', ') || 'it has none: leave finding empty'})` });
     }
     if (r.date < c.studyDate)
@@ -172,9 +168,29 @@ export async function checkEvidence({ projectId, text, db }: { projectId: string
   return { rows: parsed.rows, errors: errors.sort((a, b) => a.line - b.line), byRef, cases: new Set(parsed.rows.map((r) => r.caseRef)).size };
 }
 
+/** The checked rows as the events to record, in file order. */
+export function evidenceEvents(projectId: string, check: EvidenceCheck): EvidenceEvent[] {
+  return check.rows.map((r) => ({
+    line: r.line,
+    label: `line ${r.line}`,
+    caseId: check.byRef.get(r.caseRef)!.id,
+    requestId: rowRequestId(projectId, r),
+    event: {
+      type: 'evidence.record',
+      finding: r.finding,
+      kind: r.kind,
+      date: r.date,
+      ...(r.resultCode ? { resultCode: r.resultCode } : {}),
+      ...(r.text ? { text: r.text } : {}),
+      extraction: { method: 'import' },
+    },
+  }));
+}
+
 /**
- * Imports an evidence CSV into a project, all or nothing. Re-importing the same rows is a no-op
- * (each row's client request id is a digest of its content).
+ * Imports an evidence CSV into a project. Every row is checked first and any problem records
+ * nothing; then the rows are recorded in short chunks (evidence-record.server.ts). Re-importing
+ * the same rows is a no-op (each row's client request id is a digest of its content).
  */
 export async function importEvidence({
   projectId,
@@ -183,7 +199,6 @@ export async function importEvidence({
   ip,
   db,
   at,
-  publish,
 }: {
   projectId: string;
   text: string;
@@ -191,53 +206,14 @@ export async function importEvidence({
   ip?: string | null;
   db?: Db;
   at?: Date | string;
-  /** A job's publish step: `lock` runs first and `succeed` last inside the one transaction. */
-  publish?: PublishHooks<EvidenceImportResult>;
 }): Promise<EvidenceImportResult> {
   const d = db ?? getDb();
-  const { rows, errors, byRef } = await checkEvidence({ projectId, text, db: d });
-  const parsed = { rows };
-  if (errors.length) throw new EvidenceImportFailed(errors);
-
-  let recorded = 0;
-  let duplicates = 0;
-  await d.transaction(async (tx) => {
-    await publish?.lock(tx);
-    for (const r of parsed.rows) {
-      const c = byRef.get(r.caseRef)!;
-      try {
-        const res = await sendCaseEvent({
-          db: tx as unknown as Db,
-          caseId: c.id,
-          actorId,
-          ip: ip ?? null,
-          at,
-          clientRequestId: rowRequestId(projectId, r),
-          event: {
-            type: 'evidence.record',
-            finding: r.finding,
-            kind: r.kind,
-            date: r.date,
-            ...(r.resultCode ? { resultCode: r.resultCode } : {}),
-            ...(r.text ? { text: r.text } : {}),
-            extraction: { method: 'import' },
-          },
-        });
-        if (res.status === 'duplicate') duplicates++;
-        else recorded++;
-      } catch (e) {
-        // The same row already recorded by another lead: a repeat of the file, not a new result.
-        if (e instanceof AppError && e.code === 'conflict') {
-          duplicates++;
-          continue;
-        }
-        if (e instanceof AppError) throw new EvidenceImportFailed([{ line: r.line, field: e.code === 'forbidden' ? null : 'case_id', message: e.message }]);
-        throw e;
-      }
-    }
-    await publish?.succeed(tx, { recorded, duplicates, cases: new Set(parsed.rows.map((r) => r.caseRef)).size });
-  });
-  return { recorded, duplicates, cases: new Set(parsed.rows.map((r) => r.caseRef)).size };
+  const check = await checkEvidence({ projectId, text, db: d });
+  if (check.errors.length) throw new EvidenceImportFailed(check.errors);
+  const notLead = await leadProblem({ projectId, actorId, db: d });
+  if (notLead) throw new EvidenceImportFailed([{ line: 0, field: null, message: notLead }]);
+  const s = await recordEvidenceEvents({ events: evidenceEvents(projectId, check), actorId, ip, at, db: d });
+  return { recorded: s.recorded, duplicates: s.duplicates, refused: s.refused, cases: check.cases };
 }
 
 /** One result entered by hand (the lead's form). */

@@ -5,7 +5,8 @@
  * pseudonym + study date), its coded results are mapped through the project's reference-standard
  * mapping, its text goes through the extraction rules when given, and each result lands as an
  * `evidence.record` event through the workflow runtime with its provenance (resource id and
- * version, rule and trigger-list version). All or nothing, like the evidence CSV import.
+ * version, rule and trigger-list version). A file with any problem records nothing; a valid one is
+ * recorded in short chunks, like the evidence CSV import.
  */
 import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray, or } from 'drizzle-orm';
@@ -13,9 +14,7 @@ import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, patients, projectVersions } from '../../db/schema.ts';
 import { definitionOf } from './projects.server.ts';
-import type { PublishHooks } from './evidence.server.ts';
-import { sendCaseEvent } from '../../workflows/runtime.ts';
-import { AppError } from '../../domain/errors.ts';
+import { leadProblem, recordEvidenceEvents, type EvidenceEvent } from './evidence-record.server.ts';
 import type { Mapping } from '../../workflows/definition.ts';
 import { parseFhir, formatFhirError, type FhirCode, type FhirError, type FhirEvidence } from '../../reports/fhir/parse.ts';
 import { extractLabel, extractReport, extractionRecord, type CompiledRules } from '../../reports/index.ts';
@@ -228,9 +227,31 @@ function requestId(projectId: string, r: FhirEvidenceRow): string {
   return `fhir-import:${h}`;
 }
 
-export type FhirImportResult = { recorded: number; duplicates: number; cases: number; resources: number };
+export type FhirImportResult = { recorded: number; duplicates: number; refused: number; cases: number; resources: number };
 
-/** Records every row of the preview, all or nothing; importing the same resource version again is a no-op. */
+/** The preview's rows as the events to record, in file order. */
+export function fhirEvidenceEvents(projectId: string, rows: readonly FhirEvidenceRow[]): EvidenceEvent[] {
+  return rows.map((r) => ({
+    line: 0,
+    label: r.resource,
+    caseId: r.caseId,
+    requestId: requestId(projectId, r),
+    event: {
+      type: 'evidence.record',
+      finding: null,
+      kind: r.kind,
+      date: r.date,
+      ...(r.resultCode ? { resultCode: r.resultCode } : {}),
+      ...(r.text ? { text: r.text } : {}),
+      extraction: r.extraction,
+    },
+  }));
+}
+
+/**
+ * Records every row of the preview when the whole file is valid (else nothing), in short chunks
+ * (evidence-record.server.ts); importing the same resource version again is a no-op.
+ */
 export async function importFhirEvidence({
   projectId,
   text,
@@ -239,7 +260,6 @@ export async function importFhirEvidence({
   ip,
   db,
   at,
-  publish,
 }: {
   projectId: string;
   text: string;
@@ -248,49 +268,13 @@ export async function importFhirEvidence({
   ip?: string | null;
   db?: Db;
   at?: Date | string;
-  /** A background job's publish step, run inside the one transaction (evidence.server.ts). */
-  publish?: PublishHooks<FhirImportResult>;
 }): Promise<FhirImportResult> {
   const d = db ?? getDb();
   const preview = await previewFhirImport({ projectId, text, rules, db: d });
   if (preview.errors.length) throw new FhirImportFailed(preview.errors);
   if (!preview.rows.length) throw new FhirImportFailed([{ line: 0, resource: null, path: '', message: 'no DiagnosticReport or Observation resources in the file' }]);
-  let recorded = 0;
-  let duplicates = 0;
-  await d.transaction(async (tx) => {
-    await publish?.lock(tx);
-    for (const r of preview.rows) {
-      try {
-        const res = await sendCaseEvent({
-          db: tx as unknown as Db,
-          caseId: r.caseId,
-          actorId,
-          ip: ip ?? null,
-          at,
-          clientRequestId: requestId(projectId, r),
-          event: {
-            type: 'evidence.record',
-            finding: null,
-            kind: r.kind,
-            date: r.date,
-            ...(r.resultCode ? { resultCode: r.resultCode } : {}),
-            ...(r.text ? { text: r.text } : {}),
-            extraction: r.extraction,
-          },
-        });
-        if (res.status === 'duplicate') duplicates++;
-        else recorded++;
-      } catch (e) {
-        // The same row already recorded by another lead: a repeat of the file, not a new result.
-        if (e instanceof AppError && e.code === 'conflict') {
-          duplicates++;
-          continue;
-        }
-        if (e instanceof AppError) throw new FhirImportFailed([{ line: 0, resource: r.resource, path: '', message: e.message }]);
-        throw e;
-      }
-    }
-    await publish?.succeed(tx, { recorded, duplicates, cases: new Set(preview.rows.map((r) => r.caseId)).size, resources: preview.resources });
-  });
-  return { recorded, duplicates, cases: new Set(preview.rows.map((r) => r.caseId)).size, resources: preview.resources };
+  const notLead = await leadProblem({ projectId, actorId, db: d });
+  if (notLead) throw new FhirImportFailed([{ line: 0, resource: null, path: '', message: notLead }]);
+  const s = await recordEvidenceEvents({ events: fhirEvidenceEvents(projectId, preview.rows), actorId, ip, at, db: d });
+  return { recorded: s.recorded, duplicates: s.duplicates, refused: s.refused, cases: new Set(preview.rows.map((r) => r.caseId)).size, resources: preview.resources };
 }

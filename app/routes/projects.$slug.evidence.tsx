@@ -1,7 +1,7 @@
 /**
  * /projects/:slug/evidence — upload an evidence file (CSV or FHIR, as `truthline import evidence|fhir`),
- * check it in the background, preview it, then record it all or nothing; the same steps as the
- * case manifest import.
+ * check it in the background, preview it (a bad row records nothing), then record it in chunks with
+ * progress and cancel; the same steps as the case manifest import.
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect, unstable_composeUploadHandlers, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData } from '@remix-run/node';
@@ -166,8 +166,16 @@ export default function ImportEvidence() {
       {job?.status === 'succeeded' && !isCheck && pv ? (
         <div className="flash flash-success" role="status">
           {(pv.recorded ?? 0).toLocaleString('en')} result{pv.recorded === 1 ? '' : 's'} recorded for {pv.cases.toLocaleString('en')} case{pv.cases === 1 ? '' : 's'}
-          {pv.duplicates ? ` (${pv.duplicates} already recorded before, unchanged)` : ''}. Truth follows from the reference standard.{' '}
-          <Link to={`/projects/${project.slug}/cases`}>See the cases</Link>
+          {pv.duplicates ? ` (${pv.duplicates} already recorded before, unchanged)` : ''}
+          {pv.refused ? `; ${pv.refused} refused by their case (withdrawn since the check): ${(pv.refusedRows ?? []).map((r) => `${r.label}: ${r.message}`).join('; ')}` : ''}.
+          Truth follows from the reference standard. <Link to={`/projects/${project.slug}/cases`}>See the cases</Link>
+        </div>
+      ) : null}
+      {(job?.status === 'cancelled' || job?.status === 'failed') && !isCheck && pv && pv.processed !== undefined ? (
+        <div className="flash flash-error" role="alert">
+          {(pv.recorded ?? 0).toLocaleString('en')} of {pv.total.toLocaleString('en')} result{pv.total === 1 ? '' : 's'} recorded before the import{' '}
+          {job.status === 'cancelled' ? 'was cancelled' : 'stopped'}; the other {(pv.total - pv.processed).toLocaleString('en')} were not. Importing the same file again records
+          only those.
         </div>
       ) : null}
       {pv && (isCheck || pv.problemCount > 0) ? (
@@ -202,7 +210,7 @@ export default function ImportEvidence() {
               <button type="submit" name="intent" value="import" disabled={busy}>
                 {busy ? 'Starting…' : `Record ${pv.total.toLocaleString('en')} result${pv.total === 1 ? '' : 's'}`}
               </button>
-              <span className="hint">Runs in the background; every result is recorded at once, or none.</span>
+              <span className="hint">Runs in the background with a progress bar; a cancel stops it between chunks and says how many were recorded.</span>
             </Form>
           ) : null}
           {pv.rows.length ? (
