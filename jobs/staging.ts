@@ -43,12 +43,15 @@ export async function publishStaged(
     columns,
     many = false,
     computed = {},
+    same,
   }: {
     jobId: string;
     key: string;
     table: Table;
     columns: string[];
     many?: boolean;
+    /** Column values shared by every staged row (table column names), merged under each one. */
+    same?: Record<string, unknown>;
     /** Columns computed in SQL from the staged row `s` and the populated record `r`. */
     computed?: Record<string, SQL>;
   },
@@ -69,6 +72,7 @@ export async function publishStaged(
   if (!/^[a-z_]+$/.test(key)) throw new Error(`bad staging key ${key}`);
   const k = sql.raw(`'${key}'`);
   const t = sql.identifier(getTableName(table));
-  const fn = many ? sql`jsonb_populate_recordset(null::${t}, s.row -> ${k})` : sql`jsonb_populate_record(null::${t}, s.row -> ${k})`;
+  const part = same ? sql`(${JSON.stringify(same)}::jsonb || (s.row -> ${k}))` : sql`(s.row -> ${k})`;
+  const fn = many ? sql`jsonb_populate_recordset(null::${t}, ${part})` : sql`jsonb_populate_record(null::${t}, ${part})`;
   await tx.execute(sql`insert into ${t} (${list}) select ${rList} from ${jobStaging} s cross join lateral ${fn} r where s.job_id = ${jobId} order by s.seq`);
 }
