@@ -67,10 +67,34 @@ function readSessionId(request: Request): string | null {
   return getLucia().readSessionCookie(request.headers.get('Cookie') ?? '');
 }
 
+/**
+ * Lookups of a session still on their way, by session id. A page's loaders run side by side and
+ * each asks who is signed in (the root and the route); they share the one lookup. Only a lookup
+ * in flight is shared, never a finished answer: a request that starts after an answer came back
+ * (or after the session was ended) asks the database again.
+ */
+const inFlight = new Map<string, Promise<SessionUser | null>>();
+
 /** The signed-in user, or null. Expired, idle, over-age or deactivated sessions count as none. */
-export async function getOptionalUser(request: Request): Promise<SessionUser | null> {
+export function getOptionalUser(request: Request): Promise<SessionUser | null> {
   const id = readSessionId(request);
-  if (!id) return null;
+  if (!id) return Promise.resolve(null);
+  const pending = inFlight.get(id);
+  if (pending) return pending;
+  const lookup = lookUpSession(id).finally(() => {
+    if (inFlight.get(id) === lookup) inFlight.delete(id);
+  });
+  inFlight.set(id, lookup);
+  return lookup;
+}
+
+/** A session ended from here is looked up afresh by whoever asks next. */
+function forgetLookups(sessionId?: string) {
+  if (sessionId) inFlight.delete(sessionId);
+  else inFlight.clear();
+}
+
+async function lookUpSession(id: string): Promise<SessionUser | null> {
   const l = getLucia();
   const { session, user } = await l.validateSession(id);
   if (!session || !user) return null;
@@ -169,7 +193,10 @@ export async function signIn(request: Request, emailRaw: string, password: strin
   const l = getLucia();
   // A new session id at every sign-in (no fixation): any id the browser sent is discarded.
   const old = readSessionId(request);
-  if (old) await l.invalidateSession(old);
+  if (old) {
+    forgetLookups(old);
+    await l.invalidateSession(old);
+  }
   const session = await l.createSession(user.id, { createdAt: new Date() });
   const headers = new Headers();
   headers.append('Set-Cookie', browserSessionCookie(l.createSessionCookie(session.id)));
@@ -180,7 +207,10 @@ export async function signIn(request: Request, emailRaw: string, password: strin
 export async function signOut(request: Request): Promise<Headers> {
   const l = getLucia();
   const id = readSessionId(request);
-  if (id) await l.invalidateSession(id);
+  if (id) {
+    forgetLookups(id);
+    await l.invalidateSession(id);
+  }
   const headers = new Headers();
   headers.append('Set-Cookie', l.createBlankSessionCookie().serialize());
   return headers;
@@ -204,6 +234,7 @@ export async function changePassword(args: { request: Request; userId: string; c
     await tx.update(users).set({ passwordHash, mustChangePassword: false, passwordChangedAt: new Date() }).where(eq(users.id, user.id));
     await writeAudit(tx, { actorId: user.id, action: 'auth.password_change', ip: clientIp(args.request) });
   });
+  forgetLookups();
   await l.invalidateUserSessions(user.id);
   const session = await l.createSession(user.id, { createdAt: new Date() });
   const headers = new Headers();
@@ -213,5 +244,6 @@ export async function changePassword(args: { request: Request; userId: string; c
 
 /** Ends every session of a user (deactivation, password reset by an admin). */
 export async function endUserSessions(userId: string) {
+  forgetLookups();
   await getLucia().invalidateUserSessions(userId);
 }

@@ -6,7 +6,9 @@
  *    (bench/seed.ts: the import's start template from workflows/start-rows.ts filled in by SQL
  *    over generate_series, hashes by PostgreSQL's sha256, so `verify` passes on every loaded
  *    case), plus readers with API tokens and sessions.
- * 2. Starts BENCH_INSTANCES app servers (default 1) on the built app (`remix build`).
+ * 2. For each count in BENCH_INSTANCES (default 1; e.g. 1,2): starts that many app servers on
+ *    the built app (`remix build`), one port each, all on the same database; readers are dealt
+ *    to them in turn (API and page readers alike), and steps 3 run against them.
  * 3. For each concurrency in BENCH_CONCURRENCY (default 8,32,128,512): that many virtual
  *    readers loop next case → submit read for BENCH_SECONDS (default 10) over HTTP; even
  *    readers use the API (POST next-case, POST reads), odd readers the pages (POST /read →
@@ -39,7 +41,8 @@ const PGBENCH_DB = `${DB}_pgbench`;
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '8,32,128,512').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
+/** App instance counts to run, one after another on the same database (e.g. `1,2`). */
+const INSTANCE_COUNTS = (process.env.BENCH_INSTANCES ?? '1').split(',').map(Number);
 const POOL = Number(process.env.BENCH_POOL ?? 20);
 const K = 2;
 /** This engineer's port range on the shared machine (31190–31199). */
@@ -210,7 +213,7 @@ let warmupReads = 0;
 async function main() {
   const started = performance.now();
   const loadAtStart = os.loadavg()[0];
-  log(`${CASES} cases, readers per case ${K}, concurrency ${LEVELS.join('/')}, ${SECONDS} s per level, ${INSTANCES} app instance(s), pool ${POOL} each`);
+  log(`${CASES} cases, readers per case ${K}, concurrency ${LEVELS.join('/')}, ${SECONDS} s per level, ${INSTANCE_COUNTS.join(' then ')} app instance(s), pool ${POOL} each`);
   if (!fs.existsSync(path.join(ROOT, 'build/index.js')) || process.env.BENCH_BUILD === '1') {
     log('building the app (remix build)…');
     execFileSync('npx', ['remix', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -228,73 +231,79 @@ async function main() {
   const admin = postgres(`${PG}/postgres`, { max: 1, onnotice: () => {} });
   const [{ max_connections }] = await admin`select current_setting('max_connections')::int as max_connections`;
 
-  const servers: Server[] = [];
-  for (let i = 0; i < INSTANCES; i++) servers.push(await startServer(PORT + i, url));
-
-  // Warm-up, not measured: the first requests load route modules and warm the JIT.
-  const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 5);
-  if (WARMUP > 0) {
-    const junk: Sample = { next: [], page: [], submit: [], errors: {}, acknowledged: 0, reads: 0 };
-    const until = Date.now() + WARMUP * 1000;
-    await Promise.all(Array.from({ length: 4 }, (_, i) => reader(i, serverBase(servers, i), loaded.slug, loaded.tokens[i], loaded.sessionIds[i], until, junk)));
-    warmupReads = junk.acknowledged;
-  }
   const levels = [];
-  for (const c of LEVELS) {
-    const cpu0 = servers.reduce((s, x) => s + processCpuMs(x.child.pid), 0);
-    const pg0 = postgresCpuMs();
-    const gen0 = process.cpuUsage();
-    const m0 = machineCpu();
-    const [x0] = await admin`select xact_commit + xact_rollback as xacts, tup_inserted, tup_updated, tup_deleted, blk_read_time from pg_stat_database where datname = ${DB}`;
-    const activity = sampleActivity(admin, DB);
-    const load = os.loadavg()[0];
-    const sample: Sample = { next: [], page: [], submit: [], errors: {}, acknowledged: 0, reads: 0 };
-    const until = Date.now() + SECONDS * 1000;
-    const t = performance.now();
-    await Promise.all(Array.from({ length: c }, (_, i) => reader(i, serverBase(servers, i), loaded.slug, loaded.tokens[i], loaded.sessionIds[i], until, sample)));
-    const secs = (performance.now() - t) / 1000;
-    const cpu = servers.reduce((s, x) => s + processCpuMs(x.child.pid), 0) - cpu0;
-    const pgCpu = postgresCpuMs() - pg0;
-    const gen = process.cpuUsage(gen0);
-    const m1 = machineCpu();
-    const waits = await activity.stop();
-    await new Promise((r) => setTimeout(r, 600)); // pg_stat_database is flushed by backends at most every 500 ms
-    const [x1] = await admin`select xact_commit + xact_rollback as xacts, tup_inserted, tup_updated, tup_deleted from pg_stat_database where datname = ${DB}`;
-    const per = (n: number) => (sample.acknowledged ? Math.round((n / sample.acknowledged) * 10) / 10 : null);
-    const { samples = 1, ...states } = waits;
-    const [{ used }] = await admin`select count(*)::int as used from pg_stat_activity`;
-    const free = Math.max(1, max_connections - used - 5);
-    const clients = Math.min(c, free);
-    const tps = pgbench(clients, SECONDS);
-    const readsPerS = sample.acknowledged / secs;
-    levels.push({
-      concurrency: c,
-      reads_per_s: Math.round(readsPerS * 10) / 10,
-      next_case_ms: { p50: pct(sample.next, 50), p95: pct(sample.next, 95), p99: pct(sample.next, 99), n: sample.next.length },
-      page_ms: { p50: pct(sample.page, 50), p95: pct(sample.page, 95), p99: pct(sample.page, 99), n: sample.page.length },
-      submit_ms: { p50: pct(sample.submit, 50), p95: pct(sample.submit, 95), p99: pct(sample.submit, 99), n: sample.submit.length },
-      errors: sample.errors,
-      acknowledged: sample.acknowledged,
-      pgbench: { clients, capped: clients < c ? `capped at ${clients}: max_connections ${max_connections}, ${used} in use on this shared server` : null, tps: Math.round(tps) },
-      ratio_to_pgbench: Math.round((readsPerS / tps) * 1000) / 1000,
-      server_cpu_ms_per_read: sample.acknowledged ? Math.round(cpu / sample.acknowledged) : null,
-      // Machine-load-independent cost of one read (next case + page + submit), by process.
-      per_read: {
-        app_cpu_ms: per(cpu),
-        postgres_cpu_ms: per(pgCpu),
-        load_generator_cpu_ms: per((gen.user + gen.system) / 1000),
-        transactions: per(Number(x1.xacts) - Number(x0.xacts)),
-        rows_written: per(Number(x1.tup_inserted) + Number(x1.tup_updated) + Number(x1.tup_deleted) - Number(x0.tup_inserted) - Number(x0.tup_updated) - Number(x0.tup_deleted)),
-      },
-      machine_busy_pct: Math.round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 1000) / 10,
-      // Mean number of this database's backends in each state over the level (sampled every 100 ms).
-      backends: Object.fromEntries(Object.entries(states).map(([k, v]) => [k, Math.round((v / samples) * 100) / 100])),
-      machine_load_avg_1m: Math.round(load * 10) / 10,
-    });
-    log(`c=${c}: ${readsPerS.toFixed(1)} reads/s, next p50 ${pct(sample.next, 50)} ms p99 ${pct(sample.next, 99)} ms; pgbench ${clients} clients ${Math.round(tps)} tps`);
+  const peakRss: Record<string, number[]> = {};
+  for (const instances of INSTANCE_COUNTS) {
+    const servers: Server[] = [];
+    for (let i = 0; i < instances; i++) servers.push(await startServer(PORT + i, url));
+
+    // Warm-up, not measured: the first requests load route modules and warm the JIT.
+    const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 5);
+    if (WARMUP > 0) {
+      const junk: Sample = { next: [], page: [], submit: [], errors: {}, acknowledged: 0, reads: 0 };
+      const until = Date.now() + WARMUP * 1000;
+      await Promise.all(Array.from({ length: 4 }, (_, i) => reader(i, serverBase(servers, i), loaded.slug, loaded.tokens[i], loaded.sessionIds[i], until, junk)));
+      warmupReads += junk.acknowledged;
+    }
+    for (const c of LEVELS) {
+      const cpu0 = servers.reduce((s, x) => s + processCpuMs(x.child.pid), 0);
+      const pg0 = postgresCpuMs();
+      const gen0 = process.cpuUsage();
+      const m0 = machineCpu();
+      const [x0] = await admin`select xact_commit + xact_rollback as xacts, tup_inserted, tup_updated, tup_deleted, blk_read_time from pg_stat_database where datname = ${DB}`;
+      const activity = sampleActivity(admin, DB);
+      const load = os.loadavg()[0];
+      const sample: Sample = { next: [], page: [], submit: [], errors: {}, acknowledged: 0, reads: 0 };
+      const until = Date.now() + SECONDS * 1000;
+      const t = performance.now();
+      await Promise.all(Array.from({ length: c }, (_, i) => reader(i, serverBase(servers, i), loaded.slug, loaded.tokens[i], loaded.sessionIds[i], until, sample)));
+      const secs = (performance.now() - t) / 1000;
+      const cpu = servers.reduce((s, x) => s + processCpuMs(x.child.pid), 0) - cpu0;
+      const pgCpu = postgresCpuMs() - pg0;
+      const gen = process.cpuUsage(gen0);
+      const m1 = machineCpu();
+      const waits = await activity.stop();
+      await new Promise((r) => setTimeout(r, 600)); // pg_stat_database is flushed by backends at most every 500 ms
+      const [x1] = await admin`select xact_commit + xact_rollback as xacts, tup_inserted, tup_updated, tup_deleted from pg_stat_database where datname = ${DB}`;
+      const per = (n: number) => (sample.acknowledged ? Math.round((n / sample.acknowledged) * 10) / 10 : null);
+      const { samples = 1, ...states } = waits;
+      const [{ used }] = await admin`select count(*)::int as used from pg_stat_activity`;
+      const free = Math.max(1, max_connections - used - 5);
+      const clients = Math.min(c, free);
+      const tps = pgbench(clients, SECONDS);
+      const readsPerS = sample.acknowledged / secs;
+      levels.push({
+        instances,
+        concurrency: c,
+        reads_per_s: Math.round(readsPerS * 10) / 10,
+        next_case_ms: { p50: pct(sample.next, 50), p95: pct(sample.next, 95), p99: pct(sample.next, 99), n: sample.next.length },
+        page_ms: { p50: pct(sample.page, 50), p95: pct(sample.page, 95), p99: pct(sample.page, 99), n: sample.page.length },
+        submit_ms: { p50: pct(sample.submit, 50), p95: pct(sample.submit, 95), p99: pct(sample.submit, 99), n: sample.submit.length },
+        errors: sample.errors,
+        acknowledged: sample.acknowledged,
+        pgbench: { clients, capped: clients < c ? `capped at ${clients}: max_connections ${max_connections}, ${used} in use on this shared server` : null, tps: Math.round(tps) },
+        ratio_to_pgbench: Math.round((readsPerS / tps) * 1000) / 1000,
+        server_cpu_ms_per_read: sample.acknowledged ? Math.round(cpu / sample.acknowledged) : null,
+        // Machine-load-independent cost of one read (next case + page + submit), by process.
+        per_read: {
+          app_cpu_ms: per(cpu),
+          postgres_cpu_ms: per(pgCpu),
+          load_generator_cpu_ms: per((gen.user + gen.system) / 1000),
+          transactions: per(Number(x1.xacts) - Number(x0.xacts)),
+          rows_written: per(Number(x1.tup_inserted) + Number(x1.tup_updated) + Number(x1.tup_deleted) - Number(x0.tup_inserted) - Number(x0.tup_updated) - Number(x0.tup_deleted)),
+        },
+        machine_busy_pct: Math.round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 1000) / 10,
+        // Mean number of this database's backends in each state over the level (sampled every 100 ms).
+        backends: Object.fromEntries(Object.entries(states).map(([k, v]) => [k, Math.round((v / samples) * 100) / 100])),
+        machine_load_avg_1m: Math.round(load * 10) / 10,
+      });
+      log(
+        `${instances} instance(s), c=${c}: ${readsPerS.toFixed(1)} reads/s, next p50 ${pct(sample.next, 50)} ms p99 ${pct(sample.next, 99)} ms; pgbench ${clients} clients ${Math.round(tps)} tps`,
+      );
+    }
+    peakRss[instances] = servers.map((s) => Math.round(s.peakRss() / 1048576));
+    for (const s of servers) await s.stop();
   }
-  const peakRss = servers.map((s) => s.peakRss());
-  for (const s of servers) await s.stop();
 
   // What was stored.
   const db = h.db;
@@ -338,11 +347,12 @@ async function main() {
         : null,
     readers_per_case: K,
     seconds_per_level: SECONDS,
-    instances: INSTANCES,
+    instances: INSTANCE_COUNTS,
     pool_per_instance: POOL,
     bulk_load_s: Math.round(loaded.loadMs / 100) / 10,
     levels,
-    server_peak_rss_mb: peakRss.map((b) => Math.round(b / 1048576)),
+    // Per instance count: each server's peak resident set.
+    server_peak_rss_mb: peakRss,
     after: {
       acknowledged,
       stored_reads: stored.n,
@@ -363,7 +373,8 @@ async function main() {
 }
 
 function serverBase(servers: Server[], i: number): string {
-  return `http://127.0.0.1:${servers[i % servers.length].port}`;
+  // Readers alternate API / pages (even / odd): dealt in pairs, so each server gets both kinds.
+  return `http://127.0.0.1:${servers[Math.floor(i / 2) % servers.length].port}`;
 }
 
 main().catch((e) => {

@@ -72,6 +72,27 @@ describe('sign-in', () => {
     expect(await getOptionalUser(request('/', { cookie: c }))).toBeNull();
   });
 
+  it("a page's loaders asking at once share one session lookup; one asked after it finished, or after sign-out, asks again", async () => {
+    const u = await makeUser(t.db);
+    const r = await signIn(from('6.6.6.7'), u.email, TEST_PASSWORD);
+    if (!r.ok) throw new Error('sign-in failed');
+    const c = cookieOf(r.headers);
+    const root = getOptionalUser(request('/', { cookie: c }));
+    const route = getOptionalUser(request('/projects', { cookie: c }));
+    expect(route).toBe(root);
+    expect((await route)?.id).toBe(u.id);
+    const later = getOptionalUser(request('/', { cookie: c }));
+    expect(later).not.toBe(root);
+    expect((await later)?.id).toBe(u.id);
+    // Still on its way when the session ends: whoever asks after the sign-out is not handed it.
+    const before = getOptionalUser(request('/', { cookie: c }));
+    await signOut(request('/logout', { cookie: c, method: 'POST' }));
+    const after = getOptionalUser(request('/', { cookie: c }));
+    expect(after).not.toBe(before);
+    await before;
+    expect(await after).toBeNull();
+  });
+
   it('a password change ends every other session', async () => {
     const u = await makeUser(t.db);
     const a = await signIn(from('7.7.7.7'), u.email, TEST_PASSWORD);
