@@ -68,8 +68,10 @@ async function drain(body: unknown, hash: ReturnType<typeof createHash>): Promis
     hash.update(b);
   };
   if (typeof body === 'string') add(body);
-  else if (body instanceof ReadableStream) for await (const x of body as ReadableStream<Uint8Array>) add(x);
-  else for await (const x of body as AsyncIterable<string | Uint8Array>) add(x);
+  else if (body instanceof ReadableStream) {
+    const reader = (body as ReadableStream<Uint8Array>).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) add(r.value);
+  } else for await (const x of body as AsyncIterable<string | Uint8Array>) add(x);
   return bytes;
 }
 
