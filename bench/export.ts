@@ -88,8 +88,10 @@ async function one(target: Target) {
   let bytes = 0;
   if (target === 'csv' || target === 'jsonl' || target === 'prov') {
     const m = (await import('../app/models/export.server.ts')) as Record<string, unknown>;
-    const stream = m.streamTruth as undefined | ((x: object) => Promise<{ body: unknown }>);
-    const file = stream ? await stream({ projectId, format: target }) : await (m.exportTruth as (x: object) => Promise<{ body: string }>)({ projectId, format: target });
+    // The streamed export where this checkout has it (export-stream.server.ts), else the whole string.
+    const streamed = (await import('../app/models/export-stream.server.ts' as string).catch(() => ({}))) as Record<string, unknown>;
+    const stream = streamed.streamTruth as undefined | ((x: object) => { body: unknown });
+    const file = stream ? stream({ projectId, format: target }) : await (m.exportTruth as (x: object) => Promise<{ body: string }>)({ projectId, format: target });
     bytes = await drain(file.body, hash);
   } else if (target.startsWith('job-')) {
     const { startExportJob, exportJobFile } = await import('../app/models/export-job.server.ts');
