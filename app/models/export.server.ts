@@ -16,7 +16,7 @@
  *   truthRecords({ projectId })          → TruthRecord[]
  */
 import { neutraliseCell } from '../lib/csv-safety.ts';
-import { and, asc, eq, gt, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { getDb } from '../../db/index.ts';
 import { caseWorkflows, cases, evidence, findings, patients, projects, reads, sequesteredCases, workflowEvents } from '../../db/schema.ts';
@@ -93,27 +93,53 @@ export async function truthRecords({
   projectId,
   db,
   page,
+  ordered,
   onCases,
 }: {
   projectId: string;
   db?: Db;
   /** One page of cases in id order (streamed exports): those after `afterId`, at most `limit`. */
   page?: { afterId: string | null; limit: number };
+  /**
+   * One page of cases in the whole export's order (external id, then id; cases without an
+   * external id last), those after `after`, at most `limit`: a streamed file is the same bytes.
+   */
+  ordered?: { after: { externalId: string | null; id: string } | null; limit: number };
   /** The page's case rows, for callers that need more of each case (export-job.server.ts). */
   onCases?: (rows: (typeof cases.$inferSelect)[]) => void;
 }): Promise<TruthRecord[]> {
   const d = db ?? getDb();
-  const q = d
-    .select({ c: cases, patient: patients.pseudonym, split: patients.split, state: caseWorkflows.state, head: caseWorkflows.headHash, count: caseWorkflows.eventCount })
-    .from(cases)
-    .innerJoin(patients, eq(patients.id, cases.patientId))
-    .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id));
-  const caseRows = page
-    ? await q
-        .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt), page.afterId ? gt(cases.id, page.afterId) : undefined))
-        .orderBy(asc(cases.id))
-        .limit(page.limit)
-    : await q.where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt))).orderBy(asc(cases.externalId), asc(cases.id));
+  const q = () =>
+    d
+      .select({ c: cases, patient: patients.pseudonym, split: patients.split, state: caseWorkflows.state, head: caseWorkflows.headHash, count: caseWorkflows.eventCount })
+      .from(cases)
+      .innerJoin(patients, eq(patients.id, cases.patientId))
+      .leftJoin(caseWorkflows, eq(caseWorkflows.caseId, cases.id));
+  // External ids are unique per project, so the order walks (project_id, external_id); the cases without one come last, by id.
+  const base = and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt));
+  const withoutExternal = (afterId: string | null, limit: number) =>
+    q()
+      .where(and(base, isNull(cases.externalId), afterId ? gt(cases.id, afterId) : undefined))
+      .orderBy(asc(cases.id))
+      .limit(limit);
+  const inOrder = async (o: NonNullable<typeof ordered>) => {
+    if (o.after && o.after.externalId === null) return withoutExternal(o.after.id, o.limit);
+    const named = await q()
+      .where(and(base, o.after ? gt(cases.externalId, o.after.externalId!) : isNotNull(cases.externalId)))
+      .orderBy(asc(cases.externalId))
+      .limit(o.limit);
+    return named.length < o.limit ? [...named, ...(await withoutExternal(null, o.limit - named.length))] : named;
+  };
+  const caseRows = ordered
+    ? await inOrder(ordered)
+    : page
+      ? await q()
+          .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt), page.afterId ? gt(cases.id, page.afterId) : undefined))
+          .orderBy(asc(cases.id))
+          .limit(page.limit)
+      : await q()
+          .where(and(eq(cases.projectId, projectId), isNull(cases.withdrawnAt)))
+          .orderBy(asc(cases.externalId), asc(cases.id));
   onCases?.(caseRows.map((r) => r.c));
   const caseIds = caseRows.map((r) => r.c.id);
   const truth = await chunked(caseIds, async (chunk) => (await currentTruth({ caseIds: chunk, db: d })).map(({ findingKey, ...t }) => ({ t, finding: findingKey })));

@@ -2,12 +2,14 @@
  * `truthline export --project SLUG --format csv|jsonl|prov [--out FILE]`: truth with provenance
  * (app/models/export.server.ts) to stdout or a file. Withdrawn cases are never included.
  */
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { withDatabase } from './db-open.ts';
 import { eq } from 'drizzle-orm';
 import { projects } from '../../db/schema.ts';
-import { EXPORT_FORMATS, exportTruth, type ExportFormat } from '../../app/models/export.server.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../../app/models/export.server.ts';
+import { truthExportPieces } from '../../app/models/export-stream.server.ts';
 import { recordExport } from '../../app/models/releases.server.ts';
 
 const USAGE = 'usage: truthline export --project SLUG --format csv|jsonl|prov [--out FILE]';
@@ -35,12 +37,22 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`truthline export: no project "${values.project}"\n`);
       return 1;
     }
-    const file = await exportTruth({ projectId: project.id, format: values.format as ExportFormat });
-    await recordExport({ projectId: project.id, actorId: null, format: values.format!, records: file.records, ip: 'cli' });
+    let records = 0;
+    const out = values.out ? createWriteStream(values.out) : process.stdout;
+    const pieces = truthExportPieces({
+      projectId: project.id,
+      format: values.format as ExportFormat,
+      db: h.db,
+      onDone: async (n) => {
+        records = n;
+        await recordExport({ projectId: project.id, actorId: null, format: values.format!, records: n, ip: 'cli', db: h.db });
+      },
+    });
+    for await (const piece of pieces) if (!out.write(piece)) await once(out, 'drain');
     if (values.out) {
-      await writeFile(values.out, file.body);
-      process.stderr.write(`wrote ${file.records} record(s) to ${values.out}\n`);
-    } else process.stdout.write(file.body);
+      await new Promise<void>((res, rej) => (out as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? rej(e) : res())));
+      process.stderr.write(`wrote ${records} record(s) to ${values.out}\n`);
+    }
     return 0;
   });
 }
