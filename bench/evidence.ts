@@ -82,7 +82,7 @@ async function main() {
     database: h.kind,
     rows: ROWS,
     cases: CASES,
-    recorded: (row?.result as { recorded?: number }).recorded,
+    recorded: (row?.result as { recorded?: number } | undefined)?.recorded,
     seconds: +seconds.toFixed(1),
     resultsPerSecond: Math.round(ROWS / seconds),
     loginIdleMs: summary(idle),
